@@ -1,0 +1,70 @@
+/*
+ * Text positions: mapping between compiler byte columns and LSP positions in the negotiated
+ * encoding, and applying LSP content changes to a document's text. Pure functions over byte
+ * strings; the text is UTF-8 as Go source is, and invalid bytes count as one unit each.
+ */
+#ifndef GOESCAPE_TEXT_H
+#define GOESCAPE_TEXT_H
+
+#include "goescape/buf.h"
+
+/* Largest document the server keeps. */
+#define GE_TEXT_MAX (96u * 1024u * 1024u)
+
+struct ge_position {
+    uint32_t line;      /* 0-based */
+    uint32_t character; /* 0-based, in the negotiated encoding */
+};
+
+struct ge_range {
+    struct ge_position start;
+    struct ge_position end;
+};
+
+/* A byte span [start, end) in a text. */
+struct ge_span {
+    size_t start;
+    size_t end;
+};
+
+/* Returns the byte offset where 0-based line starts, or -ERANGE when the text has fewer lines
+ * (a position on the line just past a final newline is valid and equals len). */
+int ge_text_line_offset(const char *text, size_t len, uint32_t line, size_t *offset);
+
+/* Byte length of the line starting at offset, excluding "\n" or "\r\n". */
+size_t ge_text_line_length(const char *text, size_t len, size_t offset);
+
+/* Counts the units of enc in line[0..byte_col). byte_col past the line clamps to its end. */
+uint32_t ge_text_units(const char *line, size_t line_len, size_t byte_col, enum ge_encoding enc);
+
+/* Finds the byte column of a character offset in units of enc.
+ * Returns 0, -ERANGE when units is past the end of the line (*byte_col then is the line's
+ * length), or -EILSEQ when units lands inside a character (e.g. between the two halves of a
+ * surrogate pair; *byte_col is then the start of that character). */
+int ge_text_byte_col(const char *line, size_t line_len, uint32_t units, enum ge_encoding enc,
+                     size_t *byte_col);
+
+/* Converts an LSP position into a byte offset in text. Same errors as above, plus -ERANGE for
+ * a line past the end. On -ERANGE/-EILSEQ *offset holds the clamped offset. */
+int ge_text_offset(const char *text, size_t len, struct ge_position pos, enum ge_encoding enc,
+                   size_t *offset);
+
+/* Converts a byte offset (clamped to len) into an LSP position. */
+struct ge_position ge_text_position(const char *text, size_t len, size_t offset,
+                                    enum ge_encoding enc);
+
+/* What an edit did, in bytes, so that positions kept elsewhere can follow it. */
+struct ge_text_delta {
+    size_t start;   /* first byte replaced */
+    size_t old_end; /* end of the replaced bytes in the old text */
+    size_t new_end; /* end of the inserted bytes in the new text */
+};
+
+/* Replaces range (in units of enc) with new_text[0..new_len). Ranges past the end of the text
+ * are clamped as the LSP specification asks; a range that splits a character, or whose end
+ * precedes its start, is rejected with -EINVAL and the text is unchanged. -ENOBUFS when the
+ * result would pass text->max. delta (may be NULL) receives the byte span that changed. */
+int ge_text_apply(struct ge_buf *text, const struct ge_range *range, enum ge_encoding enc,
+                  const char *new_text, size_t new_len, struct ge_text_delta *delta);
+
+#endif

@@ -34,19 +34,29 @@ struct ge_rpc_msg {
 };
 
 /*
- * Decodes one message body. Returns 0 and fills out (which then owns root), or:
- *   -EBADMSG  the body is not JSON (invalid syntax, invalid UTF-8, NUL in a string, too deep);
- *   -EPROTO   JSON, but not a JSON-RPC 2.0 message (not an object, wrong "jsonrpc", wrong
- *             types for id, method or params). out->id is set when a valid id was present,
- *             so the error reply can carry it, and out->root is then owned as on success.
- * err_detail (may be NULL) receives a short static or out-owned description.
+ * Decodes one message body (borrowed). Returns 0 and fills out (which then owns root), or:
+ *   -EBADMSG  the body is not JSON (invalid syntax, invalid UTF-8, NUL in a string, too deep,
+ *             an integer too large for json_int_t); out is zeroed;
+ *   -EPROTO   JSON, but not a JSON-RPC 2.0 message (not an object, e.g. a batch array; wrong
+ *             "jsonrpc"; wrong types for id, method or params; a response with neither or
+ *             both of result and error). out->root is then owned as on success, and out->id
+ *             is set when a valid id was present, so the error reply can carry it; out->kind
+ *             is GE_RPC_RESPONSE when the message had no method but a valid id, so that no
+ *             reply is sent to a malformed response.
+ * Call ge_rpc_msg_free after either 0 or -EPROTO (it is harmless after -EBADMSG too).
+ * "params": null is treated as absent, as some clients send it. A response may carry
+ * "id": null only together with "error" (the peer could not read our request's id); out->id
+ * is then NULL. Duplicate keys are accepted; the last one wins.
+ * err_detail (may be NULL) receives a short static description.
  */
 int ge_rpc_decode(const char *body, size_t len, struct ge_rpc_msg *out, const char **err_detail);
 /* Releases out->root and clears the struct. Safe on a zeroed struct. */
 void ge_rpc_msg_free(struct ge_rpc_msg *m);
 
-/* Builders. id is borrowed (it is copied or ref-counted); *_new arguments are stolen.
- * Each returns a new reference. */
+/* Builders. id is borrowed (it is ref-counted; NULL means a JSON null id); *_new arguments
+ * are stolen, even when NULL: a NULL result_new is a null result, a NULL params_new omits
+ * "params". Strings are borrowed; invalid UTF-8 in an error message is replaced with U+FFFD.
+ * Each returns a new reference and never NULL (an impossible message aborts, like OOM). */
 json_t *ge_rpc_result_new(json_t *id, json_t *result_new);
 json_t *ge_rpc_error_new(json_t *id, int code, const char *message);
 json_t *ge_rpc_notification_new(const char *method, json_t *params_new);

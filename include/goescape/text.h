@@ -27,14 +27,21 @@ struct ge_span {
     size_t end;
 };
 
-/* Returns the byte offset where 0-based line starts, or -ERANGE when the text has fewer lines
- * (a position on the line just past a final newline is valid and equals len). */
+/* Lines end at "\n" (a "\r" before it belongs to the line ending); a lone "\r" does not end
+ * a line, matching how the Go compiler counts lines. All text arguments are borrowed and may
+ * be NULL when their length is 0. */
+
+/* Stores the byte offset where 0-based line starts, or returns -ERANGE when the text has fewer
+ * lines (a position on the line just past a final newline is valid and equals len). */
 int ge_text_line_offset(const char *text, size_t len, uint32_t line, size_t *offset);
 
 /* Byte length of the line starting at offset, excluding "\n" or "\r\n". */
 size_t ge_text_line_length(const char *text, size_t len, size_t offset);
 
-/* Counts the units of enc in line[0..byte_col). byte_col past the line clamps to its end. */
+/* Counts the units of enc in line[0..byte_col). byte_col past the line clamps to its end; a
+ * byte_col inside a character counts only the characters before it. A valid 4-byte UTF-8
+ * sequence is 2 UTF-16 units, any other valid character 1, and each byte that is not part of
+ * a valid sequence (overlong, surrogate, truncated, past U+10FFFF) 1 in both encodings. */
 uint32_t ge_text_units(const char *line, size_t line_len, size_t byte_col, enum ge_encoding enc);
 
 /* Finds the byte column of a character offset in units of enc.
@@ -60,10 +67,12 @@ struct ge_text_delta {
     size_t new_end; /* end of the inserted bytes in the new text */
 };
 
-/* Replaces range (in units of enc) with new_text[0..new_len). Ranges past the end of the text
- * are clamped as the LSP specification asks; a range that splits a character, or whose end
- * precedes its start, is rejected with -EINVAL and the text is unchanged. -ENOBUFS when the
- * result would pass text->max. delta (may be NULL) receives the byte span that changed. */
+/* Replaces range (in units of enc; NULL means the whole text) with new_text[0..new_len)
+ * (borrowed). Ranges past the end of the text are clamped as the LSP specification asks; a
+ * range that splits a character, or whose end precedes its start, is rejected with -EINVAL
+ * and the text is unchanged. -ENOBUFS when the result would pass text->max. delta (may be
+ * NULL) receives the byte span that changed. Costs O(offset of the range end + text length)
+ * with memchr doing the line scanning. */
 int ge_text_apply(struct ge_buf *text, const struct ge_range *range, enum ge_encoding enc,
                   const char *new_text, size_t new_len, struct ge_text_delta *delta);
 

@@ -1,0 +1,321 @@
+-- goescape for Neovim: starts the goescape language server for Go buffers.
+--
+--   require('goescape').setup({
+--     cmd = { 'goescape' },            -- or { '/path/to/goescape' }
+--     settings = { categories = { map = false } },
+--     inlay_hints = true,              -- enable inlay hints on attach (Neovim 0.10+)
+--   })
+--
+-- Neovim 0.10+ starts it with vim.lsp.start and shows inlay hints; Neovim 0.7-0.9 use
+-- vim.lsp.start_client + vim.lsp.buf_attach_client and get diagnostics and hovers.
+-- goescape runs beside gopls: each is its own client on the same buffer.
+local M = {}
+
+M.name = 'goescape'
+
+local defaults = {
+  -- Command that starts the server. The first word is looked up on PATH.
+  cmd = nil,
+  -- Filetypes to attach to.
+  filetypes = { 'go' },
+  -- Server settings (docs/lsp.md), sent as initializationOptions and answered on
+  -- workspace/configuration (section "goescape").
+  settings = {},
+  -- Turn on inlay hints for attached buffers (Neovim 0.10+).
+  inlay_hints = true,
+  -- Called with (client, bufnr) after the client attaches to a buffer.
+  on_attach = nil,
+  -- Extra fields merged into the client configuration (capabilities, handlers, ...).
+  client_config = {},
+}
+
+M.config = vim.deepcopy(defaults)
+
+-- Latest goescape/status notification: { state, package, message, escapes }.
+M.last_status = nil
+
+local has_start = vim.lsp.start ~= nil
+local has_inlay = vim.lsp.inlay_hint ~= nil and type(vim.lsp.inlay_hint.enable) == 'function'
+-- 0.11 made client.request/client.notify methods (client:request); the dot form is deprecated.
+local method_calls = vim.fn.has('nvim-0.11') == 1
+
+local function client_request(client, method, params, handler, bufnr)
+  if method_calls then
+    return client:request(method, params, handler, bufnr)
+  end
+  return client.request(method, params, handler, bufnr)
+end
+
+local function client_notify(client, method, params)
+  if method_calls then
+    return client:notify(method, params)
+  end
+  return client.notify(method, params)
+end
+
+local function notify(msg, level)
+  vim.notify('goescape: ' .. msg, level or vim.log.levels.INFO)
+end
+
+local function get_clients(bufnr)
+  if vim.lsp.get_clients then
+    return vim.lsp.get_clients({ name = M.name, bufnr = bufnr })
+  end
+  local out = {}
+  local all = bufnr and vim.lsp.buf_get_clients(bufnr) or vim.lsp.get_active_clients()
+  for _, c in pairs(all) do
+    if c.name == M.name then
+      table.insert(out, c)
+    end
+  end
+  return out
+end
+M.get_clients = get_clients
+
+-- Settings as JSON objects: an empty Lua table would be sent as [].
+local function as_object(t)
+  if t == nil or next(t) == nil then
+    return vim.empty_dict()
+  end
+  return t
+end
+
+--- The server command: config.cmd, else goescape on PATH. Returns (cmd, error message).
+function M.resolve_cmd()
+  local cmd = M.config.cmd or { 'goescape' }
+  if type(cmd) == 'string' then
+    cmd = { cmd }
+  end
+  local exe = vim.fn.exepath(cmd[1])
+  if exe == '' then
+    return nil,
+      string.format(
+        "server '%s' not found. Build goescape with `make` and install it with `make install` "
+          .. "(or put build/goescape on PATH), or pass its path: "
+          .. "require('goescape').setup({ cmd = { '/path/to/goescape' } })",
+        cmd[1]
+      )
+  end
+  local out = { exe }
+  for i = 2, #cmd do
+    out[i] = cmd[i]
+  end
+  return out
+end
+
+--- The workspace root of a file: the nearest go.work, else the nearest go.mod, else its
+--- directory.
+function M.root_dir(fname)
+  local dir = vim.fn.fnamemodify(fname, ':p:h')
+  for _, marker in ipairs({ 'go.work', 'go.mod' }) do
+    local found = vim.fn.findfile(marker, dir .. ';')
+    if found ~= '' then
+      return vim.fn.fnamemodify(found, ':p:h')
+    end
+  end
+  return dir
+end
+
+local function on_status(err, result)
+  if err or type(result) ~= 'table' then
+    return
+  end
+  M.last_status = result
+  vim.api.nvim_exec_autocmds('User', { pattern = 'GoEscapeStatus', modeline = false })
+end
+
+-- Handlers with the 0.5-0.9 signature (err, result, ctx, config) work on 0.10 too.
+local handlers = {
+  ['goescape/status'] = on_status,
+}
+
+local function enable_hints(bufnr)
+  if not (has_inlay and M.config.inlay_hints) then
+    return
+  end
+  -- 0.10+: enable(enable, filter); some 0.10 nightlies had enable(bufnr, enable).
+  if not pcall(vim.lsp.inlay_hint.enable, true, { bufnr = bufnr }) then
+    pcall(vim.lsp.inlay_hint.enable, bufnr, true)
+  end
+end
+
+local function on_attach(client, bufnr)
+  enable_hints(bufnr)
+  if M.config.on_attach then
+    M.config.on_attach(client, bufnr)
+  end
+end
+
+--- The client configuration for a buffer (also used by lsp/goescape.lua).
+function M.client_config(root)
+  local cmd, err = M.resolve_cmd()
+  if not cmd then
+    return nil, err
+  end
+  local settings = as_object(M.config.settings)
+  local cfg = vim.tbl_extend('force', {
+    name = M.name,
+    cmd = cmd,
+    root_dir = root,
+    init_options = settings,
+    settings = { goescape = settings },
+    handlers = handlers,
+    on_attach = on_attach,
+  }, M.config.client_config or {})
+  if root then
+    cfg.workspace_folders = { { uri = vim.uri_from_fname(root), name = root } }
+  end
+  return cfg
+end
+
+local warned = false
+local clients_by_root = {} -- 0.7-0.9 only
+
+--- Starts (or reuses) the client for a buffer and attaches it.
+function M.attach(bufnr)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  local fname = vim.api.nvim_buf_get_name(bufnr)
+  if fname == '' or vim.bo[bufnr].buftype ~= '' then
+    return
+  end
+  local root = M.root_dir(fname)
+  local cfg, err = M.client_config(root)
+  if not cfg then
+    if not warned then
+      warned = true
+      notify(err, vim.log.levels.ERROR)
+    end
+    return
+  end
+  if has_start then
+    return vim.lsp.start(cfg, { bufnr = bufnr })
+  end
+  local id = clients_by_root[root]
+  if not (id and vim.lsp.get_client_by_id(id)) then
+    id = vim.lsp.start_client(cfg)
+    clients_by_root[root] = id
+  end
+  if id then
+    vim.lsp.buf_attach_client(bufnr, id)
+  end
+  return id
+end
+
+local function exec(bufnr, command, arguments, on_result)
+  local clients = get_clients(bufnr)
+  if #clients == 0 then
+    notify('no goescape server is attached to this buffer', vim.log.levels.WARN)
+    return
+  end
+  for _, client in ipairs(clients) do
+    local params = { command = command, arguments = arguments }
+    client_request(client, 'workspace/executeCommand', params, function(err, result)
+      if err then
+        notify(command .. ' failed: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+      elseif on_result then
+        on_result(result)
+      end
+    end, bufnr)
+  end
+end
+
+--- Re-runs the analysis of the current buffer's package.
+function M.analyze(bufnr)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  exec(bufnr, 'goescape.analyze', { vim.uri_from_bufnr(bufnr) })
+end
+
+--- Turns the escape hints on or off (server side); `on` nil flips them.
+function M.toggle(on, bufnr)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  local args = {}
+  if on ~= nil then
+    args = { on and true or false }
+  end
+  exec(bufnr, 'goescape.toggle', args, function(result)
+    if type(result) == 'table' and result.inlayHints ~= nil then
+      M.hints_on = result.inlayHints
+      notify('escape hints ' .. (result.inlayHints and 'on' or 'off'))
+    end
+  end)
+end
+
+--- Replaces (merges into) the server settings and sends them to running clients; the
+--- server applies them at once.
+function M.update_settings(settings)
+  M.config.settings = vim.tbl_deep_extend('force', M.config.settings or {}, settings or {})
+  local s = as_object(M.config.settings)
+  for _, client in ipairs(get_clients()) do
+    client.config.settings = { goescape = s }
+    client_notify(client, 'workspace/didChangeConfiguration', { settings = { goescape = s } })
+  end
+end
+
+--- A short text for statuslines: "goescape: analyzing", "goescape: 3 heap escapes", ...
+function M.statusline(bufnr)
+  local st = M.last_status
+  if not st then
+    return ''
+  end
+  if st.state == 'analyzing' then
+    return 'goescape: analyzing'
+  elseif st.state == 'failed' then
+    return 'goescape: build failed'
+  end
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  local n = 0
+  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+    if d.source == 'goescape' then
+      n = n + 1
+    end
+  end
+  return string.format('goescape: %d heap escape%s', n, n == 1 and '' or 's')
+end
+
+function M.create_commands()
+  vim.api.nvim_create_user_command('GoEscapeAnalyze', function()
+    M.analyze(0)
+  end, { desc = 'goescape: analyze the package of the current buffer now' })
+  vim.api.nvim_create_user_command('GoEscapeToggle', function(a)
+    local on = nil
+    if a.args == 'on' then
+      on = true
+    elseif a.args == 'off' then
+      on = false
+    end
+    M.toggle(on, 0)
+  end, {
+    nargs = '?',
+    complete = function()
+      return { 'on', 'off' }
+    end,
+    desc = 'goescape: toggle the escape hints (on|off)',
+  })
+end
+
+local group
+
+--- Configures goescape and starts it for Go buffers (including those already open).
+function M.setup(opts)
+  M.config = vim.tbl_deep_extend('force', vim.deepcopy(defaults), opts or {})
+  if opts and opts.settings then
+    M.config.settings = opts.settings
+  end
+  warned = false
+  M.create_commands()
+  group = vim.api.nvim_create_augroup('goescape', { clear = true })
+  vim.api.nvim_create_autocmd('FileType', {
+    group = group,
+    pattern = M.config.filetypes,
+    callback = function(args)
+      M.attach(args.buf)
+    end,
+  })
+  for _, buf in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(buf) and vim.tbl_contains(M.config.filetypes, vim.bo[buf].filetype) then
+      M.attach(buf)
+    end
+  end
+end
+
+return M

@@ -1,6 +1,7 @@
 /*
  * Unit tests of protocol/rpc.c: classification of every well-formed message kind, every way a
  * body can fail to be JSON or JSON-RPC, and the builders and encoder the server replies with.
+ * Also the LSP position and range shapes of protocol/lsp.c, which are JSON helpers too.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "goescape/frame.h"
+#include "goescape/lsp.h"
 #include "goescape/rpc.h"
 
 /* Decodes s (its strlen, or n bytes when n is not 0) and checks the return code. The message
@@ -377,17 +379,92 @@ static void test_encode(void **state)
     ge_buf_free(&out);
 }
 
+static void test_lsp_position_unpack(void **state)
+{
+    struct ge_position p = {.line = 99, .character = 99};
+    json_t *v = json_loads("{\"line\":3,\"character\":4,\"extra\":true}", 0, NULL);
+    assert_int_equal(ge_lsp_position_unpack(v, &p), 0);
+    assert_int_equal(p.line, 3);
+    assert_int_equal(p.character, 4);
+    json_decref(v);
+
+    static const char *bad[] = {
+        "{\"line\":3}",
+        "{\"character\":3}",
+        "{\"line\":-1,\"character\":0}",
+        "{\"line\":0,\"character\":-5}",
+        "{\"line\":1.5,\"character\":0}",
+        "{\"line\":\"1\",\"character\":0}",
+        "{\"line\":null,\"character\":0}",
+        "{\"line\":4294967296,\"character\":0}",
+        "[1,2]",
+    };
+    for (size_t i = 0; i < GE_ARRAY_SIZE(bad); i++) {
+        v = json_loads(bad[i], 0, NULL);
+        assert_non_null(v);
+        p = (struct ge_position){.line = 99, .character = 99};
+        assert_int_equal(ge_lsp_position_unpack(v, &p), -EINVAL);
+        assert_int_equal(p.line, 99);
+        json_decref(v);
+    }
+    assert_int_equal(ge_lsp_position_unpack(NULL, &p), -EINVAL);
+    v = json_loads("{\"line\":4294967295,\"character\":0}", 0, NULL);
+    assert_int_equal(ge_lsp_position_unpack(v, &p), 0);
+    assert_int_equal(p.line, UINT32_MAX);
+    json_decref(v);
+}
+
+static void test_lsp_range(void **state)
+{
+    struct ge_range r;
+    json_t *v = json_loads("{\"start\":{\"line\":1,\"character\":2},"
+                           "\"end\":{\"line\":3,\"character\":4}}",
+                           0, NULL);
+    assert_int_equal(ge_lsp_range_unpack(v, &r), 0);
+    assert_int_equal(r.start.line, 1);
+    assert_int_equal(r.start.character, 2);
+    assert_int_equal(r.end.line, 3);
+    assert_int_equal(r.end.character, 4);
+    json_t *packed = ge_lsp_range_pack(&r);
+    assert_true(json_equal(packed, v));
+    json_decref(packed);
+    json_decref(v);
+
+    v = json_loads("{\"start\":{\"line\":1,\"character\":2}}", 0, NULL);
+    assert_int_equal(ge_lsp_range_unpack(v, &r), -EINVAL);
+    json_decref(v);
+    v = json_loads("{\"start\":{\"line\":1,\"character\":2},\"end\":{\"line\":1}}", 0, NULL);
+    assert_int_equal(ge_lsp_range_unpack(v, &r), -EINVAL);
+    json_decref(v);
+
+    expect_json(ge_lsp_position_pack((struct ge_position){.line = 7, .character = 0}),
+                "{\"line\":7,\"character\":0}");
+    expect_json(ge_lsp_location_pack("file:///a%20b.go", &r),
+                "{\"uri\":\"file:///a%20b.go\",\"range\":{\"start\":{\"line\":1,"
+                "\"character\":2},\"end\":{\"line\":3,\"character\":4}}}");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_request),        cmocka_unit_test(test_notification),
-        cmocka_unit_test(test_response),       cmocka_unit_test(test_bad_response),
-        cmocka_unit_test(test_invalid_json),   cmocka_unit_test(test_invalid_utf8),
-        cmocka_unit_test(test_nul_in_strings), cmocka_unit_test(test_not_an_object),
-        cmocka_unit_test(test_deep_nesting),   cmocka_unit_test(test_bad_version),
-        cmocka_unit_test(test_bad_id),         cmocka_unit_test(test_bad_method),
-        cmocka_unit_test(test_bad_params),     cmocka_unit_test(test_detail_optional),
-        cmocka_unit_test(test_builders),       cmocka_unit_test(test_encode),
+        cmocka_unit_test(test_request),
+        cmocka_unit_test(test_notification),
+        cmocka_unit_test(test_response),
+        cmocka_unit_test(test_bad_response),
+        cmocka_unit_test(test_invalid_json),
+        cmocka_unit_test(test_invalid_utf8),
+        cmocka_unit_test(test_nul_in_strings),
+        cmocka_unit_test(test_not_an_object),
+        cmocka_unit_test(test_deep_nesting),
+        cmocka_unit_test(test_bad_version),
+        cmocka_unit_test(test_bad_id),
+        cmocka_unit_test(test_bad_method),
+        cmocka_unit_test(test_bad_params),
+        cmocka_unit_test(test_detail_optional),
+        cmocka_unit_test(test_builders),
+        cmocka_unit_test(test_encode),
+        cmocka_unit_test(test_lsp_position_unpack),
+        cmocka_unit_test(test_lsp_range),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

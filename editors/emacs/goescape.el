@@ -1,0 +1,332 @@
+;;; goescape.el --- Go escape analysis through eglot  -*- lexical-binding: t -*-
+
+;; Copyright (C) 2026 The goescape authors
+
+;; Author: The goescape authors
+;; Version: 0.1.0
+;; Package-Requires: ((emacs "28.1") (eglot "1.9"))
+;; Keywords: languages, tools, go
+;; SPDX-License-Identifier: MIT
+
+;; This file is not part of GNU Emacs.
+
+;;; Commentary:
+
+;; goescape is a language server that runs the Go compiler's escape analysis
+;; (`go build -gcflags=-m=2') and reports every heap escape: as a diagnostic
+;; (flymake, source "goescape", the category such as "map" or "closure" as its
+;; code), as an inlay hint such as "heap: returned" (Emacs 29+ with
+;; `eglot-inlay-hints-mode'), and in hovers (eldoc).
+;;
+;; Loading this file registers goescape in `eglot-server-programs' for
+;; `go-mode' and `go-ts-mode':
+;;
+;;   (require 'goescape)
+;;   (add-hook 'go-mode-hook #'eglot-ensure)
+;;
+;; IMPORTANT: eglot runs exactly one language server per buffer.  With
+;; goescape registered, `M-x eglot' in a Go buffer starts goescape INSTEAD of
+;; gopls: that buffer gets escape-analysis diagnostics, hints and hovers, but
+;; no gopls completion, navigation or formatting.  Use it in a session or a
+;; project set aside for performance work, or call `goescape-unregister' to
+;; give the Go modes back to gopls.  (Editors whose LSP clients run several
+;; servers per buffer, such as VS Code and Neovim, run goescape beside gopls.)
+;;
+;; Settings are the customization group `goescape' (M-x customize-group RET
+;; goescape).  They are sent as initializationOptions, answered on the
+;; server's workspace/configuration requests (section "goescape"; a "goescape"
+;; section in `eglot-workspace-configuration', e.g. from .dir-locals.el, wins),
+;; and pushed to running servers when changed through customize or `setopt'.
+;;
+;; Commands: `goescape-analyze' re-runs the analysis of the current package,
+;; `goescape-toggle' turns the escape hints on or off.
+;;
+;; Works with Emacs 28.1 + eglot 1.9 (diagnostics and hovers) and with Emacs
+;; 29+ / eglot 1.12+ (also inlay hints).
+
+;;; Code:
+
+(require 'cl-lib)
+(require 'eglot)
+(require 'jsonrpc)
+
+(declare-function eglot-inlay-hints-mode "eglot" (&optional arg))
+(declare-function eglot-path-to-uri "eglot" (path))
+
+(defgroup goescape nil
+  "Go escape analysis in the editor, through eglot."
+  :group 'tools
+  :prefix "goescape-"
+  :link '(emacs-commentary-link "goescape"))
+
+(defvar goescape--ready nil
+  "Non-nil once goescape.el is loaded; settings changes before are not pushed.")
+
+(defun goescape--set (sym value)
+  "Set SYM to VALUE and send the new settings to running goescape servers."
+  (set-default sym value)
+  (when goescape--ready
+    (goescape-push-settings)))
+
+(defcustom goescape-server-command '("goescape")
+  "Command (program and arguments) that starts the goescape server.
+The program is looked up on the variable `exec-path' unless it is
+an absolute file name."
+  :type '(repeat string))
+
+(defconst goescape--category-choice
+  '(choice (const map) (const closure) (const interface) (const slice)
+           (const pointer) (const string) (const moved) (const other)
+           (const param) (const noescape)))
+
+(defcustom goescape-categories
+  '((map . t) (closure . t) (interface . t) (slice . t) (pointer . t)
+    (string . t) (moved . t) (other . t) (param . nil) (noescape . nil))
+  "Which categories of findings are shown.
+An alist of (CATEGORY . SHOW).  `param' (leaking parameters) and
+`noescape' (values that stay on the stack) are not heap escapes."
+  :type `(alist :key-type ,goescape--category-choice :value-type boolean)
+  :set #'goescape--set)
+
+(defcustom goescape-severity
+  '((map . "information") (closure . "information") (interface . "information")
+    (slice . "hint") (pointer . "hint") (string . "hint") (moved . "hint")
+    (other . "hint") (param . "hint") (noescape . "hint"))
+  "Diagnostic severity per category."
+  :type `(alist :key-type ,goescape--category-choice
+                :value-type (choice (const "error") (const "warning")
+                                    (const "information") (const "hint")))
+  :set #'goescape--set)
+
+(defcustom goescape-inlay-hints t
+  "Whether the server sends inlay hints such as \"heap: returned\"."
+  :type 'boolean :set #'goescape--set)
+
+(defcustom goescape-code-lens t
+  "Whether the server sends code lenses."
+  :type 'boolean :set #'goescape--set)
+
+(defcustom goescape-hover-remedies t
+  "Whether hovers include suggested remedies."
+  :type 'boolean :set #'goescape--set)
+
+(defcustom goescape-analyze-on "save"
+  "When the analysis runs.
+\"save\": on the first open of a package and on every save; \"open\": also
+on every open; \"type\": also while typing, through an overlay of unsaved
+buffers."
+  :type '(choice (const "save") (const "open") (const "type"))
+  :set #'goescape--set)
+
+(defcustom goescape-debounce-ms 250
+  "Delay in milliseconds between the last trigger and the analysis."
+  :type 'natnum :set #'goescape--set)
+
+(defcustom goescape-go-binary "go"
+  "The go command."
+  :type 'string :set #'goescape--set)
+
+(defcustom goescape-build-flags nil
+  "Extra flags for the go command, e.g. (\"-tags=integration\")."
+  :type '(repeat string) :set #'goescape--set)
+
+(defcustom goescape-env nil
+  "Extra environment variables for the go command, an alist of (NAME . VALUE)."
+  :type '(alist :key-type string :value-type string) :set #'goescape--set)
+
+(defcustom goescape-extra-gcflags nil
+  "Flags added after -m=2 in -gcflags, e.g. (\"-l\")."
+  :type '(repeat string) :set #'goescape--set)
+
+(defcustom goescape-include-tests t
+  "Whether _test.go files are compiled too (go test -c)."
+  :type 'boolean :set #'goescape--set)
+
+(defcustom goescape-timeout-ms 120000
+  "Time limit in milliseconds for one analysis."
+  :type 'natnum :set #'goescape--set)
+
+(defcustom goescape-report-build-errors nil
+  "Whether compile errors are published as diagnostics."
+  :type 'boolean :set #'goescape--set)
+
+(defcustom goescape-allow-module-downloads nil
+  "Whether the go command may download modules and toolchains."
+  :type 'boolean :set #'goescape--set)
+
+(defcustom goescape-enable-inlay-hints-mode t
+  "Whether to turn on `eglot-inlay-hints-mode' in buffers goescape manages.
+Only where the mode exists (eglot 1.12 and later)."
+  :type 'boolean)
+
+;;;; Settings as JSON
+
+(defun goescape--bool (v)
+  "V as a JSON boolean."
+  (if v t :json-false))
+
+(defun goescape--object (alist convert)
+  "ALIST as a JSON object (a hash table), values passed through CONVERT."
+  (let ((h (make-hash-table :test #'equal)))
+    (dolist (cell alist h)
+      (puthash (format "%s" (car cell)) (funcall convert (cdr cell)) h))))
+
+(defun goescape-settings ()
+  "Return the goescape settings as the JSON object the server expects."
+  (list :categories (goescape--object goescape-categories #'goescape--bool)
+        :severity (goescape--object goescape-severity #'identity)
+        :inlayHints (goescape--bool goescape-inlay-hints)
+        :codeLens (goescape--bool goescape-code-lens)
+        :hoverRemedies (goescape--bool goescape-hover-remedies)
+        :analyzeOn goescape-analyze-on
+        :debounceMs goescape-debounce-ms
+        :goBinary goescape-go-binary
+        :buildFlags (vconcat goescape-build-flags)
+        :env (goescape--object goescape-env #'identity)
+        :extraGcflags (vconcat goescape-extra-gcflags)
+        :includeTests (goescape--bool goescape-include-tests)
+        :timeoutMs goescape-timeout-ms
+        :reportBuildErrors (goescape--bool goescape-report-build-errors)
+        :allowModuleDownloads (goescape--bool goescape-allow-module-downloads)))
+
+;;;; The server class
+
+(defclass eglot-goescape (eglot-lsp-server) ()
+  :documentation "The goescape language server.")
+
+(cl-defmethod eglot-initialization-options ((_server eglot-goescape))
+  "Send the goescape settings as initializationOptions."
+  (goescape-settings))
+
+(defun goescape--empty-p (v)
+  "Non-nil if V is nothing: nil or an empty hash table."
+  (or (null v) (and (hash-table-p v) (zerop (hash-table-count v)))))
+
+(cl-defmethod eglot-handle-request
+  ((_server eglot-goescape) (_method (eql workspace/configuration)) &key items)
+  "Answer the ITEMS of section \"goescape\" with the settings.
+A \"goescape\" section of `eglot-workspace-configuration' takes precedence."
+  (let ((base (cl-call-next-method)))
+    (apply #'vector
+           (cl-loop for item across (vconcat items)
+                    for i from 0
+                    for v = (and (> (length base) i) (aref base i))
+                    collect (if (and (equal (plist-get item :section) "goescape")
+                                     (goescape--empty-p v))
+                                (goescape-settings)
+                              v)))))
+
+(defvar goescape-status nil
+  "The latest goescape/status notification, a plist (:state :package ...).")
+
+(defun goescape--refresh-hints (server)
+  "Ask eglot for fresh inlay hints in the buffers SERVER manages."
+  (dolist (buf (eglot--managed-buffers server))
+    (with-current-buffer buf
+      (when (bound-and-true-p eglot-inlay-hints-mode)
+        (eglot-inlay-hints-mode -1)
+        (eglot-inlay-hints-mode 1)))))
+
+(cl-defmethod eglot-handle-notification
+  ((server eglot-goescape) (_method (eql goescape/status))
+   &rest params &key state &allow-other-keys)
+  "Keep the status PARAMS of SERVER; refresh hints when an analysis ends.
+STATE is \"idle\", \"analyzing\" or \"failed\"."
+  (setq goescape-status params)
+  (when (member state '("idle" "failed"))
+    (goescape--refresh-hints server))
+  (force-mode-line-update t))
+
+;;;; Registration
+
+(defconst goescape--modes '(go-mode go-ts-mode)
+  "Major modes goescape serves.")
+
+(defun goescape--contact (&optional _interactive _project)
+  "The eglot contact for goescape."
+  (cons 'eglot-goescape goescape-server-command))
+
+;;;###autoload
+(defun goescape-register ()
+  "Make eglot start goescape for `go-mode' and `go-ts-mode' buffers.
+This replaces gopls in those buffers: eglot runs one server per buffer."
+  (interactive)
+  (require 'eglot)
+  (goescape-unregister)
+  (push (cons goescape--modes #'goescape--contact) eglot-server-programs))
+
+(defun goescape-unregister ()
+  "Remove goescape from `eglot-server-programs' (gopls serves Go again)."
+  (interactive)
+  (setq eglot-server-programs
+        (cl-remove-if (lambda (entry) (eq (cdr entry) #'goescape--contact))
+                      eglot-server-programs)))
+
+(defun goescape--servers ()
+  "Running goescape servers."
+  (let (out)
+    (maphash (lambda (_project servers)
+               (dolist (s servers)
+                 (when (cl-typep s 'eglot-goescape) (push s out))))
+             eglot--servers-by-project)
+    out))
+
+(defun goescape-push-settings ()
+  "Send the current settings to every running goescape server."
+  (interactive)
+  (dolist (server (goescape--servers))
+    (jsonrpc-notify server :workspace/didChangeConfiguration
+                    (list :settings (list :goescape (goescape-settings))))))
+
+(defun goescape--server ()
+  "The goescape server of the current buffer, or an error."
+  (let ((server (eglot-current-server)))
+    (unless (cl-typep server 'eglot-goescape)
+      (user-error "No goescape server manages this buffer (M-x eglot in a Go buffer)"))
+    server))
+
+(defun goescape--uri (file)
+  "The file: URI of FILE, as eglot writes it."
+  (if (fboundp 'eglot-path-to-uri)
+      (eglot-path-to-uri file)
+    (with-no-warnings (eglot--path-to-uri file))))
+
+;;;###autoload
+(defun goescape-analyze ()
+  "Re-run the escape analysis of the current buffer's package now."
+  (interactive)
+  (let ((server (goescape--server)))
+    (jsonrpc-request server :workspace/executeCommand
+                     (list :command "goescape.analyze"
+                           :arguments (vector (goescape--uri buffer-file-name))))
+    (message "goescape: analyzing %s" (file-name-nondirectory buffer-file-name))))
+
+;;;###autoload
+(defun goescape-toggle (&optional arg)
+  "Toggle the escape hints.
+With a positive prefix ARG turn them on, with zero or negative off."
+  (interactive "P")
+  (let* ((server (goescape--server))
+         (args (if arg (vector (goescape--bool (> (prefix-numeric-value arg) 0))) []))
+         (result (jsonrpc-request server :workspace/executeCommand
+                                  (list :command "goescape.toggle" :arguments args)))
+         (on (plist-get result :inlayHints)))
+    (goescape--refresh-hints server)
+    (message "goescape: escape hints %s" (if (eq on t) "on" "off"))
+    (eq on t)))
+
+(defun goescape--managed ()
+  "Turn on inlay hints in buffers managed by goescape."
+  (when (and goescape-enable-inlay-hints-mode
+             (fboundp 'eglot-inlay-hints-mode)
+             (eglot-managed-p)
+             (cl-typep (eglot-current-server) 'eglot-goescape))
+    (eglot-inlay-hints-mode 1)))
+
+(add-hook 'eglot-managed-mode-hook #'goescape--managed)
+
+(goescape-register)
+(setq goescape--ready t)
+
+(provide 'goescape)
+;;; goescape.el ends here

@@ -1,0 +1,78 @@
+# A thin driver over CMake. `make` builds build/goescape; `make demo` and `make test` also
+# install what is missing (see .ci/deps.sh) on a fresh Debian or Ubuntu machine.
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+BENCH_BUILD ?= build-bench
+FUZZ_BUILD ?= build-fuzz
+PREFIX     ?= /usr/local
+FUZZ_SECONDS ?= 60
+CMAKE_FLAGS ?=
+TESTS      ?= ON
+ifeq ($(CI),true)
+CMAKE_FLAGS += -DGOESCAPE_WERROR=ON
+endif
+
+.PHONY: all build deps demo test unit asan lsp e2e bench fuzz vsix install format format-check clean
+
+all: build
+
+build:
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGOESCAPE_TESTS=$(TESTS) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j2
+
+deps:
+	@.ci/deps.sh build
+
+demo: deps
+	@$(MAKE) --no-print-directory build TESTS=OFF
+	@echo "== goescape check examples/ =="
+	@cd examples && ../$(BUILD)/goescape check ./...
+
+test:
+	@.ci/deps.sh test
+	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory unit asan lsp e2e
+
+unit:
+	@echo "== C unit tests =="
+	@ctest --test-dir $(BUILD) --output-on-failure --no-tests=error -j2
+
+asan:
+	@echo "== C unit tests and LSP tests under AddressSanitizer and UndefinedBehaviorSanitizer =="
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DGOESCAPE_SANITIZE=ON -DGOESCAPE_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(ASAN_BUILD) -j2
+	@ctest --test-dir $(ASAN_BUILD) --output-on-failure --no-tests=error -j2
+	@GOESCAPE_BIN=$(CURDIR)/$(ASAN_BUILD)/goescape tests/lsp/run.sh -m "not slow"
+
+lsp:
+	@echo "== LSP tests (real binary over stdio, real go toolchain) =="
+	@GOESCAPE_BIN=$(CURDIR)/$(BUILD)/goescape tests/lsp/run.sh
+
+e2e:
+	@GOESCAPE_BIN=$(CURDIR)/$(BUILD)/goescape tests/e2e/run.sh
+
+bench:
+	@.ci/deps.sh build
+	@cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DGOESCAPE_TESTS=OFF >/dev/null
+	@cmake --build $(BENCH_BUILD) -j2
+	@tests/bench/run.sh $(CURDIR)/$(BENCH_BUILD)
+
+fuzz:
+	@.ci/deps.sh test
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_BUILD=$(FUZZ_BUILD) tests/fuzz/run.sh
+
+vsix: build
+	@editors/vscode/build-vsix.sh $(CURDIR)/$(BUILD)
+
+install: build
+	@cmake --install $(BUILD) --prefix $(PREFIX)
+
+format:
+	@clang-format -i include/goescape/*.h protocol/*.[ch] analysis/*.[ch] server/*.[ch] tests/unit/*.c tests/fuzz/*.c tests/bench/*.c
+
+format-check:
+	@clang-format --dry-run -Werror include/goescape/*.h protocol/*.[ch] analysis/*.[ch] server/*.[ch] tests/unit/*.c tests/fuzz/*.c tests/bench/*.c
+
+clean:
+	@rm -rf $(BUILD) $(ASAN_BUILD) $(BENCH_BUILD) $(FUZZ_BUILD)

@@ -1,0 +1,3 @@
+module example.com/goescape-demo
+
+go 1.19

@@ -1,0 +1,279 @@
+/*
+ * Scheduling analyses. Each package has one debounce timer; when it fires, every waiting
+ * package of the same module is batched into one go invocation, started in the module root
+ * with the same -gcflags every time so the build cache keeps hitting. A trigger for a package
+ * whose analysis is running cancels that run; its results are never published and the
+ * packages are analyzed again.
+ */
+#include "run.h"
+
+#include "gocmd.h"
+#include "log.h"
+#include "progress.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void start_runs(struct ge_server *s, struct ge_pkg *first);
+
+static void debounce_fired(uv_timer_t *t)
+{
+    struct ge_pkg *pkg = t->data;
+    struct ge_server *s = pkg->server;
+    if (pkg->run == NULL && pkg->dirty)
+        start_runs(s, pkg);
+}
+
+void ge_analyze_schedule(struct ge_server *s, struct ge_pkg *pkg, bool now)
+{
+    if (pkg->closing || s->stopping)
+        return;
+    pkg->dirty = true;
+    if (pkg->run != NULL && !pkg->run->cancelled) {
+        ge_log_info("%s changed while it was being analyzed; starting again", pkg->import_path);
+        pkg->run->cancelled = true;
+        ge_job_cancel(&pkg->run->job);
+    }
+    uv_timer_start(&pkg->debounce, debounce_fired, now ? 0 : s->config.debounce_ms, 0);
+}
+
+void ge_analyze_cancel_all(struct ge_server *s, bool kill)
+{
+    for (struct ge_run *r = s->runs; r; r = r->next) {
+        r->cancelled = true;
+        if (kill)
+            ge_job_kill(&r->job);
+        else
+            ge_job_cancel(&r->job);
+    }
+}
+
+static void build_command(struct ge_server *s, struct ge_run *run)
+{
+    const char **patterns = ge_xmalloc(run->npkgs * sizeof(char *));
+    for (size_t i = 0; i < run->npkgs; i++)
+        patterns[i] = run->pkgs[i]->pattern;
+    char *overlay = run->overlay_dir ? ge_xasprintf("%s/overlay.json", run->overlay_dir) : NULL;
+    run->argv = ge_gocmd_build_argv(&s->config, run->tests, run->pkgs[0]->modroot, overlay,
+                                    patterns, run->npkgs);
+    run->env = ge_gocmd_env(&s->config);
+    free(overlay);
+    free(patterns);
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    struct ge_buf b;
+    ge_buf_init(&b, GE_TEXT_MAX);
+    char chunk[65536];
+    size_t n;
+    int rc = 0;
+    while (rc == 0 && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        rc = ge_buf_append(&b, chunk, n);
+    fclose(f);
+    if (rc != 0) {
+        ge_buf_free(&b);
+        return NULL;
+    }
+    if (b.data == NULL)
+        ge_buf_reserve(&b, 0);
+    return ge_buf_steal(&b, len);
+}
+
+static int write_file(const char *path, const char *data, size_t len)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -errno;
+    int rc = 0;
+    while (len > 0 && rc == 0) {
+        ssize_t w = write(fd, data, len);
+        if (w < 0 && errno != EINTR)
+            rc = -errno;
+        if (w > 0) {
+            data += w;
+            len -= (size_t)w;
+        }
+    }
+    close(fd);
+    return rc;
+}
+
+/* Writes an -overlay for open documents whose text differs from the disk, in a private 0700
+ * directory outside the user's tree. Returns 0 or a negative errno. */
+static int write_overlay(struct ge_server *s, struct ge_run *run)
+{
+    struct ge_buf json;
+    ge_buf_init(&json, 64u << 20);
+    ge_buf_appends(&json, "{\"Replace\":{");
+    int count = 0;
+    int rc = 0;
+    for (size_t i = 0; i < run->nsnaps && rc == 0; i++) {
+        struct ge_run_snap *sn = &run->snaps[i];
+        size_t disk_len = 0;
+        char *disk = read_file(sn->path, &disk_len);
+        bool same = disk != NULL && disk_len == sn->len && memcmp(disk, sn->text, sn->len) == 0;
+        free(disk);
+        if (same)
+            continue;
+        if (run->overlay_dir == NULL) {
+            run->overlay_dir = ge_xasprintf("%s/run-XXXXXX", s->tmpdir);
+            if (mkdtemp(run->overlay_dir) == NULL) {
+                rc = -errno;
+                free(run->overlay_dir);
+                run->overlay_dir = NULL;
+                break;
+            }
+        }
+        char *copy = ge_xasprintf("%s/%d.go", run->overlay_dir, count);
+        rc = write_file(copy, sn->text, sn->len);
+        json_t *k = json_string(sn->path);
+        char *kq = json_dumps(k, JSON_ENCODE_ANY);
+        json_t *v = json_string(copy);
+        char *vq = json_dumps(v, JSON_ENCODE_ANY);
+        ge_buf_printf(&json, "%s%s:%s", count ? "," : "", kq, vq);
+        free(kq);
+        free(vq);
+        json_decref(k);
+        json_decref(v);
+        free(copy);
+        count++;
+    }
+    ge_buf_appends(&json, "}}");
+    if (rc == 0 && run->overlay_dir != NULL) {
+        char *path = ge_xasprintf("%s/overlay.json", run->overlay_dir);
+        rc = write_file(path, json.data, json.len);
+        free(path);
+    }
+    ge_buf_free(&json);
+    return rc;
+}
+
+static void snapshot_docs(struct ge_server *s, struct ge_run *run)
+{
+    size_t i = 0;
+    const char *k;
+    void *v;
+    while (ge_strmap_next(&s->docs, &i, &k, &v)) {
+        struct ge_doc *d = v;
+        if (d->pkg == NULL || d->pkg->run != run)
+            continue;
+        run->snaps = ge_xrealloc(run->snaps, (run->nsnaps + 1) * sizeof *run->snaps);
+        run->snaps[run->nsnaps++] = (struct ge_run_snap){
+            .path = ge_xstrdup(d->path),
+            .text = ge_xstrndup(d->text.data ? d->text.data : "", d->text.len),
+            .len = d->text.len,
+            .seq = d->edit_seq,
+        };
+        d->ndeltas = 0; /* only edits after this snapshot matter now */
+    }
+}
+
+static void job_done(struct ge_job *job)
+{
+    struct ge_run *run = job->data;
+    struct ge_server *s = run->server;
+    ge_log_info("go command finished in %llu ms (status %lld, signal %d, %zu bytes)",
+                (unsigned long long)(job->finished_ms - job->started_ms),
+                (long long)job->exit_status, job->term_signal, job->err.len);
+    if (run->cancelled || s->stopping) {
+        ge_run_finished(s, run);
+        return;
+    }
+    run->work.data = run;
+    int rc = uv_queue_work(s->loop, &run->work, ge_run_work, ge_run_after_work);
+    if (rc != 0) {
+        ge_log_error("cannot queue the parse: %s", uv_strerror(rc));
+        ge_run_finished(s, run);
+    }
+}
+
+static void start_run(struct ge_server *s, struct ge_pkg **pkgs, size_t n)
+{
+    struct ge_run *run = ge_xcalloc(1, sizeof *run);
+    run->server = s;
+    run->pkgs = ge_xmalloc(n * sizeof *pkgs);
+    memcpy(run->pkgs, pkgs, n * sizeof *pkgs);
+    run->npkgs = n;
+    run->tests = s->config.include_tests;
+    run->cwd = ge_xstrdup(pkgs[0]->modroot ? pkgs[0]->modroot : pkgs[0]->dir);
+    run->started_ms = uv_now(s->loop);
+    for (size_t i = 0; i < n; i++) {
+        pkgs[i]->run = run;
+        pkgs[i]->dirty = false;
+        uv_timer_stop(&pkgs[i]->debounce);
+        ge_progress_begin(s, pkgs[i]);
+    }
+    run->next = s->runs;
+    s->runs = run;
+    snapshot_docs(s, run);
+    if (s->tmpdir != NULL && write_overlay(s, run) != 0)
+        ge_log_warn("cannot write the overlay for unsaved buffers; analyzing the files on disk");
+    build_command(s, run);
+    ge_log_info("running %s %s ... (%zu packages) in %s", run->argv[0], run->argv[1], n, run->cwd);
+    struct ge_job_spec spec = {
+        .argv = (const char *const *)run->argv,
+        .env = (const char *const *)run->env,
+        .cwd = run->cwd,
+        .timeout_ms = s->config.timeout_ms,
+    };
+    run->job.data = run;
+    ge_job_start(&run->job, s->loop, &spec, job_done);
+}
+
+/* Batches every waiting package of first's module (packages outside modules run alone). */
+static void start_runs(struct ge_server *s, struct ge_pkg *first)
+{
+    size_t cap = s->pkgs.count + 1, n = 0;
+    struct ge_pkg **batch = ge_xmalloc(cap * sizeof *batch);
+    batch[n++] = first;
+    size_t i = 0;
+    const char *k;
+    void *v;
+    while (first->modroot != NULL && ge_strmap_next(&s->pkgs, &i, &k, &v)) {
+        struct ge_pkg *p = v;
+        if (p != first && p->dirty && p->run == NULL && !p->closing && p->modroot != NULL &&
+            strcmp(p->modroot, first->modroot) == 0)
+            batch[n++] = p;
+    }
+    start_run(s, batch, n);
+    free(batch);
+}
+
+void ge_run_finished(struct ge_server *s, struct ge_run *run)
+{
+    for (struct ge_run **pp = &s->runs; *pp; pp = &(*pp)->next) {
+        if (*pp == run) {
+            *pp = run->next;
+            break;
+        }
+    }
+    for (size_t i = 0; i < run->npkgs; i++) {
+        struct ge_pkg *pkg = run->pkgs[i];
+        pkg->run = NULL;
+        if (run->cancelled)
+            pkg->dirty = true;
+    }
+    for (size_t i = 0; i < run->npkgs; i++) {
+        struct ge_pkg *pkg = run->pkgs[i];
+        if (pkg->nopen == 0) {
+            ge_pkg_maybe_destroy(s, pkg);
+        } else if (pkg->dirty && !s->stopping && s->state == GE_STATE_RUNNING) {
+            /* A trigger came in during the run; its own debounce timer may already have
+             * fired while the run held the package. */
+            if (!uv_is_active((uv_handle_t *)&pkg->debounce))
+                uv_timer_start(&pkg->debounce, debounce_fired, 0, 0);
+        }
+    }
+    ge_run_free(run);
+    if (s->stopping && s->runs == NULL)
+        ge_server_stop(s, s->exit_code);
+}

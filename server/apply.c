@@ -1,0 +1,296 @@
+/*
+ * Applying a finished analysis on the loop thread: findings are moved through the edits made
+ * while the go command ran, stored per file and published; a failed build keeps the last good
+ * findings, marked stale, and tells the user once per failure episode.
+ */
+#include "run.h"
+
+#include "gocmd.h"
+#include "log.h"
+#include "progress.h"
+#include "goescape/rpc.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static struct ge_run_snap *find_snap(struct ge_run *run, const char *path)
+{
+    for (size_t i = 0; i < run->nsnaps; i++)
+        if (strcmp(run->snaps[i].path, path) == 0)
+            return &run->snaps[i];
+    return NULL;
+}
+
+static struct ge_run_text *find_text(struct ge_run *run, const char *path)
+{
+    for (size_t i = 0; i < run->ntexts; i++)
+        if (strcmp(run->texts[i].path, path) == 0)
+            return &run->texts[i];
+    return NULL;
+}
+
+/*
+ * Moves one file's new findings to the text the server holds now. Returns false when that
+ * cannot be done exactly (the document was reopened with other text), and the findings are
+ * then dropped until the next analysis.
+ */
+static bool follow_edits(struct ge_server *s, struct ge_run *run, struct ge_file *f,
+                         struct ge_finding_set *set)
+{
+    struct ge_doc *d = ge_doc_find(s, f->uri);
+    struct ge_run_snap *snap = find_snap(run, f->path);
+    struct ge_run_text *disk = find_text(run, f->path);
+    free(f->disk_text);
+    f->disk_text = NULL;
+    f->disk_len = 0;
+    if (d != NULL && snap != NULL && d->edit_seq - snap->seq == d->ndeltas) {
+        for (size_t i = 0; i < d->ndeltas; i++)
+            ge_shift_findings(set, &d->deltas[i]);
+        return true;
+    }
+    const char *text = snap ? snap->text : disk ? disk->text : NULL;
+    size_t len = snap ? snap->len : disk ? disk->len : 0;
+    if (d != NULL)
+        return text != NULL && d->text.len == len && memcmp(d->text.data, text, len) == 0;
+    if (snap != NULL) {
+        f->disk_text = ge_xstrndup(snap->text, snap->len);
+        f->disk_len = snap->len;
+    } else if (disk != NULL) {
+        f->disk_text = disk->text;
+        f->disk_len = disk->len;
+        disk->text = NULL;
+    }
+    return true;
+}
+
+static size_t count_heap(struct ge_server *s, struct ge_pkg *pkg)
+{
+    size_t n = 0;
+    for (char **p = pkg->files; *p; p++) {
+        struct ge_file *f = ge_strmap_get(&s->files, *p);
+        for (size_t i = 0; f != NULL && i < f->set.count; i++)
+            if (ge_category_is_heap(f->set.items[i].category) &&
+                s->config.categories[f->set.items[i].category])
+                n++;
+    }
+    return n;
+}
+
+/* Takes the findings of path out of all (sorted by path) into a new set. */
+static void take_file(struct ge_finding_set *all, size_t *cursor, const char *path,
+                      struct ge_finding_set *out)
+{
+    *out = (struct ge_finding_set){0};
+    size_t begin = *cursor;
+    while (begin < all->count && strcmp(all->items[begin].path, path) < 0)
+        begin++;
+    size_t end = begin;
+    while (end < all->count && strcmp(all->items[end].path, path) == 0)
+        end++;
+    if (end > begin) {
+        out->count = end - begin;
+        out->items = ge_xmalloc(out->count * sizeof *out->items);
+        memcpy(out->items, all->items + begin, out->count * sizeof *out->items);
+    }
+    *cursor = end;
+}
+
+static void apply_good(struct ge_server *s, struct ge_run *run, struct ge_pkg *pkg,
+                       struct ge_run_result *res)
+{
+    size_t cursor = 0;
+    for (char **p = res->paths; *p; p++) {
+        struct ge_file *f = ge_file_get(s, pkg, *p);
+        struct ge_finding_set set;
+        take_file(&res->set, &cursor, *p, &set);
+        ge_finding_set_free(&f->set);
+        if (!follow_edits(s, run, f, &set))
+            ge_finding_set_free(&set);
+        f->set = set;
+        f->stale = false;
+    }
+    /* Files that are gone from the directory keep nothing. */
+    for (char **p = pkg->files; *p; p++) {
+        bool present = false;
+        for (char **q = res->paths; *q && !present; q++)
+            present = strcmp(*p, *q) == 0;
+        struct ge_file *f = ge_strmap_get(&s->files, *p);
+        if (!present && f != NULL)
+            ge_finding_set_free(&f->set);
+    }
+    free(res->set.items); /* the items themselves moved into the files */
+    res->set = (struct ge_finding_set){0};
+    pkg->good = true;
+    pkg->failing = false;
+    free(pkg->first_error);
+    pkg->first_error = NULL;
+    ge_publish_pkg(s, pkg);
+    size_t n = count_heap(s, pkg);
+    char *msg = ge_xasprintf("%zu heap escape%s", n, n == 1 ? "" : "s");
+    ge_progress_end(s, pkg, msg);
+    free(msg);
+}
+
+static char *failure_reason(struct ge_server *s, struct ge_run *run, struct ge_run_result *res)
+{
+    const struct ge_job *job = &run->job;
+    if (job->spawn_error != 0)
+        return ge_xasprintf("cannot run %s: %s", s->config.go_binary,
+                            job->spawn_error == UV_ENOENT ? "command not found"
+                                                          : uv_strerror(job->spawn_error));
+    if (job->timed_out)
+        return ge_xasprintf("the go command took longer than timeoutMs (%llu ms) and was stopped",
+                            (unsigned long long)s->config.timeout_ms);
+    if (job->output_capped)
+        return ge_xasprintf("the go command printed more than %u MB and was stopped",
+                            GE_JOB_STDERR_MAX >> 20);
+    if (job->term_signal != 0)
+        return ge_xasprintf("the go command was killed by signal %d", job->term_signal);
+    const char *first = res->first_error ? res->first_error : run->first_error;
+    if (first != NULL)
+        return ge_xstrdup(first);
+    return ge_xasprintf("the go command exited with status %lld and printed no error",
+                        (long long)job->exit_status);
+}
+
+static bool needs_network(const char *reason)
+{
+    return strstr(reason, "GOPROXY=off") != NULL || strstr(reason, "GOTOOLCHAIN=local") != NULL ||
+           strstr(reason, "module lookup disabled") != NULL ||
+           strstr(reason, "toolchain not available") != NULL;
+}
+
+static void apply_failed(struct ge_server *s, struct ge_run *run, struct ge_pkg *pkg,
+                         struct ge_run_result *res)
+{
+    char *reason = failure_reason(s, run, res);
+    for (char **p = pkg->files; *p; p++) {
+        struct ge_file *f = ge_strmap_get(&s->files, *p);
+        if (f != NULL)
+            f->stale = f->set.count > 0;
+    }
+    bool missing = run->job.spawn_error == UV_ENOENT;
+    if (missing && !s->go_missing_told) {
+        s->go_missing_told = true;
+        ge_show_message(s, 1,
+                        "goescape: the go command \"%s\" was not found. Install Go, or set "
+                        "goescape.goBinary to its path.",
+                        s->config.go_binary);
+    } else if (!missing && !pkg->failing) {
+        ge_show_message(s, 2, "goescape: build failed for %s: %s%s%s", pkg->import_path, reason,
+                        needs_network(reason) ? ". Downloads are off; set "
+                                                "goescape.allowModuleDownloads to true to allow "
+                                                "them"
+                                              : "",
+                        pkg->good ? ". Showing findings from the last successful build." : "");
+    }
+    pkg->failing = true;
+    free(pkg->first_error);
+    pkg->first_error = reason;
+    ge_publish_pkg(s, pkg);
+    char *msg = ge_xasprintf("build failed: %s", reason);
+    ge_progress_end(s, pkg, msg);
+    free(msg);
+}
+
+static bool package_ok(const struct ge_run *run, const struct ge_run_result *res)
+{
+    const struct ge_job *job = &run->job;
+    if (ge_job_succeeded(job))
+        return true;
+    /* In a batch, one failing package does not spoil the others that compiled. */
+    return job->spawn_error == 0 && job->exited && job->term_signal == 0 && !job->timed_out &&
+           !job->output_capped && res->has_block && res->first_error == NULL;
+}
+
+static void answer_waiters(struct ge_server *s, struct ge_pkg *pkg, bool ok)
+{
+    for (struct ge_pending **pp = &s->pending; *pp;) {
+        struct ge_pending *p = *pp;
+        if (p->pkg != pkg) {
+            pp = &p->next;
+            continue;
+        }
+        *pp = p->next;
+        ge_reply(s, p->id,
+                 json_pack("{s:s, s:b, s:I, s:s*}", "package", pkg->import_path, "ok", ok,
+                           "escapes", (json_int_t)count_heap(s, pkg), "error",
+                           ok ? NULL : pkg->first_error));
+        json_decref(p->id);
+        free(p);
+    }
+}
+
+void ge_run_after_work(uv_work_t *req, int status)
+{
+    struct ge_run *run = req->data;
+    struct ge_server *s = run->server;
+    if (status != 0 || run->cancelled || s->stopping || s->state != GE_STATE_RUNNING) {
+        ge_run_finished(s, run);
+        return;
+    }
+    if (run->nunknown > 0 && ge_job_succeeded(&run->job))
+        ge_log_info("%zu output lines were not escape facts; first: %s", run->nunknown,
+                    run->first_unknown);
+    for (size_t i = 0; i < run->npkgs; i++) {
+        struct ge_pkg *pkg = run->pkgs[i];
+        pkg->analyzed = true;
+        pkg->last_ms = uv_now(s->loop) - run->started_ms;
+        if (pkg->nopen == 0)
+            continue;
+        bool ok = package_ok(run, &run->results[i]);
+        if (ok)
+            apply_good(s, run, pkg, &run->results[i]);
+        else
+            apply_failed(s, run, pkg, &run->results[i]);
+        answer_waiters(s, pkg, ok);
+    }
+    if (s->caps.inlay_refresh)
+        ge_request(s, "workspace/inlayHint/refresh", NULL, NULL, NULL);
+    if (s->caps.codelens_refresh)
+        ge_request(s, "workspace/codeLens/refresh", NULL, NULL, NULL);
+    ge_run_finished(s, run);
+}
+
+void ge_run_free(struct ge_run *run)
+{
+    if (run->overlay_dir != NULL) {
+        for (size_t i = 0; i < run->nsnaps; i++) {
+            char *copy = ge_xasprintf("%s/%zu.go", run->overlay_dir, i);
+            unlink(copy);
+            free(copy);
+        }
+        char *json = ge_xasprintf("%s/overlay.json", run->overlay_dir);
+        unlink(json);
+        free(json);
+        rmdir(run->overlay_dir);
+        free(run->overlay_dir);
+    }
+    for (size_t i = 0; i < run->nsnaps; i++) {
+        free(run->snaps[i].path);
+        free(run->snaps[i].text);
+    }
+    free(run->snaps);
+    for (size_t i = 0; i < run->ntexts; i++) {
+        free(run->texts[i].path);
+        free(run->texts[i].text);
+    }
+    free(run->texts);
+    for (size_t i = 0; run->results != NULL && i < run->npkgs; i++) {
+        ge_strv_free(run->results[i].paths);
+        ge_finding_set_free(&run->results[i].set);
+        free(run->results[i].first_error);
+    }
+    free(run->results);
+    ge_strv_free(run->argv);
+    ge_strv_free(run->env);
+    free(run->cwd);
+    free(run->pkgs);
+    free(run->first_unknown);
+    free(run->first_error);
+    ge_buf_free(&run->job.out);
+    ge_buf_free(&run->job.err);
+    free(run);
+}

@@ -1,0 +1,46 @@
+/*
+ * The server's settings (see docs/lsp.md), read from initializationOptions,
+ * workspace/didChangeConfiguration and workspace/configuration. Each source may be either
+ * {"goescape": {...}} or the flat object. Unknown keys are ignored; a key with the wrong type
+ * is reported and keeps its previous value.
+ */
+#ifndef GE_SERVER_CONFIG_H
+#define GE_SERVER_CONFIG_H
+
+#include <jansson.h>
+
+#include "goescape/finding.h"
+
+enum ge_analyze_on { GE_ANALYZE_SAVE, GE_ANALYZE_OPEN, GE_ANALYZE_TYPE };
+
+struct ge_config {
+    bool categories[GE_CAT_COUNT];
+    int severity[GE_CAT_COUNT]; /* LSP DiagnosticSeverity 1..4 */
+    bool inlay_hints;
+    bool code_lens;
+    bool hover_remedies;
+    enum ge_analyze_on analyze_on;
+    uint64_t debounce_ms;
+    char *go_binary;      /* owned */
+    char **build_flags;   /* owned, NULL-terminated */
+    char **env;           /* owned, NULL-terminated "K=V" */
+    char **extra_gcflags; /* owned, NULL-terminated */
+    bool include_tests;
+    uint64_t timeout_ms;
+    bool report_build_errors;
+    bool allow_downloads;
+};
+
+void ge_config_init(struct ge_config *c);
+void ge_config_free(struct ge_config *c);
+
+/* Applies the settings in obj (borrowed). Returns 0, or -EINVAL when some keys were rejected;
+ * *problems_new then holds a new string naming them (free it). The accepted keys are applied
+ * either way. */
+int ge_config_apply(struct ge_config *c, json_t *obj, char **problems_new);
+
+/* The -gcflags value the go command gets: stable for a given configuration, so the build
+ * cache keeps hitting. Returns a new string. */
+char *ge_config_gcflags(const struct ge_config *c);
+
+#endif

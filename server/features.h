@@ -1,0 +1,20 @@
+/*
+ * Shared pieces of the hover, inlay hint and code lens handlers.
+ */
+#ifndef GE_SERVER_FEATURES_H
+#define GE_SERVER_FEATURES_H
+
+#include "methods.h"
+
+/* Inlay hints are on in the settings and not toggled off. */
+bool ge_hints_on(const struct ge_server *s);
+/* A heap escape of an enabled category, not suppressed by //goescape:ignore. */
+bool ge_finding_shown(struct ge_server *s, const struct ge_finding *f, const char *text,
+                      size_t len);
+/* The innermost finding whose span contains offset (ends included), or NULL. Borrowed. */
+const struct ge_finding *ge_finding_at(struct ge_file *f, size_t offset);
+/* Markdown explaining one finding: what, cause, numbered flow with links, remedy.
+ * Returns a new string. */
+char *ge_finding_markdown(struct ge_server *s, struct ge_file *file, const struct ge_finding *f);
+
+#endif

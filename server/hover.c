@@ -1,0 +1,154 @@
+/*
+ * textDocument/hover: over an escaping expression, what escapes, why, the path to the heap as
+ * numbered steps with links, and a remedy; over a function name, a summary of its escapes.
+ * Facts that are not displayed (does not escape, leaking parameters) still answer hovers.
+ */
+#include "features.h"
+
+#include "goescape/buf.h"
+#include "goescape/lsp.h"
+#include "goescape/scan.h"
+#include "goescape/uri.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GE_HOVER_MAX (64u * 1024u)
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+static void append_steps(struct ge_buf *b, const struct ge_finding *f)
+{
+    if (f->nsteps == 0)
+        return;
+    ge_buf_appends(b, "\n\n**Path to the heap:**\n");
+    for (size_t i = 0; i < f->nsteps; i++) {
+        const struct ge_flow_step *st = &f->steps[i];
+        ge_buf_printf(b, "%zu. %s", i + 1, st->message);
+        if (st->path != NULL) {
+            char *uri = ge_uri_from_path(st->path);
+            ge_buf_printf(b, " ([%s:%u](%s#L%u))", base_name(st->path), st->line, uri, st->line);
+            free(uri);
+        }
+        ge_buf_appends(b, "\n");
+    }
+    if (f->truncated)
+        ge_buf_appends(b, "\n_The compiler cut this explanation short (assignment cycle)._\n");
+}
+
+char *ge_finding_markdown(struct ge_server *s, struct ge_file *file, const struct ge_finding *f)
+{
+    struct ge_buf b;
+    ge_buf_init(&b, GE_HOVER_MAX);
+    const char *what = f->kind == GE_FACT_MOVED    ? "moves to the heap"
+                       : f->kind == GE_FACT_ESCAPE ? "escapes to the heap"
+                       : f->kind == GE_FACT_NOESCAPE ? "stays on the stack"
+                                                     : "leaks";
+    ge_buf_printf(&b, "**goescape** · `%s`\n\n`%s` %s", ge_category_name(f->category), f->subject,
+                  what);
+    if (f->func != NULL)
+        ge_buf_printf(&b, " in `%s`", f->func);
+    ge_buf_appends(&b, ".");
+    if (f->cause != NULL && *f->cause)
+        ge_buf_printf(&b, "\n\n**Cause:** %s.", f->cause);
+    append_steps(&b, f);
+    if (s->config.hover_remedies && ge_category_is_heap(f->category)) {
+        char *remedy = ge_finding_remedy_new(f);
+        if (remedy != NULL)
+            ge_buf_printf(&b, "\n\n**Remedy:** %s", remedy);
+        free(remedy);
+    }
+    if (file != NULL && file->stale)
+        ge_buf_appends(&b, "\n\n_From the last successful build; the package does not compile "
+                           "now._");
+    if (b.data == NULL)
+        ge_buf_reserve(&b, 0);
+    return ge_buf_steal(&b, NULL);
+}
+
+/* A summary of one function's findings, for a hover over its name. */
+static char *function_summary(struct ge_server *s, struct ge_file *f, const struct ge_func_decl *fn)
+{
+    size_t counts[GE_CAT_COUNT] = {0};
+    struct ge_buf params;
+    ge_buf_init(&params, GE_HOVER_MAX);
+    size_t total = 0;
+    for (size_t i = 0; i < f->set.count; i++) {
+        const struct ge_finding *fi = &f->set.items[i];
+        if (fi->span.start < fn->decl.start || fi->span.start >= fn->decl.end)
+            continue;
+        if (fi->category == GE_CAT_PARAM)
+            ge_buf_printf(&params, "- `%s`: %s\n", fi->subject, fi->cause ? fi->cause : "leaks");
+        if (ge_category_is_heap(fi->category) && s->config.categories[fi->category]) {
+            counts[fi->category]++;
+            total++;
+        }
+    }
+    struct ge_buf b;
+    ge_buf_init(&b, GE_HOVER_MAX);
+    ge_buf_printf(&b, "**goescape** · `%s`: %zu heap escape%s", fn->name, total,
+                  total == 1 ? "" : "s");
+    const char *sep = "\n\n";
+    for (int c = 0; c < GE_CAT_COUNT; c++) {
+        if (counts[c] == 0)
+            continue;
+        ge_buf_printf(&b, "%s%zu %s", sep, counts[c], ge_category_name((enum ge_category)c));
+        sep = ", ";
+    }
+    if (params.len > 0)
+        ge_buf_printf(&b, "\n\n**Leaking parameters:**\n%s", params.data);
+    if (f->stale)
+        ge_buf_appends(&b, "\n\n_From the last successful build._");
+    ge_buf_free(&params);
+    return ge_buf_steal(&b, NULL);
+}
+
+static json_t *hover_result(struct ge_server *s, char *markdown_new, const char *text,
+                            size_t len, struct ge_span span)
+{
+    struct ge_range r = ge_span_range(s, text, len, span);
+    json_t *res = json_pack("{s:{s:s, s:s}, s:o}", "contents", "kind",
+                            s->caps.hover_markdown ? "markdown" : "plaintext", "value",
+                            markdown_new, "range", ge_lsp_range_pack(&r));
+    free(markdown_new);
+    return res;
+}
+
+int ge_m_hover(struct ge_server *s, json_t *id, json_t *params, json_t **result_new,
+               const char **err)
+{
+    (void)id;
+    struct ge_doc *d;
+    struct ge_file *f;
+    struct ge_position pos;
+    int rc = ge_params_doc(s, params, &d, &f);
+    if (rc == 0 && ge_lsp_position_unpack(json_object_get(params, "position"), &pos) != 0)
+        rc = -EINVAL;
+    if (rc != 0) {
+        *err = rc == -ENOENT ? "document is not open" : "hover needs textDocument and position";
+        return rc;
+    }
+    const char *text = d->text.data ? d->text.data : "";
+    size_t offset;
+    ge_text_offset(text, d->text.len, pos, s->enc, &offset);
+    const struct ge_finding *fi = ge_finding_at(f, offset);
+    if (fi != NULL) {
+        *result_new = hover_result(s, ge_finding_markdown(s, f, fi), text, d->text.len, fi->span);
+        return 0;
+    }
+    if (f == NULL || f->set.count == 0)
+        return 0;
+    struct ge_func_decl *fns = NULL;
+    size_t n = ge_scan_funcs(text, d->text.len, &fns);
+    for (size_t i = 0; i < n && *result_new == NULL; i++)
+        if (offset >= fns[i].name_span.start && offset <= fns[i].name_span.end)
+            *result_new = hover_result(s, function_summary(s, f, &fns[i]), text, d->text.len,
+                                       fns[i].name_span);
+    ge_func_decls_free(fns, n);
+    return 0;
+}

@@ -1,0 +1,210 @@
+/*
+ * The go command as a child job. The process is spawned detached, which makes it the leader
+ * of a new process group, so signals reach the compile processes that go starts as well.
+ */
+#include "job.h"
+
+#include "log.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+
+static void finish_one(struct ge_job *job)
+{
+    if (--job->pending == 0) {
+        job->finished_ms = uv_now(job->loop);
+        job->done(job);
+    }
+}
+
+static void handle_closed(uv_handle_t *h)
+{
+    finish_one(h->data);
+}
+
+static void kill_group(struct ge_job *job, int sig)
+{
+    if (job->exited || job->proc.pid <= 0)
+        return;
+    if (kill(-job->proc.pid, sig) != 0 && errno == ESRCH)
+        uv_process_kill(&job->proc, sig);
+    if (sig == SIGKILL)
+        job->killed = true;
+}
+
+static void timer_fired(uv_timer_t *t)
+{
+    struct ge_job *job = t->data;
+    if (job->exited)
+        return;
+    if (job->cancelled || job->timed_out || job->output_capped) {
+        /* The grace period after SIGTERM is over. */
+        kill_group(job, SIGKILL);
+        return;
+    }
+    job->timed_out = true;
+    ge_log_warn("go command timed out after %llu ms; stopping it",
+                (unsigned long long)(uv_now(job->loop) - job->started_ms));
+    kill_group(job, SIGTERM);
+    uv_timer_start(&job->timer, timer_fired, GE_JOB_KILL_GRACE_MS, 0);
+}
+
+static void escalate(struct ge_job *job)
+{
+    kill_group(job, SIGTERM);
+    uv_timer_stop(&job->timer);
+    uv_timer_start(&job->timer, timer_fired, GE_JOB_KILL_GRACE_MS, 0);
+}
+
+static void proc_exited(uv_process_t *p, int64_t status, int sig)
+{
+    struct ge_job *job = p->data;
+    job->exited = true;
+    job->exit_status = status;
+    job->term_signal = sig;
+    uv_timer_stop(&job->timer);
+    /* Children of go that outlived it would keep the pipes open; the group goes too. */
+    if (kill(-p->pid, SIGKILL) == 0)
+        ge_log_debug("killed leftover processes of group %d", p->pid);
+    uv_close((uv_handle_t *)&job->timer, handle_closed);
+    uv_close((uv_handle_t *)p, handle_closed);
+    finish_one(job);
+}
+
+static struct ge_buf *pipe_buf(struct ge_job *job, uv_handle_t *h)
+{
+    return h == (uv_handle_t *)&job->out_pipe ? &job->out : &job->err;
+}
+
+static void pipe_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    struct ge_job *job = h->data;
+    struct ge_buf *b = pipe_buf(job, h);
+    (void)suggested;
+    size_t want = 64 * 1024;
+    if (b->max - b->len < want)
+        want = b->max - b->len;
+    if (want == 0 || ge_buf_reserve(b, want) != 0) {
+        *buf = uv_buf_init(NULL, 0);
+        return;
+    }
+    *buf = uv_buf_init(b->data + b->len, (unsigned)want);
+}
+
+static void pipe_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+    struct ge_job *job = s->data;
+    struct ge_buf *b = pipe_buf(job, (uv_handle_t *)s);
+    (void)buf;
+    if (nread > 0) {
+        b->len += (size_t)nread;
+        b->data[b->len] = '\0';
+        return;
+    }
+    if (nread == 0)
+        return;
+    if (nread == UV_ENOBUFS && !job->output_capped) {
+        job->output_capped = true;
+        ge_log_warn("go command printed more than %zu MB; stopping it", b->max >> 20);
+        escalate(job);
+    }
+    uv_read_stop(s);
+    uv_close((uv_handle_t *)s, handle_closed);
+    finish_one(job); /* EOF (or the end of reading) */
+}
+
+static int setup_pipe(struct ge_job *job, uv_pipe_t *p)
+{
+    int rc = uv_pipe_init(job->loop, p, 0);
+    if (rc != 0)
+        return rc;
+    p->data = job;
+    job->pending++; /* released by the close callback */
+    return 0;
+}
+
+/*
+ * Counting: pending holds one count for each handle until its close callback, one for the
+ * exit callback, one for each pipe's EOF, and one for this function itself, so done runs
+ * exactly once, after the last of them, whichever order they come in.
+ */
+void ge_job_start(struct ge_job *job, uv_loop_t *loop, const struct ge_job_spec *spec,
+                  ge_job_done_cb done)
+{
+    void *data = job->data;
+    *job = (struct ge_job){.loop = loop, .done = done, .data = data, .pending = 1};
+    ge_buf_init(&job->out, GE_JOB_STDOUT_MAX);
+    ge_buf_init(&job->err, GE_JOB_STDERR_MAX);
+    job->started_ms = uv_now(loop);
+    uv_timer_init(loop, &job->timer);
+    job->timer.data = job;
+    job->pending++;
+    bool out_ok = false;
+    bool err_ok = false;
+    int rc = setup_pipe(job, &job->out_pipe);
+    out_ok = rc == 0;
+    if (rc == 0)
+        rc = setup_pipe(job, &job->err_pipe);
+    err_ok = out_ok && rc == 0;
+    if (rc == 0) {
+        uv_stdio_container_t stdio[3] = {
+            {.flags = UV_IGNORE},
+            {.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE,
+             .data.stream = (uv_stream_t *)&job->out_pipe},
+            {.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE,
+             .data.stream = (uv_stream_t *)&job->err_pipe},
+        };
+        uv_process_options_t opts = {
+            .exit_cb = proc_exited,
+            .file = spec->argv[0],
+            .args = (char **)spec->argv,
+            .env = (char **)spec->env,
+            .cwd = spec->cwd,
+            .flags = UV_PROCESS_DETACHED,
+            .stdio_count = 3,
+            .stdio = stdio,
+        };
+        job->proc.data = job;
+        rc = uv_spawn(loop, &job->proc, &opts);
+        if (rc != 0)
+            uv_close((uv_handle_t *)&job->proc, NULL);
+    }
+    if (rc != 0) {
+        job->spawn_error = rc;
+        job->exited = true;
+        uv_close((uv_handle_t *)&job->timer, handle_closed);
+        if (out_ok)
+            uv_close((uv_handle_t *)&job->out_pipe, handle_closed);
+        if (err_ok)
+            uv_close((uv_handle_t *)&job->err_pipe, handle_closed);
+        finish_one(job);
+        return;
+    }
+    job->pending += 4; /* the exit callback, the process close, and two EOFs */
+    uv_read_start((uv_stream_t *)&job->out_pipe, pipe_alloc, pipe_read);
+    uv_read_start((uv_stream_t *)&job->err_pipe, pipe_alloc, pipe_read);
+    if (spec->timeout_ms > 0)
+        uv_timer_start(&job->timer, timer_fired, spec->timeout_ms, 0);
+    finish_one(job);
+}
+
+void ge_job_cancel(struct ge_job *job)
+{
+    if (job->exited || job->cancelled)
+        return;
+    job->cancelled = true;
+    escalate(job);
+}
+
+void ge_job_kill(struct ge_job *job)
+{
+    job->cancelled = true;
+    kill_group(job, SIGKILL);
+}
+
+bool ge_job_succeeded(const struct ge_job *job)
+{
+    return job->spawn_error == 0 && job->exited && job->exit_status == 0 &&
+           job->term_signal == 0 && !job->output_capped && !job->timed_out && !job->cancelled;
+}

@@ -1,0 +1,67 @@
+/*
+ * Child processes for the go command. A job spawns one argv (never a shell) in its own
+ * process group, reads stdout and stderr into capped buffers, and finishes only when the
+ * process has exited, both pipes have reached EOF, and every handle has closed, as Neovim's
+ * process layer does. Cancelling escalates: SIGTERM to the group, then SIGKILL from a timer.
+ * Runs on the loop thread only.
+ */
+#ifndef GE_SERVER_JOB_H
+#define GE_SERVER_JOB_H
+
+#include <uv.h>
+
+#include "goescape/buf.h"
+
+/* Largest compiler output read from one job; past it the job is killed and marked. */
+#define GE_JOB_STDERR_MAX (64u * 1024u * 1024u)
+#define GE_JOB_STDOUT_MAX (16u * 1024u * 1024u)
+/* Time between SIGTERM and SIGKILL. */
+#define GE_JOB_KILL_GRACE_MS 2000
+
+struct ge_job;
+/* Called once, after exit, EOF and every close; the job may be freed from inside it. */
+typedef void (*ge_job_done_cb)(struct ge_job *job);
+
+struct ge_job_spec {
+    const char *const *argv; /* borrowed; argv[0] is looked up on PATH */
+    const char *const *env;  /* borrowed; NULL-terminated "K=V" list, or NULL to inherit */
+    const char *cwd;         /* borrowed */
+    uint64_t timeout_ms;     /* 0 for none */
+};
+
+struct ge_job {
+    uv_loop_t *loop;
+    uv_process_t proc;
+    uv_pipe_t out_pipe;
+    uv_pipe_t err_pipe;
+    uv_timer_t timer;
+    struct ge_buf out; /* stdout, capped at GE_JOB_STDOUT_MAX */
+    struct ge_buf err; /* stderr, capped at GE_JOB_STDERR_MAX */
+    int spawn_error;   /* negative errno when the process could not start, else 0 */
+    int64_t exit_status;
+    int term_signal;
+    bool exited;
+    bool timed_out;     /* the timeout fired and the group was killed */
+    bool cancelled;     /* ge_job_cancel was called */
+    bool output_capped; /* a buffer reached its cap; the group was killed */
+    bool killed;        /* SIGKILL was sent */
+    int pending;        /* exit + EOFs + open handles still outstanding */
+    uint64_t started_ms;
+    uint64_t finished_ms;
+    ge_job_done_cb done;
+    void *data; /* the owner's */
+};
+
+/* Starts a job. Always ends in exactly one done callback, even when the spawn fails (then
+ * spawn_error is set), so the owner has a single completion path. */
+void ge_job_start(struct ge_job *job, uv_loop_t *loop, const struct ge_job_spec *spec,
+                  ge_job_done_cb done);
+/* Marks the job cancelled and sends SIGTERM to its process group; SIGKILL follows after
+ * GE_JOB_KILL_GRACE_MS. Harmless after exit. */
+void ge_job_cancel(struct ge_job *job);
+/* Sends SIGKILL to the group at once (used when the server stops). */
+void ge_job_kill(struct ge_job *job);
+/* True when the process ran to its own exit with status 0 and nothing was capped. */
+bool ge_job_succeeded(const struct ge_job *job);
+
+#endif

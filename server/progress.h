@@ -1,0 +1,16 @@
+/*
+ * Telling the user what the analysis is doing: LSP work-done progress (when the client
+ * supports it) and the goescape/status notification that status bars read.
+ */
+#ifndef GE_SERVER_PROGRESS_H
+#define GE_SERVER_PROGRESS_H
+
+#include "server.h"
+
+/* "Escape analysis: <package>" */
+void ge_progress_begin(struct ge_server *s, struct ge_pkg *pkg);
+/* Ends the progress with message (borrowed), e.g. "12 heap escapes" or "build failed: ...",
+ * and sends the package's status. */
+void ge_progress_end(struct ge_server *s, struct ge_pkg *pkg, const char *message);
+
+#endif

@@ -1,0 +1,179 @@
+/*
+ * textDocument/publishDiagnostics. Each file's diagnostics are built from its findings, the
+ * text they refer to and the settings, and sent only when they differ from what the client
+ * already has. Edits republish after a short delay, so typing does not flood the client.
+ */
+#include "server.h"
+
+#include "log.h"
+#include "goescape/lsp.h"
+#include "goescape/uri.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define GE_REPUBLISH_DELAY_MS 150
+#define GE_IGNORE_MARK "//goescape:ignore"
+
+struct ge_range ge_span_range(struct ge_server *s, const char *text, size_t len,
+                              struct ge_span span)
+{
+    return (struct ge_range){
+        .start = ge_text_position(text, len, span.start, s->enc),
+        .end = ge_text_position(text, len, span.end, s->enc),
+    };
+}
+
+static bool line_has_mark(const char *text, size_t len, size_t line_start)
+{
+    size_t n = ge_text_line_length(text, len, line_start);
+    const char *line = text + line_start;
+    size_t m = sizeof GE_IGNORE_MARK - 1;
+    for (size_t i = 0; i + m <= n; i++)
+        if (memcmp(line + i, GE_IGNORE_MARK, m) == 0)
+            return true;
+    return false;
+}
+
+bool ge_finding_ignored(const char *text, size_t len, const struct ge_finding *f)
+{
+    if (f->span.start > len)
+        return false;
+    size_t start = f->span.start;
+    while (start > 0 && text[start - 1] != '\n')
+        start--;
+    if (line_has_mark(text, len, start))
+        return true;
+    if (start == 0)
+        return false;
+    size_t prev = start - 1;
+    while (prev > 0 && text[prev - 1] != '\n')
+        prev--;
+    return line_has_mark(text, len, prev);
+}
+
+/* True when the settings show this finding at all. */
+static bool visible(struct ge_server *s, const struct ge_finding *f)
+{
+    return s->config.categories[f->category];
+}
+
+static json_t *related(struct ge_server *s, const struct ge_finding *f)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < f->nsteps; i++) {
+        const struct ge_flow_step *st = &f->steps[i];
+        if (st->path == NULL)
+            continue;
+        /* Steps point into files of the same package; their column is a byte column, which
+         * is exact for the line start and for ASCII text, and is converted when the file's
+         * text is at hand. */
+        struct ge_file *other = ge_strmap_get(&s->files, st->path);
+        struct ge_range r = {{st->line - 1, st->col ? st->col - 1 : 0},
+                             {st->line - 1, st->col ? st->col - 1 : 0}};
+        if (other != NULL) {
+            size_t len, off;
+            const char *text = ge_file_text(s, other, &len);
+            if (ge_text_line_offset(text, len, st->line - 1, &off) == 0) {
+                size_t line_len = ge_text_line_length(text, len, off);
+                size_t col = st->col ? st->col - 1 : 0;
+                r.start.character = ge_text_units(text + off, line_len, col, s->enc);
+                r.end = r.start;
+            }
+        }
+        char *uri = ge_uri_from_path(st->path);
+        json_array_append_new(list, json_pack("{s:o, s:s}", "location",
+                                              ge_lsp_location_pack(uri, &r), "message",
+                                              st->message));
+        free(uri);
+    }
+    return list;
+}
+
+static json_t *diagnostic(struct ge_server *s, const struct ge_finding *f, const char *text,
+                          size_t len, bool stale)
+{
+    struct ge_range r = ge_span_range(s, text, len, f->span);
+    char *msg = stale ? ge_xasprintf("%s (from the last successful build)", f->message)
+                      : ge_xstrdup(f->message);
+    json_t *d = json_pack("{s:o, s:i, s:s, s:s, s:s}", "range", ge_lsp_range_pack(&r), "severity",
+                          s->config.severity[f->category], "code", ge_category_name(f->category),
+                          "source", "goescape", "message", msg);
+    free(msg);
+    if (f->nsteps > 0)
+        json_object_set_new(d, "relatedInformation", related(s, f));
+    return d;
+}
+
+void ge_publish_file(struct ge_server *s, struct ge_file *f)
+{
+    size_t len;
+    const char *text = ge_file_text(s, f, &len);
+    json_t *diags = json_array();
+    for (size_t i = 0; i < f->set.count; i++) {
+        const struct ge_finding *fi = &f->set.items[i];
+        if (visible(s, fi) && !ge_finding_ignored(text, len, fi))
+            json_array_append_new(diags, diagnostic(s, fi, text, len, f->stale));
+    }
+    char *dump = json_dumps(diags, JSON_COMPACT);
+    bool same = f->last_published != NULL && dump != NULL && strcmp(dump, f->last_published) == 0;
+    if (!same) {
+        struct ge_doc *d = ge_doc_find(s, f->uri);
+        json_t *params = json_pack("{s:s, s:o}", "uri", f->uri, "diagnostics", diags);
+        if (d != NULL)
+            json_object_set_new(params, "version", json_integer(d->version));
+        ge_notify(s, "textDocument/publishDiagnostics", params);
+        free(f->last_published);
+        f->last_published = dump;
+    } else {
+        json_decref(diags);
+        free(dump);
+    }
+}
+
+void ge_publish_pkg(struct ge_server *s, struct ge_pkg *pkg)
+{
+    for (char **p = pkg->files; *p; p++) {
+        struct ge_file *f = ge_strmap_get(&s->files, *p);
+        if (f != NULL)
+            ge_publish_file(s, f);
+    }
+}
+
+void ge_publish_clear_pkg(struct ge_server *s, struct ge_pkg *pkg)
+{
+    for (char **p = pkg->files; *p; p++) {
+        struct ge_file *f = ge_strmap_get(&s->files, *p);
+        if (f == NULL)
+            continue;
+        ge_finding_set_free(&f->set);
+        if (f->last_published != NULL && strcmp(f->last_published, "[]") != 0)
+            ge_notify(s, "textDocument/publishDiagnostics",
+                      json_pack("{s:s, s:[]}", "uri", f->uri, "diagnostics"));
+        free(f->last_published);
+        f->last_published = NULL;
+    }
+}
+
+static void republish_fired(uv_timer_t *t)
+{
+    struct ge_server *s = t->data;
+    size_t i = 0;
+    const char *k;
+    void *v;
+    while (ge_strmap_next(&s->pkgs, &i, &k, &v)) {
+        struct ge_pkg *pkg = v;
+        if (pkg->analyzed && pkg->nopen > 0)
+            ge_publish_pkg(s, pkg);
+    }
+    if (s->caps.inlay_refresh)
+        ge_request(s, "workspace/inlayHint/refresh", NULL, NULL, NULL);
+    if (s->caps.codelens_refresh)
+        ge_request(s, "workspace/codeLens/refresh", NULL, NULL, NULL);
+}
+
+void ge_publish_all_later(struct ge_server *s)
+{
+    if (!s->stopping)
+        uv_timer_start(&s->republish, republish_fired, GE_REPUBLISH_DELAY_MS, 0);
+}

@@ -1,0 +1,216 @@
+/*
+ * The second half of an analysis. On the thread pool: parse the go command's output, list the
+ * package directories, and place the findings in the texts the compiler saw. On the loop:
+ * move them through the edits made since, store them per file, and publish.
+ */
+#include "run.h"
+
+#include "log.h"
+#include "progress.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Parsers are expensive to build and single-threaded, so workers share a small pool. */
+#define GE_PARSER_POOL 8
+static uv_mutex_t pool_lock;
+static uv_once_t pool_once = UV_ONCE_INIT;
+static struct ge_parser *pool[GE_PARSER_POOL];
+static int pool_n;
+
+static void pool_init(void)
+{
+    uv_mutex_init(&pool_lock);
+}
+
+static struct ge_parser *parser_take(void)
+{
+    struct ge_parser *p = NULL;
+    uv_once(&pool_once, pool_init);
+    uv_mutex_lock(&pool_lock);
+    if (pool_n > 0)
+        p = pool[--pool_n];
+    uv_mutex_unlock(&pool_lock);
+    if (p == NULL && ge_parser_create(&p) != 0)
+        p = NULL;
+    return p;
+}
+
+static void parser_give(struct ge_parser *p)
+{
+    uv_mutex_lock(&pool_lock);
+    if (pool_n < GE_PARSER_POOL) {
+        pool[pool_n++] = p;
+        p = NULL;
+    }
+    uv_mutex_unlock(&pool_lock);
+    if (p != NULL)
+        ge_parser_destroy(p);
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    struct ge_buf b;
+    ge_buf_init(&b, GE_TEXT_MAX);
+    char chunk[65536];
+    size_t n;
+    int rc = 0;
+    while (rc == 0 && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        rc = ge_buf_append(&b, chunk, n);
+    fclose(f);
+    if (rc != 0 || ge_buf_reserve(&b, 0) != 0) {
+        ge_buf_free(&b);
+        return NULL;
+    }
+    return ge_buf_steal(&b, len);
+}
+
+/* The text source for range finding: the snapshot of an open document, else the disk. */
+static int run_text(void *ctx, const char *path, const char **text, size_t *len)
+{
+    struct ge_run *run = ctx;
+    for (size_t i = 0; i < run->nsnaps; i++) {
+        if (strcmp(run->snaps[i].path, path) == 0) {
+            *text = run->snaps[i].text;
+            *len = run->snaps[i].len;
+            return 0;
+        }
+    }
+    for (size_t i = 0; i < run->ntexts; i++) {
+        if (strcmp(run->texts[i].path, path) == 0) {
+            *text = run->texts[i].text;
+            *len = run->texts[i].len;
+            return 0;
+        }
+    }
+    size_t n = 0;
+    char *data = slurp(path, &n);
+    if (data == NULL)
+        return -errno ? -errno : -EIO;
+    if (run->ntexts == run->cap_texts) {
+        run->cap_texts = run->cap_texts ? run->cap_texts * 2 : 16;
+        run->texts = ge_xrealloc(run->texts, run->cap_texts * sizeof *run->texts);
+    }
+    run->texts[run->ntexts++] = (struct ge_run_text){.path = ge_xstrdup(path), .text = data, .len = n};
+    *text = data;
+    *len = n;
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Base names of the .go files in dir (a single-file package has just its file). */
+static char **list_go_files(const struct ge_pkg *pkg, size_t *count)
+{
+    char **names = NULL;
+    size_t n = 0;
+    if (pkg->modroot == NULL) {
+        names = ge_xcalloc(2, sizeof(char *));
+        names[n++] = ge_xstrdup(pkg->pattern);
+        *count = n;
+        return names;
+    }
+    DIR *d = opendir(pkg->dir);
+    struct dirent *e;
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        if (len < 4 || strcmp(e->d_name + len - 3, ".go") != 0 || e->d_name[0] == '.' ||
+            e->d_name[0] == '_')
+            continue;
+        names = ge_xrealloc(names, (n + 2) * sizeof(char *));
+        names[n++] = ge_xstrdup(e->d_name);
+        names[n] = NULL;
+    }
+    if (d != NULL)
+        closedir(d);
+    if (names == NULL)
+        names = ge_xcalloc(1, sizeof(char *));
+    qsort(names, n, sizeof(char *), cmp_str);
+    *count = n;
+    return names;
+}
+
+static bool header_matches(const char *pkg, const char *import_path)
+{
+    size_t n = strlen(import_path);
+    return pkg != NULL && strncmp(pkg, import_path, n) == 0 &&
+           (pkg[n] == '\0' || strcmp(pkg + n, "_test") == 0);
+}
+
+static char *format_line(const struct ge_report_line *l)
+{
+    if (l->file == NULL)
+        return ge_xstrdup(l->text);
+    const char *base = strrchr(l->file, '/');
+    base = base ? base + 1 : l->file;
+    if (l->col > 0)
+        return ge_xasprintf("%s:%u:%u: %s", base, l->line, l->col, l->text);
+    return ge_xasprintf("%s:%u: %s", base, l->line, l->text);
+}
+
+static void place_package(struct ge_run *run, const struct ge_report *report, size_t idx)
+{
+    const struct ge_pkg *pkg = run->pkgs[idx];
+    struct ge_run_result *res = &run->results[idx];
+    size_t nfiles = 0;
+    char **names = list_go_files(pkg, &nfiles);
+    struct ge_pkg_filter filter = {
+        .import_path = pkg->import_path,
+        .dir = pkg->dir,
+        .files = (const char *const *)names,
+        .nfiles = nfiles,
+    };
+    ge_findings_build(report, &filter, run_text, run, &res->set);
+    res->paths = ge_xcalloc(nfiles + 1, sizeof(char *));
+    for (size_t i = 0; i < nfiles; i++) {
+        res->paths[i] = ge_xasprintf("%s/%s", pkg->dir, names[i]);
+        free(names[i]);
+    }
+    free(names);
+    for (size_t i = 0; i < report->nfacts && !res->has_block; i++)
+        res->has_block = header_matches(report->facts[i].pkg, pkg->import_path);
+    for (size_t i = 0; i < report->nothers; i++) {
+        const struct ge_report_line *l = &report->others[i];
+        if (header_matches(l->pkg, pkg->import_path)) {
+            res->has_block = true;
+            if (res->first_error == NULL && l->file != NULL)
+                res->first_error = format_line(l);
+        }
+    }
+}
+
+void ge_run_work(uv_work_t *req)
+{
+    struct ge_run *run = req->data;
+    struct ge_parser *parser = parser_take();
+    struct ge_report *report = NULL;
+    run->results = ge_xcalloc(run->npkgs, sizeof *run->results);
+    if (parser == NULL || ge_parse(parser, run->job.err.data ? run->job.err.data : "",
+                                   run->job.err.len, &report) != 0) {
+        if (parser != NULL)
+            parser_give(parser);
+        return;
+    }
+    parser_give(parser);
+    run->nfacts = report->nfacts;
+    for (size_t i = 0; i < report->nothers; i++) {
+        const struct ge_report_line *l = &report->others[i];
+        if (run->first_error == NULL && (l->file != NULL || strncmp(l->text, "go: ", 4) == 0))
+            run->first_error = format_line(l);
+        if (run->first_unknown == NULL)
+            run->first_unknown = format_line(l);
+    }
+    run->nunknown = report->nothers;
+    for (size_t i = 0; i < run->npkgs; i++)
+        place_package(run, report, i);
+    ge_report_destroy(report);
+}

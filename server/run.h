@@ -1,0 +1,73 @@
+/*
+ * One analysis in flight: a go command over one or more packages of one module, then a parse
+ * on libuv's thread pool, then the results applied on the loop. Private to analyze.c and
+ * results.c.
+ */
+#ifndef GE_SERVER_RUN_H
+#define GE_SERVER_RUN_H
+
+#include "server.h"
+
+/* The text of an open document as it was when the run started. */
+struct ge_run_snap {
+    char *path; /* owned */
+    char *text; /* owned */
+    size_t len;
+    uint64_t seq; /* the document's edit_seq at the start */
+};
+
+/* A file text read from disk by the worker. */
+struct ge_run_text {
+    char *path; /* owned */
+    char *text; /* owned; handed to the file record when it is not open */
+    size_t len;
+};
+
+/* What the worker produced for one package. */
+struct ge_run_result {
+    char **paths; /* owned: every Go file of the package directory, NULL-terminated */
+    struct ge_finding_set set;
+    bool has_block;    /* the output had a "# pkg" block for this package */
+    char *first_error; /* owned: first compiler error that belongs to it, or NULL */
+};
+
+struct ge_run {
+    struct ge_run *next;
+    struct ge_server *server;
+    struct ge_job job;
+    uv_work_t work;
+    char *cwd;
+    char **argv; /* owned, NULL-terminated */
+    char **env;  /* owned, NULL-terminated */
+    char *overlay_dir; /* owned: this run's private overlay directory, or NULL */
+    struct ge_pkg **pkgs; /* borrowed; each pkg->run points back here */
+    size_t npkgs;
+    struct ge_run_snap *snaps;
+    size_t nsnaps;
+    bool cancelled;
+    bool tests;
+    uint64_t started_ms;
+    /* Filled by the worker. */
+    struct ge_run_result *results; /* one per package */
+    struct ge_run_text *texts;
+    size_t ntexts;
+    size_t cap_texts;
+    size_t nfacts;
+    size_t nunknown;
+    char *first_unknown;   /* owned: the first line the parser did not know */
+    char *first_error;     /* owned: the first error line of the whole output */
+};
+
+/* results.c */
+/* Parses and places the findings; runs on the thread pool and touches only run. */
+void ge_run_work(uv_work_t *req);
+/* Applies the results on the loop thread. */
+void ge_run_after_work(uv_work_t *req, int status);
+/* Frees everything the run owns, removing its overlay files. */
+void ge_run_free(struct ge_run *run);
+
+/* analyze.c */
+/* Called when a run is over (applied or dropped): unlinks it and starts what waits. */
+void ge_run_finished(struct ge_server *s, struct ge_run *run);
+
+#endif

@@ -1,0 +1,200 @@
+/*
+ * The server's lifetime: set up the loop and the transport, run until exit or end of input,
+ * then stop every child, close every handle and free everything, so that uv_loop_close
+ * succeeds and nothing outlives the process.
+ */
+#include "server.h"
+
+#include "log.h"
+#include "goescape/rpc.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <dirent.h>
+
+/* How long a stopping server waits for the client to take its last messages. */
+#define GE_EXIT_FLUSH_MS 2000
+
+static void on_message(struct ge_transport *t, const char *body, size_t len)
+{
+    struct ge_server *s = t->data;
+    if (!s->stopping)
+        ge_dispatch(s, body, len);
+}
+
+static void on_frame_error(struct ge_transport *t, int err, const char *what)
+{
+    struct ge_server *s = t->data;
+    ge_log_warn("bad message framing (%s): %s", strerror(-err), what);
+    json_t *msg = ge_rpc_error_new(NULL, GE_RPC_PARSE_ERROR, what);
+    ge_send(s, msg);
+    json_decref(msg);
+}
+
+static void on_eof(struct ge_transport *t, int err)
+{
+    struct ge_server *s = t->data;
+    if (err != 0)
+        ge_log_warn("the client connection broke: %s", uv_strerror(err));
+    else if (!s->stopping)
+        ge_log_info("stdin closed without exit; stopping");
+    ge_server_stop(s, s->state == GE_STATE_SHUTDOWN ? 0 : 1);
+}
+
+static void handle_closed(uv_handle_t *h)
+{
+    (void)h;
+}
+
+static void on_transport_closed(struct ge_transport *t)
+{
+    struct ge_server *s = t->data;
+    if (!uv_is_closing((uv_handle_t *)&s->exit_timer))
+        uv_close((uv_handle_t *)&s->exit_timer, handle_closed);
+}
+
+static void exit_timer_fired(uv_timer_t *timer)
+{
+    struct ge_server *s = timer->data;
+    ge_log_warn("the client did not take the last messages; closing anyway");
+    ge_transport_abort(&s->transport);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    struct ge_server *s = h->data;
+    ge_log_info("signal %d; stopping", signum);
+    ge_server_stop(s, s->state == GE_STATE_SHUTDOWN ? 0 : 1);
+}
+
+static void free_pending(struct ge_server *s)
+{
+    while (s->pending != NULL) {
+        struct ge_pending *p = s->pending;
+        s->pending = p->next;
+        json_decref(p->id);
+        free(p);
+    }
+    while (s->outgoing != NULL) {
+        struct ge_outgoing *o = s->outgoing;
+        s->outgoing = o->next;
+        free(o);
+    }
+}
+
+void ge_server_stop(struct ge_server *s, int exit_code)
+{
+    if (!s->stopping) {
+        s->stopping = true;
+        s->exit_code = exit_code;
+        ge_analyze_cancel_all(s, true);
+        uv_timer_stop(&s->republish);
+    }
+    if (s->runs != NULL)
+        return; /* each run's end calls back here; the last one closes the rest */
+    if (uv_is_closing((uv_handle_t *)&s->republish))
+        return;
+    ge_pkgs_free(s);
+    uv_close((uv_handle_t *)&s->republish, handle_closed);
+    uv_close((uv_handle_t *)&s->sigterm, handle_closed);
+    uv_timer_start(&s->exit_timer, exit_timer_fired, GE_EXIT_FLUSH_MS, 0);
+    ge_transport_close(&s->transport);
+}
+
+/* A private directory for overlays: created with mode 0700, removed at exit. */
+static char *make_tmpdir(void)
+{
+    const char *base = getenv("TMPDIR");
+    char *dir = ge_xasprintf("%s/goescape-XXXXXX", base && *base ? base : "/tmp");
+    if (mkdtemp(dir) == NULL) {
+        ge_log_warn("cannot create a private temporary directory: %s; unsaved buffers are not "
+                    "analyzed",
+                    strerror(errno));
+        free(dir);
+        return NULL;
+    }
+    return dir;
+}
+
+static void remove_tmpdir(char *dir)
+{
+    if (dir == NULL)
+        return;
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char *sub = ge_xasprintf("%s/%s", dir, e->d_name);
+        if (unlink(sub) != 0)
+            rmdir(sub);
+        free(sub);
+    }
+    if (d != NULL)
+        closedir(d);
+    rmdir(dir);
+    free(dir);
+}
+
+static void server_free(struct ge_server *s)
+{
+    ge_docs_free(s);
+    ge_strmap_free(&s->pkgs);
+    ge_strmap_free(&s->files);
+    free_pending(s);
+    for (char **r = s->roots; r && *r; r++)
+        free(*r);
+    free(s->roots);
+    ge_config_free(&s->config);
+    remove_tmpdir(s->tmpdir);
+}
+
+int ge_server_run(const char *log_path)
+{
+    uv_loop_t loop;
+    struct ge_server s = {.loop = &loop, .hints_enabled = true, .enc = GE_ENC_UTF16};
+    int rc = uv_loop_init(&loop);
+    if (rc != 0) {
+        ge_log_error("cannot start the event loop: %s", uv_strerror(rc));
+        return 1;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    ge_config_init(&s.config);
+    ge_strmap_init(&s.docs);
+    ge_strmap_init(&s.pkgs);
+    ge_strmap_init(&s.files);
+    s.tmpdir = make_tmpdir();
+    uv_timer_init(&loop, &s.republish);
+    s.republish.data = &s;
+    uv_timer_init(&loop, &s.exit_timer);
+    s.exit_timer.data = &s;
+    uv_signal_init(&loop, &s.sigterm);
+    s.sigterm.data = &s;
+    uv_signal_start(&s.sigterm, on_signal, SIGTERM);
+    uv_unref((uv_handle_t *)&s.sigterm);
+    rc = ge_transport_init(&s.transport, &loop, STDIN_FILENO, STDOUT_FILENO);
+    s.transport.data = &s;
+    s.transport.on_message = on_message;
+    s.transport.on_error = on_frame_error;
+    s.transport.on_eof = on_eof;
+    s.transport.on_closed = on_transport_closed;
+    if (rc == 0)
+        rc = ge_transport_start(&s.transport);
+    if (rc != 0) {
+        ge_log_error("cannot use stdin/stdout: %s", uv_strerror(rc));
+        s.exit_code = 1;
+        ge_server_stop(&s, 1);
+    }
+    ge_log_info("goescape %s ready%s%s", GE_VERSION, log_path ? "; log file " : "",
+                log_path ? log_path : "");
+    uv_run(&loop, UV_RUN_DEFAULT);
+    server_free(&s);
+    rc = uv_loop_close(&loop);
+    if (rc != 0)
+        ge_log_error("handles left open at exit: %s", uv_strerror(rc));
+    return s.exit_code;
+}

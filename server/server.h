@@ -1,0 +1,201 @@
+/*
+ * The server's state and the contracts between its files. One struct ge_server lives for the
+ * whole process and owns everything: the transport, the open documents, the packages with
+ * their findings, the running analyses, and the settings. Everything here runs on the loop
+ * thread; the only code that runs elsewhere is the parse step of an analysis (analyze.c),
+ * which touches nothing but its own run.
+ */
+#ifndef GE_SERVER_SERVER_H
+#define GE_SERVER_SERVER_H
+
+#include <uv.h>
+#include <jansson.h>
+
+#include "config.h"
+#include "job.h"
+#include "strmap.h"
+#include "transport.h"
+#include "goescape/finding.h"
+#include "goescape/text.h"
+
+enum ge_state { GE_STATE_UNINITIALIZED, GE_STATE_RUNNING, GE_STATE_SHUTDOWN };
+
+/* Handler results beyond the 0 / negative errno convention. */
+#define GE_REPLY_LATER 1 /* the handler kept the request and will answer it itself */
+
+struct ge_pkg;
+struct ge_run;
+
+/* What the client said it supports in initialize. */
+struct ge_client_caps {
+    bool utf8;
+    bool work_done_progress;
+    bool configuration;
+    bool inlay_refresh;
+    bool codelens_refresh;
+    bool related_information;
+    bool hover_markdown;
+    bool label_location; /* inlay hint label parts with locations */
+    bool show_message;
+};
+
+/* An open document. */
+struct ge_doc {
+    char *uri;          /* owned */
+    char *path;         /* owned; NULL when the URI is not a file: URI */
+    struct ge_buf text; /* capped at GE_TEXT_MAX */
+    int64_t version;
+    struct ge_pkg *pkg; /* borrowed; NULL when the file is not analyzed */
+    /* Edits applied since the oldest snapshot a running analysis holds, so its results can
+     * be moved to the current text. delta_seq0 is the sequence number of deltas[0]. */
+    struct ge_text_delta *deltas;
+    size_t ndeltas;
+    size_t cap_deltas;
+    uint64_t delta_seq0;
+    uint64_t edit_seq; /* number of edits applied so far */
+};
+
+/* A Go file of an analyzed package, with the findings that belong to it. */
+struct ge_file {
+    char *path;  /* owned; also the key in ge_server.files */
+    char *uri;   /* owned */
+    struct ge_pkg *pkg;
+    struct ge_finding_set set; /* spans refer to the open document's text, or to disk_text */
+    char *disk_text;           /* owned; the text spans refer to when the file is not open */
+    size_t disk_len;
+    bool stale;                /* findings from the last successful build; the current fails */
+    char *last_published;      /* owned; the JSON of the last publishDiagnostics, or NULL */
+};
+
+/* A package directory (or one file outside any module). */
+struct ge_pkg {
+    struct ge_server *server;
+    char *key;         /* owned: the directory, or the file for a single-file package */
+    char *dir;         /* owned: absolute package directory */
+    char *modroot;     /* owned: directory of the go.mod, or NULL for a single-file package */
+    char *import_path; /* owned: as the compiler prints it in "# ..." headers */
+    char *pattern;     /* owned: "./rel", ".", or the file's base name */
+    uv_timer_t debounce;
+    bool dirty;        /* waiting for an analysis */
+    bool analyzed;     /* at least one analysis finished, good or bad */
+    bool good;         /* the last successful analysis exists */
+    bool failing;      /* inside a failure episode (one message per episode) */
+    struct ge_run *run; /* the analysis in flight, or NULL */
+    int nopen;         /* open documents in this package */
+    char **files;      /* owned: paths of its files with findings, NULL-terminated */
+    uint64_t last_ms;  /* duration of the last analysis */
+    char *first_error; /* owned: first compiler error of the failing build, or NULL */
+    char *progress;    /* owned: the work-done progress token while analyzing, or NULL */
+    bool closing;
+};
+
+/* A request from the client that is answered later. */
+struct ge_pending {
+    struct ge_pending *next;
+    json_t *id; /* owned reference */
+    struct ge_pkg *pkg;
+};
+
+/* A request the server sent to the client, waiting for its response. */
+typedef void (*ge_reply_cb)(struct ge_server *s, json_t *result, json_t *error, void *ctx);
+struct ge_outgoing {
+    struct ge_outgoing *next;
+    json_int_t id;
+    ge_reply_cb cb;
+    void *ctx;
+};
+
+struct ge_server {
+    uv_loop_t *loop;
+    struct ge_transport transport;
+    uv_signal_t sigterm;
+    uv_timer_t republish; /* debounced republish after edits and settings changes */
+    uv_timer_t exit_timer;
+    int open_handles;
+    enum ge_state state;
+    enum ge_encoding enc;
+    struct ge_client_caps caps;
+    struct ge_config config;
+    bool hints_enabled; /* goescape.toggle */
+    struct ge_strmap docs;  /* uri -> struct ge_doc* (owned) */
+    struct ge_strmap pkgs;  /* key -> struct ge_pkg* (owned) */
+    struct ge_strmap files; /* path -> struct ge_file* (owned) */
+    char **roots;           /* owned: workspace folder paths, NULL-terminated */
+    struct ge_run *runs;    /* analyses in flight */
+    struct ge_pending *pending;
+    struct ge_outgoing *outgoing;
+    json_int_t next_id;
+    char *tmpdir;           /* owned: private 0700 directory for overlays, or NULL */
+    bool go_missing_told;
+    bool stopping;
+    int exit_code;
+};
+
+/* main.c / server.c: lifecycle. */
+int ge_server_run(const char *log_path);
+/* Starts stopping: cancels analyses, kills children, closes handles. exit_code is kept. */
+void ge_server_stop(struct ge_server *s, int exit_code);
+
+/* dispatch.c: the method table and replies. */
+void ge_dispatch(struct ge_server *s, const char *body, size_t len);
+/* Sends a message (borrowed); failures are logged. */
+void ge_send(struct ge_server *s, const json_t *msg);
+/* Sends a notification; params is stolen. */
+void ge_notify(struct ge_server *s, const char *method, json_t *params_new);
+/* Sends a request to the client; params is stolen; cb (may be NULL) gets the response. */
+void ge_request(struct ge_server *s, const char *method, json_t *params_new, ge_reply_cb cb,
+                void *ctx);
+/* Answers a deferred request (id borrowed; result stolen). */
+void ge_reply(struct ge_server *s, json_t *id, json_t *result_new);
+void ge_reply_error(struct ge_server *s, json_t *id, int code, const char *message);
+/* window/showMessage and window/logMessage; type is 1 error .. 4 log. */
+void ge_show_message(struct ge_server *s, int type, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void ge_log_message(struct ge_server *s, int type, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* documents.c */
+struct ge_doc *ge_doc_find(struct ge_server *s, const char *uri);
+/* The text findings in file refer to: the open document's, or the file's disk text. */
+const char *ge_file_text(struct ge_server *s, struct ge_file *f, size_t *len);
+struct ge_doc *ge_doc_for_path(struct ge_server *s, const char *path);
+void ge_docs_free(struct ge_server *s);
+/* Moves the spans of set through one edit, dropping the spans it touched. */
+void ge_shift_findings(struct ge_finding_set *set, const struct ge_text_delta *delta);
+/* Records a delta for running analyses and moves the file's findings with the edit. */
+void ge_doc_track_edit(struct ge_server *s, struct ge_doc *d, const struct ge_text_delta *delta);
+
+/* workspace.c: packages. */
+/* Finds or creates the package of an absolute file path. Returns NULL (and logs once) when
+ * the file cannot be analyzed. */
+struct ge_pkg *ge_pkg_for_file(struct ge_server *s, const char *path);
+void ge_pkg_release(struct ge_server *s, struct ge_pkg *pkg);
+void ge_pkgs_free(struct ge_server *s);
+/* Destroys pkg when no document has it open and no analysis holds it. */
+void ge_pkg_maybe_destroy(struct ge_server *s, struct ge_pkg *pkg);
+struct ge_file *ge_file_get(struct ge_server *s, struct ge_pkg *pkg, const char *path);
+/* Module root of a directory: the nearest ancestor with go.mod, as a new string, or NULL. */
+char *ge_find_modroot(const char *dir);
+/* The module path declared in modroot/go.mod, as a new string, or NULL. */
+char *ge_read_module_path(const char *modroot);
+
+/* analyze.c: scheduling and running analyses. */
+/* Asks for an analysis of pkg after the debounce delay (0 delay when now is true). */
+void ge_analyze_schedule(struct ge_server *s, struct ge_pkg *pkg, bool now);
+/* Cancels every analysis in flight (used when stopping). */
+void ge_analyze_cancel_all(struct ge_server *s, bool kill);
+
+/* publish.c: diagnostics. */
+/* Publishes the diagnostics of one file, only when they changed. */
+void ge_publish_file(struct ge_server *s, struct ge_file *f);
+void ge_publish_pkg(struct ge_server *s, struct ge_pkg *pkg);
+/* Publishes an empty list for every file of pkg and forgets its findings. */
+void ge_publish_clear_pkg(struct ge_server *s, struct ge_pkg *pkg);
+void ge_publish_all_later(struct ge_server *s);
+/* True when the finding is hidden by a //goescape:ignore comment. */
+bool ge_finding_ignored(const char *text, size_t len, const struct ge_finding *f);
+/* LSP range of a byte span in text. */
+struct ge_range ge_span_range(struct ge_server *s, const char *text, size_t len,
+                              struct ge_span span);
+
+#endif

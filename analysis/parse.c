@@ -1,0 +1,332 @@
+/*
+ * The compiler-output parser: splits the input into lines with memchr, reads each line's
+ * position by hand, and hands the message to the matching pcre2 pattern after a cheap
+ * dispatch on its first bytes. Inliner and other informational lines are recognised by
+ * prefix and only counted, which keeps the common case (most of -m=2 output) to one memchr,
+ * one position parse and one memcmp per line.
+ */
+#include "parse_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Longest line number or column accepted; longer digit runs are not a position. */
+#define MAX_DIGITS 9
+
+/* Messages that are known and carry no escape fact, recognised by prefix. */
+static const struct sv info_prefixes[] = {
+#define P(s)                                                                                       \
+    {                                                                                              \
+        s, sizeof(s) - 1                                                                           \
+    }
+    P("inlining call to "),
+    P("can inline "),
+    P("cannot inline "),
+    P("index bounds check elided"),
+    P("zero-copy string->[]byte conversion"),
+    P("devirtualizing "),
+#undef P
+};
+
+int ge_parser_create(struct ge_parser **parser_new)
+{
+    struct ge_parser *p = ge_xcalloc(1, sizeof(*p));
+    p->open_block = -1;
+    int rc = ge__rx_init(p);
+    if (rc < 0) {
+        ge_parser_destroy(p);
+        *parser_new = NULL;
+        return rc;
+    }
+    *parser_new = p;
+    return 0;
+}
+
+void ge_parser_destroy(struct ge_parser *p)
+{
+    if (p == NULL)
+        return;
+    ge__rx_free(p);
+    ge__group_free(p);
+    free(p);
+}
+
+void ge_report_destroy(struct ge_report *r)
+{
+    if (r == NULL)
+        return;
+    free(r->facts);
+    free(r->others);
+    ge_arena_destroy(r->arena);
+    free(r);
+}
+
+static size_t parse_num(const char *s, size_t n, uint32_t *out)
+{
+    size_t i = 0;
+    uint32_t v = 0;
+    while (i < n && i < MAX_DIGITS && s[i] >= '0' && s[i] <= '9')
+        v = v * 10 + (uint32_t)(s[i++] - '0');
+    if (i < n && i == MAX_DIGITS && s[i] >= '0' && s[i] <= '9')
+        return 0;
+    *out = v;
+    return i;
+}
+
+/* Reads "line[:col]" at s + i; returns the index after it, or 0. */
+static size_t parse_line_col(const char *s, size_t n, size_t i, uint32_t *line, uint32_t *col)
+{
+    size_t k = parse_num(s + i, n - i, line);
+    if (k == 0)
+        return 0;
+    i += k;
+    *col = 0;
+    if (i + 1 < n && s[i] == ':' && s[i + 1] >= '0' && s[i + 1] <= '9') {
+        k = parse_num(s + i + 1, n - i - 1, col);
+        if (k == 0)
+            return 0;
+        i += 1 + k;
+    }
+    return i;
+}
+
+/* Reads "[orig:line[:col]]" at s + i; returns the index after ']', or 0. */
+static size_t parse_orig(const char *s, size_t n, size_t i, struct rpos *pos)
+{
+    const char *close = memchr(s + i, ']', n - i);
+    if (close == NULL)
+        return 0;
+    struct rpos o;
+    size_t inner = (size_t)(close - (s + i + 1));
+    if (ge__parse_pos(s + i + 1, inner, &o, false) == 0)
+        return 0;
+    pos->orig = o.file;
+    pos->orig_line = o.line;
+    pos->orig_col = o.col;
+    return (size_t)(close - s) + 1;
+}
+
+size_t ge__parse_pos(const char *s, size_t n, struct rpos *pos, bool prefix)
+{
+    const char *c = s;
+    while ((c = memchr(c, ':', n - (size_t)(c - s))) != NULL) {
+        size_t i = (size_t)(c - s);
+        c++;
+        if (i == 0)
+            continue;
+        *pos = (struct rpos){.file = {s, i}};
+        size_t k = parse_line_col(s, n, i + 1, &pos->line, &pos->col);
+        if (k == 0)
+            continue;
+        if (k < n && s[k] == '[') {
+            k = parse_orig(s, n, k, pos);
+            if (k == 0)
+                continue;
+        }
+        if (!prefix && k == n)
+            return k;
+        if (prefix && k < n && s[k] == ':' && (k + 1 == n || s[k + 1] == ' '))
+            return k + 1 == n ? n : k + 2;
+    }
+    return 0;
+}
+
+static void add_other(struct ge_parser *p, const struct rpos *pos, const char *text, size_t n)
+{
+    struct ge_report_line o = {
+        .pkg = p->pkg,
+        .file = pos != NULL ? ge__intern_file(p, pos->file) : NULL,
+        .line = pos != NULL ? pos->line : 0,
+        .col = pos != NULL ? pos->col : 0,
+        .text = ge_arena_strndup(p->arena, text, n),
+    };
+    VEC_PUSH(p->others, o);
+}
+
+static void on_header(struct ge_parser *p, const char *s, size_t n)
+{
+    ge__block_close(p);
+    if (!ge__rx_match(p, RX_HEADER, s, n)) {
+        add_other(p, NULL, s, n);
+        return;
+    }
+    struct sv pkg = ge__rx_group(p, RX_HEADER, G_PKG, s);
+    struct sv test = ge__rx_group(p, RX_HEADER, G_TEST, s);
+    p->pkg = ge_arena_strndup(p->arena, pkg.p, pkg.n);
+    p->test_build = test.p != NULL;
+}
+
+static bool has_prefix(const char *s, size_t n, const char *pre, size_t pn)
+{
+    return n >= pn && memcmp(s, pre, pn) == 0;
+}
+
+static bool has_suffix(const char *s, size_t n, const char *suf, size_t sn)
+{
+    return n >= sn && memcmp(s + n - sn, suf, sn) == 0;
+}
+#define PREFIX(s, n, lit) has_prefix(s, n, lit, sizeof(lit) - 1)
+#define SUFFIX(s, n, lit) has_suffix(s, n, lit, sizeof(lit) - 1)
+
+/* Reads the POS of "from ... at POS". Generic code inlined from elsewhere can carry no
+ * position, printed as "<unknown line number>"; it is kept with line 0. */
+static bool step_pos(struct sv at, struct rpos *pos)
+{
+    if (at.n > 0 && ge__parse_pos(at.p, at.n, pos, false) == at.n)
+        return true;
+    if (!sv_eqs(at, "<unknown line number>"))
+        return false;
+    *pos = (struct rpos){.file = at};
+    return true;
+}
+
+/* "  flow: ...", "    from ...", "  warning: ..." lines inside an explanation block. */
+static void on_continuation(struct ge_parser *p, const struct rpos *pos, const char *m, size_t n)
+{
+    struct pblock *b = p->open_block >= 0 ? &p->blocks.v[p->open_block] : NULL;
+    bool same = b != NULL && b->pos.line == pos->line && b->pos.col == pos->col &&
+                sv_eq(b->pos.file, pos->file);
+    if (same && PREFIX(m, n, "    from ") && ge__rx_match(p, RX_FROM, m, n)) {
+        struct sv at = ge__rx_group(p, RX_FROM, G_POS, m);
+        struct raw_step st = {.what = ge__rx_group(p, RX_FROM, G_WHAT, m),
+                              .why = ge__rx_group(p, RX_FROM, G_WHY, m)};
+        if (p->edges.n > b->first_edge && step_pos(at, &st.pos)) {
+            VEC_PUSH(p->steps, st);
+            p->edges.v[p->edges.n - 1].nsteps++;
+            return;
+        }
+    } else if (same && PREFIX(m, n, "  flow: ") && ge__rx_match(p, RX_FLOW, m, n)) {
+        struct raw_edge e = {.dst = ge__rx_group(p, RX_FLOW, G_DST, m),
+                             .src = ge__rx_group(p, RX_FLOW, G_SRC, m),
+                             .first_step = p->steps.n};
+        VEC_PUSH(p->edges, e);
+        b->nedges++;
+        return;
+    } else if (same && PREFIX(m, n, "  warning: truncated explanation")) {
+        b->truncated = true;
+        return;
+    }
+    add_other(p, pos, m, n);
+}
+
+static void on_leak(struct ge_parser *p, const struct rpos *pos, const char *m)
+{
+    struct sv name = ge__rx_group(p, RX_LEAK, G_NAME, m);
+    struct sv detail = ge__rx_group(p, RX_LEAK, G_RESULT, m);
+    if (ge__rx_group(p, RX_LEAK, G_CONTENT, m).p != NULL)
+        detail = (struct sv){"content", 7};
+    else if (detail.p == NULL)
+        detail = (struct sv){"", 0};
+    ge__block_close(p);
+    ge__fact_add(p, GE_FACT_PARAM, pos, name, detail);
+}
+
+/* Dispatches a message that follows a position. */
+static void on_message(struct ge_parser *p, const struct rpos *pos, const char *m, size_t n)
+{
+    if (n > 0 && m[0] == ' ') {
+        on_continuation(p, pos, m, n);
+        return;
+    }
+    for (size_t i = 0; i < GE_ARRAY_SIZE(info_prefixes); i++) {
+        if (has_prefix(m, n, info_prefixes[i].p, info_prefixes[i].n)) {
+            ge__block_close(p);
+            p->ninfo++;
+            return;
+        }
+    }
+    struct sv none = {"", 0};
+    if (SUFFIX(m, n, " escapes to heap") && ge__rx_match(p, RX_ESCAPE, m, n)) {
+        ge__block_close(p);
+        ge__fact_add(p, GE_FACT_ESCAPE, pos, ge__rx_group(p, RX_ESCAPE, G_SUBJ, m), none);
+    } else if (SUFFIX(m, n, ":") && ge__rx_match(p, RX_ESCAPE_BLOCK, m, n)) {
+        ge__block_open(p, pos, ge__rx_group(p, RX_ESCAPE_BLOCK, G_SUBJ, m),
+                       ge__rx_group(p, RX_ESCAPE_BLOCK, G_FUNC, m), (struct sv){NULL, 0}, false);
+    } else if (PREFIX(m, n, "parameter ") && ge__rx_match(p, RX_PARAM, m, n)) {
+        ge__block_open(p, pos, ge__rx_group(p, RX_PARAM, G_NAME, m),
+                       ge__rx_group(p, RX_PARAM, G_FUNC, m), ge__rx_group(p, RX_PARAM, G_SINK, m),
+                       true);
+    } else if (SUFFIX(m, n, " does not escape") && ge__rx_match(p, RX_NOESCAPE, m, n)) {
+        ge__block_close(p);
+        ge__fact_add(p, GE_FACT_NOESCAPE, pos, ge__rx_group(p, RX_NOESCAPE, G_SUBJ, m), none);
+    } else if (PREFIX(m, n, "moved to heap: ") && ge__rx_match(p, RX_MOVED, m, n)) {
+        ge__block_close(p);
+        ge__fact_add(p, GE_FACT_MOVED, pos, ge__rx_group(p, RX_MOVED, G_NAME, m), none);
+    } else if (PREFIX(m, n, "leaking param") && ge__rx_match(p, RX_LEAK, m, n)) {
+        on_leak(p, pos, m);
+    } else if (ge__rx_match(p, RX_INFO, m, n)) {
+        ge__block_close(p);
+        p->ninfo++;
+    } else {
+        ge__block_close(p);
+        add_other(p, pos, m, n);
+    }
+}
+
+static void on_line(struct ge_parser *p, const char *s, size_t n)
+{
+    if (n > 0 && s[n - 1] == '\r')
+        n--;
+    if (n == 0)
+        return;
+    if (s[0] == '#' && n > 1 && s[1] == ' ') {
+        on_header(p, s, n);
+        return;
+    }
+    struct rpos pos;
+    size_t k = ge__parse_pos(s, n, &pos, true);
+    if (k == 0) {
+        /* The compiler omits the position it does not know, e.g. for a variable that
+         * range-over-func rewriting introduced. */
+        ge__block_close(p);
+        if (ge__rx_match(p, RX_INFO, s, n))
+            p->ninfo++;
+        else
+            add_other(p, NULL, s, n);
+        return;
+    }
+    on_message(p, &pos, s + k, n - k);
+}
+
+static struct ge_report *finish(struct ge_parser *p)
+{
+    ge__block_close(p);
+    struct ge_report *r = ge_xcalloc(1, sizeof(*r));
+    r->arena = p->arena;
+    r->nfacts = p->facts.n;
+    r->facts = ge_xmalloc((p->facts.n ? p->facts.n : 1) * sizeof(*r->facts));
+    if (p->facts.n > 0)
+        memcpy(r->facts, p->facts.v, p->facts.n * sizeof(*r->facts));
+    r->nothers = p->others.n;
+    r->others = ge_xmalloc((p->others.n ? p->others.n : 1) * sizeof(*r->others));
+    if (p->others.n > 0)
+        memcpy(r->others, p->others.v, p->others.n * sizeof(*r->others));
+    r->ninfo = p->ninfo;
+    r->nunmatched = ge__count_unmatched(p);
+    p->arena = NULL;
+    return r;
+}
+
+int ge_parse(struct ge_parser *p, const char *data, size_t len, struct ge_report **report_new)
+{
+    ge__group_reset(p);
+    p->arena = ge_arena_create();
+    p->pkg = NULL;
+    p->test_build = false;
+    p->ninfo = 0;
+    size_t nlines = 0;
+    const char *s = data;
+    const char *end = data + len;
+    while (s < end) {
+        const char *nl = memchr(s, '\n', (size_t)(end - s));
+        const char *e = nl != NULL ? nl : end;
+        on_line(p, s, (size_t)(e - s));
+        nlines++;
+        s = e + 1;
+    }
+    struct ge_report *r = finish(p);
+    r->nlines = nlines;
+    *report_new = r;
+    return 0;
+}

@@ -110,6 +110,7 @@ static void apply_good(struct ge_server *s, struct ge_run *run, struct ge_pkg *p
             ge_finding_set_free(&set);
         f->set = set;
         f->stale = false;
+        ge_file_set_errors(f, NULL, 0);
     }
     /* Files that are gone from the directory keep nothing. */
     for (char **p = pkg->files; *p; p++) {
@@ -162,6 +163,22 @@ static bool needs_network(const char *reason)
            strstr(reason, "toolchain not available") != NULL;
 }
 
+/* Hands each file its compile errors (files without any get none). */
+static void give_errors(struct ge_server *s, struct ge_pkg *pkg, struct ge_run_result *res)
+{
+    for (char **p = pkg->files; *p; p++) {
+        struct ge_file *f = ge_strmap_get(&s->files, *p);
+        if (f != NULL)
+            ge_file_set_errors(f, NULL, 0);
+    }
+    for (size_t i = 0; i < res->nerrors; i++) {
+        struct ge_file *f = ge_file_get(s, pkg, res->error_paths[i]);
+        f->errors = ge_xrealloc(f->errors, (f->nerrors + 1) * sizeof *f->errors);
+        f->errors[f->nerrors++] = res->errors[i];
+        res->errors[i].text = NULL;
+    }
+}
+
 static void apply_failed(struct ge_server *s, struct ge_run *run, struct ge_pkg *pkg,
                          struct ge_run_result *res)
 {
@@ -171,6 +188,7 @@ static void apply_failed(struct ge_server *s, struct ge_run *run, struct ge_pkg 
         if (f != NULL)
             f->stale = f->set.count > 0;
     }
+    give_errors(s, pkg, res);
     bool missing = run->job.spawn_error == UV_ENOENT;
     if (missing && !s->go_missing_told) {
         s->go_missing_told = true;
@@ -282,6 +300,10 @@ void ge_run_free(struct ge_run *run)
         ge_strv_free(run->results[i].paths);
         ge_finding_set_free(&run->results[i].set);
         free(run->results[i].first_error);
+        for (size_t k = 0; k < run->results[i].nerrors; k++)
+            free(run->results[i].errors[k].text);
+        free(run->results[i].errors);
+        ge_strv_free(run->results[i].error_paths);
     }
     free(run->results);
     ge_strv_free(run->argv);

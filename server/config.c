@@ -255,3 +255,18 @@ char *ge_config_gcflags(const struct ge_config *c)
         ge_buf_printf(&b, " %s", *f);
     return ge_buf_steal(&b, NULL);
 }
+
+char *ge_config_fingerprint(const struct ge_config *c)
+{
+    struct ge_buf b;
+    ge_buf_init(&b, 1u << 20);
+    char *gcflags = ge_config_gcflags(c);
+    ge_buf_printf(&b, "%s\n%s\n%d%d\n", c->go_binary, gcflags, c->include_tests,
+                  c->allow_downloads);
+    free(gcflags);
+    for (char **f = c->build_flags; *f; f++)
+        ge_buf_printf(&b, "b:%s\n", *f);
+    for (char **e = c->env; *e; e++)
+        ge_buf_printf(&b, "e:%s\n", *e);
+    return ge_buf_steal(&b, NULL);
+}

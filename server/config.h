@@ -43,4 +43,8 @@ int ge_config_apply(struct ge_config *c, json_t *obj, char **problems_new);
  * cache keeps hitting. Returns a new string. */
 char *ge_config_gcflags(const struct ge_config *c);
 
+/* A string that changes exactly when a setting that changes the go command's results changes
+ * (goBinary, buildFlags, env, extraGcflags, includeTests, allowModuleDownloads). New. */
+char *ge_config_fingerprint(const struct ge_config *c);
+
 #endif

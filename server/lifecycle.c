@@ -186,15 +186,27 @@ void ge_m_exit(struct ge_server *s, json_t *params)
 void ge_settings_changed(struct ge_server *s, json_t *settings, const char *source)
 {
     char *problems = NULL;
-    bool tests = s->config.include_tests;
+    char *before = ge_config_fingerprint(&s->config);
     if (ge_config_apply(&s->config, settings, &problems) != 0) {
         ge_show_message(s, 2, "goescape: ignored invalid settings from %s: %s", source, problems);
         free(problems);
     }
-    if (s->state != GE_STATE_UNINITIALIZED)
-        ge_publish_all_later(s);
-    if (tests != s->config.include_tests)
-        ge_log_info("includeTests changed; packages are analyzed again on the next trigger");
+    char *after = ge_config_fingerprint(&s->config);
+    bool rerun = strcmp(before, after) != 0;
+    free(before);
+    free(after);
+    if (s->state == GE_STATE_UNINITIALIZED)
+        return;
+    /* Display settings take effect on the next publish; command settings need a new run. */
+    ge_publish_all_later(s);
+    size_t i = 0;
+    const char *k;
+    void *v;
+    while (rerun && ge_strmap_next(&s->pkgs, &i, &k, &v)) {
+        struct ge_pkg *pkg = v;
+        if (pkg->nopen > 0)
+            ge_analyze_schedule(s, pkg, false);
+    }
 }
 
 void ge_m_did_change_configuration(struct ge_server *s, json_t *params)

@@ -105,11 +105,36 @@ static json_t *diagnostic(struct ge_server *s, const struct ge_finding *f, const
     return d;
 }
 
+void ge_file_set_errors(struct ge_file *f, struct ge_build_error *errors_new, size_t n)
+{
+    for (size_t i = 0; i < f->nerrors; i++)
+        free(f->errors[i].text);
+    free(f->errors);
+    f->errors = errors_new;
+    f->nerrors = n;
+}
+
+static json_t *error_diagnostic(struct ge_server *s, const struct ge_build_error *e,
+                                const char *text, size_t len)
+{
+    struct ge_range r = {{e->line - 1, 0}, {e->line - 1, 0}};
+    size_t off;
+    if (ge_text_line_offset(text, len, e->line - 1, &off) == 0) {
+        size_t n = ge_text_line_length(text, len, off);
+        r.start.character = ge_text_units(text + off, n, e->col ? e->col - 1 : 0, s->enc);
+        r.end.character = e->col ? r.start.character + 1 : ge_text_units(text + off, n, n, s->enc);
+    }
+    return json_pack("{s:o, s:i, s:s, s:s, s:s}", "range", ge_lsp_range_pack(&r), "severity", 1,
+                     "code", "build", "source", "goescape", "message", e->text);
+}
+
 void ge_publish_file(struct ge_server *s, struct ge_file *f)
 {
     size_t len;
     const char *text = ge_file_text(s, f, &len);
     json_t *diags = json_array();
+    for (size_t i = 0; s->config.report_build_errors && i < f->nerrors; i++)
+        json_array_append_new(diags, error_diagnostic(s, &f->errors[i], text, len));
     for (size_t i = 0; i < f->set.count; i++) {
         const struct ge_finding *fi = &f->set.items[i];
         if (visible(s, fi) && !ge_finding_ignored(text, len, fi))

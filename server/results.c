@@ -5,6 +5,7 @@
  */
 #include "run.h"
 
+#include "gocmd.h"
 #include "log.h"
 #include "progress.h"
 
@@ -157,6 +158,28 @@ static char *format_line(const struct ge_report_line *l)
     return ge_xasprintf("%s:%u: %s", base, l->line, l->text);
 }
 
+/* Keeps an error line whose file is one of the package's files, for reportBuildErrors. */
+static void add_error(struct ge_run_result *res, const struct ge_pkg *pkg,
+                      const struct ge_report_line *l)
+{
+    if (l->file == NULL || l->line == 0)
+        return;
+    const char *base = strrchr(l->file, '/');
+    base = base ? base + 1 : l->file;
+    for (char **p = res->paths; p && *p; p++) {
+        const char *pb = strrchr(*p, '/');
+        if (strcmp(pb ? pb + 1 : *p, base) != 0)
+            continue;
+        size_t n = res->nerrors;
+        res->errors = ge_xrealloc(res->errors, (n + 1) * sizeof *res->errors);
+        res->errors[n] = (struct ge_build_error){.line = l->line, .col = l->col,
+                                                 .text = ge_xstrdup(l->text)};
+        ge_strv_push(&res->error_paths, &res->nerrors, ge_xstrdup(*p));
+        (void)pkg;
+        return;
+    }
+}
+
 static void place_package(struct ge_run *run, const struct ge_report *report, size_t idx)
 {
     const struct ge_pkg *pkg = run->pkgs[idx];
@@ -184,6 +207,7 @@ static void place_package(struct ge_run *run, const struct ge_report *report, si
             res->has_block = true;
             if (res->first_error == NULL && l->file != NULL)
                 res->first_error = format_line(l);
+            add_error(res, pkg, l);
         }
     }
 }

@@ -29,6 +29,9 @@ struct ge_run_result {
     struct ge_finding_set set;
     bool has_block;    /* the output had a "# pkg" block for this package */
     char *first_error; /* owned: first compiler error that belongs to it, or NULL */
+    char **error_paths; /* owned: the file of each error below, NULL-terminated */
+    struct ge_build_error *errors; /* owned: its compile errors with positions in its files */
+    size_t nerrors;
 };
 
 struct ge_run {

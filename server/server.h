@@ -55,6 +55,13 @@ struct ge_doc {
     uint64_t edit_seq; /* number of edits applied so far */
 };
 
+/* One compile error in a file, shown only when reportBuildErrors is on. */
+struct ge_build_error {
+    uint32_t line; /* 1-based */
+    uint32_t col;  /* 1-based byte column, 0 when unknown */
+    char *text;    /* owned */
+};
+
 /* A Go file of an analyzed package, with the findings that belong to it. */
 struct ge_file {
     char *path;  /* owned; also the key in ge_server.files */
@@ -65,6 +72,8 @@ struct ge_file {
     size_t disk_len;
     bool stale;                /* findings from the last successful build; the current fails */
     char *last_published;      /* owned; the JSON of the last publishDiagnostics, or NULL */
+    struct ge_build_error *errors; /* owned: compile errors of the failing build */
+    size_t nerrors;
 };
 
 /* A package directory (or one file outside any module). */
@@ -192,6 +201,8 @@ void ge_publish_pkg(struct ge_server *s, struct ge_pkg *pkg);
 /* Publishes an empty list for every file of pkg and forgets its findings. */
 void ge_publish_clear_pkg(struct ge_server *s, struct ge_pkg *pkg);
 void ge_publish_all_later(struct ge_server *s);
+/* Replaces the file's compile errors (errors_new is stolen; may be NULL). */
+void ge_file_set_errors(struct ge_file *f, struct ge_build_error *errors_new, size_t n);
 /* True when the finding is hidden by a //goescape:ignore comment. */
 bool ge_finding_ignored(const char *text, size_t len, const struct ge_finding *f);
 /* LSP range of a byte span in text. */

@@ -112,7 +112,11 @@ static void set_module_pkg(struct ge_pkg *pkg, const char *modroot, const char *
     if (*rel == '/')
         rel++;
     pkg->modroot = ge_xstrdup(modroot);
-    pkg->import_path = *rel ? ge_xasprintf("%s/%s", modpath, rel) : ge_xstrdup(modpath);
+    /* The standard library's module is "std", and its import paths carry no prefix. */
+    if (strcmp(modpath, "std") == 0 && *rel)
+        pkg->import_path = ge_xstrdup(rel);
+    else
+        pkg->import_path = *rel ? ge_xasprintf("%s/%s", modpath, rel) : ge_xstrdup(modpath);
     pkg->pattern = *rel ? ge_xasprintf("./%s", rel) : ge_xstrdup(".");
 }
 
@@ -173,6 +177,7 @@ static void file_destroy(struct ge_file *f)
     free(f->uri);
     free(f->disk_text);
     free(f->last_published);
+    ge_file_set_errors(f, NULL, 0);
     free(f);
 }
 

@@ -1,0 +1,148 @@
+// Drives code-server in headless Chromium (playwright-core) while the probe extension runs
+// its assertions inside VS Code; then checks what a person sees (squiggles, hint text, the
+// status bar item, a hover, the server log from the command palette) and takes screenshots.
+// usage: node drive.js URL
+// env: PLAYWRIGHT_DIR, CHROMIUM, E2E_PROBE_LOG, E2E_ARTIFACTS, E2E_RESULT, E2E_WAIT_MS
+const { chromium } = require(process.env.PLAYWRIGHT_DIR || 'playwright-core');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const URL = process.argv[2];
+const ART = process.env.E2E_ARTIFACTS || '.';
+const PROBE_LOG = process.env.E2E_PROBE_LOG;
+const RESULT = process.env.E2E_RESULT;
+const PROBE_WAIT = Number(process.env.E2E_PROBE_WAIT_MS || 180000);
+const t0 = Date.now();
+const lines = [];
+let failures = 0;
+function log(s) {
+  const l = `[${String(Date.now() - t0).padStart(6)} ms] ${s}`;
+  lines.push(l);
+  console.log(l);
+}
+function check(ok, what) {
+  log(`${ok ? 'ok   ' : 'FAIL '}${what}`);
+  if (!ok) failures++;
+  return ok;
+}
+function finish(code) {
+  const pass = code === 0 && failures === 0;
+  log(`${pass ? 'PASS' : 'FAIL'}: ${failures} failure(s)`);
+  if (RESULT) fs.writeFileSync(RESULT, lines.join('\n') + '\n');
+  process.exit(pass ? 0 : 1);
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+function probeLines() {
+  try {
+    return fs.readFileSync(PROBE_LOG, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  } catch {
+    return [];
+  }
+}
+
+(async () => {
+  const userDataDir = fs.mkdtempSync(path.join(process.env.E2E_WORK || os.tmpdir(), 'chromium-'));
+  const ctx = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    env: { ...process.env, XDG_CONFIG_HOME: userDataDir, XDG_CACHE_HOME: userDataDir },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--disable-crash-reporter', '--disable-breakpad'],
+  });
+  try {
+    const page = ctx.pages()[0] || await ctx.newPage();
+    page.on('pageerror', (e) => log('pageerror: ' + e.message));
+    await page.goto(URL);
+    await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+    log('workbench loaded');
+
+    // the probe extension opens the example and runs its checks inside VS Code
+    let seen = 0;
+    let done = null;
+    const end = Date.now() + PROBE_WAIT;
+    while (!done && Date.now() < end) {
+      const ps = probeLines();
+      for (const p of ps.slice(seen)) {
+        if (p.check !== undefined) log(`probe: ${p.ok ? 'ok   ' : 'FAIL '}${p.check}${p.detail ? ' — ' + JSON.stringify(p.detail) : ''}`);
+        else if (!p.done) log('probe: ' + JSON.stringify(p).slice(0, 1500));
+        if (p.check !== undefined && !p.ok) failures++;
+        if (p.done) done = p;
+      }
+      seen = ps.length;
+      if (!done) await sleep(250);
+    }
+    if (!check(done, 'the probe extension finished its checks')) {
+      await page.screenshot({ path: path.join(ART, 'vscode-timeout.png') });
+      return finish(1);
+    }
+    const finalDiags = [...probeLines()].reverse().find((p) => p.final_diagnostics);
+
+    // what a person sees: squiggles, hint text and the status bar item
+    await page.waitForSelector('.monaco-editor .view-lines', { timeout: 30000 });
+    let squiggles = 0;
+    let hintTexts = [];
+    for (let i = 0; i < 40; i++) {
+      squiggles = await page.locator('.monaco-editor .squiggly-info, .monaco-editor .squiggly-warning, .monaco-editor .squiggly-error').count();
+      hintTexts = await page.evaluate(() => [...document.querySelectorAll('.monaco-editor .view-line span[class*="dyn-rule"]')]
+        .map((e) => e.textContent.replace(/\u00a0/g, ' ').trim()).filter((t) => t.includes('heap')));
+      if (squiggles > 0 && hintTexts.length > 0) break;
+      await sleep(250);
+    }
+    check(squiggles > 0, `information squiggles on screen (${squiggles})`);
+    check(hintTexts.length > 0, `inlay hint text on screen: ${JSON.stringify(hintTexts.slice(0, 4))}`);
+    const status = await page.evaluate(() => [...document.querySelectorAll('.statusbar-item')]
+      .map((e) => e.textContent.trim()).filter((t) => t.includes('goescape')));
+    log('status bar: ' + JSON.stringify(status));
+    const m = status.join(' ').match(/(\d+) heap escapes?/);
+    check(m, 'status bar item shows the number of heap escapes');
+    if (m && finalDiags) {
+      check(Number(m[1]) === finalDiags.heap_count, `status bar count ${m[1]} = heap diagnostics in the file (${finalDiags.heap_count})`);
+    }
+    await page.screenshot({ path: path.join(ART, 'vscode.png') });
+    log('screenshot: ' + path.join(ART, 'vscode.png'));
+
+    // hover a squiggle
+    const sq = page.locator('.monaco-editor .squiggly-info').first();
+    if (await sq.count()) {
+      await sq.hover({ force: true });
+      const hov = page.locator('.monaco-hover:not(.hidden)');
+      let htxt = '';
+      for (let i = 0; i < 20 && !htxt.includes('heap'); i++) {
+        await sleep(250);
+        htxt = (await hov.allInnerTexts().catch(() => [])).join('\n');
+      }
+      check(htxt.includes('heap'), 'hovering a squiggle shows a hover that mentions "heap"');
+      await page.screenshot({ path: path.join(ART, 'vscode-hover.png') });
+      await page.mouse.move(5, 5);
+      await page.keyboard.press('Escape');
+    }
+
+    // command palette: goescape: Show server log
+    await page.locator('.monaco-editor textarea').first().focus();
+    await page.keyboard.press('F1');
+    await page.waitForSelector('.quick-input-widget:not([style*="display: none"]) input', { timeout: 10000 });
+    await page.keyboard.type('goescape: Show server log');
+    await sleep(500);
+    const items = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts().catch(() => []);
+    log('palette: ' + JSON.stringify(items.slice(0, 5)));
+    check(items.some((t) => t.includes('Show server log')), 'the palette lists "goescape: Show server log"');
+    await page.keyboard.press('Enter');
+    let out = '';
+    for (let i = 0; i < 40 && !out.includes('starting'); i++) {
+      await sleep(250);
+      out = (await page.locator('.panel .monaco-editor .view-lines').allInnerTexts().catch(() => [])).join('\n');
+    }
+    check(out.includes('starting'), 'the goescape output channel opens with the server log');
+    await page.screenshot({ path: path.join(ART, 'vscode-log.png') });
+    finish(0);
+  } finally {
+    await ctx.close().catch(() => undefined);
+    fs.rmSync(userDataDir, { recursive: true, force: true });
+  }
+})().catch((e) => {
+  check(false, 'driver raised: ' + (e && e.stack || e));
+  finish(2);
+});

@@ -1,0 +1,149 @@
+// Test-only extension: asserts, from inside VS Code, what the goescape extension shows.
+// env: E2E_EXPECT (resolved expectations, see tests/e2e/lib/expect.py), E2E_PROBE_LOG (JSON
+// lines written here), E2E_WAIT_MS (per-step limit). The last line is {"done": true, ...}.
+const vscode = require('vscode');
+const fs = require('fs');
+
+const LOG = process.env.E2E_PROBE_LOG;
+const WAIT = Number(process.env.E2E_WAIT_MS || 60000);
+const t0 = Date.now();
+let failures = 0;
+
+function log(obj) {
+  if (LOG) fs.appendFileSync(LOG, JSON.stringify({ ms: Date.now() - t0, ...obj }) + '\n');
+}
+function check(ok, what, detail) {
+  log({ check: what, ok: !!ok, detail });
+  if (!ok) failures++;
+  return !!ok;
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function waitFor(pred, ms = WAIT) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await pred();
+    if (v || Date.now() > end) return v;
+    await sleep(100);
+  }
+}
+
+function codeOf(d) {
+  return typeof d.code === 'object' && d.code !== null ? String(d.code.value) : d.code === undefined ? undefined : String(d.code);
+}
+function diags(uri) {
+  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'goescape')
+    .map((d) => ({ line: d.range.start.line, character: d.range.start.character, code: codeOf(d), severity: d.severity, message: d.message }));
+}
+function hasDiag(uri, line, category) {
+  return diags(uri).some((d) => d.line === line && d.code === category);
+}
+function labelText(h) {
+  return typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join('');
+}
+async function hints(uri, doc) {
+  const range = new vscode.Range(0, 0, doc.lineCount, 0);
+  const hs = (await vscode.commands.executeCommand('vscode.executeInlayHintProvider', uri, range)) || [];
+  return hs.map((h) => ({ line: h.position.line, character: h.position.character, label: labelText(h) }));
+}
+function hoverText(hovers) {
+  const parts = [];
+  for (const h of hovers || []) {
+    for (const c of h.contents) parts.push(typeof c === 'string' ? c : c.value);
+  }
+  return parts.join('\n---\n');
+}
+
+async function run() {
+  const E = JSON.parse(fs.readFileSync(process.env.E2E_EXPECT, 'utf8'));
+  log({ vscode: vscode.version });
+  const ext = vscode.extensions.getExtension('goescape.goescape');
+  if (!check(ext, 'the goescape extension is installed')) return;
+  log({ extension: ext.id, version: ext.packageJSON.version });
+
+  const uri = vscode.Uri.file(E.file);
+  const doc = await vscode.workspace.openTextDocument(uri);
+  const editor = await vscode.window.showTextDocument(doc, { preview: false });
+  check(doc.languageId === 'go', 'the example opens as a Go file', doc.languageId);
+  check(await waitFor(() => ext.isActive, 20000), 'the goescape extension activates on a Go file');
+
+  // 1. diagnostics: each expected category at its line
+  const all = () => E.diagnostics.every((e) => hasDiag(uri, e.line, e.category));
+  await waitFor(all);
+  log({ diagnostics: diags(uri) });
+  for (const e of E.diagnostics) {
+    check(hasDiag(uri, e.line, e.category), `diagnostic [${e.category}] at line ${e.line + 1} (${e.text})`);
+  }
+  if (!all()) return;
+
+  // 2. inlay hints through VS Code's provider machinery
+  const want = E.diagnostics.filter((e) => e.hint);
+  const hintAt = (hs, line) => hs.some((h) => h.line === line && h.label.includes(E.hint_contains));
+  let hs = await waitFor(async () => {
+    const got = await hints(uri, doc);
+    return want.every((e) => hintAt(got, e.line)) ? got : null;
+  }) || await hints(uri, doc);
+  log({ hints: hs });
+  for (const e of want) check(hintAt(hs, e.line), `inlay hint "${E.hint_contains}…" at line ${e.line + 1}`);
+
+  // 3. hover at the first expected finding
+  const hv = await vscode.commands.executeCommand('vscode.executeHoverProvider', uri,
+    new vscode.Position(E.hover.line, E.hover.character));
+  const ht = hoverText(hv);
+  log({ hover: ht });
+  check(ht.includes(E.hover.contains), `hover at line ${E.hover.line + 1} mentions "${E.hover.contains}"`);
+
+  // 4. palette commands
+  const cmds = await vscode.commands.getCommands(true);
+  for (const c of ['goescape.analyzePackage', 'goescape.toggleHints', 'goescape.showLog']) {
+    check(cmds.includes(c), `command ${c} is registered`);
+  }
+  const heapHints = async () => (await hints(uri, doc)).filter((h) => h.label.includes(E.hint_contains)).length;
+  await vscode.commands.executeCommand('goescape.toggleHints');
+  check(await waitFor(async () => (await heapHints()) === 0, 15000), 'Toggle escape hints: the hints go away');
+  await vscode.commands.executeCommand('goescape.toggleHints');
+  check(await waitFor(async () => (await heapHints()) > 0, 15000), 'Toggle escape hints again: they come back');
+  let analyzeError;
+  await vscode.commands.executeCommand('goescape.analyzePackage').then(undefined, (e) => { analyzeError = String(e); });
+  check(!analyzeError, 'Analyze package now runs', analyzeError);
+  await sleep(500);
+  check(await waitFor(all, 20000), 'findings unchanged after Analyze package now');
+
+  // 5. a save re-analyzes: append a function with a new escape, save
+  const end = doc.lineAt(doc.lineCount - 1).range.end;
+  await editor.edit((eb) => eb.insert(end, E.save.append)); // same text as expect.py assumed
+  check(await doc.save(), 'the document saves');
+  check(await waitFor(() => hasDiag(uri, E.save.line, E.save.category)),
+    `after saving, diagnostic [${E.save.category}] at the new line ${E.save.line + 1}`);
+  log({ diagnostics_after_save: diags(uri) });
+
+  // 6. a setting change applies live
+  const off = E.setting_off;
+  const cfg = () => vscode.workspace.getConfiguration('goescape');
+  await cfg().update('categories', { ...cfg().get('categories'), [off]: false }, vscode.ConfigurationTarget.Global);
+  check(await waitFor(() => !diags(uri).some((d) => d.code === off)), `goescape.categories.${off} = false removes the ${off} diagnostics`);
+  check(diags(uri).length > 0, 'the other categories stay', diags(uri).map((d) => d.code));
+  await cfg().update('categories', undefined, vscode.ConfigurationTarget.Global);
+  check(await waitFor(() => diags(uri).some((d) => d.code === off)), `resetting goescape.categories brings the ${off} diagnostics back`);
+  await cfg().update('inlayHints', false, vscode.ConfigurationTarget.Global);
+  check(await waitFor(async () => (await heapHints()) === 0), 'goescape.inlayHints = false removes the hints');
+  await cfg().update('inlayHints', undefined, vscode.ConfigurationTarget.Global);
+  check(await waitFor(async () => (await heapHints()) > 0), 'resetting goescape.inlayHints brings them back');
+
+  const fin = diags(uri);
+  const HEAP = new Set(['map', 'closure', 'interface', 'slice', 'pointer', 'string', 'moved', 'other']);
+  log({ final_diagnostics: fin, heap_count: fin.filter((d) => HEAP.has(d.code)).length });
+
+  // leave the editor at the top of the file for the screenshot
+  editor.revealRange(new vscode.Range(0, 0, 0, 0), vscode.TextEditorRevealType.AtTop);
+  editor.selection = new vscode.Selection(E.hover.line, 0, E.hover.line, 0);
+  await sleep(1000);
+}
+
+function activate() {
+  if (!process.env.E2E_EXPECT) return;
+  run().then(
+    () => log({ done: true, failures }),
+    (e) => { failures++; log({ check: 'probe raised', ok: false, detail: String(e && e.stack || e) }); log({ done: true, failures }); },
+  );
+}
+module.exports = { activate, deactivate() {} };

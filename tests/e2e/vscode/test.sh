@@ -1,0 +1,49 @@
+#!/bin/bash
+# VS Code end-to-end test: code-server with the goescape .vsix and the probe extension,
+# driven by headless Chromium. Run by tests/e2e/run.sh, which sets:
+#   GOESCAPE_BIN GOESCAPE_VSIX E2E_EXPECT E2E_WORK E2E_RESULT E2E_ARTIFACTS E2E_CS_ENV E2E_VSCE
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+. "$E2E_CS_ENV"                                   # node 24, CODE_SERVER, PLAYWRIGHT_DIR, CHROMIUM
+D=$E2E_WORK/vscode
+mkdir -p "$D/user-data/User" "$D/user-data/Machine" "$D/extensions" "$E2E_ARTIFACTS"
+module=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["module"])' "$E2E_EXPECT")
+
+cp "$here/user-settings.json" "$D/user-data/User/settings.json"
+# goescape.serverPath is a machine setting: code-server's extension host reads it from the
+# Machine (remote) settings, not from the browser-side User settings.
+python3 -c 'import json,sys; json.dump({"goescape.serverPath": sys.argv[2]}, open(sys.argv[1], "w"))' \
+  "$D/user-data/Machine/settings.json" "$GOESCAPE_BIN"
+
+# the probe is packaged like any extension
+cp -r "$here/probe" "$D/probe-src"
+(cd "$D/probe-src" && "$E2E_VSCE" package --no-dependencies --out "$D/probe.vsix" >"$D/probe-package.log" 2>&1) \
+  || { cat "$D/probe-package.log" >&2; exit 1; }
+
+cs() { "$CODE_SERVER" --user-data-dir "$D/user-data" --extensions-dir "$D/extensions" "$@"; }
+cs --install-extension "$GOESCAPE_VSIX" >"$D/install.log" 2>&1 || { cat "$D/install.log" >&2; exit 1; }
+cs --install-extension "$D/probe.vsix" >>"$D/install.log" 2>&1 || { cat "$D/install.log" >&2; exit 1; }
+echo "installed: $(cs --list-extensions --show-versions 2>/dev/null | tr '\n' ' ')"
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export E2E_PROBE_LOG=$D/probe.jsonl
+: >"$E2E_PROBE_LOG"
+# code-server (and its extension host and the goescape server under it) in a process group
+# of its own, ended as a whole when this script ends
+setsid "$CODE_SERVER" --user-data-dir "$D/user-data" --extensions-dir "$D/extensions" \
+  --auth none --bind-addr "127.0.0.1:$port" --disable-telemetry --disable-update-check \
+  --disable-workspace-trust "$module" >"$D/code-server.log" 2>&1 &
+cs_pid=$!
+stop_code_server() {
+  kill -TERM -- -$cs_pid 2>/dev/null || return 0
+  for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 -- -$cs_pid 2>/dev/null || return 0; sleep 0.2; done
+  kill -KILL -- -$cs_pid 2>/dev/null || true
+}
+trap stop_code_server EXIT
+for _ in $(seq 1 120); do
+  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+  kill -0 $cs_pid 2>/dev/null || { cat "$D/code-server.log" >&2; exit 1; }
+  sleep 0.25
+done
+echo "code-server on 127.0.0.1:$port (pid $cs_pid)"
+node "$here/drive.js" "http://127.0.0.1:$port/"

@@ -116,18 +116,21 @@ function resolveServer(): { path?: string; problem?: string } {
   return { problem: 'The goescape server was not found on PATH.' };
 }
 
-async function reportMissingServer(problem: string): Promise<void> {
+/** Tells the user how to install the server; does not wait for the message's buttons. */
+function reportMissingServer(problem: string): void {
+  const remote = vscode.env.remoteName ? ' (in the Remote settings of this window)' : '';
   const msg =
     `${problem} Install it with "make install" (or copy build/goescape onto your PATH) ` +
-    'from the goescape sources, or set "goescape.serverPath" to the binary.';
+    `from the goescape sources, or set "goescape.serverPath"${remote} to the binary.`;
   output.appendLine(`[error] ${msg}`);
   setStatus('$(error) goescape: no server', msg, true);
-  const choice = await vscode.window.showErrorMessage(msg, 'Open Settings', 'Show Log');
-  if (choice === 'Open Settings') {
-    await vscode.commands.executeCommand('workbench.action.openSettings', 'goescape.serverPath');
-  } else if (choice === 'Show Log') {
-    output.show(true);
-  }
+  void vscode.window.showErrorMessage(msg, 'Open Settings', 'Show Log').then(async (choice) => {
+    if (choice === 'Open Settings') {
+      await vscode.commands.executeCommand('workbench.action.openSettings', 'goescape.serverPath');
+    } else if (choice === 'Show Log') {
+      output.show(true);
+    }
+  });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -177,7 +180,7 @@ async function start(context?: vscode.ExtensionContext): Promise<void> {
 async function doStart(): Promise<void> {
   const server = resolveServer();
   if (!server.path) {
-    await reportMissingServer(server.problem ?? 'The goescape server was not found.');
+    reportMissingServer(server.problem ?? 'The goescape server was not found.');
     return;
   }
   const args = vscode.workspace.getConfiguration(SECTION).get<string[]>('serverArgs', []);

@@ -271,12 +271,26 @@ This replaces gopls in those buffers: eglot runs one server per buffer."
              eglot--servers-by-project)
     out))
 
+(defun goescape--push (server)
+  "Send the settings to SERVER in workspace/didChangeConfiguration."
+  (jsonrpc-notify server :workspace/didChangeConfiguration
+                  (list :settings (list :goescape (goescape-settings)))))
+
 (defun goescape-push-settings ()
   "Send the current settings to every running goescape server."
   (interactive)
-  (dolist (server (goescape--servers))
-    (jsonrpc-notify server :workspace/didChangeConfiguration
-                    (list :settings (list :goescape (goescape-settings))))))
+  (mapc #'goescape--push (goescape--servers)))
+
+(defun goescape--on-connect (server)
+  "After eglot's own didChangeConfiguration, send SERVER the settings.
+eglot's carries only `eglot-workspace-configuration', usually empty; a
+\"goescape\" section there is left to speak for itself."
+  (when (and (cl-typep server 'eglot-goescape)
+             (not (plist-get (ignore-errors (eglot--workspace-configuration-plist server))
+                             :goescape)))
+    (goescape--push server)))
+
+(add-hook 'eglot-connect-hook #'goescape--on-connect 'append)
 
 (defun goescape--server ()
   "The goescape server of the current buffer, or an error."

@@ -292,6 +292,7 @@ static void on_line(struct ge_parser *p, const char *s, size_t n)
 static struct ge_report *finish(struct ge_parser *p)
 {
     ge__block_close(p);
+    ge__match_leftovers(p);
     struct ge_report *r = ge_xcalloc(1, sizeof(*r));
     r->arena = p->arena;
     r->nfacts = p->facts.n;

@@ -215,7 +215,7 @@ static void take_blocks(struct ge_parser *p, const struct rpos *pos, struct sv s
         b->used = true;
         VEC_PUSH(p->attach, i);
         if (!is_param)
-            break;
+            return;
     }
 }
 
@@ -324,10 +324,63 @@ void ge__fact_add(struct ge_parser *p, enum ge_fact_kind kind, const struct rpos
         .param_detail = dup_sv(p, detail),
     };
     attach_blocks(p, &f);
+    if (f.nedges == 0 && kind != GE_FACT_PARAM && kind != GE_FACT_NOESCAPE)
+        VEC_PUSH(p->orphans, (int32_t)p->facts.n);
     VEC_PUSH(p->facts, f);
     VEC_PUSH(p->fact_hash, h);
     *slot = (uint32_t)p->facts.n;
     p->fact_tab.n++;
+}
+
+static uint32_t pos_hash(const char *file, size_t n, uint32_t line, uint32_t col)
+{
+    return hash_u32(hash_u32(ge__hash_bytes(GE_HASH_SEED, file, n), line), col);
+}
+
+/* Go 1.26 may explain a value under one name and summarise it under another after constant
+ * propagation ("x escapes to heap in F:", then "1000 escapes to heap"). Once every summary
+ * has taken its own block, a summary left without one takes the unclaimed block at its
+ * position, but only when that block is the only one there. */
+void ge__match_leftovers(struct ge_parser *p)
+{
+    if (p->orphans.n == 0)
+        return;
+    size_t cap = 64;
+    while (cap < p->blocks.n * 2)
+        cap *= 2;
+    int32_t *head = ge_xmalloc(cap * sizeof(*head));
+    int32_t *next = ge_xmalloc((p->blocks.n + 1) * sizeof(*next));
+    memset(head, 0xff, cap * sizeof(*head));
+    for (size_t i = 0; i < p->blocks.n; i++) {
+        const struct pblock *b = &p->blocks.v[i];
+        if (b->used || b->is_param)
+            continue;
+        uint32_t h = pos_hash(b->pos.file.p, b->pos.file.n, b->pos.line, b->pos.col) & (cap - 1);
+        next[i] = head[h];
+        head[h] = (int32_t)i;
+    }
+    for (size_t k = 0; k < p->orphans.n; k++) {
+        struct ge_fact *f = &p->facts.v[p->orphans.v[k]];
+        if (f->nedges > 0)
+            continue;
+        struct sv file = {f->file, strlen(f->file)};
+        int32_t found = -1, count = 0;
+        for (int32_t i = head[pos_hash(file.p, file.n, f->line, f->col) & (cap - 1)]; i >= 0;
+             i = next[i]) {
+            const struct pblock *b = &p->blocks.v[i];
+            if (!b->used && b->pos.line == f->line && b->pos.col == f->col &&
+                sv_eq(b->pos.file, file))
+                found = i, count++;
+        }
+        if (count != 1)
+            continue;
+        p->blocks.v[found].used = true;
+        p->attach.n = 0;
+        VEC_PUSH(p->attach, found);
+        attach_blocks(p, f);
+    }
+    free(head);
+    free(next);
 }
 
 size_t ge__count_unmatched(struct ge_parser *p)
@@ -342,7 +395,7 @@ void ge__group_reset(struct ge_parser *p)
 {
     p->steps.n = p->edges.n = p->blocks.n = 0;
     p->facts.n = p->others.n = p->files.n = 0;
-    p->fact_hash.n = p->attach.n = 0;
+    p->fact_hash.n = p->attach.n = p->orphans.n = 0;
     itab_clear(&p->block_tab);
     itab_clear(&p->fact_tab);
     itab_clear(&p->file_tab);
@@ -360,6 +413,7 @@ void ge__group_free(struct ge_parser *p)
     free(p->files.v);
     free(p->fact_hash.v);
     free(p->attach.v);
+    free(p->orphans.v);
     free(p->block_tab.slots);
     free(p->fact_tab.slots);
     free(p->file_tab.slots);

@@ -135,6 +135,7 @@ struct ge_parser {
     struct ge_arena *arena;
     VEC(uint32_t) fact_hash; /* hash of each fact's key, parallel to facts */
     VEC(int32_t) attach;     /* scratch: blocks being attached to one fact */
+    VEC(int32_t) orphans;    /* escape and move facts that found no block */
     size_t ninfo;
 };
 
@@ -190,6 +191,8 @@ void ge__fact_add(struct ge_parser *p, enum ge_fact_kind kind, const struct rpos
                   struct sv subject, struct sv detail);
 /* Interns a file name in the arena. */
 const char *ge__intern_file(struct ge_parser *p, struct sv file);
+/* Gives blocks left unclaimed to summaries left without one at the same position. */
+void ge__match_leftovers(struct ge_parser *p);
 /* Counts the blocks that never met their summary; call once at the end. */
 size_t ge__count_unmatched(struct ge_parser *p);
 

@@ -228,6 +228,8 @@ void ge_dispatch(struct ge_server *s, const char *body, size_t len)
     if (rc == -EBADMSG) {
         ge_log_warn("invalid JSON from the client: %s", detail ? detail : "parse error");
         ge_reply_error(s, NULL, GE_RPC_PARSE_ERROR, detail ? detail : "parse error");
+    } else if (rc != 0 && msg.kind == GE_RPC_RESPONSE) {
+        ge_log_warn("ignoring a malformed response: %s", detail ? detail : "invalid response");
     } else if (rc != 0) {
         ge_log_warn("invalid JSON-RPC message: %s", detail ? detail : "invalid request");
         ge_reply_error(s, msg.id, GE_RPC_INVALID_REQUEST, detail ? detail : "invalid request");

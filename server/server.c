@@ -140,7 +140,33 @@ static void remove_tmpdir(char *dir)
     free(dir);
 }
 
-static void server_free(struct ge_server *s)
+int ge_server_init(struct ge_server *s, uv_loop_t *loop, int in_fd, int out_fd)
+{
+    *s = (struct ge_server){.loop = loop, .hints_enabled = true, .enc = GE_ENC_UTF16};
+    signal(SIGPIPE, SIG_IGN);
+    ge_config_init(&s->config);
+    ge_strmap_init(&s->docs);
+    ge_strmap_init(&s->pkgs);
+    ge_strmap_init(&s->files);
+    s->tmpdir = make_tmpdir();
+    uv_timer_init(loop, &s->republish);
+    s->republish.data = s;
+    uv_timer_init(loop, &s->exit_timer);
+    s->exit_timer.data = s;
+    uv_signal_init(loop, &s->sigterm);
+    s->sigterm.data = s;
+    uv_signal_start(&s->sigterm, on_signal, SIGTERM);
+    uv_unref((uv_handle_t *)&s->sigterm);
+    int rc = ge_transport_init(&s->transport, loop, in_fd, out_fd);
+    s->transport.data = s;
+    s->transport.on_message = on_message;
+    s->transport.on_error = on_frame_error;
+    s->transport.on_eof = on_eof;
+    s->transport.on_closed = on_transport_closed;
+    return rc;
+}
+
+void ge_server_free(struct ge_server *s)
 {
     ge_docs_free(s);
     ge_strmap_free(&s->pkgs);
@@ -151,48 +177,29 @@ static void server_free(struct ge_server *s)
     free(s->roots);
     ge_config_free(&s->config);
     remove_tmpdir(s->tmpdir);
+    s->tmpdir = NULL;
 }
 
 int ge_server_run(const char *log_path)
 {
     uv_loop_t loop;
-    struct ge_server s = {.loop = &loop, .hints_enabled = true, .enc = GE_ENC_UTF16};
+    struct ge_server s;
     int rc = uv_loop_init(&loop);
     if (rc != 0) {
         ge_log_error("cannot start the event loop: %s", uv_strerror(rc));
         return 1;
     }
-    signal(SIGPIPE, SIG_IGN);
-    ge_config_init(&s.config);
-    ge_strmap_init(&s.docs);
-    ge_strmap_init(&s.pkgs);
-    ge_strmap_init(&s.files);
-    s.tmpdir = make_tmpdir();
-    uv_timer_init(&loop, &s.republish);
-    s.republish.data = &s;
-    uv_timer_init(&loop, &s.exit_timer);
-    s.exit_timer.data = &s;
-    uv_signal_init(&loop, &s.sigterm);
-    s.sigterm.data = &s;
-    uv_signal_start(&s.sigterm, on_signal, SIGTERM);
-    uv_unref((uv_handle_t *)&s.sigterm);
-    rc = ge_transport_init(&s.transport, &loop, STDIN_FILENO, STDOUT_FILENO);
-    s.transport.data = &s;
-    s.transport.on_message = on_message;
-    s.transport.on_error = on_frame_error;
-    s.transport.on_eof = on_eof;
-    s.transport.on_closed = on_transport_closed;
+    rc = ge_server_init(&s, &loop, STDIN_FILENO, STDOUT_FILENO);
     if (rc == 0)
         rc = ge_transport_start(&s.transport);
     if (rc != 0) {
         ge_log_error("cannot use stdin/stdout: %s", uv_strerror(rc));
-        s.exit_code = 1;
         ge_server_stop(&s, 1);
     }
     ge_log_info("goescape %s ready%s%s", GE_VERSION, log_path ? "; log file " : "",
                 log_path ? log_path : "");
     uv_run(&loop, UV_RUN_DEFAULT);
-    server_free(&s);
+    ge_server_free(&s);
     rc = uv_loop_close(&loop);
     if (rc != 0)
         ge_log_error("handles left open at exit: %s", uv_strerror(rc));

@@ -140,7 +140,13 @@ struct ge_server {
     int exit_code;
 };
 
-/* main.c / server.c: lifecycle. */
+/* server.c: lifecycle. */
+/* Sets up s on loop over in_fd/out_fd (borrowed). Returns 0 or a negative errno; either way
+ * the server must end with ge_server_stop, running the loop dry, and ge_server_free. */
+int ge_server_init(struct ge_server *s, uv_loop_t *loop, int in_fd, int out_fd);
+/* Frees what outlives the handles, after the loop has run dry. */
+void ge_server_free(struct ge_server *s);
+/* Serves LSP on stdio until exit or end of input; returns the process exit status. */
 int ge_server_run(const char *log_path);
 /* Starts stopping: cancels analyses, kills children, closes handles. exit_code is kept. */
 void ge_server_stop(struct ge_server *s, int exit_code);

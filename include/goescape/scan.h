@@ -25,14 +25,49 @@ struct ge_span ge_scan_expr(const char *text, size_t len, size_t pos, enum ge_fa
 
 /* One top-level function or method declaration. */
 struct ge_func_decl {
-    char *name;           /* owned: "F" or "(*T).M" or "T.M", as the compiler names it */
+    char *name; /* owned: "F", "(*T).M" or "T.M", as the compiler names it; a generic receiver
+                   keeps its parameters as written ("(*Stack[T]).Push"), a generic function
+                   has none ("Map") */
     struct ge_span name_span; /* the identifier after "func" (and receiver) */
-    struct ge_span decl;  /* from "func" to the closing '}' (or end of signature) */
+    struct ge_span decl;      /* from "func" to the closing '}' (or end of signature) */
 };
 
 /* Lists the top-level functions of a Go file in source order. Returns the count and a new
  * array in *out (free each name, then the array, with ge_func_decls_free). */
 size_t ge_scan_funcs(const char *text, size_t len, struct ge_func_decl **out);
 void ge_func_decls_free(struct ge_func_decl *decls, size_t n);
+
+/* What a named type is, from its declaration. */
+enum ge_type_kind {
+    GE_TYPE_UNKNOWN,
+    GE_TYPE_MAP,
+    GE_TYPE_SLICE,
+    GE_TYPE_ARRAY,
+    GE_TYPE_CHAN,
+    GE_TYPE_STRUCT,
+    GE_TYPE_FUNC,
+    GE_TYPE_INTERFACE,
+    GE_TYPE_POINTER,
+    GE_TYPE_NAMED, /* defined from another named type: "type H http.Header" */
+};
+
+/* One top-level type declaration ("type T map[K]V", also inside "type ( ... )"). */
+struct ge_type_decl {
+    char *name; /* owned */
+    enum ge_type_kind kind;
+};
+
+/* Lists the top-level named types of a Go file in source order. Returns the count and a new
+ * array in *out (free with ge_type_decls_free). */
+size_t ge_scan_types(const char *text, size_t len, struct ge_type_decl **out);
+void ge_type_decls_free(struct ge_type_decl *decls, size_t n);
+
+/* The callee of the call whose '(' is at byte pos: the identifier chain right before it
+ * ("fmt.Println", "s.mu.Lock"). Returns an empty span at pos when there is none. */
+struct ge_span ge_scan_callee(const char *text, size_t len, size_t pos);
+
+/* "go" or "defer" when that keyword comes right before byte pos (the statement's call or
+ * func literal), or NULL. The string is static. */
+const char *ge_scan_stmt_keyword(const char *text, size_t len, size_t pos);
 
 #endif

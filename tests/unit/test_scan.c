@@ -1,0 +1,361 @@
+/*
+ * Unit tests of the Go scanner: the range finder on every construct the compiler reports
+ * (names, calls, conversions, composite literals, &T{}, func literals, selectors, binary
+ * expressions), its fallback to one character, non-ASCII lines, brackets inside comments,
+ * strings and runes, and the declaration listers.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "goescape/scan.h"
+
+static char *load(const char *rel, size_t *len)
+{
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/%s", GE_FIXTURES, rel);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = '\0';
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+/* Byte offset of 1-based line and byte column. */
+static size_t offset_of(const char *text, uint32_t line, uint32_t col)
+{
+    size_t off = 0;
+    for (uint32_t l = 1; l < line; l++)
+        off = (size_t)(strchr(text + off, '\n') - text) + 1;
+    return off + col - 1;
+}
+
+/* Scans at the byte delta past the first occurrence of anchor; checks the span's text. */
+static void expect_at(const char *text, const char *anchor, size_t delta, enum ge_fact_kind kind,
+                      const char *subject, const char *want)
+{
+    const char *a = strstr(text, anchor);
+    assert_non_null(a);
+    size_t pos = (size_t)(a - text) + delta;
+    struct ge_span sp = ge_scan_expr(text, strlen(text), pos, kind, subject);
+    assert_true(sp.start <= pos && pos < sp.end);
+    char got[512];
+    snprintf(got, sizeof(got), "%.*s", (int)(sp.end - sp.start), text + sp.start);
+    assert_string_equal(got, want);
+}
+
+static void expect_line_col(const char *text, uint32_t line, uint32_t col, enum ge_fact_kind kind,
+                            const char *subject, const char *want)
+{
+    size_t pos = offset_of(text, line, col);
+    struct ge_span sp = ge_scan_expr(text, strlen(text), pos, kind, subject);
+    assert_true(sp.start <= pos && pos < sp.end);
+    char got[512];
+    snprintf(got, sizeof(got), "%.*s", (int)(sp.end - sp.start), text + sp.start);
+    assert_string_equal(got, want);
+}
+
+static const char SRC[] = "package p\n"
+                          "\n"
+                          "func F(n int, s string, b []byte) {\n"
+                          "\tm := make(map[string]int, n)\n"
+                          "\tp := new(bytes.Buffer)\n"
+                          "\tx := []byte(s) // conversions print as ([]byte)(s)\n"
+                          "\ty := string(b)\n"
+                          "\tt := &T{A: 1, B: \"}\"}\n"
+                          "\tu := map[string][]int{\"a\": {1, 2}}\n"
+                          "\tv := []*T{{A: 1}}\n"
+                          "\tw := s + \"(\" + s\n"
+                          "\tz := fmt.Sprintf(\"%s=%d\", s, n)\n"
+                          "\tg := s.Get\n"
+                          "\th := shapes[0].Area\n"
+                          "\tk := pkg.Pair[int, string]{}\n"
+                          "\tq := struct{ X int }{X: 1}\n"
+                          "\tr := f( /* ) */ ')', `)`, \"\\\")\")\n"
+                          "}\n";
+
+static void test_calls(void **state)
+{
+    (void)state;
+    expect_at(SRC, "(map[string]int, n)", 0, GE_FACT_ESCAPE, "make(map[string]int, n)",
+              "make(map[string]int, n)");
+    expect_at(SRC, "(bytes.Buffer)", 0, GE_FACT_NOESCAPE, "new(bytes.Buffer)", "new(bytes.Buffer)");
+    /* The printer adds parentheses around the type; the source has none. */
+    expect_at(SRC, "(s) //", 0, GE_FACT_ESCAPE, "([]byte)(s)", "[]byte(s)");
+    /* Go 1.26 points at the operand of the conversion. */
+    expect_at(SRC, "(s) //", 1, GE_FACT_ESCAPE, "([]byte)(s)", "[]byte(s)");
+    expect_at(SRC, "(b)\n", 0, GE_FACT_ESCAPE, "string(b)", "string(b)");
+    /* Arguments are not compared: the printer folds constants and elides variadic lists. */
+    expect_at(SRC, "(\"%s=%d\"", 0, GE_FACT_ESCAPE, "fmt.Sprintf(\"%s=%d\", ... argument...)",
+              "fmt.Sprintf(\"%s=%d\", s, n)");
+    /* Brackets inside comments, runes, raw strings and strings do not count. */
+    expect_at(SRC, "( /* ) */", 0, GE_FACT_ESCAPE, "f(41, \")\", \"\\\")\")",
+              "f( /* ) */ ')', `)`, \"\\\")\")");
+}
+
+static void test_composites(void **state)
+{
+    (void)state;
+    expect_at(SRC, "&T{", 0, GE_FACT_ESCAPE, "&T{...}", "&T{A: 1, B: \"}\"}");
+    expect_at(SRC, "{\"a\": {1", 0, GE_FACT_ESCAPE, "map[string][]int{...}",
+              "map[string][]int{\"a\": {1, 2}}");
+    /* An elided inner literal is just its braces. */
+    expect_at(SRC, "{1, 2}}", 0, GE_FACT_ESCAPE, "[]int{...}", "{1, 2}");
+    expect_at(SRC, "{{A: 1}}", 0, GE_FACT_ESCAPE, "[]*T{...}", "[]*T{{A: 1}}");
+    expect_at(SRC, "{{A: 1}}", 1, GE_FACT_NOESCAPE, "&T{...}", "{A: 1}");
+    /* Printed with a shape type that differs from the source: the type is walked back. */
+    expect_at(SRC, "{}\n", 0, GE_FACT_ESCAPE, "pkg.Pair[go.shape.int,go.shape.string]{}",
+              "pkg.Pair[int, string]{}");
+    expect_at(SRC, "{X: 1}", 0, GE_FACT_ESCAPE, "struct { X int }{...}", "struct{ X int }{X: 1}");
+}
+
+static void test_exprs(void **state)
+{
+    (void)state;
+    expect_at(SRC, "+ \"(\"", 0, GE_FACT_ESCAPE, "s + \"(\" + s", "s + \"(\" + s");
+    expect_at(SRC, "+ s\n", 0, GE_FACT_ESCAPE, "s + \"(\" + s", "s + \"(\" + s");
+    expect_at(SRC, ".Get", 0, GE_FACT_ESCAPE, "s.Get", "s.Get");
+    expect_at(SRC, ".Area", 0, GE_FACT_ESCAPE, "shapes[0].Area", "shapes[0].Area");
+    /* A name: the identifier. */
+    expect_at(SRC, "n int", 0, GE_FACT_PARAM, "n", "n");
+    expect_at(SRC, "m :=", 0, GE_FACT_MOVED, "m", "m");
+    /* Generic code prints locals with their package. */
+    expect_at(SRC, "m :=", 0, GE_FACT_MOVED, "p.m", "m");
+}
+
+static void test_fallbacks(void **state)
+{
+    (void)state;
+    /* Sprintf arguments are reported at the first argument; n is not there. */
+    expect_at(SRC, "\"%s=%d\"", 0, GE_FACT_ESCAPE, "n", "\"");
+    /* Another name at the position: never claim it. */
+    expect_at(SRC, "s, n)", 0, GE_FACT_ESCAPE, "n", "s");
+    /* The subject of inlined code at the call's '('. */
+    expect_at(SRC, "(\"%s", 0, GE_FACT_ESCAPE, "&errors.errorString{...}", "(");
+    expect_at(SRC, "(\"%s", 0, GE_FACT_NOESCAPE, "... argument", "(");
+    /* Inside a comment or a string: one character. */
+    expect_at(SRC, "conversions", 0, GE_FACT_ESCAPE, "conversions", "c");
+    expect_at(SRC, "\"}\"", 1, GE_FACT_ESCAPE, "}", "}");
+    /* Out of range and NULL subjects. */
+    struct ge_span sp = ge_scan_expr(SRC, strlen(SRC), strlen(SRC), GE_FACT_ESCAPE, "x");
+    assert_int_equal(sp.start, strlen(SRC));
+    assert_int_equal(sp.end, strlen(SRC));
+    sp = ge_scan_expr(SRC, strlen(SRC), 3, GE_FACT_ESCAPE, NULL);
+    assert_int_equal(sp.start, 3);
+    assert_int_equal(sp.end, 4);
+    sp = ge_scan_expr(SRC, strlen(SRC), 0, GE_FACT_ESCAPE, "");
+    assert_int_equal(sp.end, 1);
+}
+
+static const char FUNCS[] = "package p\n"
+                            "\n"
+                            "func A() func(int) (int, error) {\n"
+                            "\treturn func(x int) (int, error) { return x, nil }\n"
+                            "}\n"
+                            "\n"
+                            "func B() {\n"
+                            "\tgo func(\n"
+                            "\t\ta int,\n"
+                            "\t\tb string,\n"
+                            "\t) struct{ X int } {\n"
+                            "\t\treturn struct{ X int }{a}\n"
+                            "\t}(1, \"x\")\n"
+                            "\tdefer func() { recover() }()\n"
+                            "\tf := func() {}\n"
+                            "\tg := func() map[string]int { return nil }\n"
+                            "}\n";
+
+static void test_func_literals(void **state)
+{
+    (void)state;
+    expect_at(FUNCS, "func(x int)", 0, GE_FACT_ESCAPE, "func literal", "func(x int) (int, error)");
+    /* Multi-line parameters, a struct result: the signature only, never the body. */
+    expect_at(FUNCS, "func(\n", 0, GE_FACT_ESCAPE, "func literal",
+              "func(\n\t\ta int,\n\t\tb string,\n\t) struct{ X int }");
+    expect_at(FUNCS, "func() {}", 0, GE_FACT_NOESCAPE, "func literal", "func()");
+    expect_at(FUNCS, "func() map", 0, GE_FACT_ESCAPE, "func literal", "func() map[string]int");
+    /* The go statement's wrapper is reported at "go": one character. */
+    expect_at(FUNCS, "go func", 0, GE_FACT_ESCAPE, "func literal", "g");
+    assert_string_equal(
+        ge_scan_stmt_keyword(FUNCS, strlen(FUNCS), (size_t)(strstr(FUNCS, "go func") - FUNCS) + 3),
+        "go");
+    assert_string_equal(ge_scan_stmt_keyword(FUNCS, strlen(FUNCS),
+                                             (size_t)(strstr(FUNCS, "defer func") - FUNCS) + 6),
+                        "defer");
+    assert_null(
+        ge_scan_stmt_keyword(FUNCS, strlen(FUNCS), (size_t)(strstr(FUNCS, "func() {}") - FUNCS)));
+}
+
+/* Positions recorded from the compiler on the test module. */
+static void test_testmod(void **state)
+{
+    (void)state;
+    size_t n;
+    char *maps = load("testmod/maps/maps.go", &n);
+    expect_line_col(maps, 7, 11, GE_FACT_ESCAPE, "make(map[string]int)", "make(map[string]int)");
+    expect_line_col(maps, 14, 23, GE_FACT_ESCAPE, "map[string]int{...}",
+                    "map[string]int{\"a\": 1, \"b\": 2}");
+    expect_line_col(maps, 27, 20, GE_FACT_ESCAPE, "map[string]*T{}", "map[string]*T{}");
+    expect_line_col(maps, 28, 2, GE_FACT_MOVED, "t", "t");
+    expect_line_col(maps, 36, 9, GE_FACT_ESCAPE, "func literal", "func() int");
+    free(maps);
+
+    char *big = load("testmod/big/big.go", &n);
+    /* Go 1.26 folds the constant; the arguments are not compared. */
+    expect_line_col(big, 12, 11, GE_FACT_ESCAPE, "make([]byte, 131072)", "make([]byte, 1<<17)");
+    expect_line_col(big, 38, 36, GE_FACT_ESCAPE, "&T{...}", "&T{A: 1}");
+    expect_line_col(big, 59, 44, GE_FACT_ESCAPE, "a + b", "a + b");
+    expect_line_col(big, 61, 44, GE_FACT_ESCAPE, "([]byte)(s)", "[]byte(s)"); /* Go 1.19 */
+    expect_line_col(big, 61, 45, GE_FACT_ESCAPE, "([]byte)(s)", "[]byte(s)"); /* Go 1.26 */
+    expect_line_col(big, 52, 15, GE_FACT_ESCAPE, "append", "append(s, v...)");
+    free(big);
+
+    char *cl = load("testmod/closures/closures.go", &n);
+    expect_line_col(cl, 11, 9, GE_FACT_ESCAPE, "func literal", "func(x int) int");
+    expect_line_col(cl, 48, 45, GE_FACT_ESCAPE, "s.Get", "s.Get");
+    expect_line_col(cl, 51, 7, GE_FACT_NOESCAPE, "&S{...}", "&S{v: 1}");
+    free(cl);
+
+    /* Non-ASCII: byte columns, multi-byte identifiers and comments before the position. */
+    char *uni = load("testmod/uni/uni.go", &n);
+    expect_line_col(uni, 5, 55, GE_FACT_ESCAPE, "值", "值"); /* Go 1.26 */
+    expect_line_col(uni, 5, 54, GE_FACT_ESCAPE, "值", "(");  /* Go 1.19: the call's '(' */
+    expect_line_col(uni, 5, 13, GE_FACT_PARAM, "值", "值");
+    expect_line_col(uni, 9, 51, GE_FACT_ESCAPE, "\"😀😀\"", "s"); /* printed as the constant */
+    free(uni);
+}
+
+static void test_one_utf8_char(void **state)
+{
+    (void)state;
+    const char *s = "x := \"é\" // 値";
+    size_t pos = (size_t)(strstr(s, "値") - s);
+    struct ge_span sp = ge_scan_expr(s, strlen(s), pos, GE_FACT_ESCAPE, "y");
+    assert_int_equal(sp.start, pos);
+    assert_int_equal(sp.end, pos + 3);
+    /* A truncated sequence counts as one byte. */
+    const char bad[] = "a\xe5\x80";
+    sp = ge_scan_expr(bad, 3, 1, GE_FACT_ESCAPE, "y");
+    assert_int_equal(sp.end, 2);
+}
+
+static void test_scan_funcs(void **state)
+{
+    (void)state;
+    const char *src = "package p\n"
+                      "func F() {}\n"
+                      "func (s *Stack[T]) Push(v T) { s.items = append(s.items, v) }\n"
+                      "func (q Sq) Area() float64 { return q.s * q.s }\n"
+                      "func (*T) M() (x int) { f := func() {}; _ = f; return }\n"
+                      "func Map[T, U any](xs []T, f func(T) U) []U { return nil }\n"
+                      "func asm(x int) int\n"
+                      "var v = func() int { return 1 }\n"
+                      "func (m Pair[K, V]) Get() struct{ k K } { return struct{ k K }{} }\n";
+    struct ge_func_decl *d = NULL;
+    size_t n = ge_scan_funcs(src, strlen(src), &d);
+    assert_int_equal(n, 7);
+    assert_string_equal(d[0].name, "F");
+    assert_string_equal(d[1].name, "(*Stack[T]).Push");
+    assert_string_equal(d[2].name, "Sq.Area");
+    assert_string_equal(d[3].name, "(*T).M");
+    assert_string_equal(d[4].name, "Map");
+    assert_string_equal(d[5].name, "asm");
+    assert_string_equal(d[6].name, "Pair[K, V].Get");
+    /* Spans: the name, and the whole declaration. */
+    assert_memory_equal(src + d[1].name_span.start, "Push", 4);
+    const char *decl = "func asm(x int) int";
+    assert_int_equal(d[5].decl.end - d[5].decl.start, strlen(decl));
+    assert_memory_equal(src + d[5].decl.start, decl, strlen(decl));
+    assert_int_equal(src[d[3].decl.end - 1], '}');
+    assert_int_equal(src[d[3].decl.end], '\n');
+    ge_func_decls_free(d, n);
+
+    size_t len;
+    char *text = load("testmod/closures/closures.go", &len);
+    n = ge_scan_funcs(text, len, &d);
+    assert_int_equal(n, 9);
+    assert_string_equal(d[0].name, "MakeAdder");
+    assert_string_equal(d[6].name, "(*S).Get");
+    assert_string_equal(d[7].name, "MethodValue");
+    ge_func_decls_free(d, n);
+    free(text);
+}
+
+static void test_scan_types(void **state)
+{
+    (void)state;
+    const char *src = "package p\n"
+                      "type Header map[string][]string\n"
+                      "type (\n"
+                      "\tValues []string\n"
+                      "\tT struct {\n"
+                      "\t\tA, B int\n"
+                      "\t}\n"
+                      "\tCh chan int; Arr [4]int\n"
+                      "\tAlias = map[int]int\n"
+                      ")\n"
+                      "type Set[K comparable] map[K]struct{}\n"
+                      "type Fn func(int) int\n"
+                      "type I interface{ M() }\n"
+                      "type P *T\n"
+                      "type H http.Header\n"
+                      "func f() { type local map[int]int }\n";
+    struct ge_type_decl *t = NULL;
+    size_t n = ge_scan_types(src, strlen(src), &t);
+    const struct {
+        const char *name;
+        enum ge_type_kind kind;
+    } want[] = {
+        {"Header", GE_TYPE_MAP}, {"Values", GE_TYPE_SLICE}, {"T", GE_TYPE_STRUCT},
+        {"Ch", GE_TYPE_CHAN},    {"Arr", GE_TYPE_ARRAY},    {"Alias", GE_TYPE_MAP},
+        {"Set", GE_TYPE_MAP},    {"Fn", GE_TYPE_FUNC},      {"I", GE_TYPE_INTERFACE},
+        {"P", GE_TYPE_POINTER},  {"H", GE_TYPE_NAMED},
+    };
+    assert_int_equal(n, sizeof(want) / sizeof(want[0]));
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(t[i].name, want[i].name);
+        assert_int_equal(t[i].kind, want[i].kind);
+    }
+    ge_type_decls_free(t, n);
+}
+
+static void test_scan_callee(void **state)
+{
+    (void)state;
+    const char *s = "\tfmt.Println(m)\n\ts.mu.Lock()\n\t(f)(x)\n";
+    struct ge_span sp = ge_scan_callee(s, strlen(s), (size_t)(strchr(s, '(') - s));
+    assert_int_equal(sp.end - sp.start, strlen("fmt.Println"));
+    assert_memory_equal(s + sp.start, "fmt.Println", sp.end - sp.start);
+    const char *lock = strstr(s, "s.mu.Lock");
+    sp = ge_scan_callee(s, strlen(s), (size_t)(lock - s) + 9);
+    assert_int_equal(sp.start, (size_t)(lock - s));
+    /* Not at '(' or no name before it: empty. */
+    sp = ge_scan_callee(s, strlen(s), 1);
+    assert_int_equal(sp.start, sp.end);
+    sp = ge_scan_callee(s, strlen(s), (size_t)(strstr(s, "(x)") - s));
+    assert_int_equal(sp.start, sp.end);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_calls),         cmocka_unit_test(test_composites),
+        cmocka_unit_test(test_exprs),         cmocka_unit_test(test_fallbacks),
+        cmocka_unit_test(test_func_literals), cmocka_unit_test(test_testmod),
+        cmocka_unit_test(test_one_utf8_char), cmocka_unit_test(test_scan_funcs),
+        cmocka_unit_test(test_scan_types),    cmocka_unit_test(test_scan_callee),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

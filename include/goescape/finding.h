@@ -8,6 +8,7 @@
 #define GOESCAPE_FINDING_H
 
 #include "goescape/report.h"
+#include "goescape/scan.h"
 #include "goescape/text.h"
 
 enum ge_category {
@@ -31,10 +32,38 @@ int ge_category_parse(const char *name, enum ge_category *out);
 /* True for the eight heap-escape categories. */
 bool ge_category_is_heap(enum ge_category c);
 
+/* Why a value reaches the heap, as derived from the compiler's explanation (-m=2). */
+enum ge_cause {
+    GE_CAUSE_UNKNOWN,       /* no explanation (-m=1 output), or none recognised */
+    GE_CAUSE_RETURNED,      /* "returned from F" */
+    GE_CAUSE_CAPTURED,      /* "captured by a closure" */
+    GE_CAUSE_INTERFACE,     /* "converted to interface (argument of fmt.Println)" */
+    GE_CAUSE_TOO_LARGE,     /* "too large for the stack" */
+    GE_CAUSE_TOO_ALIGNED,   /* "too strictly aligned for the stack" */
+    GE_CAUSE_NONCONST_SIZE, /* "size not constant" (Go up to 1.24) */
+    GE_CAUSE_ZERO_SIZED,    /* "zero-sized element" (Go 1.25+) */
+    GE_CAUSE_CALL_ARG,      /* "leaks via argument to F" */
+    GE_CAUSE_APPENDED,      /* "appended to a slice" */
+    GE_CAUSE_SENT,          /* "sent on a channel" */
+    GE_CAUSE_MAP_STORE,     /* "stored in a map" */
+    GE_CAUSE_GLOBAL,        /* "stored in a global" */
+    GE_CAUSE_POINTER_STORE, /* "stored through a pointer" */
+    GE_CAUSE_GOROUTINE,     /* "passed to a goroutine" */
+    GE_CAUSE_DEFER,         /* "deferred in a loop" */
+    GE_CAUSE_HEAP,          /* flows to the heap by a path with no more specific reason */
+    GE_CAUSE_RESULT,        /* a parameter that flows to a result (not a heap escape) */
+    GE_CAUSE_NONE,          /* "does not escape" */
+    GE_CAUSE_COUNT
+};
+
+/* "returned", "captured", ... (stable identifiers for filters and JSON). Never NULL. */
+const char *ge_cause_name(enum ge_cause c);
+
 /* One readable step of the path to the heap. */
 struct ge_flow_step {
-    char *message; /* owned: e.g. "m is returned from NewMap" */
-    char *path;    /* owned: absolute path, or NULL when outside the package */
+    char *message; /* owned: e.g. "returned from NewMap: return m" */
+    char *path;    /* owned: absolute path, or NULL when outside the package (from
+                      ge_finding_explain: the file as printed, or NULL when unknown) */
     uint32_t line; /* 1-based */
     uint32_t col;  /* 1-based byte column */
 };
@@ -42,26 +71,27 @@ struct ge_flow_step {
 struct ge_finding {
     enum ge_fact_kind kind;
     enum ge_category category;
-    char *path;         /* owned: absolute path of the file */
-    uint32_t line;      /* compiler position: 1-based line */
-    uint32_t col;       /* 1-based byte column (1 when the compiler printed none) */
-    struct ge_span span; /* byte span of the expression in the file text */
-    char *subject;      /* owned: the expression or name, readable */
-    char *cause;        /* owned: plain words, e.g. "returned from NewMap" */
-    char *message;      /* owned: "<subject> escapes to heap: <cause>" */
-    char *label;        /* owned: short inlay label, e.g. "heap: returned" */
-    char *func;         /* owned: enclosing function when known, or NULL */
+    char *path;                 /* owned: absolute path of the file */
+    uint32_t line;              /* compiler position: 1-based line */
+    uint32_t col;               /* 1-based byte column (1 when the compiler printed none) */
+    struct ge_span span;        /* byte span of the expression in the file text */
+    char *subject;              /* owned: the expression or name, readable */
+    char *cause;                /* owned: plain words, e.g. "returned from NewMap" */
+    char *message;              /* owned: "<subject> escapes to heap: <cause>" */
+    char *label;                /* owned: short inlay label, e.g. "heap: returned" */
+    char *func;                 /* owned: enclosing function when known, or NULL */
     struct ge_flow_step *steps; /* owned */
     size_t nsteps;
-    int escape_step;    /* index of the step where the value escapes (return, call, capture),
-                           or -1 */
-    bool truncated;     /* the compiler's explanation was cut short */
+    int escape_step;          /* index of the step where the value escapes (return, call, capture),
+                                 or -1 */
+    bool truncated;           /* the compiler's explanation was cut short */
+    enum ge_cause cause_kind; /* the cause as a code; cause is its words */
 };
 
 /* Where the package under analysis lives, so facts can be kept or dropped. */
 struct ge_pkg_filter {
-    const char *import_path; /* borrowed: e.g. "example.com/m/maps" */
-    const char *dir;         /* borrowed: absolute package directory */
+    const char *import_path;  /* borrowed: e.g. "example.com/m/maps" */
+    const char *dir;          /* borrowed: absolute package directory */
     const char *const *files; /* borrowed: base names of the package's Go files (incl. tests) */
     size_t nfiles;
 };
@@ -86,9 +116,42 @@ int ge_findings_build(const struct ge_report *r, const struct ge_pkg_filter *fil
                       ge_text_source_cb source, void *source_ctx, struct ge_finding_set *out);
 
 /* Classifies and explains one fact without placing it (used by the CLI and tests). Fills the
- * category, subject, cause, message, label, func, steps and escape_step of out, with path
- * and span left empty. Strings are new. */
+ * category, subject, cause, cause_kind, message, label, func, steps, escape_step and truncated
+ * of out, with path and span left empty (steps carry no path). Strings are new. Equivalent to
+ * ge_finding_explain_src with no source. */
 void ge_finding_explain(const struct ge_fact *fact, struct ge_finding *out);
+
+/*
+ * What the source says around a fact, when the caller has it. Everything is borrowed and may
+ * be NULL/0. With it the explainer names the function a fact is in (Go before 1.26 does not
+ * print it), names the call a value is passed to as the user wrote it ("fmt.Println" rather
+ * than the inlined "fmt.Fprintln"), tells a method value from a field, a named map type from
+ * a named slice type, and a go statement from a defer.
+ */
+struct ge_explain_source {
+    const char *text; /* the text of the fact's file */
+    size_t len;
+    const size_t *line_starts; /* byte offset of each 0-based line of text, or NULL */
+    size_t nlines;
+    const char *func;           /* the top-level function around the fact, or NULL */
+    const char *const *methods; /* names of the methods the package declares ("Get") */
+    size_t nmethods;
+    const struct ge_type_decl *types; /* the package's named types */
+    size_t ntypes;
+};
+
+/* ge_finding_explain with the help of src (may be NULL). The text is used only for positions
+ * in the fact's own file. */
+void ge_finding_explain_src(const struct ge_fact *fact, const struct ge_explain_source *src,
+                            struct ge_finding *out);
+
+/*
+ * A short markdown remedy for the finding's category and cause, or NULL when there is nothing
+ * useful to suggest (non-escapes, parameters, unknown causes). The string is new; free() it.
+ * Interface conversions never promise an allocation: constants and single-byte values are
+ * converted without one (golang/go#71359).
+ */
+char *ge_finding_remedy_new(const struct ge_finding *f);
 
 void ge_finding_free(struct ge_finding *f);
 void ge_finding_set_free(struct ge_finding_set *s);

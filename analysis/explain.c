@@ -1,0 +1,528 @@
+/*
+ * The words of a finding: its readable subject, cause, message, inlay label and flow steps.
+ * Compiler names never reach the user as printed: "~r0" becomes "result 0", "{storage for X}"
+ * "the storage of X", "{heap}" "the heap", ".autotmp_3" "a temporary". Each flow step becomes
+ * one sentence with its position, and escape_step points at the one where the value leaves.
+ */
+#include "explain_internal.h"
+#include "goescape/buf.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Cap on any one generated string; compiler subjects are short, this only bounds garbage. */
+#define TEXT_MAX (64u * 1024u)
+
+static const char *const category_names[GE_CAT_COUNT] = {
+    [GE_CAT_MAP] = "map",           [GE_CAT_CLOSURE] = "closure", [GE_CAT_INTERFACE] = "interface",
+    [GE_CAT_SLICE] = "slice",       [GE_CAT_POINTER] = "pointer", [GE_CAT_STRING] = "string",
+    [GE_CAT_MOVED] = "moved",       [GE_CAT_OTHER] = "other",     [GE_CAT_PARAM] = "param",
+    [GE_CAT_NOESCAPE] = "noescape",
+};
+
+static const char *const cause_names[GE_CAUSE_COUNT] = {
+    [GE_CAUSE_UNKNOWN] = "unknown",
+    [GE_CAUSE_RETURNED] = "returned",
+    [GE_CAUSE_CAPTURED] = "captured",
+    [GE_CAUSE_INTERFACE] = "interface",
+    [GE_CAUSE_TOO_LARGE] = "too-large",
+    [GE_CAUSE_TOO_ALIGNED] = "too-aligned",
+    [GE_CAUSE_NONCONST_SIZE] = "non-constant-size",
+    [GE_CAUSE_ZERO_SIZED] = "zero-sized",
+    [GE_CAUSE_CALL_ARG] = "call-argument",
+    [GE_CAUSE_APPENDED] = "appended",
+    [GE_CAUSE_SENT] = "sent",
+    [GE_CAUSE_MAP_STORE] = "map-store",
+    [GE_CAUSE_GLOBAL] = "global",
+    [GE_CAUSE_POINTER_STORE] = "pointer-store",
+    [GE_CAUSE_GOROUTINE] = "goroutine",
+    [GE_CAUSE_DEFER] = "defer",
+    [GE_CAUSE_HEAP] = "heap",
+    [GE_CAUSE_RESULT] = "result",
+    [GE_CAUSE_NONE] = "none",
+};
+
+/* Inlay labels: at most 16 bytes, "heap: <why>" for every heap escape. */
+static const char *const cause_labels[GE_CAUSE_COUNT] = {
+    [GE_CAUSE_UNKNOWN] = "heap",
+    [GE_CAUSE_RETURNED] = "heap: returned",
+    [GE_CAUSE_CAPTURED] = "heap: captured",
+    [GE_CAUSE_INTERFACE] = "heap: interface",
+    [GE_CAUSE_TOO_LARGE] = "heap: too large",
+    [GE_CAUSE_TOO_ALIGNED] = "heap: aligned",
+    [GE_CAUSE_NONCONST_SIZE] = "heap: var size",
+    [GE_CAUSE_ZERO_SIZED] = "heap: zero-size",
+    [GE_CAUSE_CALL_ARG] = "heap: via arg",
+    [GE_CAUSE_APPENDED] = "heap: appended",
+    [GE_CAUSE_SENT] = "heap: sent",
+    [GE_CAUSE_MAP_STORE] = "heap: stored",
+    [GE_CAUSE_GLOBAL] = "heap: global",
+    [GE_CAUSE_POINTER_STORE] = "heap: via ptr",
+    [GE_CAUSE_GOROUTINE] = "heap: goroutine",
+    [GE_CAUSE_DEFER] = "heap: deferred",
+    [GE_CAUSE_HEAP] = "heap",
+    [GE_CAUSE_RESULT] = "leak: result",
+    [GE_CAUSE_NONE] = "stack",
+};
+
+const char *ge_category_name(enum ge_category c)
+{
+    return (unsigned)c < GE_CAT_COUNT ? category_names[c] : "other";
+}
+
+int ge_category_parse(const char *name, enum ge_category *out)
+{
+    for (int i = 0; i < GE_CAT_COUNT; i++) {
+        if (name != NULL && strcmp(name, category_names[i]) == 0) {
+            *out = (enum ge_category)i;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
+bool ge_category_is_heap(enum ge_category c)
+{
+    return (unsigned)c < GE_CAT_PARAM;
+}
+
+const char *ge_cause_name(enum ge_cause c)
+{
+    return (unsigned)c < GE_CAUSE_COUNT ? cause_names[c] : "unknown";
+}
+
+static bool has_prefix(const char *s, const char *p)
+{
+    return strncmp(s, p, strlen(p)) == 0;
+}
+
+static bool ident_byte(char c)
+{
+    return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (unsigned char)c >= 0x80;
+}
+
+/* Index just past the '}' that closes the '{' at s[0], or 0 when unbalanced. */
+static size_t brace_end(const char *s)
+{
+    int depth = 0;
+    for (size_t i = 0; s[i]; i++) {
+        if (s[i] == '{')
+            depth++;
+        else if (s[i] == '}' && --depth == 0)
+            return i + 1;
+    }
+    return 0;
+}
+
+/* Appends the readable form of s[0..n) to b. */
+static void humanize_into(struct ge_buf *b, const char *s, size_t n);
+
+/* Length of the shape type that follows "go.shape." at s: up to a ',' ')' ']' or space
+ * outside brackets ("struct { X int }" keeps its braces). */
+static size_t shape_extent(const char *s, size_t n)
+{
+    int depth = 0;
+    size_t i = 0;
+    for (; i < n; i++) {
+        char c = s[i];
+        if (c == '(' || c == '[' || c == '{') {
+            depth++;
+        } else if (c == ')' || c == ']' || c == '}') {
+            if (depth-- == 0)
+                break;
+        } else if (depth == 0 && (c == ',' || (c == ' ' && (i + 1 >= n || s[i + 1] != '{')))) {
+            break;
+        }
+    }
+    return i;
+}
+
+/* Drops "go.shape." and, for Go before 1.20, the "_0" suffix of the shape type. */
+static size_t humanize_shape(struct ge_buf *b, const char *s, size_t n)
+{
+    size_t ext = shape_extent(s + 9, n - 9);
+    size_t k = ext;
+    while (k > 0 && s[9 + k - 1] >= '0' && s[9 + k - 1] <= '9')
+        k--;
+    if (k == ext || k == 0 || s[9 + k - 1] != '_')
+        return 9;
+    humanize_into(b, s + 9, k - 1);
+    return 9 + ext;
+}
+
+/* Handles a compiler name at s, if there is one; returns the bytes it consumed. */
+static size_t humanize_name(struct ge_buf *b, const char *s, size_t n, bool at_word)
+{
+    size_t k = 0;
+    if (n > 9 && has_prefix(s, "go.shape."))
+        return humanize_shape(b, s, n);
+    if (has_prefix(s, "{storage for ") && (k = brace_end(s)) > 0 && k <= n) {
+        ge_buf_appends(b, "the storage of ");
+        humanize_into(b, s + 13, k - 14);
+        return k;
+    }
+    static const struct {
+        const char *name;
+        const char *text;
+    } fixed[] = {{"{heap}", "the heap"},
+                 {"{temp}", "a temporary"},
+                 {"go.shape.", ""},
+                 {".this", "the receiver"},
+                 {".autotmp_", "a temporary"}};
+    for (size_t i = 0; i < GE_ARRAY_SIZE(fixed); i++) {
+        size_t len = strlen(fixed[i].name);
+        if (len <= n && has_prefix(s, fixed[i].name) && (fixed[i].name[0] != '.' || at_word)) {
+            ge_buf_appends(b, fixed[i].text);
+            while (fixed[i].name[len - 1] == '_' && len < n && s[len] >= '0' && s[len] <= '9')
+                len++;
+            return len;
+        }
+    }
+    if (at_word && n >= 3 && s[0] == '~' && (s[1] == 'r' || s[1] == 'R' || s[1] == 'p') &&
+        s[2] >= '0' && s[2] <= '9') {
+        k = 2;
+        while (k < n && s[k] >= '0' && s[k] <= '9')
+            k++;
+        const char *what = s[1] == 'r' ? "result " : s[1] == 'R' ? "inlined result " : "param ";
+        ge_buf_printf(b, "%s%.*s", what, (int)(k - 2), s + 2);
+        return k;
+    }
+    return 0;
+}
+
+static void humanize_into(struct ge_buf *b, const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        bool at_word = i == 0 || !ident_byte(s[i - 1]);
+        size_t k = humanize_name(b, s + i, n - i, at_word);
+        if (k > 0) {
+            i += k;
+            continue;
+        }
+        ge_buf_append(b, s + i, 1);
+        i++;
+    }
+}
+
+char *ge__humanize_n(const char *s, size_t n)
+{
+    struct ge_buf b;
+    ge_buf_init(&b, TEXT_MAX);
+    humanize_into(&b, s, n);
+    char *out = ge_buf_steal(&b, NULL);
+    return out != NULL ? out : ge_xstrdup("");
+}
+
+char *ge__humanize(const char *s)
+{
+    return ge__humanize_n(s != NULL ? s : "", s != NULL ? strlen(s) : 0);
+}
+
+/* The source of an edge without its & and * prefixes, readable. */
+static char *edge_src(const struct ge_report_edge *e)
+{
+    const char *s = e->src ? e->src : "";
+    while (*s == '&' || *s == '*')
+        s++;
+    return ge__humanize(s);
+}
+
+/* "the function" when the name is unknown. */
+static const char *func_or(const struct ge_why *w)
+{
+    return w->func != NULL ? w->func : "the function";
+}
+
+/* One sentence for a "from WHAT (WHY)" step, or NULL to leave the step out. */
+static char *step_sentence(const struct ge_flat *e, const struct ge_why *w, const char *prev_why)
+{
+    const struct ge_report_step *st = e->step;
+    char *what = ge__humanize(st->what);
+    char *dst = ge__humanize(e->edge->dst);
+    const char *why = st->why ? st->why : "";
+    char *m = NULL;
+    if (strcmp(why, "spill") == 0)
+        m = ge_xasprintf("%s is allocated", what);
+    else if (has_prefix(why, "assign") && strcmp(e->edge->dst, "{heap}") == 0)
+        m = ge_xasprintf("stored where the compiler cannot follow it: %s", what);
+    else if (has_prefix(why, "assign"))
+        m = ge_xasprintf("assigned to %s: %s", dst, what);
+    else if (strcmp(why, "return") == 0)
+        m = ge_xasprintf("returned from %s: %s", func_or(w), what);
+    else if (strcmp(why, "call parameter") == 0)
+        m = ge_xasprintf(strcmp(e->edge->dst, "{heap}") == 0
+                             ? "passed to %s, which lets it reach the heap"
+                             : "passed to %s",
+                         what);
+    else if (strcmp(why, "interface-converted") == 0)
+        m = ge_xasprintf("%s is converted to an interface", what);
+    else if (strcmp(why, "captured by a closure") == 0)
+        m = ge_xasprintf("%s is captured by a closure", what);
+    else if (strcmp(why, "reference") == 0)
+        m = strcmp(prev_why, "captured by a closure") == 0
+                ? NULL
+                : ge_xasprintf("the closure refers to %s", what);
+    else if (strcmp(why, "address-of") == 0)
+        m = ge_xasprintf("its address is taken: %s", what);
+    else if (strcmp(why, "indirection") == 0)
+        m = ge_xasprintf("dereferenced: %s", what);
+    else if (strcmp(why, "dot") == 0 || strcmp(why, "dot of pointer") == 0)
+        m = ge_xasprintf("read through %s", what);
+    else if (strcmp(why, "slice-literal-element") == 0)
+        m = strcmp(st->what ? st->what : "", "... argument") == 0
+                ? ge_xstrdup("packed into the arguments of a variadic call")
+                : ge_xasprintf("stored in the slice literal %s", what);
+    else if (strcmp(why, "struct literal element") == 0 ||
+             strcmp(why, "array literal element") == 0)
+        m = ge_xasprintf("stored in the literal %s", what);
+    else if (strstr(why, "map") != NULL)
+        m = ge_xasprintf("stored in a map: %s", what);
+    else if (strcmp(why, "send") == 0)
+        m = ge_xasprintf("sent on a channel: %s", what);
+    else if (strcmp(why, "too large for stack") == 0)
+        m = ge_xasprintf("%s is too large for the stack", what);
+    else if (strcmp(why, "too aligned for stack") == 0)
+        m = ge_xasprintf("%s is too strictly aligned for the stack", what);
+    else if (strcmp(why, "non-constant size") == 0)
+        m = ge_xasprintf("the size of %s is not a constant", what);
+    else if (strcmp(why, "zero-sized element") == 0)
+        m = ge_xasprintf("%s makes a slice of zero-sized elements", what);
+    else if (has_prefix(why, "append") || strcmp(why, "copied slice") == 0)
+        m = ge_xasprintf("copied by %s", what);
+    else
+        m = ge_xasprintf("%s (%s)", what, why);
+    free(what);
+    free(dst);
+    return m;
+}
+
+/* A sentence for an edge the compiler explains with no step, e.g. "{heap} = {temp}". */
+static char *edge_sentence(const struct ge_report_edge *e)
+{
+    char *src = edge_src(e);
+    char *dst = ge__humanize(e->dst);
+    char *m = ge_xasprintf("%s flows to %s", src, dst);
+    free(src);
+    free(dst);
+    return m;
+}
+
+static void push_step(struct ge_finding *out, char *message, const struct ge_fact *f,
+                      const struct ge_report_step *st)
+{
+    const char *file = st != NULL ? st->file : f->file;
+    out->steps = ge_xrealloc(out->steps, (out->nsteps + 1) * sizeof(*out->steps));
+    out->steps[out->nsteps++] = (struct ge_flow_step){
+        .message = message,
+        .path = st != NULL && st->line == 0 ? NULL : ge_xstrdup(file),
+        .line = st != NULL ? st->line : f->line,
+        .col = st != NULL ? (st->col ? st->col : 1) : (f->col ? f->col : 1),
+    };
+}
+
+static void build_steps(const struct ge_fact *f, const struct ge_why *w, struct ge_finding *out)
+{
+    const char *prev_why = "";
+    out->escape_step = -1;
+    for (size_t i = 0; i < w->nflat; i++) {
+        const struct ge_flat *e = &w->flat[i];
+        char *m = e->step != NULL ? step_sentence(e, w, prev_why) : edge_sentence(e->edge);
+        prev_why = e->step != NULL && e->step->why ? e->step->why : "";
+        if (m != NULL)
+            push_step(out, m, f, e->step);
+        if ((long)i == w->decisive && out->nsteps > 0)
+            out->escape_step = (int)out->nsteps - 1;
+    }
+}
+
+/* How an interface-converted value leaves, as the words in parentheses. */
+static char *via_words(const struct ge_why *w)
+{
+    switch (w->via) {
+    case GE_CAUSE_CALL_ARG:
+        return w->callee ? ge_xasprintf(" (argument of %s)", w->callee) : ge_xstrdup(" (argument)");
+    case GE_CAUSE_RETURNED:
+        return ge_xasprintf(" (returned from %s)", func_or(w));
+    case GE_CAUSE_GLOBAL:
+        return ge_xstrdup(" (stored in a global)");
+    case GE_CAUSE_SENT:
+        return ge_xstrdup(" (sent on a channel)");
+    case GE_CAUSE_MAP_STORE:
+        return ge_xstrdup(" (stored in a map)");
+    case GE_CAUSE_POINTER_STORE:
+        return ge_xstrdup(" (stored through a pointer)");
+    case GE_CAUSE_APPENDED:
+        return ge_xstrdup(" (appended to a slice)");
+    default:
+        return ge_xstrdup("");
+    }
+}
+
+static char *cause_words(const struct ge_why *w)
+{
+    char *place = w->place ? ge__humanize(w->place) : NULL;
+    char *s = NULL;
+    switch (w->cause) {
+    case GE_CAUSE_RETURNED:
+        s = w->func ? ge_xasprintf("returned from %s", w->func) : ge_xstrdup("returned");
+        break;
+    case GE_CAUSE_INTERFACE: {
+        char *via = via_words(w);
+        s = ge_xasprintf("converted to interface%s", via);
+        free(via);
+        break;
+    }
+    case GE_CAUSE_CALL_ARG:
+        s = w->callee ? ge_xasprintf("leaks via argument to %s", w->callee)
+                      : ge_xstrdup("leaks via a call argument");
+        break;
+    case GE_CAUSE_GLOBAL:
+        s = place ? ge_xasprintf("stored in a global (%s)", place)
+                  : ge_xstrdup("stored in a global");
+        break;
+    case GE_CAUSE_MAP_STORE:
+        s = place ? ge_xasprintf("stored in %s", place) : ge_xstrdup("stored in a map");
+        break;
+    case GE_CAUSE_POINTER_STORE:
+        s = place ? ge_xasprintf("stored through a pointer (%s)", place)
+                  : ge_xstrdup("stored through a pointer");
+        break;
+    case GE_CAUSE_HEAP:
+        s = place ? ge_xasprintf("flows into %s", place) : ge_xstrdup("flows to the heap");
+        break;
+    default: {
+        static const char *const words[GE_CAUSE_COUNT] = {
+            [GE_CAUSE_CAPTURED] = "captured by a closure",
+            [GE_CAUSE_TOO_LARGE] = "too large for the stack",
+            [GE_CAUSE_TOO_ALIGNED] = "too strictly aligned for the stack",
+            [GE_CAUSE_NONCONST_SIZE] = "size not constant",
+            [GE_CAUSE_ZERO_SIZED] = "slice of zero-sized elements",
+            [GE_CAUSE_APPENDED] = "appended to a slice",
+            [GE_CAUSE_SENT] = "sent on a channel",
+            [GE_CAUSE_GOROUTINE] = "passed to a goroutine",
+            [GE_CAUSE_DEFER] = "deferred in a loop",
+        };
+        s = ge_xstrdup(words[w->cause] ? words[w->cause] : "");
+    }
+    }
+    free(place);
+    return s;
+}
+
+/* The readable subject; "append" (Go 1.25+) takes the call from the explanation. */
+static char *readable_subject(const struct ge_fact *f)
+{
+    if (strcmp(f->subject, "append") == 0) {
+        for (size_t i = 0; i < f->nedges; i++) {
+            const char *s = strstr(f->edges[i].src ? f->edges[i].src : "", "{storage for append(");
+            size_t k = s ? brace_end(s) : 0;
+            if (k > 14)
+                return ge__humanize_n(s + 13, k - 14);
+        }
+    }
+    return ge__humanize(f->subject);
+}
+
+static char *param_message(const struct ge_fact *f, const char *subject, const char *cause)
+{
+    if (has_prefix(f->param_detail, "to result")) {
+        char *res = ge__humanize(f->param_detail + 10);
+        char *lvl = strstr(res, " level=");
+        bool deref = lvl != NULL && strcmp(lvl, " level=0") != 0;
+        if (lvl != NULL)
+            *lvl = '\0';
+        char *m = ge_xasprintf(deref ? "what parameter %s points to flows to %s"
+                                     : "parameter %s flows to %s",
+                               subject, res);
+        free(res);
+        return m;
+    }
+    const char *whose = strcmp(f->param_detail, "content") == 0 ? "the content of " : "";
+    return *cause ? ge_xasprintf("%sparameter %s leaks to the heap: %s", whose, subject, cause)
+                  : ge_xasprintf("%sparameter %s leaks to the heap", whose, subject);
+}
+
+static char *message_of(const struct ge_fact *f, const char *subject, const char *cause)
+{
+    const char *sep = *cause ? ": " : "";
+    switch (f->kind) {
+    case GE_FACT_ESCAPE:
+        return ge_xasprintf("%s escapes to heap%s%s", subject, sep, cause);
+    case GE_FACT_MOVED:
+        return ge_xasprintf("%s moved to heap%s%s", subject, sep, cause);
+    case GE_FACT_NOESCAPE:
+        return ge_xasprintf("%s does not escape", subject);
+    case GE_FACT_PARAM:
+        return param_message(f, subject, cause);
+    }
+    return ge_xstrdup(subject);
+}
+
+static const char *label_of(const struct ge_fact *f, const struct ge_why *w)
+{
+    if (f->kind == GE_FACT_PARAM && w->cause != GE_CAUSE_RESULT)
+        return strcmp(f->param_detail, "content") == 0 ? "leak: content" : "leak: param";
+    if (f->kind == GE_FACT_MOVED && w->cause == GE_CAUSE_UNKNOWN)
+        return "heap: moved";
+    return cause_labels[w->cause];
+}
+
+void ge_finding_explain_src(const struct ge_fact *fact, const struct ge_explain_source *src,
+                            struct ge_finding *out)
+{
+    struct ge_why w;
+    ge__classify(fact, src, &w);
+    *out = (struct ge_finding){
+        .kind = fact->kind,
+        .category = w.category,
+        .cause_kind = w.cause,
+        .line = fact->line,
+        .col = fact->col ? fact->col : 1,
+        .truncated = fact->truncated,
+        .escape_step = -1,
+    };
+    out->subject = readable_subject(fact);
+    out->cause = cause_words(&w);
+    out->message = message_of(fact, out->subject, out->cause);
+    out->label = ge_xstrdup(label_of(fact, &w));
+    out->func = w.func ? ge_xstrdup(w.func) : NULL;
+    build_steps(fact, &w, out);
+    ge__why_free(&w);
+}
+
+void ge_finding_explain(const struct ge_fact *fact, struct ge_finding *out)
+{
+    ge_finding_explain_src(fact, NULL, out);
+}
+
+void ge_finding_free(struct ge_finding *f)
+{
+    if (f == NULL)
+        return;
+    free(f->path);
+    free(f->subject);
+    free(f->cause);
+    free(f->message);
+    free(f->label);
+    free(f->func);
+    for (size_t i = 0; i < f->nsteps; i++) {
+        free(f->steps[i].message);
+        free(f->steps[i].path);
+    }
+    free(f->steps);
+    *f = (struct ge_finding){.escape_step = -1};
+}
+
+void ge_finding_set_free(struct ge_finding_set *s)
+{
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < s->count; i++)
+        ge_finding_free(&s->items[i]);
+    free(s->items);
+    s->items = NULL;
+    s->count = 0;
+}

@@ -1,0 +1,40 @@
+/*
+ * Shared between classify.c (category and cause from a fact), explain.c (the words) and
+ * remedy.c. Private to analysis/.
+ */
+#ifndef GE_ANALYSIS_EXPLAIN_INTERNAL_H
+#define GE_ANALYSIS_EXPLAIN_INTERNAL_H
+
+#include "goescape/finding.h"
+
+/* One entry of an explanation read in order: a "from" step, or an edge with no steps. */
+struct ge_flat {
+    const struct ge_report_edge *edge;
+    const struct ge_report_step *step; /* NULL for an edge without steps */
+};
+
+/* What classification found. */
+struct ge_why {
+    enum ge_category category;
+    enum ge_cause cause;
+    enum ge_cause via;    /* GE_CAUSE_INTERFACE only: how the converted value leaves */
+    struct ge_flat *flat; /* owned: the explanation in order */
+    size_t nflat;
+    long decisive; /* index in flat of the step where the value escapes, or -1 */
+    char *callee;  /* owned: the call that keeps it (CALL_ARG, or via CALL_ARG), or NULL */
+    char *place;   /* owned: where it is stored (GLOBAL, MAP_STORE, POINTER_STORE), or NULL */
+    char *func;    /* owned: the function it is in (readable), from the fact or the source */
+};
+
+void ge__classify(const struct ge_fact *f, const struct ge_explain_source *src, struct ge_why *out);
+void ge__why_free(struct ge_why *w);
+
+/* Byte offset of a 1-based line and byte column in src->text, or false when out of range. */
+bool ge__src_offset(const struct ge_explain_source *src, uint32_t line, uint32_t col, size_t *off);
+
+/* Readable text for compiler names: "~r0" -> "result 0", "{storage for X}" -> "the storage
+ * of X", "{heap}" -> "the heap", ".autotmp_3" -> "a temporary", "go.shape." dropped. New. */
+char *ge__humanize(const char *s);
+char *ge__humanize_n(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,325 @@
+/*
+ * Building a package's findings from a report. Facts are kept when their file belongs to the
+ * package: the base name must be one of the package's files, and the printed directory is
+ * ignored for relative paths because the build cache replays them relative to whichever
+ * directory first filled it. Absolute paths must name the package directory itself. The plain
+ * and "[p.test]" compiles of a file are merged, each fact is placed at a byte span of the
+ * file's current text, classified, and explained with the package's declarations at hand.
+ */
+#include "explain_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The package's declarations, gathered from every file first: a method value in one file may
+ * name a method declared in another. */
+struct pkg_decls {
+    char **methods;
+    size_t nmethods;
+    struct ge_type_decl *types;
+    size_t ntypes;
+};
+
+/* One kept fact and where it goes. */
+struct placed {
+    const struct ge_fact *fact;
+    size_t index;     /* in the report, to keep the first of duplicates */
+    const char *base; /* borrowed from fact->file */
+};
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+static bool in_files(const struct ge_pkg_filter *flt, const char *base)
+{
+    for (size_t i = 0; i < flt->nfiles; i++)
+        if (strcmp(flt->files[i], base) == 0)
+            return true;
+    return false;
+}
+
+static bool pkg_matches(const char *pkg, const char *import_path)
+{
+    if (import_path == NULL)
+        return true;
+    if (pkg == NULL)
+        return false;
+    size_t n = strlen(import_path);
+    return strncmp(pkg, import_path, n) == 0 && (pkg[n] == '\0' || strcmp(pkg + n, "_test") == 0);
+}
+
+/* Is the directory of an absolute path the package directory? */
+static bool abs_dir_matches(const char *path, const char *base, const char *dir)
+{
+    size_t n = (size_t)(base - path); /* includes the trailing '/' */
+    size_t dn = strlen(dir);
+    while (dn > 1 && dir[dn - 1] == '/')
+        dn--;
+    return n == dn + 1 && strncmp(path, dir, dn) == 0;
+}
+
+/* Resolves a printed path to dir/base when it names a package file, else NULL. */
+static char *resolve(const struct ge_pkg_filter *flt, const char *file)
+{
+    if (file == NULL || file[0] == '<' || file[0] == '$')
+        return NULL;
+    const char *base = base_name(file);
+    if (!in_files(flt, base) || (file[0] == '/' && !abs_dir_matches(file, base, flt->dir)))
+        return NULL;
+    size_t dn = strlen(flt->dir);
+    bool slash = dn > 0 && flt->dir[dn - 1] == '/';
+    return ge_xasprintf("%s%s%s", flt->dir, slash ? "" : "/", base);
+}
+
+static int cmp_str(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "");
+}
+
+/* Orders by file, position and identity, then by output order. */
+static int cmp_placed(const void *pa, const void *pb)
+{
+    const struct placed *a = pa, *b = pb;
+    int c = strcmp(a->base, b->base);
+    if (c == 0)
+        c = (a->fact->line > b->fact->line) - (a->fact->line < b->fact->line);
+    if (c == 0)
+        c = (a->fact->col > b->fact->col) - (a->fact->col < b->fact->col);
+    if (c == 0)
+        c = (int)a->fact->kind - (int)b->fact->kind;
+    if (c == 0)
+        c = cmp_str(a->fact->subject, b->fact->subject);
+    if (c == 0)
+        c = cmp_str(a->fact->param_detail, b->fact->param_detail);
+    if (c == 0)
+        c = (a->index > b->index) - (a->index < b->index);
+    return c;
+}
+
+static bool same_fact(const struct placed *a, const struct placed *b)
+{
+    return strcmp(a->base, b->base) == 0 && a->fact->line == b->fact->line &&
+           a->fact->col == b->fact->col && a->fact->kind == b->fact->kind &&
+           cmp_str(a->fact->subject, b->fact->subject) == 0 &&
+           cmp_str(a->fact->param_detail, b->fact->param_detail) == 0;
+}
+
+/* Keeps the package's facts, sorted by file, without duplicates. Returns the count. */
+static size_t select_facts(const struct ge_report *r, const struct ge_pkg_filter *flt,
+                           struct placed *v)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->nfacts; i++) {
+        const struct ge_fact *f = &r->facts[i];
+        char *path = pkg_matches(f->pkg, flt->import_path) ? resolve(flt, f->file) : NULL;
+        if (path == NULL)
+            continue;
+        free(path);
+        v[n++] = (struct placed){f, i, base_name(f->file)};
+    }
+    qsort(v, n, sizeof(*v), cmp_placed);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (k > 0 && same_fact(&v[k - 1], &v[i])) {
+            /* The first copy wins, but a later one may carry the explanation. */
+            if (v[k - 1].fact->nedges == 0 && v[i].fact->nedges > 0)
+                v[k - 1].fact = v[i].fact;
+            continue;
+        }
+        v[k++] = v[i];
+    }
+    return k;
+}
+
+static void add_decls(struct pkg_decls *d, const char *text, size_t len)
+{
+    struct ge_func_decl *funcs = NULL;
+    size_t nf = ge_scan_funcs(text, len, &funcs);
+    for (size_t i = 0; i < nf; i++) {
+        const char *dot = strrchr(funcs[i].name, '.');
+        if (dot == NULL)
+            continue;
+        d->methods = ge_xrealloc(d->methods, (d->nmethods + 1) * sizeof(*d->methods));
+        d->methods[d->nmethods++] = ge_xstrdup(dot + 1);
+    }
+    ge_func_decls_free(funcs, nf);
+    struct ge_type_decl *types = NULL;
+    size_t nt = ge_scan_types(text, len, &types);
+    d->types = ge_xrealloc(d->types, (d->ntypes + nt + 1) * sizeof(*d->types));
+    for (size_t i = 0; i < nt; i++)
+        d->types[d->ntypes++] = types[i]; /* the names move into d */
+    free(types);
+}
+
+static void gather_decls(const struct ge_pkg_filter *flt, ge_text_source_cb source, void *ctx,
+                         struct pkg_decls *d)
+{
+    for (size_t i = 0; i < flt->nfiles; i++) {
+        char *path = ge_xasprintf("%s/%s", flt->dir, flt->files[i]);
+        const char *text = NULL;
+        size_t len = 0;
+        if (source(ctx, path, &text, &len) == 0 && text != NULL)
+            add_decls(d, text, len);
+        free(path);
+    }
+}
+
+static void free_decls(struct pkg_decls *d)
+{
+    for (size_t i = 0; i < d->nmethods; i++)
+        free(d->methods[i]);
+    free(d->methods);
+    ge_type_decls_free(d->types, d->ntypes);
+}
+
+/* Offsets of the start of each line. */
+static size_t *line_starts(const char *text, size_t len, size_t *n)
+{
+    size_t cap = 64, k = 0;
+    size_t *v = ge_xmalloc(cap * sizeof(*v));
+    v[k++] = 0;
+    for (const char *p = text; (p = memchr(p, '\n', len - (size_t)(p - text))) != NULL; p++) {
+        if (k == cap)
+            v = ge_xrealloc(v, (cap *= 2) * sizeof(*v));
+        v[k++] = (size_t)(p - text) + 1;
+    }
+    *n = k;
+    return v;
+}
+
+/* What a file contributes while its facts are placed. */
+struct file_ctx {
+    const struct ge_pkg_filter *flt;
+    const char *path;
+    const char *text;
+    size_t len;
+    size_t *lines;
+    size_t nlines;
+    struct ge_func_decl *funcs;
+    size_t nfuncs;
+    const struct pkg_decls *decls;
+};
+
+static const char *enclosing(const struct file_ctx *fc, size_t off)
+{
+    for (size_t i = 0; i < fc->nfuncs; i++)
+        if (fc->funcs[i].decl.start <= off && off < fc->funcs[i].decl.end)
+            return fc->funcs[i].name;
+    return NULL;
+}
+
+/* Byte offset of the compiler's line and column, clamped to the line; false past the end. */
+static bool place_offset(const struct file_ctx *fc, const struct ge_fact *f, size_t *off)
+{
+    if (f->line == 0 || f->line > fc->nlines)
+        return false;
+    size_t start = fc->lines[f->line - 1];
+    size_t end = f->line < fc->nlines ? fc->lines[f->line] - 1 : fc->len;
+    size_t o = start + (f->col ? f->col - 1 : 0);
+    *off = o < end ? o : end;
+    return *off < fc->len;
+}
+
+static void resolve_steps(const struct file_ctx *fc, struct ge_finding *fi)
+{
+    for (size_t i = 0; i < fi->nsteps; i++) {
+        char *abs = resolve(fc->flt, fi->steps[i].path);
+        free(fi->steps[i].path);
+        fi->steps[i].path = abs;
+    }
+}
+
+static bool place_fact(const struct file_ctx *fc, const struct ge_fact *f, struct ge_finding *fi)
+{
+    size_t off;
+    if (!place_offset(fc, f, &off))
+        return false;
+    struct ge_explain_source src = {
+        .text = fc->text,
+        .len = fc->len,
+        .line_starts = fc->lines,
+        .nlines = fc->nlines,
+        .func = enclosing(fc, off),
+        .methods = (const char *const *)fc->decls->methods,
+        .nmethods = fc->decls->nmethods,
+        .types = fc->decls->types,
+        .ntypes = fc->decls->ntypes,
+    };
+    ge_finding_explain_src(f, &src, fi);
+    fi->path = ge_xstrdup(fc->path);
+    fi->span = ge_scan_expr(fc->text, fc->len, off, f->kind, f->subject);
+    resolve_steps(fc, fi);
+    return true;
+}
+
+static void push_finding(struct ge_finding_set *out, size_t *cap, struct ge_finding *fi)
+{
+    if (out->count == *cap) {
+        *cap = *cap ? *cap * 2 : 64;
+        out->items = ge_xrealloc(out->items, *cap * sizeof(*out->items));
+    }
+    out->items[out->count++] = *fi;
+}
+
+/* Places the facts v[0..n), which all name one file. */
+static void place_file(struct file_ctx *fc, ge_text_source_cb source, void *ctx,
+                       const struct placed *v, size_t n, struct ge_finding_set *out, size_t *cap)
+{
+    if (source(ctx, fc->path, &fc->text, &fc->len) != 0 || fc->text == NULL)
+        return;
+    fc->lines = line_starts(fc->text, fc->len, &fc->nlines);
+    fc->nfuncs = ge_scan_funcs(fc->text, fc->len, &fc->funcs);
+    for (size_t i = 0; i < n; i++) {
+        struct ge_finding fi;
+        if (place_fact(fc, v[i].fact, &fi))
+            push_finding(out, cap, &fi);
+    }
+    free(fc->lines);
+    ge_func_decls_free(fc->funcs, fc->nfuncs);
+}
+
+static int cmp_finding(const void *pa, const void *pb)
+{
+    const struct ge_finding *a = pa, *b = pb;
+    int c = strcmp(a->path, b->path);
+    if (c == 0)
+        c = (a->span.start > b->span.start) - (a->span.start < b->span.start);
+    if (c == 0)
+        c = (a->span.end > b->span.end) - (a->span.end < b->span.end);
+    if (c == 0)
+        c = (int)a->kind - (int)b->kind;
+    return c;
+}
+
+int ge_findings_build(const struct ge_report *r, const struct ge_pkg_filter *filter,
+                      ge_text_source_cb source, void *source_ctx, struct ge_finding_set *out)
+{
+    *out = (struct ge_finding_set){0};
+    if (r == NULL || filter == NULL || filter->dir == NULL || source == NULL)
+        return -EINVAL;
+    struct placed *v = ge_xmalloc((r->nfacts ? r->nfacts : 1) * sizeof(*v));
+    size_t n = select_facts(r, filter, v);
+    struct pkg_decls decls = {0};
+    if (n > 0)
+        gather_decls(filter, source, source_ctx, &decls);
+    size_t cap = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && strcmp(v[j].base, v[i].base) == 0)
+            j++;
+        char *path = resolve(filter, v[i].fact->file);
+        struct file_ctx fc = {.flt = filter, .path = path, .decls = &decls};
+        place_file(&fc, source, source_ctx, v + i, j - i, out, &cap);
+        free(path);
+        i = j;
+    }
+    if (out->count > 1)
+        qsort(out->items, out->count, sizeof(*out->items), cmp_finding);
+    free_decls(&decls);
+    free(v);
+    return 0;
+}

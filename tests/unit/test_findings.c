@@ -1,0 +1,322 @@
+/*
+ * Unit tests of ge_findings_build on the test module: which facts belong to a package (base
+ * names, the [p.test] and _test variants, paths replayed from the build cache, GOROOT and
+ * //line names), deduplication, spans in the file text, explanations with the package's
+ * declarations, sorting, and files that cannot be read.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "goescape/finding.h"
+
+#define TESTMOD GE_FIXTURES "/testmod"
+
+static char *load(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    size_t cap = 1 << 16, n = 0, k;
+    char *buf = malloc(cap + 1);
+    while ((k = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += k;
+        if (n == cap)
+            buf = realloc(buf, (cap *= 2) + 1);
+    }
+    fclose(f);
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+/* The text source: reads files from disk and keeps the last one, as the contract allows. */
+struct source {
+    char *text;
+    int calls;
+    const char *fail; /* base name that cannot be read, or NULL */
+};
+
+static int read_source(void *ctx, const char *path, const char **text, size_t *len)
+{
+    struct source *s = ctx;
+    s->calls++;
+    free(s->text);
+    s->text = NULL;
+    const char *base = strrchr(path, '/');
+    if (s->fail != NULL && strcmp(base + 1, s->fail) == 0)
+        return -ENOENT;
+    s->text = load(path, len);
+    *text = s->text;
+    return s->text != NULL ? 0 : -ENOENT;
+}
+
+static struct ge_report *parse(const char *s, size_t n)
+{
+    struct ge_parser *p = NULL;
+    assert_int_equal(ge_parser_create(&p), 0);
+    struct ge_report *r = NULL;
+    assert_int_equal(ge_parse(p, s, n, &r), 0);
+    ge_parser_destroy(p);
+    return r;
+}
+
+static struct ge_report *parse_fixture(const char *rel)
+{
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/%s", GE_FIXTURES, rel);
+    size_t n;
+    char *d = load(path, &n);
+    assert_non_null(d);
+    struct ge_report *r = parse(d, n);
+    free(d);
+    return r;
+}
+
+static void build(const struct ge_report *r, const char *import_path, const char *pkgdir,
+                  const char *const *files, size_t nfiles, struct ge_finding_set *set)
+{
+    char dir[1024];
+    snprintf(dir, sizeof(dir), "%s/%s", TESTMOD, pkgdir);
+    struct ge_pkg_filter flt = {import_path, dir, files, nfiles};
+    struct source src = {0};
+    assert_int_equal(ge_findings_build(r, &flt, read_source, &src, set), 0);
+    free(src.text);
+}
+
+static const struct ge_finding *at(const struct ge_finding_set *set, uint32_t line, uint32_t col,
+                                   enum ge_fact_kind kind)
+{
+    for (size_t i = 0; i < set->count; i++)
+        if (set->items[i].line == line && set->items[i].col == col && set->items[i].kind == kind)
+            return &set->items[i];
+    fail_msg("no finding at %u:%u", line, col);
+    return NULL;
+}
+
+static void assert_span_text(const struct ge_finding *f, const char *want)
+{
+    size_t len;
+    char *text = load(f->path, &len);
+    assert_non_null(text);
+    assert_true(f->span.end <= len && f->span.start < f->span.end);
+    char got[512];
+    snprintf(got, sizeof(got), "%.*s", (int)(f->span.end - f->span.start), text + f->span.start);
+    assert_string_equal(got, want);
+    free(text);
+}
+
+static void assert_sorted(const struct ge_finding_set *set)
+{
+    for (size_t i = 1; i < set->count; i++) {
+        int c = strcmp(set->items[i - 1].path, set->items[i].path);
+        assert_true(c < 0 || (c == 0 && set->items[i - 1].span.start <= set->items[i].span.start));
+    }
+}
+
+static const char *const MAPS[] = {"maps.go"};
+
+static void test_maps_126(void **state)
+{
+    (void)state;
+    struct ge_report *r = parse_fixture("recordings/go126_testmod_build_m2.txt");
+    struct ge_finding_set set;
+    build(r, "example.com/escdemo/maps", "maps", MAPS, 1, &set);
+    /* Every fact of maps.go, and none of main.go's (inlined maps.NewMap lives there). */
+    assert_int_equal(set.count, 13);
+    assert_sorted(&set);
+    const struct ge_finding *f = at(&set, 7, 11, GE_FACT_ESCAPE);
+    assert_string_equal(f->path, TESTMOD "/maps/maps.go");
+    assert_span_text(f, "make(map[string]int)");
+    assert_int_equal(f->category, GE_CAT_MAP);
+    assert_string_equal(f->message, "make(map[string]int) escapes to heap: returned from NewMap");
+    assert_string_equal(f->steps[f->escape_step].path, TESTMOD "/maps/maps.go");
+    f = at(&set, 19, 21, GE_FACT_ESCAPE);
+    assert_span_text(f, "map[string]int{\"a\": 1}");
+    assert_string_equal(f->cause, "converted to interface (argument of fmt.Println)");
+    f = at(&set, 36, 9, GE_FACT_ESCAPE);
+    assert_span_text(f, "func() int");
+    f = at(&set, 28, 2, GE_FACT_MOVED);
+    assert_span_text(f, "t");
+    ge_finding_set_free(&set);
+    assert_int_equal(set.count, 0);
+    ge_report_destroy(r);
+}
+
+static void test_maps_119_names_functions(void **state)
+{
+    (void)state;
+    struct ge_report *r = parse_fixture("go1.19/go119_full_m2.txt");
+    struct ge_finding_set set;
+    build(r, "example.com/escdemo/maps", "maps", MAPS, 1, &set);
+    const struct ge_finding *f = at(&set, 7, 11, GE_FACT_ESCAPE);
+    /* Go 1.19 prints no function; the source declares it. */
+    assert_string_equal(f->func, "NewMap");
+    assert_string_equal(f->message, "make(map[string]int) escapes to heap: returned from NewMap");
+    f = at(&set, 35, 11, GE_FACT_ESCAPE);
+    assert_string_equal(f->message, "make(map[int]int) escapes to heap: captured by a closure");
+    ge_finding_set_free(&set);
+    ge_report_destroy(r);
+}
+
+static void test_test_variants(void **state)
+{
+    (void)state;
+    const char *const files[] = {"loop.go", "misc.go", "misc_test.go", "ext_test.go"};
+    const char *recs[] = {"go1.19/go119_test_c_m2_misc.txt",
+                          "recordings/go126_testmod_test_c_m2_misc.txt"};
+    for (int k = 0; k < 2; k++) {
+        struct ge_report *r = parse_fixture(recs[k]);
+        struct ge_finding_set set;
+        build(r, "example.com/escdemo/misc", "misc", files, 4, &set);
+        /* The external test package counts; _testmain.go and <autogenerated> do not. Go 1.26
+         * adds "append escapes to heap". */
+        assert_int_equal(set.count, k == 0 ? 12 : 13);
+        for (size_t i = 0; i < set.count; i++)
+            assert_null(strstr(set.items[i].path, "testmain"));
+        const struct ge_finding *f = at(&set, 12, 2, GE_FACT_MOVED);
+        assert_string_equal(f->path, TESTMOD "/misc/ext_test.go");
+        assert_span_text(f, "v");
+        f = at(&set, 14, 21, GE_FACT_ESCAPE);
+        assert_string_equal(f->path, TESTMOD "/misc/misc_test.go");
+        assert_span_text(f, "map[string]int{\"a\": Add(1, 2)}");
+        /* A method value: Area is declared in loop.go. */
+        f = at(&set, 18, 18, GE_FACT_ESCAPE);
+        assert_int_equal(f->category, GE_CAT_CLOSURE);
+        assert_span_text(f, "shapes[0].Area");
+        ge_finding_set_free(&set);
+        ge_report_destroy(r);
+    }
+}
+
+static void test_dedupe_replayed_paths(void **state)
+{
+    (void)state;
+    /* The build cache replays paths relative to the directory that first filled it; the same
+     * file reached through the package and its test binary is one finding. */
+    const char *text = "# example.com/escdemo/maps\n"
+                       "maps/maps.go:7:11: make(map[string]int) escapes to heap\n"
+                       "# example.com/escdemo/maps [example.com/escdemo/maps.test]\n"
+                       "./maps.go:7:11: make(map[string]int) escapes to heap:\n"
+                       "./maps.go:7:11:   flow: ~r0 = &{storage for make(map[string]int)}:\n"
+                       "./maps.go:7:11:     from return m (return) at ./maps.go:9:2\n"
+                       "./maps.go:7:11: make(map[string]int) escapes to heap\n"
+                       "../../elsewhere/maps/maps.go:44:11: make(map[int]int, 100) does not "
+                       "escape\n"
+                       "/not/the/dir/maps.go:14:23: map[string]int{...} escapes to heap\n"
+                       "<autogenerated>:1: x escapes to heap\n"
+                       "template.tmpl:3:1: moved to heap: y\n"
+                       "# example.com/escdemo/other\n"
+                       "maps/maps.go:53:25: map[string]int{...} escapes to heap\n"
+                       "# example.com/escdemo/maps_test [example.com/escdemo/maps.test]\n"
+                       "maps/maps.go:58:21: map[string]int{...} does not escape\n";
+    struct ge_report *r = parse(text, strlen(text));
+    assert_int_equal(r->nfacts, 8);
+    struct ge_finding_set set;
+    build(r, "example.com/escdemo/maps", "maps", MAPS, 1, &set);
+    assert_int_equal(set.count, 3);
+    const struct ge_finding *f = &set.items[0];
+    assert_int_equal(f->line, 7);
+    assert_int_equal(f->nsteps, 1); /* the explained copy */
+    assert_string_equal(f->steps[0].path, TESTMOD "/maps/maps.go");
+    assert_int_equal(set.items[1].line, 44);
+    assert_int_equal(set.items[2].line, 58);
+    ge_finding_set_free(&set);
+
+    /* An absolute path must name the package directory. */
+    char abs[2048];
+    snprintf(abs, sizeof(abs),
+             "# example.com/escdemo/maps\n%s/maps/maps.go:14:23: map[string]int{...} escapes to "
+             "heap\n",
+             TESTMOD);
+    ge_report_destroy(r);
+    r = parse(abs, strlen(abs));
+    build(r, "example.com/escdemo/maps", "maps", MAPS, 1, &set);
+    assert_int_equal(set.count, 1);
+    assert_span_text(&set.items[0], "map[string]int{\"a\": 1, \"b\": 2}");
+    ge_finding_set_free(&set);
+    ge_report_destroy(r);
+}
+
+static void test_unicode(void **state)
+{
+    (void)state;
+    const char *const files[] = {"uni.go"};
+    struct ge_report *r = parse_fixture("recordings/go126_testmod_build_m2.txt");
+    struct ge_finding_set set;
+    build(r, "example.com/escdemo/uni", "uni", files, 1, &set);
+    const struct ge_finding *f = at(&set, 5, 55, GE_FACT_ESCAPE);
+    assert_span_text(f, "值");
+    assert_string_equal(f->message, "值 escapes to heap: converted to interface (argument of "
+                                    "fmt.Println)");
+    f = at(&set, 9, 51, GE_FACT_ESCAPE);
+    assert_span_text(f, "s"); /* printed as the constant it holds: one character */
+    f = at(&set, 9, 54, GE_FACT_ESCAPE);
+    assert_span_text(f, "x");
+    ge_finding_set_free(&set);
+    ge_report_destroy(r);
+}
+
+static void test_stale_and_unreadable(void **state)
+{
+    (void)state;
+    const char *text = "# example.com/escdemo/maps\n"
+                       "maps/maps.go:7:11: make(map[string]int) escapes to heap\n"
+                       "maps/maps.go:700:1: moved to heap: gone\n"
+                       "maps/maps.go:9:200: moved to heap: far\n";
+    struct ge_report *r = parse(text, strlen(text));
+    struct ge_finding_set set;
+    build(r, "example.com/escdemo/maps", "maps", MAPS, 1, &set);
+    /* A line past the end is dropped; a column past the end of its line is clamped. */
+    assert_int_equal(set.count, 2);
+    const struct ge_finding *f = at(&set, 9, 200, GE_FACT_MOVED);
+    assert_true(f->span.start < f->span.end);
+    ge_finding_set_free(&set);
+
+    char dir[1024];
+    snprintf(dir, sizeof(dir), "%s/maps", TESTMOD);
+    struct ge_pkg_filter flt = {"example.com/escdemo/maps", dir, MAPS, 1};
+    struct source src = {.fail = "maps.go"};
+    assert_int_equal(ge_findings_build(r, &flt, read_source, &src, &set), 0);
+    assert_int_equal(set.count, 0);
+    free(src.text);
+    assert_int_equal(ge_findings_build(NULL, &flt, read_source, &src, &set), -EINVAL);
+    assert_int_equal(ge_findings_build(r, NULL, read_source, &src, &set), -EINVAL);
+    assert_int_equal(ge_findings_build(r, &flt, NULL, &src, &set), -EINVAL);
+    ge_report_destroy(r);
+}
+
+static void test_named_types(void **state)
+{
+    (void)state;
+    /* make(Values) is a slice when the package says "type Values []string". */
+    const char *text = "# example.com/escdemo/big\n"
+                       "big/big.go:12:11: make(T, 4) escapes to heap\n";
+    struct ge_report *r = parse(text, strlen(text));
+    const char *const files[] = {"big.go"};
+    struct ge_finding_set set;
+    build(r, "example.com/escdemo/big", "big", files, 1, &set);
+    assert_int_equal(set.count, 1);
+    /* big.go declares "type T struct{...}": not a map, not a slice. */
+    assert_int_equal(set.items[0].category, GE_CAT_OTHER);
+    ge_finding_set_free(&set);
+    ge_report_destroy(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_maps_126),      cmocka_unit_test(test_maps_119_names_functions),
+        cmocka_unit_test(test_test_variants), cmocka_unit_test(test_dedupe_replayed_paths),
+        cmocka_unit_test(test_unicode),       cmocka_unit_test(test_stale_and_unreadable),
+        cmocka_unit_test(test_named_types),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

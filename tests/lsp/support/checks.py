@@ -1,0 +1,164 @@
+"""Checks shared by the tests: the shape of a goescape diagnostic, and the one-to-one match
+between the compiler's escape lines and the published diagnostics."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from . import text as tx
+from .compiler import Escape
+from .session import DEFAULT_SEVERITY, GOESCAPE, HEAP_CATEGORIES
+
+ESCAPE_MSG_RX = re.compile(r"^(?P<subject>.+) escapes to heap: (?P<cause>\S.*)$", re.S)
+MOVED_MSG_RX = re.compile(r"^(?P<name>\S+) moved to heap: (?P<cause>\S.*)$", re.S)
+
+
+def kind_of(diag: dict) -> str | None:
+    """"moved" or "escape" from the message form, or None when it is neither."""
+    msg = diag["message"]
+    if MOVED_MSG_RX.match(msg):
+        return "moved"
+    if ESCAPE_MSG_RX.match(msg):
+        return "escape"
+    return None
+
+
+def loose_kind(diag: dict) -> str | None:
+    """The kind even when the message's form is wrong (that is reported on its own)."""
+    msg = diag["message"]
+    if re.match(r"^\S+ moved to heap\b", msg):
+        return "moved"
+    if " escapes to heap" in msg:
+        return "escape"
+    return None
+
+
+IDENT_RX = re.compile(r"[^\W\d]\w*")
+
+
+def name_at(text: str, pos: tx.Pos, name: str, encoding: str) -> bool:
+    """True when the source has exactly the identifier name at pos (not so for variables of
+    inlined functions, which the compiler reports at the call, e.g. "gen.v")."""
+    if not IDENT_RX.fullmatch(name):
+        return False
+    i = tx.pos_to_index(text, pos, encoding)
+    m = IDENT_RX.match(text, i)
+    return m is not None and m.group(0) == name
+
+
+def cause_of(diag: dict) -> str:
+    m = MOVED_MSG_RX.match(diag["message"]) or ESCAPE_MSG_RX.match(diag["message"])
+    assert m, diag["message"]
+    return m["cause"]
+
+
+def shape_problems(diag: dict, severity: dict[str, int] | None = None) -> list[str]:
+    """What is wrong with one diagnostic's form, per the documented surface."""
+    sev = severity or DEFAULT_SEVERITY
+    probs = []
+    if diag.get("source") != GOESCAPE:
+        probs.append(f"source {diag.get('source')!r}")
+    code = diag.get("code")
+    if code not in HEAP_CATEGORIES:
+        probs.append(f"code {code!r} is not a heap category")
+    elif diag.get("severity") != sev[code]:
+        probs.append(f"severity {diag.get('severity')} for {code}, expected {sev[code]}")
+    if kind_of(diag) is None:
+        probs.append(f"message {diag['message']!r} is neither '<subject> escapes to heap: "
+                     f"<cause>' nor '<name> moved to heap: <cause>'")
+    for ri in diag.get("relatedInformation") or []:
+        loc = ri.get("location") or {}
+        if not str(loc.get("uri", "")).startswith("file://") or "range" not in loc:
+            probs.append(f"relatedInformation without a file location: {ri}")
+        if not ri.get("message"):
+            probs.append(f"relatedInformation without a message: {ri}")
+        raw = ri.get("message", "")
+        if "~r" in raw or "{storage for" in raw:
+            probs.append(f"compiler jargon left in a flow step: {raw!r}")
+    return probs
+
+
+def _match(edges: list[list[int]], nright: int) -> list[int]:
+    """Maximum bipartite matching (augmenting paths); returns right -> left or -1."""
+    owner = [-1] * nright
+
+    def augment(u: int, seen: list[bool]) -> bool:
+        for v in edges[u]:
+            if seen[v]:
+                continue
+            seen[v] = True
+            if owner[v] == -1 or augment(owner[v], seen):
+                owner[v] = u
+                return True
+        return False
+
+    for u in range(len(edges)):
+        augment(u, [False] * nright)
+    return owner
+
+
+def compiler_pos(escape: Escape, text: str, encoding: str) -> tx.Pos:
+    return tx.byte_col_to_pos(text, escape.line, escape.col, encoding)
+
+
+def parity(escapes: list[Escape], diagnostics: dict[str, list[dict]], texts: dict[str, str],
+           encoding: str, label: str) -> tuple[str, list[str]]:
+    """Matches compiler lines to diagnostics one to one.
+
+    escapes: the compiler's summary lines for the package's files; diagnostics: path ->
+    published goescape diagnostics; texts: path -> the text positions refer to. A line and a
+    diagnostic can match when they are in the same file, the diagnostic's range contains the
+    compiler position converted to the negotiated encoding, and the kinds agree; a moved
+    variable's range must be exactly its name at that position (when the name is there: a
+    variable of an inlined function is reported at the call, and only containment applies).
+
+    Returns a summary (with the match percentage) and the list of problems."""
+    diags: list[tuple[str, dict]] = [(p, d) for p, ds in sorted(diagnostics.items()) for d in ds]
+    edges: list[list[int]] = []
+    for e in escapes:
+        text = texts[e.path]
+        pos = compiler_pos(e, text, encoding)
+        cand = []
+        for j, (p, d) in enumerate(diags):
+            if p != e.path or loose_kind(d) != e.kind:
+                continue
+            span = tx.Span.of(d["range"])
+            if e.kind == "moved" and name_at(text, pos, e.subject, encoding):
+                want = tx.Span(pos, tx.Pos(pos.line, pos.character + tx.units(e.subject, encoding)))
+                if span != want or not d["message"].startswith(e.subject + " moved to heap: "):
+                    continue
+            elif not span.contains(pos):
+                continue
+            cand.append(j)
+        edges.append(cand)
+    owner = _match(edges, len(diags))
+    matched_left = {u for u in owner if u != -1}
+    problems = []
+    for i, e in enumerate(escapes):
+        if i not in matched_left:
+            pos = compiler_pos(e, texts[e.path], encoding)
+            near = [f"{d['range']['start']['line']}:{d['range']['start']['character']}-"
+                    f"{d['range']['end']['line']}:{d['range']['end']['character']} {d['message']!r}"
+                    for p, d in diags if p == e.path and d["range"]["start"]["line"] == pos.line]
+            problems.append(f"no diagnostic for: {e.raw} (expected at {pos.line}:{pos.character} "
+                            f"{encoding}; diagnostics on that line: {near or 'none'})")
+    for j, (p, d) in enumerate(diags):
+        if owner[j] == -1:
+            problems.append(f"diagnostic without a compiler line: {Path(p).name} "
+                            f"{tx.Span.of(d['range'])} {d['message']!r}")
+    for p, d in diags:
+        for prob in shape_problems(d):
+            problems.append(f"{Path(p).name} {tx.Span.of(d['range'])} {d['message']!r}: {prob}")
+    n = len(escapes)
+    pct = 100.0 * len(matched_left) / n if n else 100.0
+    summary = (f"{label}: {len(matched_left)}/{n} compiler lines matched ({pct:.2f}%), "
+               f"{len(diags)} diagnostics, {sum(1 for o in owner if o == -1)} without a line")
+    return summary, problems
+
+
+def assert_parity(escapes, diagnostics, texts, encoding, label) -> str:
+    summary, problems = parity(escapes, diagnostics, texts, encoding, label)
+    assert not problems, summary + "\n" + "\n".join(problems[:60]) + (
+        f"\n... and {len(problems) - 60} more" if len(problems) > 60 else "")
+    return summary

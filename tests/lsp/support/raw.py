@@ -1,0 +1,141 @@
+"""A raw stdio client for what a well-behaved LSP client library never sends: malformed
+frames, invalid JSON, requests in the wrong order. It speaks bytes to the server's stdin and
+reads framed messages from its stdout."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from typing import Any
+
+
+def frame(body: bytes | str) -> bytes:
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+class RawServer:
+    def __init__(self, proc: asyncio.subprocess.Process):
+        self.proc = proc
+        self.messages: list[dict] = []   # everything read, in order
+        self._queue: asyncio.Queue = asyncio.Queue()
+        self._reader = asyncio.create_task(self._read_loop())
+        self._stderr = asyncio.create_task(self._drain_stderr())
+        self.stderr = bytearray()
+        self._next_id = 1000
+
+    @classmethod
+    async def start(cls, binary: str, *, env: dict[str, str] | None = None,
+                    cwd: str | None = None, args: list[str] | None = None) -> "RawServer":
+        proc = await asyncio.create_subprocess_exec(
+            binary, *(args or []), stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            env=env or dict(os.environ), cwd=cwd)
+        return cls(proc)
+
+    async def _drain_stderr(self):
+        assert self.proc.stderr is not None
+        while chunk := await self.proc.stderr.read(65536):
+            self.stderr += chunk
+
+    async def _read_loop(self):
+        out = self.proc.stdout
+        assert out is not None
+        try:
+            while True:
+                headers: dict[str, str] = {}
+                while True:
+                    line = await out.readline()
+                    if not line:
+                        await self._queue.put(None)
+                        return
+                    line = line.rstrip(b"\r\n")
+                    if not line:
+                        break
+                    k, _, v = line.decode("ascii").partition(":")
+                    headers[k.strip().lower()] = v.strip()
+                n = int(headers["content-length"])
+                body = await out.readexactly(n)
+                msg = json.loads(body)
+                self.messages.append(msg)
+                await self._queue.put(msg)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            await self._queue.put(None)
+
+    def send_bytes(self, data: bytes) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(data)
+
+    def send(self, msg: dict | list | Any) -> None:
+        self.send_bytes(frame(json.dumps(msg)))
+
+    def notify(self, method: str, params: Any = None) -> None:
+        msg: dict = {"jsonrpc": "2.0", "method": method}
+        if params is not None:
+            msg["params"] = params
+        self.send(msg)
+
+    def send_request(self, method: str, params: Any = None, id: Any = None) -> Any:
+        if id is None:
+            self._next_id += 1
+            id = self._next_id
+        msg: dict = {"jsonrpc": "2.0", "id": id, "method": method}
+        if params is not None:
+            msg["params"] = params
+        self.send(msg)
+        return id
+
+    async def recv(self, timeout: float = 10.0) -> dict | None:
+        """The next message from the server, or None at end of output."""
+        await self.proc.stdin.drain()
+        return await asyncio.wait_for(self._queue.get(), timeout)
+
+    async def recv_response(self, id: Any = ..., timeout: float = 10.0) -> dict:
+        """The next response (a message without a method), skipping notifications and
+        answering the server's own requests with null. With id, the response must carry it."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            msg = await self.recv(max(0.01, deadline - loop.time()))
+            assert msg is not None, "the server closed its output before answering"
+            if "method" in msg:
+                if "id" in msg:
+                    self.send({"jsonrpc": "2.0", "id": msg["id"], "result": None})
+                continue
+            if id is not ...:
+                assert msg.get("id") == id, f"expected the response to {id!r}, got {msg}"
+            return msg
+
+    async def request(self, method: str, params: Any = None, timeout: float = 10.0) -> dict:
+        id = self.send_request(method, params)
+        return await self.recv_response(id, timeout)
+
+    async def initialize(self, root_uri: str | None = None, capabilities: dict | None = None,
+                         options: dict | None = None) -> dict:
+        params: dict = {"processId": os.getpid(), "rootUri": root_uri,
+                        "capabilities": capabilities or {}}
+        if options is not None:
+            params["initializationOptions"] = options
+        resp = await self.request("initialize", params)
+        assert "result" in resp, resp
+        self.notify("initialized", {})
+        return resp
+
+    def close_stdin(self) -> None:
+        assert self.proc.stdin is not None
+        if not self.proc.stdin.is_closing():
+            self.proc.stdin.close()
+
+    async def wait(self, timeout: float = 15.0) -> int:
+        rc = await asyncio.wait_for(self.proc.wait(), timeout)
+        await asyncio.wait_for(asyncio.gather(self._reader, self._stderr, return_exceptions=True), 5)
+        return rc
+
+    async def kill(self) -> None:
+        if self.proc.returncode is None:
+            self.proc.kill()
+            await self.proc.wait()
+        self._reader.cancel()
+        self._stderr.cancel()

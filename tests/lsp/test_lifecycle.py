@@ -1,0 +1,128 @@
+"""Shutdown, exit codes and child processes (issue 2, issue 5).
+
+exit after shutdown gives 0, exit without shutdown gives 1, and end of input stops the server.
+However the server ends, no go or compile process may outlive it: the checks look for the
+server's descendants and for any process working in (or naming) the module directory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+from support import procs
+from support.gen import write_heavy_module
+
+HEAVY = "example.com/heavy/heavy"
+
+
+async def start_heavy_build(lsp, tmp_path, **kw):
+    """A session with a slow analysis in flight: returns the session, the module root and
+    the go processes seen running under the server."""
+    root = tmp_path / "ws" / "heavymod"
+    f = write_heavy_module(root)
+    s = await lsp(root, **kw)
+    mark = s.mark()
+    s.open(f)
+    await s.wait_for(lambda e: e.method == "goescape/status" and e.params.get("state") == "analyzing",
+                     mark, "the analysis to start", 30)
+    deadline = time.monotonic() + 20
+    seen: dict[int, str] = {}
+    while time.monotonic() < deadline:
+        seen = procs.go_children(s.pid)
+        if any(" test " in f" {c} " or "compile" in c for c in seen.values()):
+            break
+        await asyncio.sleep(0.05)
+    assert seen, "no go process appeared under the server while it analyzed the package"
+    await asyncio.sleep(0.5)  # let go start its compile processes too
+    seen.update(procs.descendants(s.pid))
+    return s, root, seen
+
+
+async def assert_no_survivors(root: Path, seen: dict[int, str], timeout: float = 5.0):
+    """None of the processes seen may be alive, and nothing may work in root."""
+    deadline = time.monotonic() + timeout
+    while True:
+        alive = {p: c for p, c in seen.items() if procs.alive(p)}
+        alive.update(procs.touching(str(root)))
+        if not alive:
+            return
+        if time.monotonic() > deadline:
+            pytest.fail("processes outlived the server:\n" +
+                        "\n".join(f"{p}: {c}" for p, c in alive.items()))
+        await asyncio.sleep(0.1)
+
+
+async def test_exit_after_shutdown_is_0(lsp, module):
+    s = await lsp(module("examples"))
+    assert await s.shutdown() == 0
+
+
+async def test_exit_without_shutdown_is_1(lsp, module):
+    s = await lsp(module("examples"))
+    s.client.exit(None)
+    assert await s.wait_exit() == 1
+
+
+async def test_exit_before_initialize_is_1(lsp, module):
+    s = await lsp(module("examples"), initialize=False)
+    s.client.exit(None)
+    assert await s.wait_exit() == 1
+
+
+async def test_shutdown_answers_null_and_exit_follows(lsp, module):
+    s = await lsp(module("examples"))
+    res = await s.request("shutdown", None)
+    assert res is None
+    s.client.exit(None)
+    assert await s.wait_exit() == 0
+
+
+async def test_stdin_eof_stops_the_server(lsp, module):
+    s = await lsp(module("examples"))
+    s.process.stdin.close()
+    rc = await s.wait_exit(15)
+    assert rc in (0, 1), f"exit status {rc} at end of input"
+
+
+async def test_stdin_eof_during_a_build_leaves_no_process(lsp, tmp_path):
+    s, root, seen = await start_heavy_build(lsp, tmp_path)
+    s.process.stdin.close()
+    rc = await s.wait_exit(15)
+    assert rc in (0, 1), f"exit status {rc} at end of input"
+    await assert_no_survivors(root, seen)
+
+
+async def test_exit_without_shutdown_during_a_build_leaves_no_process(lsp, tmp_path):
+    s, root, seen = await start_heavy_build(lsp, tmp_path)
+    s.client.exit(None)
+    assert await s.wait_exit(15) == 1
+    await assert_no_survivors(root, seen)
+
+
+async def test_shutdown_during_a_build_stops_it(lsp, tmp_path):
+    s, root, seen = await start_heavy_build(lsp, tmp_path)
+    t0 = time.monotonic()
+    assert await s.shutdown() == 0
+    assert time.monotonic() - t0 < 10, "shutdown waited for the build to finish"
+    await assert_no_survivors(root, seen)
+
+
+async def test_sigterm_during_a_build_leaves_no_process(lsp, tmp_path):
+    s, root, seen = await start_heavy_build(lsp, tmp_path)
+    s.process.terminate()
+    rc = await s.wait_exit(15)
+    assert rc in (0, 1), f"exit status {rc} after SIGTERM"
+    await assert_no_survivors(root, seen)
+
+
+async def test_private_tmpdir_is_0700_and_removed_at_exit(lsp, module):
+    s = await lsp(module("examples"))
+    dirs = [p for p in s.tmpdir.iterdir()]
+    for d in dirs:
+        assert d.is_dir() and (d.stat().st_mode & 0o777) == 0o700, f"{d} mode {oct(d.stat().st_mode)}"
+    assert await s.shutdown() == 0
+    assert list(s.tmpdir.iterdir()) == [], "the server left files in its temporary directory"

@@ -2,7 +2,7 @@
  * textDocument/codeLens: above each function with heap escapes, a count by category, such as
  * "3 heap escapes: 1 map, 1 closure, 1 interface". Functions without escapes get none.
  */
-#include "features.h"
+#include "lookup.h"
 
 #include "goescape/buf.h"
 #include "goescape/lsp.h"

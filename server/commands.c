@@ -2,7 +2,7 @@
  * workspace/executeCommand: goescape.analyze re-runs a document's package now and answers
  * when that analysis is done (so it can be cancelled); goescape.toggle turns hints on or off.
  */
-#include "features.h"
+#include "lookup.h"
 
 #include "goescape/uri.h"
 

@@ -3,7 +3,7 @@
  * numbered steps with links, and a remedy; over a function name, a summary of its escapes.
  * Facts that are not displayed (does not escape, leaking parameters) still answer hovers.
  */
-#include "features.h"
+#include "lookup.h"
 
 #include "goescape/buf.h"
 #include "goescape/lsp.h"

@@ -3,7 +3,7 @@
  * The part naming the cause links to where the value escapes (the return, the call that
  * keeps it, the capturing closure); the tooltip carries the whole explanation.
  */
-#include "features.h"
+#include "lookup.h"
 
 #include "goescape/lsp.h"
 #include "goescape/uri.h"

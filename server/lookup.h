@@ -1,8 +1,9 @@
 /*
- * Shared pieces of the hover, inlay hint and code lens handlers.
+ * Shared pieces of the hover, inlay hint and code lens handlers: finding the findings at a
+ * position and deciding what is shown.
  */
-#ifndef GE_SERVER_FEATURES_H
-#define GE_SERVER_FEATURES_H
+#ifndef GE_SERVER_LOOKUP_H
+#define GE_SERVER_LOOKUP_H
 
 #include "methods.h"
 

@@ -2,7 +2,7 @@
  * Helpers shared by the request handlers: finding the document a request is about, and the
  * findings at a position.
  */
-#include "features.h"
+#include "lookup.h"
 
 #include "goescape/lsp.h"
 

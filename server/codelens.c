@@ -20,7 +20,9 @@ static char *lens_title(const size_t *counts, size_t total)
     for (int c = 0; c < GE_CAT_COUNT; c++) {
         if (counts[c] == 0)
             continue;
-        ge_buf_printf(&b, "%s%zu %s", sep, counts[c], ge_category_name((enum ge_category)c));
+        const char *name = ge_category_name((enum ge_category)c);
+        bool plural = counts[c] > 1 && c != GE_CAT_MOVED && c != GE_CAT_OTHER;
+        ge_buf_printf(&b, "%s%zu %s%s", sep, counts[c], name, plural ? "s" : "");
         sep = ", ";
     }
     return ge_buf_steal(&b, NULL);

@@ -29,7 +29,7 @@ static void append_steps(struct ge_buf *b, const struct ge_finding *f)
     ge_buf_appends(b, "\n\n**Path to the heap:**\n");
     for (size_t i = 0; i < f->nsteps; i++) {
         const struct ge_flow_step *st = &f->steps[i];
-        ge_buf_printf(b, "%zu. %s", i + 1, st->message);
+        ge_buf_printf(b, "%s%zu. %s", i ? "\n" : "", i + 1, st->message);
         if (st->path != NULL) {
             char *uri = ge_uri_from_path(st->path);
             ge_buf_printf(b, " ([%s:%u](%s#L%u))", base_name(st->path), st->line, uri, st->line);

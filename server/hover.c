@@ -35,10 +35,9 @@ static void append_steps(struct ge_buf *b, const struct ge_finding *f)
             ge_buf_printf(b, " ([%s:%u](%s#L%u))", base_name(st->path), st->line, uri, st->line);
             free(uri);
         }
-        ge_buf_appends(b, "\n");
     }
     if (f->truncated)
-        ge_buf_appends(b, "\n_The compiler cut this explanation short (assignment cycle)._\n");
+        ge_buf_appends(b, "\n\n_The compiler cut this explanation short (assignment cycle)._");
 }
 
 char *ge_finding_markdown(struct ge_server *s, struct ge_file *file, const struct ge_finding *f)

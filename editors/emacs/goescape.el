@@ -52,6 +52,7 @@
 
 (declare-function eglot-inlay-hints-mode "eglot" (&optional arg))
 (declare-function eglot-path-to-uri "eglot" (path))
+(declare-function eglot--update-hints-1 "eglot" (from to))
 
 (defgroup goescape nil
   "Go escape analysis in the editor, through eglot."
@@ -220,12 +221,19 @@ A \"goescape\" section of `eglot-workspace-configuration' takes precedence."
   "The latest goescape/status notification, a plist (:state :package ...).")
 
 (defun goescape--refresh-hints (server)
-  "Ask eglot for fresh inlay hints in the buffers SERVER manages."
+  "Ask eglot for fresh inlay hints in the buffers SERVER manages.
+eglot requests hints only when jit-lock fontifies text, and does not take
+the server's workspace/inlayHint/refresh; after an analysis the hints of
+unchanged text would stay stale."
   (dolist (buf (eglot--managed-buffers server))
     (with-current-buffer buf
       (when (bound-and-true-p eglot-inlay-hints-mode)
-        (eglot-inlay-hints-mode -1)
-        (eglot-inlay-hints-mode 1)))))
+        (if (fboundp 'eglot--update-hints-1)
+            (save-restriction
+              (widen)
+              (eglot--update-hints-1 (point-min) (point-max)))
+          (eglot-inlay-hints-mode -1)
+          (eglot-inlay-hints-mode 1))))))
 
 (cl-defmethod eglot-handle-notification
   ((server eglot-goescape) (_method (eql goescape/status))

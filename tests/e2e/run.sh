@@ -52,6 +52,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/goescape-e2e.XXXXXX")
 RUN_ID=goescape-e2e-$$-$RANDOM   # set in every test's environment, not in this script's
 GROUPS_STARTED=()
 
+has_run_id() { { tr '\0' '\n' <"/proc/$1/environ"; } 2>/dev/null | grep -qx "E2E_RUN_ID=$RUN_ID"; }
 # Processes of this run: every test's process group, and whatever carries this run's
 # E2E_RUN_ID in its environment (e.g. a browser that moved to its own process group).
 kill_ours() {
@@ -60,7 +61,7 @@ kill_ours() {
   for p in /proc/[0-9]*; do
     p=${p#/proc/}
     [ "$p" = $$ ] && continue
-    tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "E2E_RUN_ID=$RUN_ID" && kill -"$sig" "$p" 2>/dev/null
+    has_run_id "$p" && kill -"$sig" "$p" 2>/dev/null
   done
 }
 leftovers() {
@@ -68,8 +69,8 @@ leftovers() {
   for p in /proc/[0-9]*; do
     p=${p#/proc/}
     [ "$p" = $$ ] && continue
-    if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "E2E_RUN_ID=$RUN_ID"; then
-      out="$out $p:$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | cut -c1-60)"
+    if has_run_id "$p"; then
+      out="$out $p:$( { tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null | cut -c1-60)"
     fi
   done
   echo "$out"

@@ -144,6 +144,11 @@ local function run(bufnr)
   local clients = {}
   vim.wait(WAIT, function()
     clients = goescape.get_clients(bufnr)
+    for _, m in ipairs(notified) do
+      if m.level >= vim.log.levels.ERROR then
+        return true -- e.g. "client quit with exit code 2": no point in waiting
+      end
+    end
     return #clients > 0
   end, 20)
   if not check(#clients == 1, 'one goescape client attached to the buffer') then
@@ -243,6 +248,11 @@ local function run(bufnr)
   check(vim.wait(WAIT, function()
     return has_diag(bufnr, E.save.line, E.save.category)
   end, 50), string.format('after :write, diagnostic [%s] at the new line %d', E.save.category, E.save.line + 1))
+  if modern then
+    check(vim.wait(WAIT, function()
+      return hint_at(bufnr, E.save.line)
+    end, 50), string.format('after :write, an inlay hint at the new line %d', E.save.line + 1))
+  end
 
   if modern then
     -- 6. a setting changes live: hide one category
@@ -288,7 +298,7 @@ end, tonumber(os.getenv('E2E_TIMEOUT_MS') or '170000'))
 
 vim.schedule(function()
   vim.cmd('filetype on')
-  goescape.setup({ cmd = { assert(os.getenv('GOESCAPE_BIN'), 'GOESCAPE_BIN') } })
+  goescape.setup({ cmd = { (assert(os.getenv('GOESCAPE_BIN'), 'GOESCAPE_BIN')) } })
   vim.cmd('edit ' .. vim.fn.fnameescape(E.file))
   local bufnr = vim.api.nvim_get_current_buf()
   log('filetype: ' .. vim.bo[bufnr].filetype)

@@ -131,11 +131,17 @@ function probeLines() {
     check(items.some((t) => t.includes('Show server log')), 'the palette lists "goescape: Show server log"');
     await page.keyboard.press('Enter');
     let out = '';
-    for (let i = 0; i < 40 && !out.includes('starting'); i++) {
+    let channel = '';
+    for (let i = 0; i < 40 && !(channel === 'goescape' && out.trim()); i++) {
       await sleep(250);
+      channel = await page.evaluate(() => {
+        const sel = document.querySelector('.panel select.monaco-select-box');
+        return sel && sel.selectedIndex >= 0 ? sel.options[sel.selectedIndex].text : '';
+      });
       out = (await page.locator('.panel .monaco-editor .view-lines').allInnerTexts().catch(() => [])).join('\n');
     }
-    check(out.includes('starting'), 'the goescape output channel opens with the server log');
+    log(`output channel: "${channel}", ${out.length} characters shown`);
+    check(channel === 'goescape' && out.trim().length > 0, 'the goescape output channel opens with the server log');
     await page.screenshot({ path: path.join(ART, 'vscode-log.png') });
     finish(0);
   } finally {

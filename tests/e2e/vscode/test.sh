@@ -9,7 +9,10 @@ D=$E2E_WORK/vscode
 mkdir -p "$D/user-data/User" "$D/user-data/Machine" "$D/extensions" "$E2E_ARTIFACTS"
 module=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["module"])' "$E2E_EXPECT")
 
-cp "$here/user-settings.json" "$D/user-data/User/settings.json"
+# The extension host takes its environment from a login shell, whose PATH may not be this
+# one: name the go command run.sh chose.
+python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); s["goescape.goBinary"]=sys.argv[3]; json.dump(s, open(sys.argv[2], "w"), indent=1)' \
+  "$here/user-settings.json" "$D/user-data/User/settings.json" "$(command -v go)"
 # goescape.serverPath is a machine setting: code-server's extension host reads it from the
 # Machine (remote) settings, not from the browser-side User settings.
 python3 -c 'import json,sys; json.dump({"goescape.serverPath": sys.argv[2]}, open(sys.argv[1], "w"))' \
@@ -39,7 +42,13 @@ stop_code_server() {
   for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 -- -$cs_pid 2>/dev/null || return 0; sleep 0.2; done
   kill -KILL -- -$cs_pid 2>/dev/null || true
 }
-trap stop_code_server EXIT
+save_logs() {
+  # the goescape output channel (server log and LSP trace) and the extension host's log
+  find "$D/user-data/logs" -name '*goescape.log' -exec cp {} "$E2E_ARTIFACTS/e2e-vscode-output.log" \; 2>/dev/null
+  find "$D/user-data/logs" -name 'remoteexthost.log' -exec cp {} "$E2E_ARTIFACTS/e2e-vscode-exthost.log" \; 2>/dev/null
+  return 0
+}
+trap 'stop_code_server; save_logs' EXIT
 for _ in $(seq 1 120); do
   curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
   kill -0 $cs_pid 2>/dev/null || { cat "$D/code-server.log" >&2; exit 1; }

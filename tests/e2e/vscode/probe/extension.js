@@ -115,6 +115,8 @@ async function run() {
   check(await waitFor(() => hasDiag(uri, E.save.line, E.save.category)),
     `after saving, diagnostic [${E.save.category}] at the new line ${E.save.line + 1}`);
   log({ diagnostics_after_save: diags(uri) });
+  check(await waitFor(async () => hintAt(await hints(uri, doc), E.save.line)),
+    `after saving, an inlay hint at the new line ${E.save.line + 1}`);
 
   // 6. a setting change applies live
   const off = E.setting_off;

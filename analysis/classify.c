@@ -355,7 +355,7 @@ static enum ge_cause terminal(const struct ge_fact *f, const struct ge_explain_s
         return GE_CAUSE_RETURNED;
     if (strcmp(f->subject, "func literal") == 0 && strcmp(dst, "{heap}") == 0)
         return go_or_defer(f, src);
-    if (has_prefix(dst, "{storage for ")) {
+    if (strcmp(dst, "{heap}") != 0 && strcmp(dst, "{temp}") != 0) {
         free(w->place);
         w->place = ge_xstrdup(dst);
     }

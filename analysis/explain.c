@@ -156,6 +156,8 @@ static size_t humanize_shape(struct ge_buf *b, const char *s, size_t n)
 static size_t humanize_name(struct ge_buf *b, const char *s, size_t n, bool at_word)
 {
     size_t k = 0;
+    if (s[0] != '{' && s[0] != 'g' && s[0] != '.' && s[0] != '~')
+        return 0;
     if (n > 9 && has_prefix(s, "go.shape."))
         return humanize_shape(b, s, n);
     if (has_prefix(s, "{storage for ") && (k = brace_end(s)) > 0 && k <= n) {
@@ -391,7 +393,12 @@ static char *cause_words(const struct ge_why *w)
                   : ge_xstrdup("stored through a pointer");
         break;
     case GE_CAUSE_HEAP:
-        s = place ? ge_xasprintf("flows into %s", place) : ge_xstrdup("flows to the heap");
+        if (place == NULL)
+            s = ge_xstrdup("flows to the heap");
+        else if (has_prefix(place, "the storage of "))
+            s = ge_xasprintf("flows into %s", place);
+        else
+            s = ge_xasprintf("stored in %s, which is on the heap", place);
         break;
     default: {
         static const char *const words[GE_CAUSE_COUNT] = {

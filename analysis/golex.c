@@ -8,11 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const ops3[] = {"...", "<<=", ">>=", "&^=", NULL};
-static const char *const ops2[] = {
-    "<-", ":=", "&&", "||", "&^", "<<", ">>", "==", "!=", "<=", ">=",
-    "++", "--", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", NULL};
-
 void golex_init(struct golex *lx, const char *text, size_t len, size_t off)
 {
     *lx = (struct golex){text, len, off < len ? off : len};
@@ -86,15 +81,26 @@ static size_t skip_number(const char *s, size_t len, size_t i)
     return i;
 }
 
+/* Is c one of the bytes of set? Unlike a bare strchr, never true for the NUL byte. */
+static bool is_op_byte(const char *set, char c)
+{
+    return c != '\0' && strchr(set, c) != NULL;
+}
+
+/* Length of the operator at s[i]: "...", "<<=", "&^=", two-character operators, or one. */
 static size_t match_op(const char *s, size_t len, size_t i)
 {
-    for (int k = 0; ops3[k] != NULL; k++)
-        if (i + 3 <= len && memcmp(s + i, ops3[k], 3) == 0)
-            return i + 3;
-    for (int k = 0; ops2[k] != NULL; k++)
-        if (i + 2 <= len && memcmp(s + i, ops2[k], 2) == 0)
-            return i + 2;
-    return i + 1;
+    char c = s[i];
+    char d = i + 1 < len ? s[i + 1] : '\0';
+    char e = i + 2 < len ? s[i + 2] : '\0';
+    if ((c == '.' && d == '.' && e == '.') || ((c == '<' || c == '>') && d == c && e == '=') ||
+        (c == '&' && d == '^' && e == '='))
+        return i + 3;
+    /* d is '\0' past the end; c never is (golex_next sends NUL bytes to T_BAD). */
+    bool two = (d == '=' && is_op_byte("+-*/%&|^<>=!:", c)) ||
+               (d == c && is_op_byte("&|<>+-", c)) || (c == '<' && d == '-') ||
+               (c == '&' && d == '^');
+    return i + (two ? 2 : 1);
 }
 
 struct golex_tok golex_next(struct golex *lx)
@@ -123,7 +129,7 @@ struct golex_tok golex_next(struct golex *lx)
             j++;
         t.kind = T_IDENT;
         t.end = j;
-    } else if (strchr("+-*/%&|^<>=!:.,;()[]{}~", c) != NULL) {
+    } else if (is_op_byte("+-*/%&|^<>=!:.,;()[]{}~", (char)c)) {
         t.kind = T_OP;
         t.end = match_op(s, lx->len, i);
     } else {

@@ -348,6 +348,34 @@ static void test_scan_callee(void **state)
     assert_int_equal(sp.start, sp.end);
 }
 
+/* Regression (fuzz_scan): a NUL byte at the very end was lexed as a two-byte operator whose
+ * end lay past the text. The buffers are exactly as long as the text, so ASan sees any read
+ * beyond it. */
+static void test_nul_bytes(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {"func f() int \0", "\0", "x := a\0\0", "&&\0"};
+    static const size_t lens[] = {14, 1, 9, 3};
+    for (size_t k = 0; k < 4; k++) {
+        char *t = malloc(lens[k]);
+        memcpy(t, texts[k], lens[k]);
+        struct ge_func_decl *d = NULL;
+        size_t n = ge_scan_funcs(t, lens[k], &d);
+        for (size_t i = 0; i < n; i++)
+            assert_true(d[i].decl.end <= lens[k]);
+        ge_func_decls_free(d, n);
+        struct ge_type_decl *ty = NULL;
+        ge_type_decls_free(ty, ge_scan_types(t, lens[k], &ty));
+        for (size_t pos = 0; pos < lens[k]; pos++) {
+            struct ge_span sp = ge_scan_expr(t, lens[k], pos, GE_FACT_ESCAPE, "a\0");
+            assert_true(sp.start <= pos && pos < sp.end && sp.end <= lens[k]);
+            sp = ge_scan_expr(t, lens[k], pos, GE_FACT_ESCAPE, "func literal");
+            assert_true(sp.end <= lens[k]);
+        }
+        free(t);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -356,6 +384,7 @@ int main(void)
         cmocka_unit_test(test_func_literals), cmocka_unit_test(test_testmod),
         cmocka_unit_test(test_one_utf8_char), cmocka_unit_test(test_scan_funcs),
         cmocka_unit_test(test_scan_types),    cmocka_unit_test(test_scan_callee),
+        cmocka_unit_test(test_nul_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

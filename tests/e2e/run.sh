@@ -124,6 +124,12 @@ if need vscode; then
   fi
   if [ -z "${GOESCAPE_VSIX:-}" ]; then
     GOESCAPE_VSIX=$(ls -t "$repo"/build/goescape-*.vsix 2>/dev/null | head -1)
+    # a .vsix older than the extension's sources is not what is being tested
+    if [ -n "$GOESCAPE_VSIX" ] && [ -n "$(find "$VSCODE_DIR/src" "$VSCODE_DIR/package.json" \
+        "$VSCODE_DIR/README.md" "$VSCODE_DIR/images" -newer "$GOESCAPE_VSIX" 2>/dev/null | head -1)" ]; then
+      log_install "$GOESCAPE_VSIX is older than editors/vscode: building a fresh one"
+      GOESCAPE_VSIX=
+    fi
     if [ -z "$GOESCAPE_VSIX" ]; then
       log_install "building the .vsix (editors/vscode/build-vsix.sh)"
       GOESCAPE_VSIX=$("$VSCODE_DIR/build-vsix.sh" "$WORK/vsix/" 2>"$WORK/vsix.log" | tail -1) \

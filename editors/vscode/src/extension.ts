@@ -116,6 +116,21 @@ function resolveServer(): { path?: string; problem?: string } {
   return { problem: 'The goescape server was not found on PATH.' };
 }
 
+/** Opens the settings editor at goescape.serverPath, on the Remote tab in a remote window
+ * (a machine setting is not shown on the User tab there). */
+async function openServerPathSetting(): Promise<void> {
+  const query = 'goescape.serverPath';
+  if (vscode.env.remoteName) {
+    try {
+      await vscode.commands.executeCommand('workbench.action.openRemoteSettings', { query });
+      return;
+    } catch {
+      // older VS Code: fall back to the plain settings editor
+    }
+  }
+  await vscode.commands.executeCommand('workbench.action.openSettings', query);
+}
+
 /** Tells the user how to install the server; does not wait for the message's buttons. */
 function reportMissingServer(problem: string): void {
   const remote = vscode.env.remoteName ? ' (in the Remote settings of this window)' : '';
@@ -126,7 +141,7 @@ function reportMissingServer(problem: string): void {
   setStatus('$(error) goescape: no server', msg, true);
   void vscode.window.showErrorMessage(msg, 'Open Settings', 'Show Log').then(async (choice) => {
     if (choice === 'Open Settings') {
-      await vscode.commands.executeCommand('workbench.action.openSettings', 'goescape.serverPath');
+      await openServerPathSetting();
     } else if (choice === 'Show Log') {
       output.show(true);
     }

@@ -238,66 +238,72 @@ static const char *func_or(const struct ge_why *w)
     return w->func != NULL ? w->func : "the function";
 }
 
+/* Sentences for reasons that need nothing but WHAT ("%s"), matched by prefix. */
+static const struct {
+    const char *why;
+    const char *format;
+} simple_steps[] = {
+    {"spill", "%s is allocated"},
+    {"interface-converted", "%s is converted to an interface"},
+    {"captured by a closure", "%s is captured by a closure"},
+    {"address-of", "its address is taken: %s"},
+    {"indirection", "dereferenced: %s"},
+    {"dot", "read through %s"}, /* also "dot of pointer" */
+    {"struct literal element", "stored in the literal %s"},
+    {"array literal element", "stored in the literal %s"},
+    {"map literal", "stored in a map: %s"},
+    {"key of map put", "stored in a map: %s"},
+    {"send", "sent on a channel: %s"},
+    {"too large for stack", "%s is too large for the stack"},
+    {"too aligned for stack", "%s is too strictly aligned for the stack"},
+    {"non-constant size", "the size of %s is not a constant"},
+    {"zero-sized element", "%s makes a slice of zero-sized elements"},
+    {"append", "copied by %s"}, /* "appendee slice", "appended slice..." */
+    {"copied slice", "copied by %s"},
+};
+
+/* Sentences whose words depend on the edge or on the step before. */
+static char *edge_step_sentence(const struct ge_flat *e, const struct ge_why *w, const char *what,
+                                const char *prev_why)
+{
+    const char *why = e->step->why ? e->step->why : "";
+    bool to_heap = strcmp(e->edge->dst, "{heap}") == 0;
+    if (has_prefix(why, "assign") && to_heap)
+        return ge_xasprintf("stored where the compiler cannot follow it: %s", what);
+    if (has_prefix(why, "assign")) {
+        char *dst = ge__humanize(e->edge->dst);
+        char *m = ge_xasprintf("assigned to %s: %s", dst, what);
+        free(dst);
+        return m;
+    }
+    if (strcmp(why, "return") == 0)
+        return ge_xasprintf("returned from %s: %s", func_or(w), what);
+    if (strcmp(why, "call parameter") == 0)
+        return ge_xasprintf(to_heap ? "passed to %s, which lets it reach the heap" : "passed to %s",
+                            what);
+    if (strcmp(why, "reference") == 0) /* repeats the capture just before it */
+        return strcmp(prev_why, "captured by a closure") == 0
+                   ? NULL
+                   : ge_xasprintf("the closure refers to %s", what);
+    if (strcmp(why, "slice-literal-element") == 0)
+        return strcmp(e->step->what ? e->step->what : "", "... argument") == 0
+                   ? ge_xstrdup("packed into the arguments of a variadic call")
+                   : ge_xasprintf("stored in the slice literal %s", what);
+    return ge_xasprintf("%s (%s)", what, why);
+}
+
 /* One sentence for a "from WHAT (WHY)" step, or NULL to leave the step out. */
 static char *step_sentence(const struct ge_flat *e, const struct ge_why *w, const char *prev_why)
 {
-    const struct ge_report_step *st = e->step;
-    char *what = ge__humanize(st->what);
-    char *dst = ge__humanize(e->edge->dst);
-    const char *why = st->why ? st->why : "";
+    const char *why = e->step->why ? e->step->why : "";
+    char *what = ge__humanize(e->step->what);
     char *m = NULL;
-    if (strcmp(why, "spill") == 0)
-        m = ge_xasprintf("%s is allocated", what);
-    else if (has_prefix(why, "assign") && strcmp(e->edge->dst, "{heap}") == 0)
-        m = ge_xasprintf("stored where the compiler cannot follow it: %s", what);
-    else if (has_prefix(why, "assign"))
-        m = ge_xasprintf("assigned to %s: %s", dst, what);
-    else if (strcmp(why, "return") == 0)
-        m = ge_xasprintf("returned from %s: %s", func_or(w), what);
-    else if (strcmp(why, "call parameter") == 0)
-        m = ge_xasprintf(strcmp(e->edge->dst, "{heap}") == 0
-                             ? "passed to %s, which lets it reach the heap"
-                             : "passed to %s",
-                         what);
-    else if (strcmp(why, "interface-converted") == 0)
-        m = ge_xasprintf("%s is converted to an interface", what);
-    else if (strcmp(why, "captured by a closure") == 0)
-        m = ge_xasprintf("%s is captured by a closure", what);
-    else if (strcmp(why, "reference") == 0)
-        m = strcmp(prev_why, "captured by a closure") == 0
-                ? NULL
-                : ge_xasprintf("the closure refers to %s", what);
-    else if (strcmp(why, "address-of") == 0)
-        m = ge_xasprintf("its address is taken: %s", what);
-    else if (strcmp(why, "indirection") == 0)
-        m = ge_xasprintf("dereferenced: %s", what);
-    else if (strcmp(why, "dot") == 0 || strcmp(why, "dot of pointer") == 0)
-        m = ge_xasprintf("read through %s", what);
-    else if (strcmp(why, "slice-literal-element") == 0)
-        m = strcmp(st->what ? st->what : "", "... argument") == 0
-                ? ge_xstrdup("packed into the arguments of a variadic call")
-                : ge_xasprintf("stored in the slice literal %s", what);
-    else if (strcmp(why, "struct literal element") == 0 ||
-             strcmp(why, "array literal element") == 0)
-        m = ge_xasprintf("stored in the literal %s", what);
-    else if (strstr(why, "map") != NULL)
-        m = ge_xasprintf("stored in a map: %s", what);
-    else if (strcmp(why, "send") == 0)
-        m = ge_xasprintf("sent on a channel: %s", what);
-    else if (strcmp(why, "too large for stack") == 0)
-        m = ge_xasprintf("%s is too large for the stack", what);
-    else if (strcmp(why, "too aligned for stack") == 0)
-        m = ge_xasprintf("%s is too strictly aligned for the stack", what);
-    else if (strcmp(why, "non-constant size") == 0)
-        m = ge_xasprintf("the size of %s is not a constant", what);
-    else if (strcmp(why, "zero-sized element") == 0)
-        m = ge_xasprintf("%s makes a slice of zero-sized elements", what);
-    else if (has_prefix(why, "append") || strcmp(why, "copied slice") == 0)
-        m = ge_xasprintf("copied by %s", what);
-    else
-        m = ge_xasprintf("%s (%s)", what, why);
+    for (size_t i = 0; m == NULL && i < GE_ARRAY_SIZE(simple_steps); i++)
+        if (has_prefix(why, simple_steps[i].why))
+            m = ge_xasprintf(simple_steps[i].format, what);
+    if (m == NULL)
+        m = edge_step_sentence(e, w, what, prev_why);
     free(what);
-    free(dst);
     return m;
 }
 
@@ -363,60 +369,64 @@ static char *via_words(const struct ge_why *w)
     }
 }
 
+/* Causes whose words name a place: the left-hand side of the store, or the last variable. */
+static char *place_words(const struct ge_why *w, const char *place)
+{
+    switch (w->cause) {
+    case GE_CAUSE_GLOBAL:
+        return place ? ge_xasprintf("stored in a global (%s)", place)
+                     : ge_xstrdup("stored in a global");
+    case GE_CAUSE_MAP_STORE:
+        return place ? ge_xasprintf("stored in %s", place) : ge_xstrdup("stored in a map");
+    case GE_CAUSE_POINTER_STORE:
+        return place ? ge_xasprintf("stored through a pointer (%s)", place)
+                     : ge_xstrdup("stored through a pointer");
+    default: /* GE_CAUSE_HEAP */
+        if (place == NULL)
+            return ge_xstrdup("flows to the heap");
+        if (has_prefix(place, "the storage of "))
+            return ge_xasprintf("flows into %s", place);
+        return ge_xasprintf("stored in %s, which is on the heap", place);
+    }
+}
+
 static char *cause_words(const struct ge_why *w)
 {
-    char *place = w->place ? ge__humanize(w->place) : NULL;
-    char *s = NULL;
+    static const char *const words[GE_CAUSE_COUNT] = {
+        [GE_CAUSE_CAPTURED] = "captured by a closure",
+        [GE_CAUSE_TOO_LARGE] = "too large for the stack",
+        [GE_CAUSE_TOO_ALIGNED] = "too strictly aligned for the stack",
+        [GE_CAUSE_NONCONST_SIZE] = "size not constant",
+        [GE_CAUSE_ZERO_SIZED] = "slice of zero-sized elements",
+        [GE_CAUSE_APPENDED] = "appended to a slice",
+        [GE_CAUSE_SENT] = "sent on a channel",
+        [GE_CAUSE_GOROUTINE] = "passed to a goroutine",
+        [GE_CAUSE_DEFER] = "deferred in a loop",
+    };
     switch (w->cause) {
     case GE_CAUSE_RETURNED:
-        s = w->func ? ge_xasprintf("returned from %s", w->func) : ge_xstrdup("returned");
-        break;
+        return w->func ? ge_xasprintf("returned from %s", w->func) : ge_xstrdup("returned");
     case GE_CAUSE_INTERFACE: {
         char *via = via_words(w);
-        s = ge_xasprintf("converted to interface%s", via);
+        char *s = ge_xasprintf("converted to interface%s", via);
         free(via);
-        break;
+        return s;
     }
     case GE_CAUSE_CALL_ARG:
-        s = w->callee ? ge_xasprintf("leaks via argument to %s", w->callee)
-                      : ge_xstrdup("leaks via a call argument");
-        break;
+        return w->callee ? ge_xasprintf("leaks via argument to %s", w->callee)
+                         : ge_xstrdup("leaks via a call argument");
     case GE_CAUSE_GLOBAL:
-        s = place ? ge_xasprintf("stored in a global (%s)", place)
-                  : ge_xstrdup("stored in a global");
-        break;
     case GE_CAUSE_MAP_STORE:
-        s = place ? ge_xasprintf("stored in %s", place) : ge_xstrdup("stored in a map");
-        break;
     case GE_CAUSE_POINTER_STORE:
-        s = place ? ge_xasprintf("stored through a pointer (%s)", place)
-                  : ge_xstrdup("stored through a pointer");
-        break;
-    case GE_CAUSE_HEAP:
-        if (place == NULL)
-            s = ge_xstrdup("flows to the heap");
-        else if (has_prefix(place, "the storage of "))
-            s = ge_xasprintf("flows into %s", place);
-        else
-            s = ge_xasprintf("stored in %s, which is on the heap", place);
-        break;
-    default: {
-        static const char *const words[GE_CAUSE_COUNT] = {
-            [GE_CAUSE_CAPTURED] = "captured by a closure",
-            [GE_CAUSE_TOO_LARGE] = "too large for the stack",
-            [GE_CAUSE_TOO_ALIGNED] = "too strictly aligned for the stack",
-            [GE_CAUSE_NONCONST_SIZE] = "size not constant",
-            [GE_CAUSE_ZERO_SIZED] = "slice of zero-sized elements",
-            [GE_CAUSE_APPENDED] = "appended to a slice",
-            [GE_CAUSE_SENT] = "sent on a channel",
-            [GE_CAUSE_GOROUTINE] = "passed to a goroutine",
-            [GE_CAUSE_DEFER] = "deferred in a loop",
-        };
-        s = ge_xstrdup(words[w->cause] ? words[w->cause] : "");
+    case GE_CAUSE_HEAP: {
+        char *place = w->place ? ge__humanize(w->place) : NULL;
+        char *s = place_words(w, place);
+        free(place);
+        return s;
     }
+    default:
+        return ge_xstrdup(words[w->cause] ? words[w->cause] : "");
     }
-    free(place);
-    return s;
 }
 
 /* The readable subject; "append" (Go 1.25+) takes the call from the explanation. */

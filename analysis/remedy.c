@@ -75,8 +75,6 @@ static char *slice_remedy(const struct ge_finding *f)
             "The size is not a constant, so the compiler cannot reserve it on the stack. Use a "
             "constant capacity that covers the common case (`make([]T, 0, 64)`), or pass a "
             "buffer in. Go 1.25 and later keep small variable-size slices on the stack.");
-    case GE_CAUSE_TOO_LARGE:
-        break;
     case GE_CAUSE_RETURNED:
         return ge_xstrdup("The slice is returned, so its backing array outlives the call. Let "
                           "the caller pass a buffer in (an `append`-style API: "
@@ -86,7 +84,6 @@ static char *slice_remedy(const struct ge_finding *f)
                             "reuse it, or let the caller pass a buffer in. %s",
                             POOL);
     }
-    return NULL;
 }
 
 static char *forced_remedy(const struct ge_finding *f)

@@ -11,9 +11,10 @@
 #include "goescape/common.h"
 
 enum ge_fact_kind {
-    GE_FACT_ESCAPE,   /* "EXPR escapes to heap" */
+    GE_FACT_ESCAPE,   /* "EXPR escapes to heap"; Go 1.25+ "append escapes to heap" is one too,
+                         with subject "append" (its block names the whole call) */
     GE_FACT_MOVED,    /* "moved to heap: NAME" */
-    GE_FACT_NOESCAPE, /* "EXPR does not escape" */
+    GE_FACT_NOESCAPE, /* "EXPR does not escape" (also "append does not escape") */
     GE_FACT_PARAM,    /* "leaking param: NAME", "leaking param content: NAME", "... to result" */
 };
 

@@ -176,7 +176,19 @@ static bool is_method_value(const struct ge_explain_source *src, const char *s)
     return is_method(src, dot + 1);
 }
 
-static enum ge_category escape_category(const char *subject, const struct ge_explain_source *src)
+/* Does the value go into the implicit slice of a variadic call? Then it is an element of a
+ * "...any" (a fmt argument): converted to an interface, not a method value. */
+static bool into_variadic(const struct ge_why *w)
+{
+    for (size_t i = 0; i < w->nflat; i++)
+        if (why_is(&w->flat[i], "slice-literal-element") && w->flat[i].step->what != NULL &&
+            strcmp(w->flat[i].step->what, "... argument") == 0)
+            return true;
+    return false;
+}
+
+static enum ge_category escape_category(const char *subject, const struct ge_explain_source *src,
+                                        const struct ge_why *w)
 {
     char s[SUBJ_MAX];
     strip_shapes(subject, s, sizeof(s));
@@ -207,7 +219,7 @@ static enum ge_category escape_category(const char *subject, const struct ge_exp
         return GE_CAT_STRING;
     if (strstr(s, " + ") != NULL && !has_non_plus_operator(s))
         return GE_CAT_STRING;
-    if (is_method_value(src, s))
+    if (is_method_value(src, s) && !into_variadic(w))
         return GE_CAT_CLOSURE;
     return GE_CAT_INTERFACE;
 }
@@ -447,7 +459,7 @@ void ge__classify(const struct ge_fact *f, const struct ge_explain_source *src, 
         out->category = GE_CAT_MOVED;
         break;
     case GE_FACT_ESCAPE:
-        out->category = escape_category(f->subject, src);
+        out->category = escape_category(f->subject, src, out);
         break;
     }
     out->cause = escape_cause(f, src, out);

@@ -119,6 +119,9 @@ size_t ge__parse_pos(const char *s, size_t n, struct rpos *pos, bool prefix)
         size_t k = parse_line_col(s, n, i + 1, &pos->line, &pos->col);
         if (k == 0)
             continue;
+        /* The compiler writes "a.tmpl:3:4[a.go:10:2]"; a space before '[' is accepted. */
+        if (k + 1 < n && s[k] == ' ' && s[k + 1] == '[')
+            k++;
         if (k < n && s[k] == '[') {
             k = parse_orig(s, n, k, pos);
             if (k == 0)

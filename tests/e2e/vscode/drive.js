@@ -63,9 +63,27 @@ function probeLines() {
     let seen = 0;
     let done = null;
     const end = Date.now() + PROBE_WAIT;
+    const statusTexts = () => page.evaluate(() => [...document.querySelectorAll('.statusbar-item')]
+      .map((e) => e.textContent.trim()).filter((t) => t.includes('goescape')));
     while (!done && Date.now() < end) {
       const ps = probeLines();
       for (const p of ps.slice(seen)) {
+        if (p.await_driver === 'failed') {
+          // the probe broke the build and saved: the status bar must say so
+          const states = new Set();
+          let failed = false;
+          for (let i = 0; i < 300 && !failed; i++) {
+            const st = (await statusTexts()).join(' ');
+            if (st) states.add(st);
+            failed = /build failed/.test(st);
+            if (!failed) await sleep(100);
+          }
+          log('status bar while the build fails: ' + JSON.stringify([...states]));
+          check(failed, 'status bar item shows "build failed"');
+          if ([...states].some((t) => /analyzing/.test(t))) log('(the "analyzing" state was seen on the way)');
+          await page.screenshot({ path: path.join(ART, 'vscode-failed.png') });
+          fs.writeFileSync(path.join(process.env.E2E_WORK || '/tmp', 'driver-saw-failed'), 'ok\n');
+        }
         if (p.check !== undefined) log(`probe: ${p.ok ? 'ok   ' : 'FAIL '}${p.check}${p.detail ? ' — ' + JSON.stringify(p.detail) : ''}`);
         else if (!p.done) log('probe: ' + JSON.stringify(p).slice(0, 1500));
         if (p.check !== undefined && !p.ok) failures++;
@@ -93,8 +111,12 @@ function probeLines() {
     }
     check(squiggles > 0, `information squiggles on screen (${squiggles})`);
     check(hintTexts.length > 0, `inlay hint text on screen: ${JSON.stringify(hintTexts.slice(0, 4))}`);
-    const status = await page.evaluate(() => [...document.querySelectorAll('.statusbar-item')]
-      .map((e) => e.textContent.trim()).filter((t) => t.includes('goescape')));
+    let status = await statusTexts();
+    // wait for the end of any analysis still running (the probe's last save)
+    for (let i = 0; i < 120 && (!/heap escape/.test(status.join(' ')) || /analyzing/.test(status.join(' '))); i++) {
+      await sleep(250);
+      status = await statusTexts();
+    }
     log('status bar: ' + JSON.stringify(status));
     const m = status.join(' ').match(/(\d+) heap escapes?/);
     check(m, 'status bar item shows the number of heap escapes');

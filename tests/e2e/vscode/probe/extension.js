@@ -131,6 +131,21 @@ async function run() {
   await cfg().update('inlayHints', undefined, vscode.ConfigurationTarget.Global);
   check(await waitFor(async () => (await heapHints()) > 0), 'resetting goescape.inlayHints brings them back');
 
+  // 7. a build that fails: the status bar says so (checked by the driver, which answers
+  // through a file), and fixing it brings the findings back
+  const ack = require('path').join(process.env.E2E_WORK || '/tmp', 'driver-saw-failed');
+  const broken = '\nvar _ = undefinedName // added by the end-to-end test\n';
+  const endAll = doc.lineAt(doc.lineCount - 1).range.end;
+  await editor.edit((eb) => eb.insert(endAll, broken));
+  await doc.save();
+  log({ await_driver: 'failed' });
+  check(await waitFor(() => fs.existsSync(ack), 60000), 'the driver saw the failed build in the status bar');
+  const text = doc.getText();
+  const at = text.lastIndexOf(broken);
+  await editor.edit((eb) => eb.delete(new vscode.Range(doc.positionAt(at), doc.positionAt(at + broken.length))));
+  await doc.save();
+  check(await waitFor(() => all() && hasDiag(uri, E.save.line, E.save.category)), 'after fixing the build, the findings are back');
+
   const fin = diags(uri);
   const HEAP = new Set(['map', 'closure', 'interface', 'slice', 'pointer', 'string', 'moved', 'other']);
   log({ final_diagnostics: fin, heap_count: fin.filter((d) => HEAP.has(d.code)).length });

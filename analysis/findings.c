@@ -7,6 +7,7 @@
  * file's current text, classified, and explained with the package's declarations at hand.
  */
 #include "explain_internal.h"
+#include "scan_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -201,6 +202,7 @@ struct file_ctx {
     size_t nlines;
     struct ge_func_decl *funcs;
     size_t nfuncs;
+    struct golex_toks toks; /* the whole text, lexed once as facts need it */
     const struct pkg_decls *decls;
 };
 
@@ -233,7 +235,7 @@ static void resolve_steps(const struct file_ctx *fc, struct ge_finding *fi)
     }
 }
 
-static bool place_fact(const struct file_ctx *fc, const struct ge_fact *f, struct ge_finding *fi)
+static bool place_fact(struct file_ctx *fc, const struct ge_fact *f, struct ge_finding *fi)
 {
     size_t off;
     if (!place_offset(fc, f, &off))
@@ -251,7 +253,7 @@ static bool place_fact(const struct file_ctx *fc, const struct ge_fact *f, struc
     };
     ge_finding_explain_src(f, &src, fi);
     fi->path = ge_xstrdup(fc->path);
-    fi->span = ge_scan_expr(fc->text, fc->len, off, f->kind, f->subject);
+    fi->span = ge__scan_expr_in(&fc->toks, fc->text, fc->len, off, f->kind, f->subject);
     resolve_steps(fc, fi);
     return true;
 }
@@ -273,11 +275,13 @@ static void place_file(struct file_ctx *fc, ge_text_source_cb source, void *ctx,
         return;
     fc->lines = line_starts(fc->text, fc->len, &fc->nlines);
     fc->nfuncs = ge_scan_funcs(fc->text, fc->len, &fc->funcs);
+    golex_toks_init(&fc->toks, fc->text, fc->len, 0);
     for (size_t i = 0; i < n; i++) {
         struct ge_finding fi;
         if (place_fact(fc, v[i].fact, &fi))
             push_finding(out, cap, &fi);
     }
+    golex_toks_free(&fc->toks);
     free(fc->lines);
     ge_func_decls_free(fc->funcs, fc->nfuncs);
 }

@@ -8,6 +8,7 @@
  */
 #include "goescape/scan.h"
 #include "golex.h"
+#include "scan_internal.h"
 
 #include <string.h>
 
@@ -27,8 +28,8 @@ struct scan {
     const char *text;
     size_t len;
     size_t pos;
-    struct golex_toks ts;
-    size_t i; /* index of the token that starts at pos */
+    struct golex_toks *ts; /* borrowed */
+    size_t i;              /* index of the token that starts at pos */
 };
 
 static bool starts_with(const char *s, size_t n, const char *pre)
@@ -88,7 +89,7 @@ static bool subj_is(const struct subj *sj, size_t k, const char *s)
 
 static bool src_is(struct scan *sc, size_t i, const char *s)
 {
-    return golex_toks_need(&sc->ts, i) && golex_is(sc->text, &sc->ts.v[i], s);
+    return golex_toks_need(sc->ts, i) && golex_is(sc->text, &sc->ts->v[i], s);
 }
 
 /* Index in the subject of the bracket opening the one at k, or -1. */
@@ -117,7 +118,7 @@ static long match_back(struct scan *sc, const struct subj *sj, size_t a, size_t 
     if (n == 0 || n > i)
         return -1;
     for (size_t k = 0; k < n; k++)
-        if (!tok_same(sj->s, &sj->t[a + k], sc->text, &sc->ts.v[i - n + k]))
+        if (!tok_same(sj->s, &sj->t[a + k], sc->text, &sc->ts->v[i - n + k]))
             return -1;
     return (long)(i - n);
 }
@@ -126,14 +127,14 @@ static long match_back(struct scan *sc, const struct subj *sj, size_t a, size_t 
 static bool match_fwd(struct scan *sc, const struct subj *sj, size_t a, size_t b, size_t i)
 {
     for (size_t k = a; k < b; k++, i++)
-        if (!golex_toks_need(&sc->ts, i) || !tok_same(sj->s, &sj->t[k], sc->text, &sc->ts.v[i]))
+        if (!golex_toks_need(sc->ts, i) || !tok_same(sj->s, &sj->t[k], sc->text, &sc->ts->v[i]))
             return false;
     return true;
 }
 
 static struct ge_span tok_span(struct scan *sc, size_t first, size_t last)
 {
-    return (struct ge_span){sc->ts.v[first].start, sc->ts.v[last].end};
+    return (struct ge_span){sc->ts->v[first].start, sc->ts->v[last].end};
 }
 
 /* Finds where a printed type ends right before source token i: verbatim, or without the
@@ -164,7 +165,7 @@ static bool rule_call(struct scan *sc, const struct subj *sj, struct ge_span *ou
         callee_end = (size_t)o;
     }
     long first = match_type_back(sc, sj, 0, callee_end, paren);
-    long close = golex_toks_close(&sc->ts, paren);
+    long close = golex_toks_close(sc->ts, paren);
     if (first < 0 || close < 0)
         return false;
     *out = tok_span(sc, (size_t)first, (size_t)close);
@@ -176,16 +177,16 @@ static bool rule_call(struct scan *sc, const struct subj *sj, struct ge_span *ou
 static long type_back(struct scan *sc, size_t i)
 {
     const char *s = sc->text;
-    const struct golex_tok *v = sc->ts.v;
+    const struct golex_tok *v = sc->ts->v;
     long j = (long)i - 1;
     if (j < 0)
         return -1;
     if (golex_is(s, &v[j], "]")) { /* a generic instantiation T[args] */
-        j = golex_toks_open(&sc->ts, (size_t)j) - 1;
+        j = golex_toks_open(sc->ts, (size_t)j) - 1;
         if (j < 0 || v[j].kind != T_IDENT)
             return -1;
     } else if (golex_is(s, &v[j], "}")) {
-        j = golex_toks_open(&sc->ts, (size_t)j) - 1;
+        j = golex_toks_open(sc->ts, (size_t)j) - 1;
         if (j < 0 || !golex_is(s, &v[j], "struct"))
             return -1;
     } else if (v[j].kind != T_IDENT) {
@@ -200,7 +201,7 @@ static long type_back(struct scan *sc, size_t i)
             k--;
         if (k < 0 || !golex_is(s, &v[k], "]"))
             break;
-        long o = golex_toks_open(&sc->ts, (size_t)k);
+        long o = golex_toks_open(sc->ts, (size_t)k);
         if (o < 0)
             break;
         j = o >= 1 && golex_is(s, &v[o - 1], "map") ? o - 1 : o;
@@ -233,7 +234,7 @@ static bool rule_composite(struct scan *sc, const struct subj *sj, struct ge_spa
         if (first < 0)
             first = (long)i; /* a literal with its type elided, as in []T{{1, 2}} */
     }
-    long close = golex_toks_close(&sc->ts, i);
+    long close = golex_toks_close(sc->ts, i);
     if (close < 0)
         return false;
     *out = tok_span(sc, (size_t)first, (size_t)close);
@@ -246,7 +247,7 @@ static bool rule_func(struct scan *sc, struct ge_span *out)
     size_t i = sc->i;
     if (!src_is(sc, i, "func") || !src_is(sc, i + 1, "("))
         return false;
-    size_t end = golex_sig_end(&sc->ts, i + 1);
+    size_t end = golex_sig_end(sc->ts, i + 1);
     if (end <= i + 1)
         return false;
     *out = tok_span(sc, i, end - 1);
@@ -258,9 +259,9 @@ static bool rule_func(struct scan *sc, struct ge_span *out)
 static bool rule_name(struct scan *sc, const struct subj *sj, struct ge_span *out)
 {
     const struct golex_tok *last = &sj->t[sj->n - 1];
-    if (last->kind != T_IDENT || !golex_toks_need(&sc->ts, sc->i))
+    if (last->kind != T_IDENT || !golex_toks_need(sc->ts, sc->i))
         return false;
-    if (!tok_same(sj->s, last, sc->text, &sc->ts.v[sc->i]))
+    if (!tok_same(sj->s, last, sc->text, &sc->ts->v[sc->i]))
         return false;
     *out = tok_span(sc, sc->i, sc->i);
     return true;
@@ -271,7 +272,7 @@ static bool rule_name(struct scan *sc, const struct subj *sj, struct ge_span *ou
 static bool rule_align(struct scan *sc, const struct subj *sj, struct ge_span *out)
 {
     for (size_t k = 0; k < sj->n; k++) {
-        if (!tok_same(sj->s, &sj->t[k], sc->text, &sc->ts.v[sc->i]))
+        if (!tok_same(sj->s, &sj->t[k], sc->text, &sc->ts->v[sc->i]))
             continue;
         long first = k == 0 ? (long)sc->i : match_back(sc, sj, 0, k, sc->i);
         if (first < 0 || !match_fwd(sc, sj, k + 1, sj->n, sc->i + 1))
@@ -319,17 +320,38 @@ static struct ge_span one_char(const char *text, size_t len, size_t pos)
     return (struct ge_span){pos, pos + n};
 }
 
-/* Lexes from the declaration start up to pos; true when a token starts exactly at pos. */
+/* Lexes up to pos and finds the first token that ends after it; true when that token starts
+ * exactly at pos. The tokens may come from an earlier call on the same text. */
 static bool find_token(struct scan *sc)
 {
-    for (size_t i = 0; golex_toks_need(&sc->ts, i); i++) {
-        const struct golex_tok *t = &sc->ts.v[i];
-        if (t->end <= sc->pos)
-            continue;
-        sc->i = i;
-        return t->start == sc->pos;
+    struct golex_toks *ts = sc->ts;
+    while ((ts->n == 0 || ts->v[ts->n - 1].end <= sc->pos) && golex_toks_need(ts, ts->n))
+        ;
+    size_t lo = 0, hi = ts->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ts->v[mid].end <= sc->pos)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    return false;
+    if (lo == ts->n)
+        return false;
+    sc->i = lo;
+    return ts->v[lo].start == sc->pos;
+}
+
+struct ge_span ge__scan_expr_in(struct golex_toks *ts, const char *text, size_t len, size_t pos,
+                                enum ge_fact_kind kind, const char *subject)
+{
+    if (text == NULL || pos >= len)
+        return (struct ge_span){len, len};
+    struct scan sc = {.text = text, .len = len, .pos = pos, .ts = ts};
+    struct ge_span span = {0, 0};
+    bool ok = subject != NULL && find_token(&sc) && try_rules(&sc, kind, subject, &span);
+    if (!ok || span.start > pos || span.end <= pos || span.end > len)
+        return one_char(text, len, pos);
+    return span;
 }
 
 struct ge_span ge_scan_expr(const char *text, size_t len, size_t pos, enum ge_fact_kind kind,
@@ -337,12 +359,9 @@ struct ge_span ge_scan_expr(const char *text, size_t len, size_t pos, enum ge_fa
 {
     if (text == NULL || pos >= len)
         return (struct ge_span){len, len};
-    struct scan sc = {.text = text, .len = len, .pos = pos};
-    golex_toks_init(&sc.ts, text, len, decl_start(text, len, pos));
-    struct ge_span span = {0, 0};
-    bool ok = subject != NULL && find_token(&sc) && try_rules(&sc, kind, subject, &span);
-    golex_toks_free(&sc.ts);
-    if (!ok || span.start > pos || span.end <= pos || span.end > len)
-        return one_char(text, len, pos);
+    struct golex_toks ts;
+    golex_toks_init(&ts, text, len, decl_start(text, len, pos));
+    struct ge_span span = ge__scan_expr_in(&ts, text, len, pos, kind, subject);
+    golex_toks_free(&ts);
     return span;
 }

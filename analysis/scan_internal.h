@@ -1,0 +1,17 @@
+/*
+ * The range finder over tokens that the caller keeps, for callers that place many facts in
+ * one text: lexing the whole text once from its start is both faster and exact (no guess at
+ * where a declaration starts). Private to analysis/.
+ */
+#ifndef GE_ANALYSIS_SCAN_INTERNAL_H
+#define GE_ANALYSIS_SCAN_INTERNAL_H
+
+#include "goescape/scan.h"
+#include "golex.h"
+
+/* ge_scan_expr with the tokens of ts (borrowed; initialized on the same text, lexed further as
+ * needed and reusable for the next position). */
+struct ge_span ge__scan_expr_in(struct golex_toks *ts, const char *text, size_t len, size_t pos,
+                                enum ge_fact_kind kind, const char *subject);
+
+#endif

@@ -42,8 +42,9 @@ static bool starts_with(const char *s, size_t n, const char *pre)
  * only those, at column 0, so lexing from there sees strings and comments correctly. */
 static size_t decl_start(const char *text, size_t len, size_t pos)
 {
-    static const char *const starts[] = {"func",     "type ", "var ", "const ", "import",
-                                         "package ", "}",     ")",    NULL};
+    /* Not "}" or ")": they also close multi-line types inside expressions. */
+    static const char *const starts[] = {"func ",  "type ",    "var ", "const ",
+                                         "import", "package ", NULL};
     size_t ls = pos;
     while (ls > 0 && text[ls - 1] != '\n')
         ls--;

@@ -119,6 +119,13 @@ static void test_composites(void **state)
     expect_at(SRC, "{}\n", 0, GE_FACT_ESCAPE, "pkg.Pair[go.shape.int,go.shape.string]{}",
               "pkg.Pair[int, string]{}");
     expect_at(SRC, "{X: 1}", 0, GE_FACT_ESCAPE, "struct { X int }{...}", "struct{ X int }{X: 1}");
+    /* A multi-line struct type whose last line starts at column 0 (net/http transfer.go). */
+    const char *multi = "var t = reflect.TypeOf(io.NopCloser(struct {\n"
+                        "\tio.Reader\n"
+                        "\tio.WriterTo\n"
+                        "}{}))\n";
+    expect_at(multi, "}{}", 1, GE_FACT_NOESCAPE, "struct { io.Reader; io.WriterTo }{}",
+              "struct {\n\tio.Reader\n\tio.WriterTo\n}{}");
 }
 
 static void test_exprs(void **state)

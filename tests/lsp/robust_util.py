@@ -619,3 +619,43 @@ def still_serving(s: Server, uri: str, findings: bool = True) -> None:
 
 def error_code(resp: dict) -> int | None:
     return (resp.get("error") or {}).get("code")
+
+
+# -- trees ----------------------------------------------------------------------------------
+
+def snapshot(root: Path) -> dict[str, tuple]:
+    """Every entry under root: type, mode, size, mtime and content hash (directories with
+    their mtime, so a file created and removed again is noticed)."""
+    import hashlib
+    import stat as st_
+
+    snap: dict[str, tuple] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        st = os.lstat(dirpath)
+        snap[os.path.relpath(dirpath, root)] = ("dir", st.st_mode, st.st_mtime_ns)
+        for name in sorted(filenames) + [d for d in dirnames
+                                         if os.path.islink(os.path.join(dirpath, d))]:
+            p = os.path.join(dirpath, name)
+            st = os.lstat(p)
+            rel = os.path.relpath(p, root)
+            if st_.S_ISREG(st.st_mode):
+                with open(p, "rb") as f:
+                    digest = hashlib.sha256(f.read()).hexdigest()
+                snap[rel] = ("file", st.st_mode, st.st_size, st.st_mtime_ns, digest)
+            else:
+                snap[rel] = ("other", st.st_mode,
+                             os.readlink(p) if st_.S_ISLNK(st.st_mode) else "")
+    return snap
+
+
+def tree_changes(before: dict[str, tuple], after: dict[str, tuple]) -> list[str]:
+    out = []
+    for k in sorted(set(before) | set(after)):
+        if k not in before:
+            out.append(f"created: {k}")
+        elif k not in after:
+            out.append(f"removed: {k}")
+        elif before[k] != after[k]:
+            out.append(f"changed: {k}: {before[k]} -> {after[k]}")
+    return out

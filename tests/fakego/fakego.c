@@ -27,6 +27,9 @@
  *   signal=N          kill itself with signal N at the end (core dumps off)
  *   status=N          exit status (default 0)
  *   exec=PATH         after logging, exec PATH with the same arguments (the real go)
+ *   match=TEXT        do all of the above only when an argument contains TEXT (e.g. a
+ *                     package pattern); otherwise exec otherwise_exec, or exit 0 silently
+ *   otherwise_exec=PATH  what runs when match does not
  *
  * Build: cc -O2 -o fakego tests/fakego/fakego.c
  */
@@ -64,6 +67,8 @@ struct spec {
     int signal;
     int status;
     const char *exec;
+    const char *match;
+    const char *otherwise_exec;
 };
 
 static char *read_text(const char *path)
@@ -119,6 +124,10 @@ static void set_entry(struct spec *sp, char *key, char *val)
         sp->status = atoi(val);
     else if (strcmp(key, "exec") == 0)
         sp->exec = val;
+    else if (strcmp(key, "match") == 0)
+        sp->match = val;
+    else if (strcmp(key, "otherwise_exec") == 0)
+        sp->otherwise_exec = val;
     else
         fprintf(stderr, "fakego: unknown spec entry %s\n", key);
 }
@@ -345,6 +354,14 @@ static void sleep_ms(long ms)
         ;
 }
 
+static bool has_arg(int argc, char **argv, const char *text)
+{
+    for (int i = 1; i < argc; i++)
+        if (strstr(argv[i], text) != NULL)
+            return true;
+    return false;
+}
+
 static void hang_forever(void)
 {
     for (;;)
@@ -362,6 +379,11 @@ int main(int argc, char **argv)
     if (env_text != NULL)
         parse_spec(&sp, env_text);
 
+    if (sp.match != NULL && !has_arg(argc, argv, sp.match)) {
+        /* Not the package under test: behave like a healthy go command. */
+        struct spec healthy = {.exec = sp.otherwise_exec};
+        sp = healthy;
+    }
     if (sp.ignore_term)
         signal(SIGTERM, SIG_IGN);
     pid_t child = 0;

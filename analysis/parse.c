@@ -184,16 +184,43 @@ static bool step_pos(struct sv at, struct rpos *pos)
     return true;
 }
 
+/*
+ * Reads "    from WHAT (WHY) at POS". WHAT may hold parentheses, so the reason is the last
+ * " (WHY) at POS" of the line. The full pattern finds it by backtracking over the whole line,
+ * which in UTF mode is the single most expensive thing the parser does; since neither WHY nor
+ * a position holds parentheses, the last '(' of the line nearly always opens WHY, and an
+ * anchored pattern from there confirms it. The full pattern remains for the odd path that
+ * holds a parenthesis.
+ */
+static bool match_from(struct ge_parser *p, const char *m, size_t n, struct raw_step *st,
+                       struct sv *at)
+{
+    size_t open = n;
+    while (open > 9 && m[open - 1] != '(')
+        open--;
+    if (open > 10 && m[open - 2] == ' ' && ge__rx_match_at(p, RX_FROM_TAIL, m, n, open - 1)) {
+        st->what = (struct sv){m + 9, open - 11};
+        st->why = ge__rx_group(p, RX_FROM_TAIL, G_WHY, m);
+        *at = ge__rx_group(p, RX_FROM_TAIL, G_POS, m);
+        return true;
+    }
+    if (!ge__rx_match(p, RX_FROM, m, n))
+        return false;
+    st->what = ge__rx_group(p, RX_FROM, G_WHAT, m);
+    st->why = ge__rx_group(p, RX_FROM, G_WHY, m);
+    *at = ge__rx_group(p, RX_FROM, G_POS, m);
+    return true;
+}
+
 /* "  flow: ...", "    from ...", "  warning: ..." lines inside an explanation block. */
 static void on_continuation(struct ge_parser *p, const struct rpos *pos, const char *m, size_t n)
 {
     struct pblock *b = p->open_block >= 0 ? &p->blocks.v[p->open_block] : NULL;
     bool same = b != NULL && b->pos.line == pos->line && b->pos.col == pos->col &&
                 sv_eq(b->pos.file, pos->file);
-    if (same && PREFIX(m, n, "    from ") && ge__rx_match(p, RX_FROM, m, n)) {
-        struct sv at = ge__rx_group(p, RX_FROM, G_POS, m);
-        struct raw_step st = {.what = ge__rx_group(p, RX_FROM, G_WHAT, m),
-                              .why = ge__rx_group(p, RX_FROM, G_WHY, m)};
+    struct raw_step st;
+    struct sv at;
+    if (same && PREFIX(m, n, "    from ") && match_from(p, m, n, &st, &at)) {
         if (p->edges.n > b->first_edge && step_pos(at, &st.pos)) {
             VEC_PUSH(p->steps, st);
             p->edges.v[p->edges.n - 1].nsteps++;
@@ -225,6 +252,36 @@ static void on_leak(struct ge_parser *p, const struct rpos *pos, const char *m)
     ge__fact_add(p, GE_FACT_PARAM, pos, name, detail);
 }
 
+/* Index of the last occurrence of pat in s[0..end), or -1. */
+static long rfind(const char *s, size_t end, const char *pat, size_t pn)
+{
+    for (size_t i = end >= pn ? end - pn + 1 : 0; i-- > 0;)
+        if (s[i] == pat[0] && memcmp(s + i, pat, pn) == 0)
+            return (long)i;
+    return -1;
+}
+
+/*
+ * Reads "EXPR escapes to heap:" and "EXPR escapes to heap in FUNC:". The subject is greedy:
+ * the last " escapes to heap" that the rest of the line fits wins. Letting the full pattern
+ * find it means backtracking over all of FUNC in UTF mode; trying the occurrences from the
+ * last one with an anchored pattern gives the same answer for a fraction of the work.
+ */
+static bool match_escape_block(struct ge_parser *p, const char *m, size_t n, struct sv *subj,
+                               struct sv *func)
+{
+    static const char phrase[] = " escapes to heap";
+    for (long k = rfind(m, n, phrase, sizeof(phrase) - 1); k > 0;
+         k = rfind(m, (size_t)k + sizeof(phrase) - 2, phrase, sizeof(phrase) - 1)) {
+        if (ge__rx_match_at(p, RX_ESCAPE_TAIL, m, n, (size_t)k)) {
+            *subj = (struct sv){m, (size_t)k};
+            *func = ge__rx_group(p, RX_ESCAPE_TAIL, G_FUNC, m);
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Dispatches a message that follows a position. */
 static void on_message(struct ge_parser *p, const struct rpos *pos, const char *m, size_t n)
 {
@@ -239,17 +296,16 @@ static void on_message(struct ge_parser *p, const struct rpos *pos, const char *
             return;
         }
     }
-    struct sv none = {"", 0};
+    struct sv none = {"", 0}, subj, func;
     if (SUFFIX(m, n, " escapes to heap") && ge__rx_match(p, RX_ESCAPE, m, n)) {
         ge__block_close(p);
         ge__fact_add(p, GE_FACT_ESCAPE, pos, ge__rx_group(p, RX_ESCAPE, G_SUBJ, m), none);
-    } else if (SUFFIX(m, n, ":") && ge__rx_match(p, RX_ESCAPE_BLOCK, m, n)) {
-        ge__block_open(p, pos, ge__rx_group(p, RX_ESCAPE_BLOCK, G_SUBJ, m),
-                       ge__rx_group(p, RX_ESCAPE_BLOCK, G_FUNC, m), (struct sv){NULL, 0}, false);
     } else if (PREFIX(m, n, "parameter ") && ge__rx_match(p, RX_PARAM, m, n)) {
         ge__block_open(p, pos, ge__rx_group(p, RX_PARAM, G_NAME, m),
                        ge__rx_group(p, RX_PARAM, G_FUNC, m), ge__rx_group(p, RX_PARAM, G_SINK, m),
                        true);
+    } else if (SUFFIX(m, n, ":") && match_escape_block(p, m, n, &subj, &func)) {
+        ge__block_open(p, pos, subj, func, (struct sv){NULL, 0}, false);
     } else if (SUFFIX(m, n, " does not escape") && ge__rx_match(p, RX_NOESCAPE, m, n)) {
         ge__block_close(p);
         ge__fact_add(p, GE_FACT_NOESCAPE, pos, ge__rx_group(p, RX_NOESCAPE, G_SUBJ, m), none);

@@ -34,12 +34,14 @@ enum rx_id {
     RX_HEADER,
     RX_ESCAPE,
     RX_ESCAPE_BLOCK,
+    RX_ESCAPE_TAIL,
     RX_NOESCAPE,
     RX_MOVED,
     RX_LEAK,
     RX_PARAM,
     RX_FLOW,
     RX_FROM,
+    RX_FROM_TAIL,
     RX_INFO,
     RX_COUNT
 };
@@ -169,6 +171,8 @@ void ge__rx_free(struct ge_parser *p);
 /* Matches pattern id against s[0..n). Returns true on a match; groups are then read with
  * ge__rx_group. */
 bool ge__rx_match(struct ge_parser *p, enum rx_id id, const char *s, size_t n);
+/* The same, starting at byte offset off of s (for patterns anchored with \G). */
+bool ge__rx_match_at(struct ge_parser *p, enum rx_id id, const char *s, size_t n, size_t off);
 /* The group g of the last match of pattern id, or an empty view with p == NULL when unset. */
 struct sv ge__rx_group(struct ge_parser *p, enum rx_id id, enum rx_group g, const char *s);
 

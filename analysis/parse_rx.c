@@ -18,6 +18,8 @@ static const char *const patterns[RX_COUNT] = {
      * the phrase stays whole. "in FUNC" comes only with the colon of a Go 1.26 block. */
     [RX_ESCAPE] = "^(?<subj>.+) escapes to heap$",
     [RX_ESCAPE_BLOCK] = "^(?<subj>.+) escapes to heap(?: in (?<func>.+))?:$",
+    /* The same line from a " escapes to heap" on: see match_escape_block in parse.c. */
+    [RX_ESCAPE_TAIL] = "\\G escapes to heap(?: in (?<func>.+))?:$",
     [RX_NOESCAPE] = "^(?<subj>.+) does not escape$",
     [RX_MOVED] = "^moved to heap: (?<name>.+)$",
     [RX_LEAK] = "^leaking param(?<content> content)?: (?<name>\\S+)"
@@ -28,6 +30,8 @@ static const char *const patterns[RX_COUNT] = {
     [RX_FLOW] = "^  flow: (?<dst>" BRACES "|\\S+) (?:=|\\x{2190}) (?<src>.+):$",
     /* WHAT may hold parentheses: the greedy WHAT leaves the last " (WHY) at POS". */
     [RX_FROM] = "^    from (?<what>.*) \\((?<why>[^()]*)\\) at (?<pos>.+)$",
+    /* The same line from the '(' that opens WHY on: see match_from in parse.c. */
+    [RX_FROM_TAIL] = "\\G\\((?<why>[^()]*)\\) at (?<pos>.+)$",
     [RX_INFO] = "^(?:.+ capturing by (?:ref|value): .+"
                 "|.+ ignoring self-assignment in .+"
                 "|function .+ considered 'big'; reducing max cost of inlinees"
@@ -86,14 +90,19 @@ void ge__rx_free(struct ge_parser *p)
     p->md = NULL;
 }
 
-bool ge__rx_match(struct ge_parser *p, enum rx_id id, const char *s, size_t n)
+bool ge__rx_match_at(struct ge_parser *p, enum rx_id id, const char *s, size_t n, size_t off)
 {
     int rc;
     if (p->jit)
-        rc = pcre2_jit_match(p->rx[id], (PCRE2_SPTR)s, n, 0, 0, p->md, NULL);
+        rc = pcre2_jit_match(p->rx[id], (PCRE2_SPTR)s, n, off, 0, p->md, NULL);
     else
-        rc = pcre2_match(p->rx[id], (PCRE2_SPTR)s, n, 0, 0, p->md, NULL);
+        rc = pcre2_match(p->rx[id], (PCRE2_SPTR)s, n, off, 0, p->md, NULL);
     return rc > 0;
+}
+
+bool ge__rx_match(struct ge_parser *p, enum rx_id id, const char *s, size_t n)
+{
+    return ge__rx_match_at(p, id, s, n, 0);
 }
 
 struct sv ge__rx_group(struct ge_parser *p, enum rx_id id, enum rx_group g, const char *s)

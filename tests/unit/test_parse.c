@@ -426,7 +426,10 @@ static void test_subjects(void **state)
                    "a.go:1:6:   flow: ~r0 = &{storage for ([]byte)(s)}:\n"
                    "a.go:1:6:     from make([]int, n) (non-constant size) at a.go:1:6\n"
                    "a.go:1:6:     from f(g(x), (y)) (call parameter) at a.go:2:1\n"
-                   "a.go:1:6: ([]byte)(s) escapes to heap\n");
+                   "a.go:1:6: ([]byte)(s) escapes to heap\n"
+                   "a.go:1:7: \"x escapes to heap in y:\" escapes to heap in (*T).M:\n"
+                   "a.go:1:7:   flow: {heap} = &{storage for \"x escapes to heap in y:\"}:\n"
+                   "a.go:1:7: \"x escapes to heap in y:\" escapes to heap\n");
     assert_int_equal(r->nothers, 0);
     assert_non_null(find(r, GE_FACT_ESCAPE, "a.go", 1, 2, "\"x escapes to heap\""));
     assert_non_null(find(r, GE_FACT_ESCAPE, "a.go", 1, 3, "a + b"));
@@ -438,6 +441,11 @@ static void test_subjects(void **state)
     assert_int_equal(f->edges[0].nsteps, 2);
     assert_step(&f->edges[0].steps[0], "make([]int, n)", "non-constant size", "a.go", 1, 6);
     assert_step(&f->edges[0].steps[1], "f(g(x), (y))", "call parameter", "a.go", 2, 1);
+    /* The phrase inside the subject: the last " escapes to heap" the line fits wins. */
+    f = find(r, GE_FACT_ESCAPE, "a.go", 1, 7, "\"x escapes to heap in y:\"");
+    assert_non_null(f);
+    assert_string_equal(f->func, "(*T).M");
+    assert_int_equal(f->nedges, 1);
     ge_report_destroy(r);
 }
 

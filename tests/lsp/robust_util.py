@@ -212,6 +212,49 @@ class Server:
                 self.eof = True
                 self.cond.notify_all()
 
+    def read_sync(self, timeout: float = 30.0) -> dict:
+        """Reads one message without the reader thread (for tests that must control when
+        stdout is read, or close it)."""
+        import select
+
+        assert self._out_thread is None, "the reader thread owns stdout"
+        fd = self.proc.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        buf = getattr(self, "_sync_buf", b"")
+
+        def more() -> None:
+            nonlocal buf
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise AssertionError(f"no message from the server within {timeout}s")
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                raise AssertionError("the server closed its output")
+            buf += chunk
+
+        while b"\r\n\r\n" not in buf:
+            more()
+        head, _, rest = buf.partition(b"\r\n\r\n")
+        n = int(dict(l.split(b":", 1) for l in head.split(b"\r\n"))[b"Content-Length"])
+        while len(rest) < n:
+            buf = head + b"\r\n\r\n" + rest
+            more()
+            head, _, rest = buf.partition(b"\r\n\r\n")
+        self._sync_buf = rest[n:]
+        msg = json.loads(rest[:n])
+        with self.cond:
+            self.messages.append(msg)
+        return msg
+
+    def request_sync(self, method: str, params: Any = None, timeout: float = 30.0) -> dict:
+        id = self.send_request(method, params)
+        while True:
+            msg = self.read_sync(timeout)
+            if "method" in msg and "id" in msg:
+                self._answer(msg)
+            elif "method" not in msg and msg.get("id") == id:
+                return msg
+
     def _answer(self, msg: dict) -> None:
         result: Any = None
         if msg["method"] == "workspace/configuration":
@@ -337,7 +380,10 @@ class Server:
             params["workspaceFolders"] = [{"uri": root.as_uri(), "name": root.name}]
         if settings is not None:
             params["initializationOptions"] = {"goescape": settings}
-        resp = self.request("initialize", params)
+        if self._out_thread is None:
+            resp = self.request_sync("initialize", params)
+        else:
+            resp = self.request("initialize", params)
         assert "result" in resp, resp
         self.notify("initialized", {})
         return resp["result"]

@@ -34,25 +34,6 @@ def loose_kind(diag: dict) -> str | None:
     return None
 
 
-IDENT_RX = re.compile(r"[^\W\d]\w*")
-
-
-def name_at(text: str, pos: tx.Pos, name: str, encoding: str) -> bool:
-    """True when the source has exactly the identifier name at pos (not so for variables of
-    inlined functions, which the compiler reports at the call, e.g. "gen.v")."""
-    if not IDENT_RX.fullmatch(name):
-        return False
-    i = tx.pos_to_index(text, pos, encoding)
-    m = IDENT_RX.match(text, i)
-    return m is not None and m.group(0) == name
-
-
-def cause_of(diag: dict) -> str:
-    m = MOVED_MSG_RX.match(diag["message"]) or ESCAPE_MSG_RX.match(diag["message"])
-    assert m, diag["message"]
-    return m["cause"]
-
-
 def shape_problems(diag: dict, severity: dict[str, int] | None = None) -> list[str]:
     """What is wrong with one diagnostic's form, per the documented surface."""
     sev = severity or DEFAULT_SEVERITY
@@ -80,21 +61,28 @@ def shape_problems(diag: dict, severity: dict[str, int] | None = None) -> list[s
 
 
 def _match(edges: list[list[int]], nright: int) -> list[int]:
-    """Maximum bipartite matching (augmenting paths); returns right -> left or -1."""
+    """Maximum bipartite matching (iterative augmenting paths); returns right -> left or -1."""
     owner = [-1] * nright
-
-    def augment(u: int, seen: list[bool]) -> bool:
-        for v in edges[u]:
-            if seen[v]:
-                continue
-            seen[v] = True
-            if owner[v] == -1 or augment(owner[v], seen):
-                owner[v] = u
-                return True
-        return False
-
-    for u in range(len(edges)):
-        augment(u, [False] * nright)
+    for root in range(len(edges)):
+        seen: set[int] = set()
+        parent: dict[int, tuple[int, int | None]] = {}  # right node -> (left, previous right)
+        stack = [(root, None)]
+        found = None
+        while stack and found is None:
+            u, via = stack.pop()
+            for v in edges[u]:
+                if v in seen:
+                    continue
+                seen.add(v)
+                parent[v] = (u, via)
+                if owner[v] == -1:
+                    found = v
+                    break
+                stack.append((owner[v], v))
+        while found is not None:
+            u, prev = parent[found]
+            owner[found] = u
+            found = prev
     return owner
 
 
@@ -115,16 +103,25 @@ def parity(escapes: list[Escape], diagnostics: dict[str, list[dict]], texts: dic
 
     Returns a summary (with the match percentage) and the list of problems."""
     diags: list[tuple[str, dict]] = [(p, d) for p, ds in sorted(diagnostics.items()) for d in ds]
+    by_line: dict[tuple[str, int], list[int]] = {}
+    for j, (p, d) in enumerate(diags):
+        for line in range(d["range"]["start"]["line"], d["range"]["end"]["line"] + 1):
+            by_line.setdefault((p, line), []).append(j)
+    indexes = {p: tx.LineIndex(t) for p, t in texts.items()}
     edges: list[list[int]] = []
+    positions: list[tx.Pos] = []
     for e in escapes:
-        text = texts[e.path]
-        pos = compiler_pos(e, text, encoding)
+        idx = indexes[e.path]
+        pos = idx.byte_col_to_pos(e.line, e.col, encoding)
+        positions.append(pos)
+        exact = e.kind == "moved" and idx.name_at(pos, e.subject, encoding)
         cand = []
-        for j, (p, d) in enumerate(diags):
-            if p != e.path or loose_kind(d) != e.kind:
+        for j in by_line.get((e.path, pos.line), []):
+            d = diags[j][1]
+            if loose_kind(d) != e.kind:
                 continue
             span = tx.Span.of(d["range"])
-            if e.kind == "moved" and name_at(text, pos, e.subject, encoding):
+            if exact:
                 want = tx.Span(pos, tx.Pos(pos.line, pos.character + tx.units(e.subject, encoding)))
                 if span != want or not d["message"].startswith(e.subject + " moved to heap: "):
                     continue
@@ -137,10 +134,9 @@ def parity(escapes: list[Escape], diagnostics: dict[str, list[dict]], texts: dic
     problems = []
     for i, e in enumerate(escapes):
         if i not in matched_left:
-            pos = compiler_pos(e, texts[e.path], encoding)
-            near = [f"{d['range']['start']['line']}:{d['range']['start']['character']}-"
-                    f"{d['range']['end']['line']}:{d['range']['end']['character']} {d['message']!r}"
-                    for p, d in diags if p == e.path and d["range"]["start"]["line"] == pos.line]
+            pos = positions[i]
+            near = [f"{tx.Span.of(diags[j][1]['range'])} {diags[j][1]['message']!r}"
+                    for j in by_line.get((e.path, pos.line), [])]
             problems.append(f"no diagnostic for: {e.raw} (expected at {pos.line}:{pos.character} "
                             f"{encoding}; diagnostics on that line: {near or 'none'})")
     for j, (p, d) in enumerate(diags):

@@ -7,6 +7,7 @@ the text itself, so expected positions in the tests never depend on the server's
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 UTF8 = "utf-8"
@@ -138,3 +139,30 @@ def marked(text: str, anchor: str, encoding: str) -> tuple[str, Span]:
     end = idx + b - 1
     return text[start:end], Span(index_to_pos(text, start, encoding),
                                   index_to_pos(text, end, encoding))
+
+
+class LineIndex:
+    """Lines of one text, split once, for many position conversions."""
+
+    IDENT = re.compile(r"[^\W\d]\w*")
+
+    def __init__(self, text: str):
+        self.lines = lines_of(text)
+
+    def byte_col_to_pos(self, line1: int, col1: int, encoding: str) -> Pos:
+        raw = self.lines[line1 - 1].encode("utf-8")
+        return Pos(line1 - 1, units(raw[: col1 - 1].decode("utf-8"), encoding))
+
+    def name_at(self, pos: Pos, name: str, encoding: str) -> bool:
+        """True when the source has exactly the identifier name at pos (not so for
+        variables of inlined functions, which the compiler reports at the call)."""
+        if not self.IDENT.fullmatch(name):
+            return False
+        line = self.lines[pos.line]
+        count = 0
+        for i, ch in enumerate(line):
+            if count == pos.character:
+                m = self.IDENT.match(line, i)
+                return m is not None and m.group(0) == name
+            count += units(ch, encoding)
+        return False

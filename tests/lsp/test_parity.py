@@ -65,10 +65,12 @@ async def test_examples_package(lsp, module, utf8):
 
 
 @pytest.mark.parametrize("utf8", ENCODINGS)
-async def test_unicode_fixture_package(lsp, module, utf8):
-    root = module("unicode")
+@pytest.mark.parametrize("name,file", [("unicode", "uni.go"), ("scanner", "scanner.go"),
+                                       ("mainapp", "main.go")])
+async def test_fixture_package(lsp, module, name, file, utf8):
+    root = module(name)
     s = await lsp(root, utf8=utf8)
-    await check_package(s, root, "example.com/unicode", ".", "uni.go")
+    await check_package(s, root, f"example.com/{name}", ".", file)
 
 
 @pytest.mark.parametrize("utf8", ENCODINGS)

@@ -51,10 +51,17 @@ CASES = [
     ("testmod", "maps/maps.go", 'global = «map[string]int{"x": 1}»', "map", "escape"),
     ("testmod", "other/other.go", "s := «[]int{1, 2, 3}»\n\treturn s\n", "slice", "escape"),
     ("testmod", "other/other.go", "\t«x» := 5\n\tc <- &x", "moved", "moved"),
+    # fixtures/scanner: escapes after raw strings, runes and comments full of quotes
+    ("scanner", "scanner.go", "\tfor _, «tt» := range []int{1}", "moved", "moved"),
+    ("scanner", "scanner.go", r"""r := «[]rune{'"', '`', '\\', '\''}»""", "slice", "escape"),
+    ("scanner", "scanner.go", "*/ «v» := 5", "moved", "moved"),
+    ("scanner", "scanner.go", "return «map[string]int{k: 1}»", "map", "escape"),
+    ("scanner", "scanner.go", "p := «&[2]int{1, 2}»", "pointer", "escape"),
 ]
 
 PACKAGES = {
     "examples": ({"example.com/goescape-demo": "."}, ["escapes.go"]),
+    "scanner": ({"example.com/scanner": "."}, ["scanner.go"]),
     "testmod": ({f"example.com/escdemo/{p}": f"./{p}" for p in ("big", "closures", "ifaces", "maps", "other")},
                 ["big/big.go", "closures/closures.go", "ifaces/ifaces.go", "maps/maps.go", "other/other.go"]),
 }
@@ -127,7 +134,7 @@ def test_func_literal_ranges_stop_at_the_signature(analyses, mod):
     assert seen > 0, "no func literal diagnostics at all"
 
 
-@pytest.mark.parametrize("mod", ["examples", "testmod"])
+@pytest.mark.parametrize("mod", ["examples", "testmod", "scanner"])
 def test_analysis_ended_cleanly(analyses, mod):
     a = analyses(mod)
     assert a.exit_code == 0

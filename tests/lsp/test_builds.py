@@ -1,0 +1,319 @@
+"""Builds: a main package with nothing written into the tree, saves while a build runs, test
+files, compile errors followed by a fix, and the //goescape:ignore comment (issues 2 and 3).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+
+from support import procs
+from support import text as tx
+from support.checks import assert_parity
+from support.compiler import reference_escapes
+from support.gen import heavy_source, write_heavy_module
+
+EXAMPLES = "example.com/goescape-demo"
+HEAVY = "example.com/heavy/heavy"
+STALE = " (from the last successful build)"
+
+
+async def settle(s, package: str, quiet: float = 2.0, timeout: float = 180.0) -> dict:
+    """Waits until the package's analyses are over: an end status, then no status at all
+    for `quiet` seconds. Returns the last end status."""
+    last = None
+    mark = 0
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        ends = [st for st in s.statuses(mark) if st.get("package") == package]
+        if ends:
+            last = ends[-1]
+        mark = s.mark()
+        await asyncio.sleep(quiet)
+        if not s.statuses(mark) and last is not None and last["state"] in ("idle", "failed"):
+            return last
+    raise AssertionError(f"the analyses of {package} did not settle within {timeout}s")
+
+
+def keyed(diags):
+    return sorted((str(tx.Span.of(d["range"])), d["message"], d["code"], d["severity"]) for d in diags)
+
+
+# -- a main package --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("include_tests", [True, False], ids=["go-test-c", "go-build"])
+@pytest.mark.parametrize("name,rel,pkg", [("mainapp", "main.go", "example.com/mainapp"),
+                                          ("testmod", "main.go", "example.com/escdemo")])
+async def test_main_package_writes_nothing_into_the_tree(lsp, module, snapshot, name, rel, pkg,
+                                                         include_tests):
+    root = module(name)
+    unchanged = snapshot(root)
+    s = await lsp(root, settings={"includeTests": include_tests})
+    mark = s.mark()
+    s.open(rel)
+    st = await s.wait_analysis(pkg, mark)
+    assert st["state"] == "idle", st
+    assert s.diagnostics(rel), "no findings for the main package"
+    mark = s.mark()
+    s.save(rel, write=False)
+    await s.wait_analysis(pkg, mark)
+    assert await s.shutdown() == 0
+    unchanged()
+    assert not (root / "go.sum").exists()
+
+
+# -- saves while a build runs ----------------------------------------------------------------
+
+V1 = 'func OnlyV1() map[string]int { return map[string]int{"v1": 1} }\n'
+V2 = "func OnlyV2() *int { v2 := 2; return &v2 }\n"
+
+
+async def heavy_session(lsp, tmp_path, nfuncs=1000, **kw):
+    root = tmp_path / "ws" / "heavymod"
+    f = write_heavy_module(root, nfuncs=nfuncs)
+    s = await lsp(root, **kw)
+    mark = s.mark()
+    s.open(f)
+    st = await s.wait_analysis(HEAVY, mark)
+    assert st["state"] == "idle", st
+    return s, root, f
+
+
+def check_final_is_v2(s, root, f, after_last_save: int):
+    assert any(d["message"].startswith("v2 moved to heap") for d in s.diagnostics(f)), \
+        "the last saved text's finding (v2) is missing"
+    for ds in s.publishes(f.as_uri(), after_last_save):
+        stale = [d["message"] for d in ds if "OnlyV1" in d["message"]]
+        assert not stale, f"a publish after the last save showed the first save's findings: {stale}"
+    escapes, files = reference_escapes(root, "./heavy")
+    assert_parity(escapes, {str(f): s.diagnostics(f)}, {str(f): f.read_text()}, s.encoding,
+                  "after two saves")
+
+
+async def test_save_while_a_build_runs(lsp, tmp_path):
+    s, root, f = await heavy_session(lsp, tmp_path, settings={"debounceMs": 0})
+    s.change(f, None, heavy_source(1000, extra=V1))
+    mark1 = s.mark()
+    s.save(f)
+    await s.wait_for(lambda e: e.method == "goescape/status" and e.params.get("state") == "analyzing",
+                     mark1, "the first save's analysis", 30)
+    running = {}
+    for _ in range(100):
+        running = procs.go_children(s.pid)
+        if running:
+            break
+        await asyncio.sleep(0.02)
+    assert running, "the first save's build was not running when the second save came"
+    s.change(f, None, heavy_source(1000, extra=V2))
+    mark2 = s.mark()
+    s.save(f)
+    final = await settle(s, HEAVY)
+    assert final["state"] == "idle", final
+    check_final_is_v2(s, root, f, mark2)
+    await asyncio.sleep(0.5)
+    survivors = {p: c for p, c in running.items() if procs.alive(p)}
+    assert not survivors, f"the first save's build is still running: {survivors}"
+
+
+async def test_two_quick_saves(lsp, tmp_path):
+    s, root, f = await heavy_session(lsp, tmp_path)
+    s.change(f, None, heavy_source(1000, extra=V1))
+    s.save(f)
+    s.change(f, None, heavy_source(1000, extra=V2))
+    mark2 = s.mark()
+    s.save(f)
+    final = await settle(s, HEAVY)
+    assert final["state"] == "idle", final
+    check_final_is_v2(s, root, f, mark2)
+
+
+# -- test files ------------------------------------------------------------------------------
+
+async def test_test_file_gets_findings_without_duplicates(lsp, module):
+    root = module("examples")
+    s = await lsp(root)
+    mark = s.mark()
+    s.open("escapes_test.go")
+    await s.wait_analysis(EXAMPLES, mark)
+    await s.quiet(0.3)
+    test_diags = s.diagnostics("escapes_test.go")
+    assert test_diags, "the _test.go file got no findings"
+    text = s.text_of("escapes_test.go")
+    _, lit = tx.marked(text, 't.Fatal(«"counter does not count"»)', s.encoding)
+    assert [d for d in test_diags if tx.Span.of(d["range"]) == lit], \
+        "no finding for the string converted to an interface in TestCounter"
+    for rel in ("escapes.go", "escapes_test.go"):
+        ds = keyed(s.diagnostics(rel))
+        dups = [k for k in set(ds) if ds.count(k) > 1]
+        assert not dups, f"{rel}: duplicate diagnostics (compiled twice for tests?): {dups}"
+    escapes, files = reference_escapes(root, ".")
+    assert_parity(escapes, {p: s.diagnostics(p) for p in map(str, files)},
+                  {p: open(p).read() for p in files}, s.encoding, "examples with tests")
+
+
+async def test_external_test_package(lsp, module):
+    root = module("testmod")
+    s = await lsp(root)
+    mark = s.mark()
+    s.open("misc/ext_test.go")
+    st = await s.wait_analysis("example.com/escdemo/misc", mark)
+    assert st["state"] == "idle", st
+    await s.quiet(0.3)
+    text = s.text_of("misc/ext_test.go")
+    _, v = tx.marked(text, "\t«v» := misc.Add(1, 2)", s.encoding)
+    got = [d for d in s.diagnostics("misc/ext_test.go") if tx.Span.of(d["range"]) == v]
+    assert got and got[0]["message"].startswith("v moved to heap"), s.diagnostics("misc/ext_test.go")
+    assert s.diagnostics("misc/misc_test.go"), "the internal test file got nothing"
+
+
+# -- compile errors --------------------------------------------------------------------------
+
+async def test_compile_error_keeps_stale_findings_then_a_fix_brings_fresh_ones(lsp, module):
+    root = module("examples")
+    s = await lsp(root)
+    mark = s.mark()
+    s.open("escapes.go")
+    await s.wait_analysis(EXAMPLES, mark)
+    await s.quiet(0.3)
+    good_text = s.text_of("escapes.go")
+    before = s.diagnostics("escapes.go")
+    assert before
+
+    # Break the build at the end of the file (an incremental edit, as an editor sends it):
+    # the findings above stay where they are.
+    end = tx.index_to_pos(good_text, len(good_text), s.encoding)
+    error = '\nvar broken int = "not an int"\n'
+    s.insert("escapes.go", end, error)
+    broken = s.text_of("escapes.go")
+    err_line = broken.count("\n", 0, broken.index("var broken")) + 1
+    mark = s.mark()
+    s.save("escapes.go")
+    st = await s.wait_analysis(EXAMPLES, mark)
+    assert st["state"] == "failed", st
+    await s.quiet(0.3)
+    stale = s.diagnostics("escapes.go")
+    assert sorted(str(tx.Span.of(d["range"])) for d in stale) == \
+        sorted(str(tx.Span.of(d["range"])) for d in before), "the last good findings were not kept"
+    for d in stale:
+        assert d["message"].endswith(STALE), f"not marked stale: {d['message']!r}"
+    assert not [d for d in stale if "not an int" in d["message"] or d.get("severity") == 1], \
+        "compile errors were published although reportBuildErrors is off"
+    h = await s.hover("escapes.go", tx.Pos.of(stale[0]["range"]["start"]))
+    assert "last successful build" in h["contents"]["value"], h["contents"]["value"]
+    shown = s.shown_messages(mark)
+    assert len(shown) == 1, f"expected one message for the failure, got {shown}"
+    assert f"escapes.go:{err_line}" in shown[0]["message"], shown[0]
+    ends = [e.params["value"] for e in s.since(mark, "$/progress") if e.params["value"]["kind"] == "end"]
+    assert ends and ends[-1]["message"].startswith("build failed: "), ends
+    assert f"escapes.go:{err_line}" in ends[-1]["message"], ends[-1]
+
+    # A second failing save in the same episode: no second message; findings still stale.
+    lit = tx.find_span(broken, '"not an int"', encoding=s.encoding)
+    s.change("escapes.go", lit, '"still not an int"')
+    mark = s.mark()
+    s.save("escapes.go")
+    st = await s.wait_analysis(EXAMPLES, mark)
+    assert st["state"] == "failed"
+    await s.quiet(0.3)
+    assert s.shown_messages(mark) == [], "a second message in the same failure episode"
+    assert all(d["message"].endswith(STALE) for d in s.diagnostics("escapes.go"))
+    assert len(s.diagnostics("escapes.go")) == len(before)
+
+    # The fix brings fresh findings.
+    now = s.text_of("escapes.go")
+    s.change("escapes.go", tx.Span(end, tx.index_to_pos(now, len(now), s.encoding)), "")
+    assert s.text_of("escapes.go") == good_text
+    mark = s.mark()
+    s.save("escapes.go")
+    st = await s.wait_analysis(EXAMPLES, mark)
+    assert st["state"] == "idle", st
+    await s.quiet(0.3)
+    assert keyed(s.diagnostics("escapes.go")) == keyed(before)
+    h = await s.hover("escapes.go", tx.Pos.of(before[0]["range"]["start"]))
+    assert "last successful build" not in h["contents"]["value"]
+
+    # Breaking it again is a new episode: one new message.
+    s.insert("escapes.go", end, error)
+    mark = s.mark()
+    s.save("escapes.go")
+    assert (await s.wait_analysis(EXAMPLES, mark))["state"] == "failed"
+    await s.quiet(0.3)
+    assert len(s.shown_messages(mark)) == 1
+
+
+async def test_stale_findings_still_follow_edits(lsp, module):
+    root = module("examples")
+    s = await lsp(root)
+    mark = s.mark()
+    s.open("escapes.go")
+    await s.wait_analysis(EXAMPLES, mark)
+    good = s.text_of("escapes.go")
+    s.insert("escapes.go", tx.index_to_pos(good, len(good), s.encoding),
+             "\nfunc broken() { undefinedThing() }\n")
+    mark = s.mark()
+    s.save("escapes.go")
+    assert (await s.wait_analysis(EXAMPLES, mark))["state"] == "failed"
+    await s.quiet(0.3)
+    stale = s.diagnostics("escapes.go")
+    at = tx.find_span(s.text_of("escapes.go"), "// NewIndex returns", encoding=s.encoding).start
+    mark = s.mark()
+    s.insert("escapes.go", at, "\n\n")
+    want = sorted((str(tx.Span.of(d["range"]).shifted(2)), d["message"]) for d in stale)
+    await s.wait_publish(s.uri("escapes.go"), mark,
+                         lambda ds: sorted((str(tx.Span.of(d["range"])), d["message"]) for d in ds) == want,
+                         what="stale findings moved down by 2 lines")
+
+
+async def test_report_build_errors(lsp, module):
+    root = module("examples")
+    s = await lsp(root, settings={"reportBuildErrors": True})
+    mark = s.mark()
+    s.open("escapes.go")
+    await s.wait_analysis(EXAMPLES, mark)
+    text = s.text_of("escapes.go")
+    s.insert("escapes.go", tx.index_to_pos(text, len(text), s.encoding),
+             '\nvar broken int = "not an int"\n')
+    broken = s.text_of("escapes.go")
+    line = broken.count("\n", 0, broken.index("var broken"))
+    mark = s.mark()
+    s.save("escapes.go")
+    assert (await s.wait_analysis(EXAMPLES, mark))["state"] == "failed"
+    await s.quiet(0.3)
+    errs = [d for d in s.publishes(s.uri("escapes.go"), mark)[-1]
+            if d["range"]["start"]["line"] == line]
+    assert errs, "reportBuildErrors is on, but the compile error was not published"
+    assert errs[0].get("severity") == 1, errs[0]
+
+
+# -- //goescape:ignore -----------------------------------------------------------------------
+
+async def test_ignore_comment_hides_findings(lsp, module):
+    root = module("ignore")
+    s = await lsp(root)
+    mark = s.mark()
+    s.open("ignore.go")
+    await s.wait_analysis("example.com/ignore", mark)
+    await s.quiet(0.3)
+    names = {re.match(r"^(\S+) moved", d["message"]).group(1) for d in s.diagnostics("ignore.go")
+             if " moved to heap" in d["message"]}
+    assert names == {"x", "w"}, f"visible moved findings {names}; y and z carry //goescape:ignore"
+    assert any(d["code"] == "map" for d in s.diagnostics("ignore.go"))
+    hints = await s.inlay_hints("ignore.go")
+    assert len(hints) == len(s.diagnostics("ignore.go")), "hints for ignored findings"
+    lenses = {l["range"]["start"]["line"]: l["command"]["title"] for l in await s.code_lenses("ignore.go")}
+    text = s.text_of("ignore.go")
+    for fn in ("Above", "SameLine"):
+        line = tx.find_span(text, f"func {fn}(", encoding=s.encoding).start.line
+        assert line not in lenses, f"a lens counts the ignored finding in {fn}: {lenses[line]}"
+
+    # Typing the comment above a visible finding hides it at once, without a save.
+    at = tx.find_span(text, "\tx := 1", encoding=s.encoding).start
+    mark = s.mark()
+    s.insert("ignore.go", at, "\t//goescape:ignore\n")
+    await s.wait_publish(s.uri("ignore.go"), mark,
+                         lambda ds: not any(d["message"].startswith("x moved") for d in ds),
+                         what="x hidden by the typed comment")
+    assert s.analyses_started(mark) == 0

@@ -45,8 +45,8 @@ def server_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def go_list(modroot: Path, pattern: str, env: dict[str, str]) -> dict:
-    out = subprocess.run(["go", "list", "-json", pattern], cwd=modroot, env=env,
+def go_list(modroot: Path, pattern: str, env: dict[str, str], build_flags=()) -> dict:
+    out = subprocess.run(["go", "list", "-json", *build_flags, pattern], cwd=modroot, env=env,
                          capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
 
@@ -57,12 +57,14 @@ def package_files(info: dict, tests: bool = True) -> set[str]:
 
 
 def compile_output(modroot: Path, pattern: str, *, tests: bool = True,
-                   env: dict[str, str] | None = None) -> str:
+                   env: dict[str, str] | None = None, extra_gcflags: list[str] = (),
+                   build_flags: list[str] = ()) -> str:
     """Runs the server's go command line and returns the compiler's text (stderr)."""
     modroot = Path(modroot)
     mod_flag = "-mod=vendor" if (modroot / "vendor" / "modules.txt").exists() else "-mod=readonly"
     argv = ["go", "test", "-c"] if tests else ["go", "build"]
-    argv += ["-o", os.devnull, "-gcflags=-m=2", mod_flag, pattern]
+    gcflags = " ".join(["-gcflags=-m=2", *extra_gcflags])
+    argv += ["-o", os.devnull, gcflags, mod_flag, *build_flags, pattern]
     res = subprocess.run(argv, cwd=modroot, env=env or server_env(), capture_output=True,
                          text=True)
     assert res.returncode == 0, f"{' '.join(argv)} failed in {modroot}:\n{res.stderr[-4000:]}"
@@ -98,10 +100,12 @@ def parse_escapes(output: str, cwd: Path, files: set[str]) -> list[Escape]:
 
 
 def reference_escapes(modroot: Path, pattern: str, *, tests: bool = True,
-                      env: dict[str, str] | None = None) -> tuple[list[Escape], set[str]]:
+                      env: dict[str, str] | None = None, extra_gcflags: list[str] = (),
+                      build_flags: list[str] = ()) -> tuple[list[Escape], set[str]]:
     """Every heap escape the compiler reports for the package, and the package's files."""
     env = env or server_env()
-    info = go_list(Path(modroot), pattern, env)
+    info = go_list(Path(modroot), pattern, env, build_flags)
     files = package_files(info, tests)
-    out = compile_output(Path(modroot), pattern, tests=tests, env=env)
+    out = compile_output(Path(modroot), pattern, tests=tests, env=env,
+                         extra_gcflags=extra_gcflags, build_flags=build_flags)
     return parse_escapes(out, Path(modroot), files), files

@@ -12,8 +12,6 @@
 
 #include <string.h>
 
-/* How far back the range finder looks for the start of a top-level declaration. */
-#define SCAN_BACK_MAX (4u * 1024u * 1024u)
 /* Most tokens a printed subject may have for token comparison. */
 #define SUBJ_TOKS_MAX 256
 
@@ -31,33 +29,6 @@ struct scan {
     struct golex_toks *ts; /* borrowed */
     size_t i;              /* index of the token that starts at pos */
 };
-
-static bool starts_with(const char *s, size_t n, const char *pre)
-{
-    size_t k = strlen(pre);
-    return n >= k && memcmp(s, pre, k) == 0;
-}
-
-/* The start of the line holding the top-level declaration around pos. gofmt puts those, and
- * only those, at column 0, so lexing from there sees strings and comments correctly. */
-static size_t decl_start(const char *text, size_t len, size_t pos)
-{
-    /* Not "}" or ")": they also close multi-line types inside expressions. */
-    static const char *const starts[] = {"func ",  "type ",    "var ", "const ",
-                                         "import", "package ", NULL};
-    size_t ls = pos;
-    while (ls > 0 && text[ls - 1] != '\n')
-        ls--;
-    while (ls > 0 && pos - ls < SCAN_BACK_MAX) {
-        for (int k = 0; starts[k] != NULL; k++)
-            if (starts_with(text + ls, len - ls, starts[k]))
-                return ls;
-        ls--;
-        while (ls > 0 && text[ls - 1] != '\n')
-            ls--;
-    }
-    return ls;
-}
 
 static bool tok_same(const char *a, const struct golex_tok *ta, const char *b,
                      const struct golex_tok *tb)
@@ -360,8 +331,10 @@ struct ge_span ge_scan_expr(const char *text, size_t len, size_t pos, enum ge_fa
 {
     if (text == NULL || pos >= len)
         return (struct ge_span){len, len};
+    /* Lexing from the start of the text is the only way to know whether pos lies in a string
+     * or a comment: no line of Go source, not even one at column 0, says so by itself. */
     struct golex_toks ts;
-    golex_toks_init(&ts, text, len, decl_start(text, len, pos));
+    golex_toks_init(&ts, text, len, 0);
     struct ge_span span = ge__scan_expr_in(&ts, text, len, pos, kind, subject);
     golex_toks_free(&ts);
     return span;

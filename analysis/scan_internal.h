@@ -1,7 +1,7 @@
 /*
  * The range finder over tokens that the caller keeps, for callers that place many facts in
- * one text: lexing the whole text once from its start is both faster and exact (no guess at
- * where a declaration starts). Private to analysis/.
+ * one text: the text is lexed once from its start, as far as the facts need, instead of once
+ * per fact. Private to analysis/.
  */
 #ifndef GE_ANALYSIS_SCAN_INTERNAL_H
 #define GE_ANALYSIS_SCAN_INTERNAL_H

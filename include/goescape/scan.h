@@ -18,7 +18,8 @@
  *   - a func literal: 'func' through its signature, not the body;
  *   - a selector or method value: the whole selector; a + b: both operands.
  * When the subject cannot be matched the span is the single character at pos. The result
- * always contains pos (when pos < len).
+ * always contains pos (when pos < len). The text is lexed from its start up to pos (no guess
+ * at where a declaration starts), so the span is the one ge_findings_build finds.
  */
 struct ge_span ge_scan_expr(const char *text, size_t len, size_t pos, enum ge_fact_kind kind,
                             const char *subject);

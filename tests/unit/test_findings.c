@@ -310,13 +310,146 @@ static void test_named_types(void **state)
     ge_report_destroy(r);
 }
 
+/* Every Go file the tests use, for checks that hold on any source. */
+static const char *const GO_FILES[] = {
+    "testmod/main.go",
+    "testmod/big/big.go",
+    "testmod/closures/closures.go",
+    "testmod/gen/gen.go",
+    "testmod/ifaces/ifaces.go",
+    "testmod/linedir/gen.go",
+    "testmod/maps/maps.go",
+    "testmod/misc/loop.go",
+    "testmod/misc/misc.go",
+    "testmod/misc/misc_test.go",
+    "testmod/misc/ext_test.go",
+    "testmod/other/other.go",
+    "testmod/uni/uni.go",
+    "testmod/usegen/usegen.go",
+    "../../examples/escapes.go",
+    "../lsp/fixtures/scanner/scanner.go",
+    "../lsp/fixtures/unicode/uni.go",
+};
+
+/* Subjects that reach each rule of the range finder. */
+static const struct {
+    enum ge_fact_kind kind;
+    const char *subject;
+} PROBES[] = {
+    {GE_FACT_MOVED, "x"},
+    {GE_FACT_MOVED, "m"},
+    {GE_FACT_ESCAPE, "func literal"},
+    {GE_FACT_ESCAPE, "... argument"},
+    {GE_FACT_ESCAPE, "make(map[string]int)"},
+    {GE_FACT_ESCAPE, "&T{...}"},
+    {GE_FACT_ESCAPE, "\"item \" + ~r0"},
+    {GE_FACT_ESCAPE, "~r0"},
+    {GE_FACT_ESCAPE, "n"},
+    {GE_FACT_ESCAPE, "5"},
+};
+
+/* Text that misleads any guess at where a declaration starts: lines at column 0 inside a raw
+ * string and a comment, one of them with a backquote. */
+static const char TRICKY[] = "package p\n"
+                             "\n"
+                             "func F() map[string]int {\n"
+                             "\ts := `\n"
+                             "func bogus() {\n"
+                             "`\n"
+                             "\t_ = s\n"
+                             "\tx := &T{A: 1}\n"
+                             "\treturn make(map[string]int)\n"
+                             "}\n"
+                             "\n"
+                             "/*\n"
+                             "type inComment `\n"
+                             "*/\n"
+                             "func G(n int) string { return \"item \" + strconv.Itoa(n) }\n";
+
+struct fixed_text {
+    const char *text;
+    size_t len;
+};
+
+static int read_fixed(void *ctx, const char *path, const char **text, size_t *len)
+{
+    const struct fixed_text *t = ctx;
+    (void)path;
+    *text = t->text;
+    *len = t->len;
+    return 0;
+}
+
+/* Builds the findings of one subject at every non-blank byte of a text. */
+static void build_probes(const char *text, size_t len, size_t probe, struct ge_finding_set *set)
+{
+    size_t cap = 64 + len * (strlen(PROBES[probe].subject) + 48), n = 0;
+    char *out = malloc(cap);
+    const char *format = PROBES[probe].kind == GE_FACT_MOVED ? "p.go:%u:%u: moved to heap: %s\n"
+                                                             : "p.go:%u:%u: %s escapes to heap\n";
+    uint32_t line = 1, col = 1;
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] != ' ' && text[i] != '\t' && text[i] != '\n')
+            n += (size_t)snprintf(out + n, cap - n, format, line, col, PROBES[probe].subject);
+        if (text[i] == '\n')
+            line++, col = 1;
+        else
+            col++;
+    }
+    struct ge_report *r = parse(out, n);
+    free(out);
+    const char *const files[] = {"p.go"};
+    struct ge_pkg_filter flt = {NULL, "/p", files, 1};
+    struct fixed_text src = {text, len};
+    assert_int_equal(ge_findings_build(r, &flt, read_fixed, &src, set), 0);
+    ge_report_destroy(r);
+}
+
+static void check_agreement(const char *name, const char *text, size_t len)
+{
+    for (size_t p = 0; p < sizeof(PROBES) / sizeof(PROBES[0]); p++) {
+        struct ge_finding_set set;
+        build_probes(text, len, p, &set);
+        assert_true(set.count > 0);
+        for (size_t i = 0; i < set.count; i++) {
+            const struct ge_finding *f = &set.items[i];
+            size_t off = 0;
+            for (uint32_t l = 1; l < f->line; l++)
+                off = (size_t)(strchr(text + off, '\n') - text) + 1;
+            off += f->col - 1;
+            struct ge_span sp = ge_scan_expr(text, len, off, PROBES[p].kind, PROBES[p].subject);
+            if (sp.start != f->span.start || sp.end != f->span.end)
+                fail_msg("%s:%u:%u %s: [%zu, %zu) versus [%zu, %zu)", name, f->line, f->col,
+                         PROBES[p].subject, sp.start, sp.end, f->span.start, f->span.end);
+        }
+        ge_finding_set_free(&set);
+    }
+}
+
+/* ge_scan_expr, which lexes the text for one position, finds the span ge_findings_build finds
+ * with the tokens it shares between the facts of a file: at every position of every fixture. */
+static void test_scan_expr_agrees(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < sizeof(GO_FILES) / sizeof(GO_FILES[0]); k++) {
+        char path[1024];
+        snprintf(path, sizeof(path), "%s/%s", GE_FIXTURES, GO_FILES[k]);
+        size_t len;
+        char *text = load(path, &len);
+        assert_non_null(text);
+        check_agreement(GO_FILES[k], text, len);
+        free(text);
+    }
+    check_agreement("tricky", TRICKY, strlen(TRICKY));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_maps_126),      cmocka_unit_test(test_maps_119_names_functions),
         cmocka_unit_test(test_test_variants), cmocka_unit_test(test_dedupe_replayed_paths),
         cmocka_unit_test(test_unicode),       cmocka_unit_test(test_stale_and_unreadable),
-        cmocka_unit_test(test_named_types),
+        cmocka_unit_test(test_named_types),   cmocka_unit_test(test_scan_expr_agrees),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

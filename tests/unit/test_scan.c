@@ -383,6 +383,31 @@ static void test_nul_bytes(void **state)
     }
 }
 
+/* A raw string holding a line that starts with "func " at column 0 does not start a
+ * declaration: lexing from there would read the string's closing backquote as an opening one
+ * and take everything after it for a string. */
+static void test_raw_string_with_decl_line(void **state)
+{
+    (void)state;
+    const char *src = "package p\n"
+                      "\n"
+                      "func F() map[string]int {\n"
+                      "\ts := `\n"
+                      "func bogus() {\n"
+                      "`\n"
+                      "\t_ = s\n"
+                      "\treturn make(map[string]int)\n"
+                      "}\n"
+                      "\n"
+                      "/*\n"
+                      "func inComment() { `\n"
+                      "*/\n"
+                      "func G() *T { return &T{A: 1} }\n";
+    expect_at(src, "(map[string]int)\n", 0, GE_FACT_ESCAPE, "make(map[string]int)",
+              "make(map[string]int)");
+    expect_at(src, "&T{", 0, GE_FACT_ESCAPE, "&T{...}", "&T{A: 1}");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -391,7 +416,7 @@ int main(void)
         cmocka_unit_test(test_func_literals), cmocka_unit_test(test_testmod),
         cmocka_unit_test(test_one_utf8_char), cmocka_unit_test(test_scan_funcs),
         cmocka_unit_test(test_scan_types),    cmocka_unit_test(test_scan_callee),
-        cmocka_unit_test(test_nul_bytes),
+        cmocka_unit_test(test_nul_bytes),     cmocka_unit_test(test_raw_string_with_decl_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,14 +13,16 @@ in place (read-only) through its file URI.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from support import text as tx
-from support.checks import assert_parity
+from support.checks import assert_parity, cause_of, kind_of
 from support.compiler import reference_escapes, server_env
 from support.session import Session
 
@@ -132,3 +134,109 @@ async def test_std_encoding_json_from_goroot(lsp, snapshot, utf8):
     s = await lsp(pkg, utf8=utf8)
     await check_package(s, src, "encoding/json", "./encoding/json", str(pkg / "decode.go"))
     unchanged()
+
+
+# -- hints and hovers on the same packages (issue 3, "What will be checked") -----------------
+
+STEP_LINK_RX = re.compile(r"^\s*\d+\. .+\(\[[^\]]+:\d+\]\(file://[^)]+#L\d+\)\)\s*$", re.M)
+
+
+def hover_point(d: dict, others: list[dict], text: str, encoding: str) -> tx.Pos | None:
+    """A position inside d's range that no other diagnostic's range of the same or smaller
+    size contains (a hover shows the innermost finding), or None."""
+    r = tx.Span.of(d["range"])
+
+    def size(x: tx.Span) -> tuple[int, int]:
+        return (x.end.line - x.start.line, x.end.character - x.start.character)
+
+    rivals = [tx.Span.of(o["range"]) for o in others
+              if o["range"] != d["range"] and size(tx.Span.of(o["range"])) <= size(r)]
+    if r.start.line != r.end.line:
+        candidates = [r.start]
+    else:
+        candidates = [tx.Pos(r.start.line, c)
+                      for c in range(r.start.character, max(r.end.character, r.start.character + 1))]
+    for p in candidates:
+        try:
+            tx.pos_to_index(text, p, encoding)
+        except ValueError:
+            continue  # inside a character in this encoding
+        if not any(o.contains(p) for o in rivals):
+            return p
+    return None
+
+
+async def check_hints_and_hovers(s: Session, files: set[str]) -> str:
+    problems: list[str] = []
+    checked = skipped = 0
+    for path in sorted(files):
+        uri = Path(path).as_uri()
+        if uri not in s.docs:
+            s.open(path)
+    await s.quiet(0.5)
+    for path in sorted(files):
+        uri = Path(path).as_uri()
+        text = s.text_of(uri)
+        diags = s.diagnostics(uri)
+        hints = await s.inlay_hints(uri)
+        ends = Counter(
+            (d["range"]["end"]["line"], d["range"]["end"]["character"]) for d in diags)
+        at = Counter(
+            (h["position"]["line"], h["position"]["character"]) for h in hints)
+        if ends != at:
+            problems.append(f"{Path(path).name}: hints {sorted((at - ends).elements())[:5]} without a "
+                            f"diagnostic end, range ends {sorted((ends - at).elements())[:5]} without a hint")
+        for d in diags:
+            p = hover_point(d, diags, text, s.encoding)
+            if p is None:
+                skipped += 1
+                continue
+            checked += 1
+            h = await s.hover(uri, p)
+            same = [o for o in diags if o["range"] == d["range"]]
+            where = f"{Path(path).name} {tx.Span.of(d['range'])} {d['message']!r}"
+            if h is None:
+                problems.append(f"{where}: no hover at {p}")
+                continue
+            md = h["contents"]["value"]
+            causes = [cause_of(o) for o in same if kind_of(o)]
+            if h.get("range") != d["range"]:
+                problems.append(f"{where}: the hover at {p} is for range {h.get('range')}")
+            elif not any(c in md for c in causes):
+                problems.append(f"{where}: the hover does not give the cause {causes}")
+            if not STEP_LINK_RX.search(md):
+                problems.append(f"{where}: the hover has no flow step with a location")
+    summary = f"{checked} hovers checked, {skipped} diagnostics fully covered by smaller ones"
+    assert not problems, summary + "\n" + "\n".join(problems[:40]) + (
+        f"\n... and {len(problems) - 40} more" if len(problems) > 40 else "")
+    return summary
+
+
+@pytest.mark.parametrize("pkg", ["maps", "closures", "ifaces", "big", "misc", "uni"])
+async def test_hints_and_hovers_testmod(lsp, module, pkg):
+    root = module("testmod")
+    s = await lsp(root)
+    first = sorted(p.name for p in (root / pkg).glob("*.go") if not p.name.endswith("_test.go"))[0]
+    await check_package(s, root, f"example.com/escdemo/{pkg}", f"./{pkg}", f"{pkg}/{first}")
+    _, files = reference_escapes(root, f"./{pkg}")
+    print(await check_hints_and_hovers(s, files))
+
+
+async def test_hints_and_hovers_third_party(lsp, third_party):
+    root, env = third_party
+    s = await lsp(root, env=env)
+    await check_package(s, root, "github.com/google/uuid", ".", "uuid.go", env=env)
+    _, files = reference_escapes(root, ".", env=server_env(env))
+    print(await check_hints_and_hovers(s, files))
+
+
+@pytest.mark.slow
+async def test_hints_and_hovers_std_encoding_json(lsp):
+    src = goroot() / "src"
+    pkg = src / "encoding" / "json"
+    if not (pkg / "decode.go").exists():
+        pytest.skip("no GOROOT sources")
+    s = await lsp(pkg)
+    await check_package(s, src, "encoding/json", "./encoding/json", str(pkg / "decode.go"))
+    _, files = reference_escapes(src, "./encoding/json")
+    print(await check_hints_and_hovers(s, files))

@@ -34,6 +34,12 @@ def loose_kind(diag: dict) -> str | None:
     return None
 
 
+def cause_of(diag: dict) -> str:
+    m = MOVED_MSG_RX.match(diag["message"]) or ESCAPE_MSG_RX.match(diag["message"])
+    assert m, diag["message"]
+    return m["cause"]
+
+
 def shape_problems(diag: dict, severity: dict[str, int] | None = None) -> list[str]:
     """What is wrong with one diagnostic's form, per the documented surface."""
     sev = severity or DEFAULT_SEVERITY

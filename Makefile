@@ -50,7 +50,12 @@ lsp:
 	@GOESCAPE_BIN=$(CURDIR)/$(BUILD)/goescape tests/lsp/run.sh
 
 e2e:
-	@GOESCAPE_BIN=$(CURDIR)/$(BUILD)/goescape tests/e2e/run.sh
+ifeq ($(GOESCAPE_SKIP_E2E),1)
+	@echo "== real-editor tests SKIPPED (GOESCAPE_SKIP_E2E=1): VS Code, Neovim 0.10/0.7 and Emacs 30/28 were not run =="
+else
+	@$(MAKE) --no-print-directory vsix
+	@GOESCAPE_BIN=$(CURDIR)/$(BUILD)/goescape GOESCAPE_VSIX=$$(ls -t $(CURDIR)/$(BUILD)/goescape-*.vsix | head -1) tests/e2e/run.sh
+endif
 
 bench:
 	@.ci/deps.sh build
@@ -62,7 +67,7 @@ fuzz:
 	@.ci/deps.sh test
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_BUILD=$(FUZZ_BUILD) tests/fuzz/run.sh
 
-vsix: build
+vsix:
 	@editors/vscode/build-vsix.sh $(CURDIR)/$(BUILD)
 
 install: build

@@ -11,6 +11,10 @@ if [ "$mode" = test ]; then
     pkgs="$pkgs libcmocka-dev python3 python3-venv valgrind clang clang-format"
 fi
 
+if [ "$mode" = test ] && ! command -v node >/dev/null 2>&1; then
+    pkgs="$pkgs nodejs npm"
+fi
+
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -107,10 +107,36 @@ static char *function_summary(struct ge_server *s, struct ge_file *f, const stru
     return ge_buf_steal(&b, NULL);
 }
 
+/* The same text for clients that cannot render markdown: emphasis and code marks dropped,
+ * links reduced to their text. Works in place, since the result is never longer. */
+static void markdown_to_plain(char *md)
+{
+    char *out = md;
+    for (const char *p = md; *p;) {
+        if (p[0] == '*' && p[1] == '*') {
+            p += 2;
+        } else if (*p == '`' || (*p == '_' && (p == md || p[-1] == '\n' || p[1] == '\n' ||
+                                                p[1] == '\0'))) {
+            p++;
+        } else if (*p == '[' && strstr(p, "](") != NULL && strchr(p, ']') == strstr(p, "](")) {
+            const char *close = strchr(p, ']');
+            const char *end = strchr(close, ')');
+            memmove(out, p + 1, (size_t)(close - p - 1));
+            out += close - p - 1;
+            p = end ? end + 1 : close + 1;
+        } else {
+            *out++ = *p++;
+        }
+    }
+    *out = '\0';
+}
+
 static json_t *hover_result(struct ge_server *s, char *markdown_new, const char *text,
                             size_t len, struct ge_span span)
 {
     struct ge_range r = ge_span_range(s, text, len, span);
+    if (!s->caps.hover_markdown)
+        markdown_to_plain(markdown_new);
     json_t *res = json_pack("{s:{s:s, s:s}, s:o}", "contents", "kind",
                             s->caps.hover_markdown ? "markdown" : "plaintext", "value",
                             markdown_new, "range", ge_lsp_range_pack(&r));

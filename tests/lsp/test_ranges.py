@@ -57,6 +57,8 @@ CASES = [
     ("scanner", "scanner.go", "*/ «v» := 5", "moved", "moved"),
     ("scanner", "scanner.go", "return «map[string]int{k: 1}»", "map", "escape"),
     ("scanner", "scanner.go", "p := «&[2]int{1, 2}»", "pointer", "escape"),
+    ("scanner", "scanner.go", "keep(«[]byte(`{\n\"object\": {\n\t\"slice\": [\n\t\t1,\n\t\t2.0,\n\t\t\"3\",\n\t\t[4],"
+     "\n\t\t{5: {}}\n\t]\n}\n}`)»)", "string", "escape"),
 ]
 
 PACKAGES = {

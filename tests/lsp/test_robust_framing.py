@@ -34,7 +34,7 @@ def check_answered_and_resynced(s, uri, since: int, log_needle: str | None = Non
     assert errs, f"no parse error for the bad frame; stderr:\n{s.stderr[-2000:]}"
     assert all(e.get("id", "missing") is None for e in errs), errs
     if log_needle:
-        assert log_needle in s.stderr
+        s.wait_stderr(log_needle, 10)
     still_serving(s, uri)
 
 

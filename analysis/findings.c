@@ -253,7 +253,7 @@ static bool place_fact(struct file_ctx *fc, const struct ge_fact *f, struct ge_f
     };
     ge_finding_explain_src(f, &src, fi);
     fi->path = ge_xstrdup(fc->path);
-    fi->span = ge__scan_expr_in(&fc->toks, fc->text, fc->len, off, f->kind, f->subject);
+    fi->span = ge__scan_expr_in(&fc->toks, fc->text, fc->len, off, f->kind, f->subject, NULL);
     resolve_steps(fc, fi);
     return true;
 }

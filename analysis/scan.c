@@ -3,8 +3,11 @@
  * expression in the source. The compiler reprints its own tree, so the subject is compared
  * with the source token by token (white space and comments never matter), and only the parts
  * the printer keeps verbatim are compared: the callee of a call, the type of a composite
- * literal, the name of a variable. Anything that does not line up with the token at the
- * position falls back to the one character at the position, so a span is never wrong.
+ * literal, the name of a variable. A subject that does not line up with the source is placed
+ * by what the compiler points at: the call at whose '(' it reports the arguments of an inlined
+ * call and what the inlined body allocates, or the token at the position (a neighbouring
+ * argument, a constant printed as its value). Failing all, the span is the one character at
+ * the position, so a span always contains the position and is never wrong.
  */
 #include "goescape/scan.h"
 #include "golex.h"
@@ -14,6 +17,8 @@
 
 /* Most tokens a printed subject may have for token comparison. */
 #define SUBJ_TOKS_MAX 256
+/* Most tokens the range finder looks back for the call around a neighbouring argument. */
+#define ENCLOSE_TOKS_MAX 4096
 
 /* The subject, tokenized. */
 struct subj {
@@ -144,43 +149,6 @@ static bool rule_call(struct scan *sc, const struct subj *sj, struct ge_span *ou
     return true;
 }
 
-/* Walks back over a type written before a composite literal's '{' at source token i:
- * T, pkg.T, T[args], []T, [N]T, map[K]V, []*T, struct{...}. Returns the first token or -1. */
-static long type_back(struct scan *sc, size_t i)
-{
-    const char *s = sc->text;
-    const struct golex_tok *v = sc->ts->v;
-    long j = (long)i - 1;
-    if (j < 0)
-        return -1;
-    if (golex_is(s, &v[j], "]")) { /* a generic instantiation T[args] */
-        j = golex_toks_open(sc->ts, (size_t)j) - 1;
-        if (j < 0 || v[j].kind != T_IDENT)
-            return -1;
-    } else if (golex_is(s, &v[j], "}")) {
-        j = golex_toks_open(sc->ts, (size_t)j) - 1;
-        if (j < 0 || !golex_is(s, &v[j], "struct"))
-            return -1;
-    } else if (v[j].kind != T_IDENT) {
-        return -1;
-    }
-    if (j >= 2 && golex_is(s, &v[j - 1], ".") && v[j - 2].kind == T_IDENT)
-        j -= 2;
-    /* Element type prefixes: [], [N], map[K], and * right after one of them. */
-    for (;;) {
-        long k = j - 1;
-        while (k >= 0 && golex_is(s, &v[k], "*"))
-            k--;
-        if (k < 0 || !golex_is(s, &v[k], "]"))
-            break;
-        long o = golex_toks_open(sc->ts, (size_t)k);
-        if (o < 0)
-            break;
-        j = o >= 1 && golex_is(s, &v[o - 1], "map") ? o - 1 : o;
-    }
-    return j;
-}
-
 /* T{...} (at '{') and &T{...} (at '&'). */
 static bool rule_composite(struct scan *sc, const struct subj *sj, struct ge_span *out)
 {
@@ -202,7 +170,7 @@ static bool rule_composite(struct scan *sc, const struct subj *sj, struct ge_spa
     if (first < 0) {
         first = match_back(sc, sj, amp ? 1 : 0, (size_t)o, i);
         if (first < 0)
-            first = type_back(sc, i);
+            first = ge__type_back(sc->ts, i);
         if (first < 0)
             first = (long)i; /* a literal with its type elided, as in []T{{1, 2}} */
     }
@@ -255,28 +223,164 @@ static bool rule_align(struct scan *sc, const struct subj *sj, struct ge_span *o
     return false;
 }
 
-static bool try_rules(struct scan *sc, enum ge_fact_kind kind, const char *subject,
-                      struct ge_span *out)
+/* Does the subject hold a compiler name (~r0, ~R0, ~p0, .autotmp_3) where the source has an
+ * expression? Such a subject is never printed verbatim from the source. */
+static bool subj_has_temp(const struct subj *sj)
+{
+    for (size_t k = 0; k + 1 < sj->n; k++) {
+        const struct golex_tok *a = &sj->t[k], *b = &sj->t[k + 1];
+        const char *name = sj->s + b->start;
+        if (b->kind != T_IDENT || a->end != b->start)
+            continue;
+        if (golex_is(sj->s, a, "~") && strchr("rRp", name[0]) != NULL && b->end - b->start > 1 &&
+            name[1] >= '0' && name[1] <= '9')
+            return true;
+        if (golex_is(sj->s, a, ".") && strncmp(name, "autotmp_", 8) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Is the subject exactly "~r0" or "~R0": the result of a call? */
+static bool subj_is_result(const struct subj *sj)
+{
+    return sj->n == 2 && subj_has_temp(sj) && subj_is(sj, 0, "~") && sj->s[sj->t[1].start] != 'p';
+}
+
+/* The call whose '(' is token paren: from the start of its callee to the matching ')'. */
+static bool call_span(struct scan *sc, size_t paren, struct ge_span *out)
+{
+    if (!src_is(sc, paren, "(") || !ge__continues(sc->ts, paren))
+        return false;
+    long first = ge__operand_back(sc->ts, paren - 1);
+    long close = golex_toks_close(sc->ts, paren);
+    if (first < 0 || close < 0)
+        return false;
+    *out = tok_span(sc, (size_t)first, (size_t)close);
+    return true;
+}
+
+/* A parenthesised expression at its '(', as in err == (T{}): the parentheses and what they
+ * hold. Not the parameters or receiver after "func". */
+static bool paren_span(struct scan *sc, struct ge_span *out)
+{
+    if (!src_is(sc, sc->i, "(") || ge__continues(sc->ts, sc->i) ||
+        (sc->i > 0 && src_is(sc, sc->i - 1, "func")))
+        return false;
+    long close = golex_toks_close(sc->ts, sc->i);
+    if (close < 0)
+        return false;
+    *out = tok_span(sc, sc->i, (size_t)close);
+    return true;
+}
+
+/* Index of the innermost bracket that encloses token i, or -1 when there is none nearby. */
+static long enclosing_open(struct scan *sc, size_t i)
+{
+    size_t depth = 0;
+    for (size_t j = i; j-- > 0 && i - j <= ENCLOSE_TOKS_MAX;) {
+        const struct golex_tok *t = &sc->ts->v[j];
+        char c = t->kind == T_OP && t->end - t->start == 1 ? sc->text[t->start] : 0;
+        if (c == ')' || c == ']' || c == '}')
+            depth++;
+        else if ((c == '(' || c == '[' || c == '{') && depth-- == 0)
+            return (long)j;
+    }
+    return -1;
+}
+
+/* Go before 1.26 reports an argument converted to an interface at a neighbouring argument
+ * ("n" of fmt.Sprintf("%s=%d", name, n) at the format). When the token at pos starts an
+ * argument of a call and the subject is a name passed as another argument of that call on the
+ * same line, the span is the token at pos: the subject's own name would not contain pos. */
+static bool rule_neighbour(struct scan *sc, const struct subj *sj, struct ge_span *out)
+{
+    if (sj->n != 1 || sj->t[0].kind != T_IDENT || sc->i == 0)
+        return false;
+    long open = enclosing_open(sc, sc->i);
+    if (open < 0 || !src_is(sc, (size_t)open, "(") || !ge__continues(sc->ts, (size_t)open) ||
+        (!src_is(sc, sc->i - 1, ",") && sc->i - 1 != (size_t)open))
+        return false;
+    long close = golex_toks_close(sc->ts, (size_t)open);
+    size_t depth = 0;
+    for (size_t k = (size_t)open + 1; close > 0 && k < (size_t)close; k++) {
+        const struct golex_tok tk = sc->ts->v[k], *t = &tk; /* a copy: lexing may move v */
+        char c = t->kind == T_OP && t->end - t->start == 1 ? sc->text[t->start] : 0;
+        depth += c == '(' || c == '[' || c == '{';
+        depth -= depth > 0 && (c == ')' || c == ']' || c == '}');
+        if (depth != 0 || k == sc->i || !tok_same(sj->s, &sj->t[0], sc->text, t) ||
+            !(src_is(sc, k - 1, ",") || k - 1 == (size_t)open) ||
+            !(src_is(sc, k + 1, ",") || src_is(sc, k + 1, ")") || src_is(sc, k + 1, "...")))
+            continue;
+        size_t a = t->start < sc->pos ? t->start : sc->pos;
+        size_t b = t->start < sc->pos ? sc->pos : t->start;
+        if (memchr(sc->text + a, '\n', b - a) != NULL)
+            continue;
+        *out = tok_span(sc, sc->i, sc->i);
+        return true;
+    }
+    return false;
+}
+
+/* A constant is printed as its value ("h2", 501): at a name, the name; at the '.' of a
+ * qualified name, the whole selector; at a literal the printer shortened, the literal. */
+static bool rule_constant(struct scan *sc, const struct subj *sj, struct ge_span *out)
+{
+    size_t k = subj_is(sj, 0, "-") ? 1 : 0;
+    if (sj->n != k + 1 || sj->t[k].kind == T_IDENT || sj->t[k].kind == T_OP)
+        return false;
+    const struct golex_tok *t = &sc->ts->v[sc->i];
+    if (t->kind == T_STRING || t->kind == T_NUMBER || t->kind == T_RUNE ||
+        (t->kind == T_IDENT && !ge__is_keyword(sc->text, t))) {
+        *out = tok_span(sc, sc->i, sc->i);
+        return true;
+    }
+    if (!golex_is(sc->text, t, ".") || !ge__continues(sc->ts, sc->i) ||
+        !golex_toks_need(sc->ts, sc->i + 1) || sc->ts->v[sc->i + 1].kind != T_IDENT)
+        return false;
+    long first = ge__operand_back(sc->ts, sc->i + 1);
+    if (first < 0)
+        return false;
+    *out = tok_span(sc, (size_t)first, sc->i + 1);
+    return true;
+}
+
+/* The rules that compare the subject with the expression at pos. */
+static bool expr_rules(struct scan *sc, enum ge_fact_kind kind, const char *subject,
+                       const struct subj *sj, struct ge_span *out)
 {
     if (strcmp(subject, "func literal") == 0)
         return rule_func(sc, out);
-    /* "... argument" (the implicit slice of a variadic call) is reported at the '(' of the
-     * outermost call when calls are inlined, which need not be the variadic one: it keeps
-     * the one character. */
-    if (strcmp(subject, "... argument") == 0)
-        return false;
-    struct subj sj;
-    if (!subj_lex(&sj, subject))
-        return false;
     if (kind == GE_FACT_MOVED || kind == GE_FACT_PARAM)
-        return rule_name(sc, &sj, out);
-    if (subj_is(&sj, sj.n - 1, "}"))
-        return rule_composite(sc, &sj, out);
-    if (subj_is(&sj, sj.n - 1, ")") || strcmp(subject, "append") == 0) {
-        if (rule_call(sc, &sj, out))
-            return true;
-    }
-    return rule_align(sc, &sj, out);
+        return rule_name(sc, sj, out);
+    if (subj_is(sj, sj->n - 1, "}") && rule_composite(sc, sj, out))
+        return true;
+    if ((subj_is(sj, sj->n - 1, ")") || strcmp(subject, "append") == 0) && rule_call(sc, sj, out))
+        return true;
+    if (rule_align(sc, sj, out))
+        return true;
+    /* The result of an inlined call, reported at its '(': the call is the expression. */
+    return subj_is_result(sj) && call_span(sc, sc->i, out);
+}
+
+static enum ge_span_fit try_rules(struct scan *sc, enum ge_fact_kind kind, const char *subject,
+                                  struct ge_span *out)
+{
+    struct subj sj;
+    bool lexed = strcmp(subject, "... argument") != 0 && subj_lex(&sj, subject);
+    if (lexed && expr_rules(sc, kind, subject, &sj, out))
+        return GE_FIT_EXPR;
+    if (kind == GE_FACT_PARAM)
+        return GE_FIT_CHAR;
+    /* The arguments of an inlined call and what its body allocates are reported at the call's
+     * '(', and so is "... argument", the implicit slice of a variadic call (of the outermost
+     * call when calls are inlined): the whole call contains them. */
+    if (call_span(sc, sc->i, out) || paren_span(sc, out))
+        return GE_FIT_CALL;
+    if (lexed && kind != GE_FACT_MOVED &&
+        (rule_neighbour(sc, &sj, out) || rule_constant(sc, &sj, out)))
+        return GE_FIT_TOKEN;
+    return GE_FIT_CHAR;
 }
 
 /* The one character (a whole UTF-8 sequence when it is well formed) at pos. */
@@ -314,15 +418,21 @@ static bool find_token(struct scan *sc)
 }
 
 struct ge_span ge__scan_expr_in(struct golex_toks *ts, const char *text, size_t len, size_t pos,
-                                enum ge_fact_kind kind, const char *subject)
+                                enum ge_fact_kind kind, const char *subject, enum ge_span_fit *fit)
 {
-    if (text == NULL || pos >= len)
-        return (struct ge_span){len, len};
-    struct scan sc = {.text = text, .len = len, .pos = pos, .ts = ts};
-    struct ge_span span = {0, 0};
-    bool ok = subject != NULL && find_token(&sc) && try_rules(&sc, kind, subject, &span);
-    if (!ok || span.start > pos || span.end <= pos || span.end > len)
-        return one_char(text, len, pos);
+    enum ge_span_fit got = GE_FIT_CHAR;
+    struct ge_span span = {len, len};
+    if (text != NULL && pos < len) {
+        struct scan sc = {.text = text, .len = len, .pos = pos, .ts = ts};
+        if (subject != NULL && find_token(&sc))
+            got = try_rules(&sc, kind, subject, &span);
+        if (got == GE_FIT_CHAR || span.start > pos || span.end <= pos || span.end > len) {
+            got = GE_FIT_CHAR;
+            span = one_char(text, len, pos);
+        }
+    }
+    if (fit != NULL)
+        *fit = got;
     return span;
 }
 
@@ -335,7 +445,7 @@ struct ge_span ge_scan_expr(const char *text, size_t len, size_t pos, enum ge_fa
      * or a comment: no line of Go source, not even one at column 0, says so by itself. */
     struct golex_toks ts;
     golex_toks_init(&ts, text, len, 0);
-    struct ge_span span = ge__scan_expr_in(&ts, text, len, pos, kind, subject);
+    struct ge_span span = ge__scan_expr_in(&ts, text, len, pos, kind, subject, NULL);
     golex_toks_free(&ts);
     return span;
 }

@@ -9,9 +9,37 @@
 #include "goescape/scan.h"
 #include "golex.h"
 
+/* How the range finder placed a span. */
+enum ge_span_fit {
+    GE_FIT_EXPR,  /* the expression the subject prints, found in the source */
+    GE_FIT_CALL,  /* the call (or parenthesised expression) at whose '(' the compiler
+                     reports the subject: an inlined call's arguments and allocations */
+    GE_FIT_TOKEN, /* the token at the position: the subject is printed differently or lies
+                     elsewhere (a neighbouring argument, a constant printed as its value) */
+    GE_FIT_CHAR,  /* nothing matched: the one character at the position */
+};
+
 /* ge_scan_expr with the tokens of ts (borrowed; initialized on the same text, lexed further as
- * needed and reusable for the next position). */
+ * needed and reusable for the next position). Sets *fit (when fit is not NULL). */
 struct ge_span ge__scan_expr_in(struct golex_toks *ts, const char *text, size_t len, size_t pos,
-                                enum ge_fact_kind kind, const char *subject);
+                                enum ge_fact_kind kind, const char *subject, enum ge_span_fit *fit);
+
+/*
+ * Walkers over Go expressions in ts (scan_operand.c). Token indexes are into ts->v; the tokens
+ * before the index given are already lexed, later ones are lexed as needed. -1 means no such
+ * expression.
+ */
+
+/* Is the identifier token t a Go keyword? */
+bool ge__is_keyword(const char *text, const struct golex_tok *t);
+/* Does token k continue the operand that ends at token k - 1, as the '(' of a call, the '[' of
+ * an index or the '.' of a selector does? Not across a line break, which ends a statement. */
+bool ge__continues(const struct golex_toks *ts, size_t k);
+/* The first token of the type written right before token i (the '{' of a composite literal):
+ * T, pkg.T, T[args], []T, [N]T, map[K]V, []*T, struct{...}. */
+long ge__type_back(struct golex_toks *ts, size_t i);
+/* The first token of the operand (name, selector, call, index, literal, parenthesised
+ * expression, conversion) whose last token is last. */
+long ge__operand_back(struct golex_toks *ts, size_t last);
 
 #endif

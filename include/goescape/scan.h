@@ -16,8 +16,13 @@
  *   - make(...), new(...), calls, conversions: from the callee to the matching ')';
  *   - a composite literal: from its type to the matching '}'; &T{...} from the '&';
  *   - a func literal: 'func' through its signature, not the body;
- *   - a selector or method value: the whole selector; a + b: both operands.
- * When the subject cannot be matched the span is the single character at pos. The result
+ *   - a selector or method value: the whole selector; a + b: both operands;
+ *   - at the '(' of a call that is not the subject (an inlined call's arguments and what its
+ *     body allocates, "... argument"): the whole call, from its callee to the matching ')';
+ *   - at an argument that is not the subject, when the subject is a name passed as another
+ *     argument of the same call on that line (Go before 1.26), or at a constant printed as
+ *     its value: the token at pos.
+ * When nothing matches the span is the single character at pos. The result
  * always contains pos (when pos < len). The text is lexed from its start up to pos (no guess
  * at where a declaration starts), so the span is the one ge_findings_build finds.
  */

@@ -145,16 +145,13 @@ static void test_exprs(void **state)
 static void test_fallbacks(void **state)
 {
     (void)state;
-    /* Sprintf arguments are reported at the first argument; n is not there. */
-    expect_at(SRC, "\"%s=%d\"", 0, GE_FACT_ESCAPE, "n", "\"");
-    /* Another name at the position: never claim it. */
-    expect_at(SRC, "s, n)", 0, GE_FACT_ESCAPE, "n", "s");
-    /* The subject of inlined code at the call's '('. */
-    expect_at(SRC, "(\"%s", 0, GE_FACT_ESCAPE, "&errors.errorString{...}", "(");
-    expect_at(SRC, "(\"%s", 0, GE_FACT_NOESCAPE, "... argument", "(");
     /* Inside a comment or a string: one character. */
     expect_at(SRC, "conversions", 0, GE_FACT_ESCAPE, "conversions", "c");
     expect_at(SRC, "\"}\"", 1, GE_FACT_ESCAPE, "}", "}");
+    /* A name that is not an argument of the call around the position. */
+    expect_at(SRC, "s, n)", 0, GE_FACT_ESCAPE, "q", "s");
+    /* A parameter is never anything but its name. */
+    expect_at(SRC, "(\"%s", 0, GE_FACT_PARAM, "x", "(");
     /* Out of range and NULL subjects. */
     struct ge_span sp = ge_scan_expr(SRC, strlen(SRC), strlen(SRC), GE_FACT_ESCAPE, "x");
     assert_int_equal(sp.start, strlen(SRC));
@@ -164,6 +161,82 @@ static void test_fallbacks(void **state)
     assert_int_equal(sp.end, 4);
     sp = ge_scan_expr(SRC, strlen(SRC), 0, GE_FACT_ESCAPE, "");
     assert_int_equal(sp.end, 1);
+}
+
+static const char CALLS[] = "package p\n"
+                            "\n"
+                            "func F(w http.ResponseWriter, name string, n int) error {\n"
+                            "\tw.Header().Set(\"Content-Type\", name)\n"
+                            "\tbuf = buf[:runtime.Stack(buf, false)]\n"
+                            "\tsc.logf(\"panic: %v\", buf)\n"
+                            "\tr := (&Request{Method: name}).WithContext(ctx)\n"
+                            "\tv := Box[int](n)\n"
+                            "\tb := []byte(name)\n"
+                            "\tif err == (timeoutError{}) {\n"
+                            "\t}\n"
+                            "\treturn fr.connError(ErrCodeProtocol,\n"
+                            "\t\tfmt.Sprintf(\"got %s\", name))\n"
+                            "}\n";
+
+/* What the body of an inlined call allocates, and the arguments it converts, are reported at
+ * the call's '(', as is the implicit slice of a variadic call: the span is the whole call. */
+static void test_inlined_calls(void **state)
+{
+    (void)state;
+    expect_at(SRC, "(\"%s", 0, GE_FACT_ESCAPE, "&errors.errorString{...}",
+              "fmt.Sprintf(\"%s=%d\", s, n)");
+    expect_at(SRC, "(\"%s", 0, GE_FACT_NOESCAPE, "... argument", "fmt.Sprintf(\"%s=%d\", s, n)");
+    /* Go 1.19 reports the arguments of a call at its '('. */
+    expect_at(SRC, "(\"%s", 0, GE_FACT_ESCAPE, "n", "fmt.Sprintf(\"%s=%d\", s, n)");
+    /* A variable of the inlined body: the call, as no name is there. */
+    expect_at(SRC, "(\"%s", 0, GE_FACT_MOVED, "fmt.v", "fmt.Sprintf(\"%s=%d\", s, n)");
+    /* The callee is the whole operand before the '(': selectors, calls, generics, conversions,
+     * parenthesised expressions. */
+    expect_at(CALLS, ".Set(", 4, GE_FACT_ESCAPE, "[]string{...}",
+              "w.Header().Set(\"Content-Type\", name)");
+    expect_at(CALLS, ".WithContext(", 12, GE_FACT_ESCAPE, "new(Request)",
+              "(&Request{Method: name}).WithContext(ctx)");
+    expect_at(CALLS, "[int](n)", 5, GE_FACT_MOVED, "p.v", "Box[int](n)");
+    expect_at(CALLS, "(name)\n\tif", 0, GE_FACT_ESCAPE, "\"x\"", "[]byte(name)");
+    expect_at(CALLS, "(ErrCodeProtocol", 0, GE_FACT_ESCAPE, "http2ConnectionError(1)",
+              "fr.connError(ErrCodeProtocol,\n\t\tfmt.Sprintf(\"got %s\", name))");
+    /* A statement on the line before never becomes part of the callee. */
+    expect_at(CALLS, "(\"panic", 0, GE_FACT_NOESCAPE, "... argument",
+              "sc.logf(\"panic: %v\", buf)");
+    /* The result of an inlined call, converted at its '(': the call is the expression. */
+    expect_at(CALLS, "(ErrCodeProtocol", 0, GE_FACT_ESCAPE, "~r0",
+              "fr.connError(ErrCodeProtocol,\n\t\tfmt.Sprintf(\"got %s\", name))");
+    /* A parenthesised composite literal, reported at its '('. */
+    expect_at(CALLS, "(timeoutError{})", 0, GE_FACT_NOESCAPE, "timeoutError{}", "(timeoutError{})");
+}
+
+/* Go before 1.26 reports an argument converted to an interface at a neighbouring argument; a
+ * constant is printed as its value. */
+static void test_neighbours_and_constants(void **state)
+{
+    (void)state;
+    /* fmt.Sprintf("%s=%d", name, n): name and n are reported at the format. */
+    expect_at(SRC, "\"%s=%d\"", 0, GE_FACT_ESCAPE, "n", "\"%s=%d\"");
+    expect_at(SRC, "\"%s=%d\"", 0, GE_FACT_ESCAPE, "s", "\"%s=%d\"");
+    expect_at(SRC, "s, n)", 0, GE_FACT_ESCAPE, "n", "s");
+    /* fmt.Println(ys, *p, st): st at *p. */
+    const char *println = "\tfmt.Println(ys, *p, st)\n";
+    expect_at(println, "*p", 0, GE_FACT_ESCAPE, "st", "*");
+    /* The name must be an argument of that call, on that line. */
+    const char *lines = "\tfmt.Println(ys,\n\t\tst)\n\tf(ys, g(st))\n";
+    expect_at(lines, "ys,\n", 0, GE_FACT_ESCAPE, "st", "y");
+    expect_at(lines, "ys, g", 0, GE_FACT_ESCAPE, "st", "y");
+    /* Constants: the name, the qualified name, the literal the printer shortened. */
+    const char *consts =
+        "\tfmt.Errorf(\"want %q %d\", NextProtoTLS, http.StatusOK)\n"
+        "\tpanic(\"invalid Body.Read call. After hijacked, the original Request must not be "
+        "used\")\n";
+    expect_at(consts, "NextProtoTLS", 0, GE_FACT_ESCAPE, "\"h2\"", "NextProtoTLS");
+    expect_at(consts, ".StatusOK", 0, GE_FACT_ESCAPE, "200", "http.StatusOK");
+    expect_at(consts, "\"invalid", 0, GE_FACT_ESCAPE,
+              "\"invalid Body.Read call. After hijacked, the original Request must no...",
+              "\"invalid Body.Read call. After hijacked, the original Request must not be "
+              "used\"");
 }
 
 static const char FUNCS[] = "package p\n"
@@ -237,8 +310,8 @@ static void test_testmod(void **state)
 
     /* Non-ASCII: byte columns, multi-byte identifiers and comments before the position. */
     char *uni = load("testmod/uni/uni.go", &n);
-    expect_line_col(uni, 5, 55, GE_FACT_ESCAPE, "值", "值"); /* Go 1.26 */
-    expect_line_col(uni, 5, 54, GE_FACT_ESCAPE, "值", "(");  /* Go 1.19: the call's '(' */
+    expect_line_col(uni, 5, 55, GE_FACT_ESCAPE, "值", "值");              /* Go 1.26 */
+    expect_line_col(uni, 5, 54, GE_FACT_ESCAPE, "值", "fmt.Println(值)"); /* Go 1.19: at '(' */
     expect_line_col(uni, 5, 13, GE_FACT_PARAM, "值", "值");
     expect_line_col(uni, 9, 51, GE_FACT_ESCAPE, "\"😀😀\"", "s"); /* printed as the constant */
     free(uni);
@@ -413,6 +486,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_calls),         cmocka_unit_test(test_composites),
         cmocka_unit_test(test_exprs),         cmocka_unit_test(test_fallbacks),
+        cmocka_unit_test(test_inlined_calls), cmocka_unit_test(test_neighbours_and_constants),
         cmocka_unit_test(test_func_literals), cmocka_unit_test(test_testmod),
         cmocka_unit_test(test_one_utf8_char), cmocka_unit_test(test_scan_funcs),
         cmocka_unit_test(test_scan_types),    cmocka_unit_test(test_scan_callee),

@@ -247,6 +247,52 @@ static bool subj_is_result(const struct subj *sj)
     return sj->n == 2 && subj_has_temp(sj) && subj_is(sj, 0, "~") && sj->s[sj->t[1].start] != 'p';
 }
 
+/* Does the subject have the operator text op as a binary operator (after an operand) outside
+ * brackets? */
+static bool subj_has_binary(const struct subj *sj, const char *op)
+{
+    long depth = 0;
+    for (size_t k = 0; k < sj->n; k++) {
+        const struct golex_tok *t = &sj->t[k], *prev = k > 0 ? &sj->t[k - 1] : NULL;
+        char c = t->kind == T_OP && t->end - t->start == 1 ? sj->s[t->start] : 0;
+        if (c == '(' || c == '[' || c == '{')
+            depth++;
+        else if (c == ')' || c == ']' || c == '}')
+            depth--;
+        else if (depth == 0 && prev != NULL && golex_is(sj->s, t, op) &&
+                 (prev->kind != T_OP || strchr(")]}", sj->s[prev->start]) != NULL))
+            return true;
+    }
+    return false;
+}
+
+/* a + b + c (string concatenation, reported at one of its '+'), and other binary expressions
+ * whose operands the printer rewrote (an inlined call's result, a converted constant): every
+ * operand joined by operators of the precedence of the one at pos. */
+static bool rule_binary(struct scan *sc, const struct subj *sj, struct ge_span *out)
+{
+    char op[4];
+    const struct golex_tok *t = &sc->ts->v[sc->i];
+    if (t->end - t->start >= sizeof(op))
+        return false;
+    memcpy(op, sc->text + t->start, t->end - t->start);
+    op[t->end - t->start] = '\0';
+    return subj_has_binary(sj, op) && ge__binary_chain(sc->ts, sc->i, out);
+}
+
+/* *(~R0), &x.f and the like at their operator: the operator and its operand. */
+static bool rule_unary(struct scan *sc, const struct subj *sj, struct ge_span *out)
+{
+    if (sj->n < 2 || !tok_same(sj->s, &sj->t[0], sc->text, &sc->ts->v[sc->i]) ||
+        (!subj_is(sj, 0, "*") && !subj_is(sj, 0, "&")))
+        return false;
+    long last = ge__unary_fwd(sc->ts, sc->i);
+    if (last < 0)
+        return false;
+    *out = tok_span(sc, sc->i, (size_t)last);
+    return true;
+}
+
 /* The call whose '(' is token paren: from the start of its callee to the matching ')'. */
 static bool call_span(struct scan *sc, size_t paren, struct ge_span *out)
 {
@@ -357,7 +403,7 @@ static bool expr_rules(struct scan *sc, enum ge_fact_kind kind, const char *subj
         return true;
     if ((subj_is(sj, sj->n - 1, ")") || strcmp(subject, "append") == 0) && rule_call(sc, sj, out))
         return true;
-    if (rule_align(sc, sj, out))
+    if (rule_align(sc, sj, out) || rule_binary(sc, sj, out) || rule_unary(sc, sj, out))
         return true;
     /* The result of an inlined call, reported at its '(': the call is the expression. */
     return subj_is_result(sj) && call_span(sc, sc->i, out);

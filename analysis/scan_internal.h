@@ -42,4 +42,15 @@ long ge__type_back(struct golex_toks *ts, size_t i);
  * expression, conversion) whose last token is last. */
 long ge__operand_back(struct golex_toks *ts, size_t last);
 
+/* The last token of the operand that starts at token i. */
+long ge__operand_fwd(struct golex_toks *ts, size_t i);
+/* The last token of the unary expression (operators, then an operand) that starts at i. */
+long ge__unary_fwd(struct golex_toks *ts, size_t i);
+/* 5 for multiplicative binary operators, 4 for additive ones, 0 for any other token. */
+int ge__binary_prec(const char *text, const struct golex_tok *t);
+/* The span of the binary expression around the operator at token op: its operands and every
+ * operand joined to them by operators of the same or higher precedence. False when op is not
+ * a binary operator or an operand next to it is not one the walkers know. */
+bool ge__binary_chain(struct golex_toks *ts, size_t op, struct ge_span *out);
+
 #endif

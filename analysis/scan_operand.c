@@ -1,14 +1,20 @@
 /*
  * Walking Go expressions over a token list, for the range finder when the printed subject
- * cannot be compared with the source: the callee of a call, the type before a composite
- * literal. The walkers know the shapes an operand can take (names, selectors, calls, index and
- * slice expressions, literals, parenthesised expressions, conversions), and that a line break
- * after an operand ends the statement. Anything else stops them, so a walk never crosses into
- * a neighbouring statement.
+ * cannot be compared with the source: the callee of a call, the operands of a + b + c, the
+ * type before a composite literal. The walkers know the shapes an operand can take (names,
+ * selectors, calls, index and slice expressions, literals, parenthesised expressions,
+ * conversions), the precedence of binary operators, and that a line break after an operand
+ * ends the statement. Anything else stops them, so a walk never crosses into a neighbouring
+ * statement.
  */
 #include "scan_internal.h"
 
 #include <string.h>
+
+static bool is(struct golex_toks *ts, size_t i, const char *s)
+{
+    return golex_toks_need(ts, i) && golex_is(ts->lx.text, &ts->v[i], s);
+}
 
 static bool is_literal(const struct golex_tok *t)
 {
@@ -136,4 +142,105 @@ long ge__operand_back(struct golex_toks *ts, size_t last)
             return first;
         j = next;
     }
+}
+
+long ge__operand_fwd(struct golex_toks *ts, size_t i)
+{
+    if (!golex_toks_need(ts, i))
+        return -1;
+    long j;
+    const struct golex_tok *t = &ts->v[i];
+    if (is_literal(t) || (t->kind == T_IDENT && !ge__is_keyword(ts->lx.text, t)))
+        j = (long)i;
+    else if (golex_is(ts->lx.text, t, "("))
+        j = golex_toks_close(ts, i);
+    else
+        return -1;
+    /* Selectors, calls, index and slice expressions, type assertions; a line break ends the
+     * statement, so nothing on the next line continues the operand. */
+    while (j >= 0 && golex_toks_need(ts, (size_t)j + 1) && !ts->v[j + 1].nl_before) {
+        size_t k = (size_t)j + 1;
+        if (is(ts, k, ".") && golex_toks_need(ts, k + 1) && ts->v[k + 1].kind == T_IDENT)
+            j = (long)k + 1;
+        else if (is(ts, k, ".") && is(ts, k + 1, "("))
+            j = golex_toks_close(ts, k + 1);
+        else if (is(ts, k, "(") || is(ts, k, "["))
+            j = golex_toks_close(ts, k);
+        else
+            break;
+    }
+    return j;
+}
+
+int ge__binary_prec(const char *text, const struct golex_tok *t)
+{
+    static const char *const mul[] = {"*", "/", "%", "<<", ">>", "&", "&^"};
+    static const char *const add[] = {"+", "-", "|", "^"};
+    if (t->kind != T_OP)
+        return 0;
+    for (size_t i = 0; i < GE_ARRAY_SIZE(mul); i++)
+        if (golex_is(text, t, mul[i]))
+            return 5;
+    for (size_t i = 0; i < GE_ARRAY_SIZE(add); i++)
+        if (golex_is(text, t, add[i]))
+            return 4;
+    return 0;
+}
+
+/* Is token k a unary operator (an operator where no operand ends right before it)? */
+static bool is_unary(struct golex_toks *ts, size_t k)
+{
+    static const char *const ops[] = {"-", "+", "!", "^", "*", "&", "<-"};
+    bool op = false;
+    for (size_t i = 0; i < GE_ARRAY_SIZE(ops) && !op; i++)
+        op = is(ts, k, ops[i]);
+    return op && (k == 0 || !ends_operand(ts, k - 1) || ts->v[k].nl_before);
+}
+
+/* The first token of the unary expression whose operand ends at token last, or -1. */
+static long unary_back(struct golex_toks *ts, size_t last)
+{
+    long first = ge__operand_back(ts, last);
+    while (first > 0 && is_unary(ts, (size_t)first - 1) && !ts->v[first].nl_before)
+        first--;
+    return first;
+}
+
+long ge__unary_fwd(struct golex_toks *ts, size_t i)
+{
+    while (golex_toks_need(ts, i) && is_unary(ts, i))
+        i++;
+    return ge__operand_fwd(ts, i);
+}
+
+bool ge__binary_chain(struct golex_toks *ts, size_t op, struct ge_span *out)
+{
+    if (op == 0 || !golex_toks_need(ts, op))
+        return false;
+    const char *s = ts->lx.text;
+    int prec = ge__binary_prec(s, &ts->v[op]);
+    /* A binary operator follows an operand on its own line (else it is unary). */
+    if (prec == 0 || ts->v[op].nl_before || !ends_operand(ts, op - 1))
+        return false;
+    long first = unary_back(ts, op - 1);
+    long last = ge__unary_fwd(ts, op + 1);
+    if (first < 0 || last < 0)
+        return false;
+    /* An operator at the start of a line would follow a statement end, so none is. */
+    while (first >= 2 && ge__binary_prec(s, &ts->v[first - 1]) >= prec &&
+           !ts->v[first - 1].nl_before) {
+        long f = unary_back(ts, (size_t)first - 2);
+        if (f < 0)
+            break;
+        first = f;
+    }
+    while (golex_toks_need(ts, (size_t)last + 1) && !ts->v[last + 1].nl_before &&
+           ge__binary_prec(s, &ts->v[last + 1]) >= prec) {
+        long l = ge__unary_fwd(ts, (size_t)last + 2);
+        if (l < 0)
+            break;
+        last = l;
+    }
+    *out = (struct ge_span){ts->v[first].start, ts->v[last].end};
+    return true;
 }

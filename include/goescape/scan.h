@@ -16,7 +16,10 @@
  *   - make(...), new(...), calls, conversions: from the callee to the matching ')';
  *   - a composite literal: from its type to the matching '}'; &T{...} from the '&';
  *   - a func literal: 'func' through its signature, not the body;
- *   - a selector or method value: the whole selector; a + b: both operands;
+ *   - a selector or method value: the whole selector;
+ *   - a + b + c (reported at one of its operators, with operands the printer may have
+ *     rewritten, as ~r0 for an inlined call's result): every operand joined by operators of
+ *     that precedence; *p and the like at the operator: the operator and its operand;
  *   - at the '(' of a call that is not the subject (an inlined call's arguments and what its
  *     body allocates, "... argument"): the whole call, from its callee to the matching ')';
  *   - at an argument that is not the subject, when the subject is a name passed as another

@@ -239,6 +239,49 @@ static void test_neighbours_and_constants(void **state)
               "used\"");
 }
 
+static const char CHAINS[] = "package p\n"
+                             "\n"
+                             "func Label(名前 string, id int) string {\n"
+                             "\treturn \"名前=\" + 名前 + \"#\" + strconv.Itoa(id)\n"
+                             "}\n"
+                             "\n"
+                             "func G(v string, xs []string, r rng) string {\n"
+                             "\tq := `\"` + v + `\"`\n"
+                             "\ts := xs[0] +\n"
+                             "\t\t(v + \"x\") + f(v)[1:] +\n"
+                             "\t\tr.name\n"
+                             "\t+x\n"
+                             "\tfmt.Sprintf(\"%d-%d\", r.start, r.start+r.length*2-1)\n"
+                             "\tfmt.Fprintf(w, \" (%d omitted)\", len(f.Data())-max)\n"
+                             "\tfmt.Println(m, *helper())\n"
+                             "\treturn path.Base(url)+\"/\"\n"
+                             "}\n";
+
+/* a + b + c is reported at one of its '+' (the last, as the compiler builds the chain left to
+ * right) and printed with inlined results as ~r0: the span is every operand of the chain. */
+static void test_binary_chains(void **state)
+{
+    (void)state;
+    const char *label = "\"名前=\" + 名前 + \"#\" + strconv.Itoa(id)";
+    expect_at(CHAINS, "+ strconv", 0, GE_FACT_ESCAPE, "\"名前=\" + 名前 + \"#\" + ~r0", label);
+    expect_at(CHAINS, "+ 名前", 0, GE_FACT_ESCAPE, "\"名前=\" + 名前 + \"#\" + ~r0", label);
+    /* The printer writes raw strings as interpreted ones. */
+    expect_at(CHAINS, "+ v +", 0, GE_FACT_ESCAPE, "\"\\\"\" + v + \"\\\"\"", "`\"` + v + `\"`");
+    /* Across lines, parenthesised operands, calls, index and slice expressions, selectors; the
+     * next statement, although it starts with '+', is not part of it. */
+    expect_at(CHAINS, "+ f(v)", 0, GE_FACT_ESCAPE, "xs[0] + v + \"x\" + ~r0[1:] + r.name",
+              "xs[0] +\n\t\t(v + \"x\") + f(v)[1:] +\n\t\tr.name");
+    /* Arithmetic, with operators of higher precedence inside the operands. */
+    expect_at(CHAINS, "-1)", 0, GE_FACT_ESCAPE, "r.start + r.length * 2 - int64(1)",
+              "r.start+r.length*2-1");
+    expect_at(CHAINS, "-max", 0, GE_FACT_ESCAPE, "len(~r0) - 256", "len(f.Data())-max");
+    expect_at(CHAINS, "+\"/\"", 0, GE_FACT_ESCAPE, "~r0 + \"/\"", "path.Base(url)+\"/\"");
+    /* A unary operator and its operand. */
+    expect_at(CHAINS, "*helper", 0, GE_FACT_ESCAPE, "*(~R0)", "*helper()");
+    /* The operator must be the subject's. */
+    expect_at(CHAINS, "+ strconv", 0, GE_FACT_ESCAPE, "a - ~r0", "+");
+}
+
 static const char FUNCS[] = "package p\n"
                             "\n"
                             "func A() func(int) (int, error) {\n"
@@ -484,13 +527,21 @@ static void test_raw_string_with_decl_line(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_calls),         cmocka_unit_test(test_composites),
-        cmocka_unit_test(test_exprs),         cmocka_unit_test(test_fallbacks),
-        cmocka_unit_test(test_inlined_calls), cmocka_unit_test(test_neighbours_and_constants),
-        cmocka_unit_test(test_func_literals), cmocka_unit_test(test_testmod),
-        cmocka_unit_test(test_one_utf8_char), cmocka_unit_test(test_scan_funcs),
-        cmocka_unit_test(test_scan_types),    cmocka_unit_test(test_scan_callee),
-        cmocka_unit_test(test_nul_bytes),     cmocka_unit_test(test_raw_string_with_decl_line),
+        cmocka_unit_test(test_calls),
+        cmocka_unit_test(test_composites),
+        cmocka_unit_test(test_exprs),
+        cmocka_unit_test(test_fallbacks),
+        cmocka_unit_test(test_inlined_calls),
+        cmocka_unit_test(test_neighbours_and_constants),
+        cmocka_unit_test(test_binary_chains),
+        cmocka_unit_test(test_func_literals),
+        cmocka_unit_test(test_testmod),
+        cmocka_unit_test(test_one_utf8_char),
+        cmocka_unit_test(test_scan_funcs),
+        cmocka_unit_test(test_scan_types),
+        cmocka_unit_test(test_scan_callee),
+        cmocka_unit_test(test_nul_bytes),
+        cmocka_unit_test(test_raw_string_with_decl_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

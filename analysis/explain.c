@@ -223,13 +223,66 @@ char *ge__humanize(const char *s)
     return ge__humanize_n(s != NULL ? s : "", s != NULL ? strlen(s) : 0);
 }
 
+bool ge__has_compiler_name(const char *s)
+{
+    for (size_t i = 0; s != NULL && s[i] != '\0'; i++) {
+        bool at_word = i == 0 || !ident_byte(s[i - 1]);
+        if (at_word && s[i] == '~' && s[i + 1] != '\0' && strchr("rRp", s[i + 1]) != NULL &&
+            s[i + 2] >= '0' && s[i + 2] <= '9')
+            return true;
+        if (at_word && has_prefix(s + i, ".autotmp_"))
+            return true;
+    }
+    return false;
+}
+
+/* Is s one compiler name and nothing else ("~r0")? Such a name may also stand for another
+ * value in the same explanation (the function's own result), so only a step that is exactly
+ * the subject shows the written one. */
+static bool lone_name(const char *s)
+{
+    size_t i = has_prefix(s, ".autotmp_") ? 9 : s[0] == '~' && s[1] != '\0' ? 2 : 0;
+    if (i == 0 || s[i] == '\0')
+        return false;
+    while (s[i] >= '0' && s[i] <= '9')
+        i++;
+    return s[i] == '\0';
+}
+
+/* Readable text for s, with the subject as written wherever s repeats the printed subject as a
+ * whole word sequence. */
+static char *readable(const struct ge_why *w, const char *s)
+{
+    s = s != NULL ? s : "";
+    const char *p = w->printed;
+    if (w->written == NULL || p == NULL || *p == '\0')
+        return ge__humanize(s);
+    if (lone_name(p))
+        return strcmp(s, p) == 0 ? ge_xstrdup(w->written) : ge__humanize(s);
+    struct ge_buf b;
+    ge_buf_init(&b, TEXT_MAX);
+    size_t pn = strlen(p);
+    const char *at;
+    while ((at = strstr(s, p)) != NULL) {
+        bool word = (at == s || !ident_byte(at[-1]) || !ident_byte(p[0])) &&
+                    (!ident_byte(at[pn]) || !ident_byte(p[pn - 1]));
+        humanize_into(&b, s, (size_t)(at - s) + (word ? 0 : pn));
+        if (word)
+            ge_buf_appends(&b, w->written);
+        s = at + pn;
+    }
+    humanize_into(&b, s, strlen(s));
+    char *out = ge_buf_steal(&b, NULL);
+    return out != NULL ? out : ge_xstrdup("");
+}
+
 /* The source of an edge without its & and * prefixes, readable. */
-static char *edge_src(const struct ge_report_edge *e)
+static char *edge_src(const struct ge_report_edge *e, const struct ge_why *w)
 {
     const char *s = e->src ? e->src : "";
     while (*s == '&' || *s == '*')
         s++;
-    return ge__humanize(s);
+    return readable(w, s);
 }
 
 /* "the function" when the name is unknown. */
@@ -271,7 +324,7 @@ static char *edge_step_sentence(const struct ge_flat *e, const struct ge_why *w,
     if (has_prefix(why, "assign") && to_heap)
         return ge_xasprintf("stored where the compiler cannot follow it: %s", what);
     if (has_prefix(why, "assign")) {
-        char *dst = ge__humanize(e->edge->dst);
+        char *dst = readable(w, e->edge->dst);
         char *m = ge_xasprintf("assigned to %s: %s", dst, what);
         free(dst);
         return m;
@@ -296,7 +349,7 @@ static char *edge_step_sentence(const struct ge_flat *e, const struct ge_why *w,
 static char *step_sentence(const struct ge_flat *e, const struct ge_why *w, const char *prev_why)
 {
     const char *why = e->step->why ? e->step->why : "";
-    char *what = ge__humanize(e->step->what);
+    char *what = readable(w, e->step->what);
     char *m = NULL;
     for (size_t i = 0; m == NULL && i < GE_ARRAY_SIZE(simple_steps); i++)
         if (has_prefix(why, simple_steps[i].why))
@@ -308,10 +361,10 @@ static char *step_sentence(const struct ge_flat *e, const struct ge_why *w, cons
 }
 
 /* A sentence for an edge the compiler explains with no step, e.g. "{heap} = {temp}". */
-static char *edge_sentence(const struct ge_report_edge *e)
+static char *edge_sentence(const struct ge_report_edge *e, const struct ge_why *w)
 {
-    char *src = edge_src(e);
-    char *dst = ge__humanize(e->dst);
+    char *src = edge_src(e, w);
+    char *dst = readable(w, e->dst);
     char *m = ge_xasprintf("%s flows to %s", src, dst);
     free(src);
     free(dst);
@@ -337,7 +390,7 @@ static void build_steps(const struct ge_fact *f, const struct ge_why *w, struct 
     out->escape_step = -1;
     for (size_t i = 0; i < w->nflat; i++) {
         const struct ge_flat *e = &w->flat[i];
-        char *m = e->step != NULL ? step_sentence(e, w, prev_why) : edge_sentence(e->edge);
+        char *m = e->step != NULL ? step_sentence(e, w, prev_why) : edge_sentence(e->edge, w);
         prev_why = e->step != NULL && e->step->why ? e->step->why : "";
         if (m != NULL)
             push_step(out, m, f, e->step);
@@ -419,7 +472,7 @@ static char *cause_words(const struct ge_why *w)
     case GE_CAUSE_MAP_STORE:
     case GE_CAUSE_POINTER_STORE:
     case GE_CAUSE_HEAP: {
-        char *place = w->place ? ge__humanize(w->place) : NULL;
+        char *place = w->place ? readable(w, w->place) : NULL;
         char *s = place_words(w, place);
         free(place);
         return s;
@@ -430,8 +483,10 @@ static char *cause_words(const struct ge_why *w)
 }
 
 /* The readable subject; "append" (Go 1.25+) takes the call from the explanation. */
-static char *readable_subject(const struct ge_fact *f)
+static char *readable_subject(const struct ge_fact *f, const char *written)
 {
+    if (written != NULL)
+        return ge_xstrdup(written);
     if (strcmp(f->subject, "append") == 0) {
         for (size_t i = 0; i < f->nedges; i++) {
             const char *s = strstr(f->edges[i].src ? f->edges[i].src : "", "{storage for append(");
@@ -487,11 +542,13 @@ static const char *label_of(const struct ge_fact *f, const struct ge_why *w)
     return cause_labels[w->cause];
 }
 
-void ge_finding_explain_src(const struct ge_fact *fact, const struct ge_explain_source *src,
-                            struct ge_finding *out)
+void ge__finding_explain_as(const struct ge_fact *fact, const struct ge_explain_source *src,
+                            const char *written, struct ge_finding *out)
 {
     struct ge_why w;
     ge__classify(fact, src, &w);
+    w.printed = fact->subject;
+    w.written = written;
     *out = (struct ge_finding){
         .kind = fact->kind,
         .category = w.category,
@@ -501,13 +558,19 @@ void ge_finding_explain_src(const struct ge_fact *fact, const struct ge_explain_
         .truncated = fact->truncated,
         .escape_step = -1,
     };
-    out->subject = readable_subject(fact);
+    out->subject = readable_subject(fact, written);
     out->cause = cause_words(&w);
     out->message = message_of(fact, out->subject, out->cause);
     out->label = ge_xstrdup(label_of(fact, &w));
     out->func = w.func ? ge_xstrdup(w.func) : NULL;
     build_steps(fact, &w, out);
     ge__why_free(&w);
+}
+
+void ge_finding_explain_src(const struct ge_fact *fact, const struct ge_explain_source *src,
+                            struct ge_finding *out)
+{
+    ge__finding_explain_as(fact, src, NULL, out);
 }
 
 void ge_finding_explain(const struct ge_fact *fact, struct ge_finding *out)

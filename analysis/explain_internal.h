@@ -24,6 +24,11 @@ struct ge_why {
     char *callee;  /* owned: the call that keeps it (CALL_ARG, or via CALL_ARG), or NULL */
     char *place;   /* owned: where it is stored (GLOBAL, MAP_STORE, POINTER_STORE), or NULL */
     char *func;    /* owned: the function it is in (readable), from the fact or the source */
+    /* The subject as printed and as written in the source (both borrowed; written is NULL
+     * when the printed subject is the one to show): explanation text that repeats the printed
+     * subject shows the written one. */
+    const char *printed;
+    const char *written;
 };
 
 void ge__classify(const struct ge_fact *f, const struct ge_explain_source *src, struct ge_why *out);
@@ -31,6 +36,16 @@ void ge__why_free(struct ge_why *w);
 
 /* Byte offset of a 1-based line and byte column in src->text, or false when out of range. */
 bool ge__src_offset(const struct ge_explain_source *src, uint32_t line, uint32_t col, size_t *off);
+
+/* ge_finding_explain_src with the subject as written in the source (borrowed, or NULL to show
+ * the compiler's): it stands for the printed subject in the finding's subject, message and
+ * flow. */
+void ge__finding_explain_as(const struct ge_fact *fact, const struct ge_explain_source *src,
+                            const char *written, struct ge_finding *out);
+
+/* Does s hold a compiler name that stands for an expression of the source: ~r0 (a result),
+ * ~R0 (an inlined call's result), ~p0, .autotmp_3? */
+bool ge__has_compiler_name(const char *s);
 
 /* Readable text for compiler names: "~r0" -> "result 0", "{storage for X}" -> "the storage
  * of X", "{heap}" -> "the heap", ".autotmp_3" -> "a temporary", "go.shape." dropped. New. */

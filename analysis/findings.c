@@ -251,9 +251,18 @@ static bool place_fact(struct file_ctx *fc, const struct ge_fact *f, struct ge_f
         .types = fc->decls->types,
         .ntypes = fc->decls->ntypes,
     };
-    ge_finding_explain_src(f, &src, fi);
+    enum ge_span_fit fit;
+    struct ge_span span =
+        ge__scan_expr_in(&fc->toks, fc->text, fc->len, off, f->kind, f->subject, &fit);
+    /* A subject with compiler names (~r0 for an inlined call's result) reads better as the
+     * source text of the expression, when the span is that expression. */
+    char *written = fit == GE_FIT_EXPR && ge__has_compiler_name(f->subject)
+                        ? ge__source_subject_new(fc->text, span)
+                        : NULL;
+    ge__finding_explain_as(f, &src, written, fi);
+    free(written);
     fi->path = ge_xstrdup(fc->path);
-    fi->span = ge__scan_expr_in(&fc->toks, fc->text, fc->len, off, f->kind, f->subject, NULL);
+    fi->span = span;
     resolve_steps(fc, fi);
     return true;
 }

@@ -53,4 +53,9 @@ int ge__binary_prec(const char *text, const struct golex_tok *t);
  * a binary operator or an operand next to it is not one the walkers know. */
 bool ge__binary_chain(struct golex_toks *ts, size_t op, struct ge_span *out);
 
+/* The source text of span as a one-line subject (subject.c): tokens joined by single spaces
+ * where the source has white space, comments dropped, long brace bodies elided to {...},
+ * capped at about 60 characters with an ellipsis. New. */
+char *ge__source_subject_new(const char *text, struct ge_span span);
+
 #endif

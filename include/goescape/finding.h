@@ -75,7 +75,10 @@ struct ge_finding {
     uint32_t line;              /* compiler position: 1-based line */
     uint32_t col;               /* 1-based byte column (1 when the compiler printed none) */
     struct ge_span span;        /* byte span of the expression in the file text */
-    char *subject;              /* owned: the expression or name, readable */
+    char *subject;              /* owned: the expression or name, readable; from
+                                   ge_findings_build, the source text of the span when the
+                                   compiler's holds ~r0, ~R0 or .autotmp_N and the span is the
+                                   expression itself */
     char *cause;                /* owned: plain words, e.g. "returned from NewMap" */
     char *message;              /* owned: "<subject> escapes to heap: <cause>" */
     char *label;                /* owned: short inlay label, e.g. "heap: returned" */

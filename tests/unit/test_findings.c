@@ -443,13 +443,110 @@ static void test_scan_expr_agrees(void **state)
     check_agreement("tricky", TRICKY, strlen(TRICKY));
 }
 
+/* Builds the findings of compiler output about p.go, whose text is given. */
+static void build_text(const char *output, const char *text, struct ge_finding_set *set)
+{
+    struct ge_report *r = parse(output, strlen(output));
+    const char *const files[] = {"p.go"};
+    struct ge_pkg_filter flt = {NULL, "/p", files, 1};
+    struct fixed_text src = {text, strlen(text)};
+    assert_int_equal(ge_findings_build(r, &flt, read_fixed, &src, set), 0);
+    ge_report_destroy(r);
+}
+
+static const struct ge_finding *with_subject(const struct ge_finding_set *set, const char *subject)
+{
+    for (size_t i = 0; i < set->count; i++)
+        if (strcmp(set->items[i].subject, subject) == 0)
+            return &set->items[i];
+    for (size_t i = 0; i < set->count; i++)
+        print_message("subject: %s\n", set->items[i].subject);
+    fail_msg("no finding with subject %s", subject);
+    return NULL;
+}
+
+/* A subject with an inlined call's result (~r0) reads as the source text of its span. */
+static void test_source_subjects(void **state)
+{
+    (void)state;
+    const char *const files[] = {"escapes.go"};
+    const char *out = "# example.com/goescape-demo\n"
+                      "./escapes.go:50:17: \"item \" + ~r0 escapes to heap in DescribeFast:\n"
+                      "./escapes.go:50:17:   flow: ~r0 ← &{storage for \"item \" + ~r0}:\n"
+                      "./escapes.go:50:17:     from \"item \" + ~r0 (spill) at ./escapes.go:50:17\n"
+                      "./escapes.go:50:17:     from return \"item \" + ~r0 (return) at "
+                      "./escapes.go:50:2\n"
+                      "./escapes.go:50:17: \"item \" + ~r0 escapes to heap\n"
+                      "./escapes.go:68:34: \"名前=\" + 名前 + \"#\" + ~r0 escapes to heap\n";
+    struct ge_report *r = parse(out, strlen(out));
+    char dir[1024];
+    snprintf(dir, sizeof(dir), "%s/../../examples", GE_FIXTURES);
+    struct ge_pkg_filter flt = {"example.com/goescape-demo", dir, files, 1};
+    struct source src = {0};
+    struct ge_finding_set set;
+    assert_int_equal(ge_findings_build(r, &flt, read_source, &src, &set), 0);
+    free(src.text);
+    assert_int_equal(set.count, 2);
+    const struct ge_finding *f = &set.items[0];
+    assert_span_text(f, "\"item \" + strconv.Itoa(id)");
+    assert_string_equal(f->subject, "\"item \" + strconv.Itoa(id)");
+    assert_string_equal(f->message,
+                        "\"item \" + strconv.Itoa(id) escapes to heap: returned from DescribeFast");
+    assert_string_equal(f->steps[0].message, "\"item \" + strconv.Itoa(id) is allocated");
+    assert_string_equal(f->steps[1].message,
+                        "returned from DescribeFast: return \"item \" + strconv.Itoa(id)");
+    f = &set.items[1];
+    assert_span_text(f, "\"名前=\" + 名前 + \"#\" + strconv.Itoa(id)");
+    assert_string_equal(f->subject, "\"名前=\" + 名前 + \"#\" + strconv.Itoa(id)");
+    ge_finding_set_free(&set);
+    ge_report_destroy(r);
+
+    /* White space collapses, comments and trailing commas go, long bodies are elided as the
+     * compiler elides them, and a long subject is cut. A lone ~r0 names the call only where
+     * the explanation means that call. */
+    const char *text =
+        "package p\n"
+        "\n"
+        "func F() error {\n"
+        "\tlog(\"x\" + f(T{A: 1, B: 2, C: 3, D: 4, E: 5}) + g(S{}))\n"
+        "\tlog(\"y\" + h(a, /* why */\n"
+        "\t\tb,\n"
+        "\t))\n"
+        "\treturn streamError(f.Header().StreamID, ErrCodeFlowControl, extraArgument)\n"
+        "\tc.goAway = string(f.DebugData())\n"
+        "}\n";
+    const char *facts = "p.go:4:10: \"x\" + ~r0 + ~r1 escapes to heap\n"
+                        "p.go:5:10: \"y\" + ~R0 escapes to heap\n"
+                        "p.go:8:20: ~r0 escapes to heap:\n"
+                        "p.go:8:20:   flow: ~r1 ← &{storage for ~r0}:\n"
+                        "p.go:8:20:     from ~r0 (spill) at p.go:8:20\n"
+                        "p.go:8:20:     from return nil, ~r0 (return) at p.go:8:2\n"
+                        "p.go:8:20: ~r0 escapes to heap\n"
+                        "p.go:9:31: string(~r0) escapes to heap\n";
+    build_text(facts, text, &set);
+    assert_int_equal(set.count, 4);
+    with_subject(&set, "\"x\" + f(T{...}) + g(S{})");
+    with_subject(&set, "\"y\" + h(a, b)");
+    f = with_subject(&set, "streamError(f.Header().StreamID, ErrCodeFlowControl, extraAr…");
+    assert_string_equal(
+        f->steps[0].message,
+        "streamError(f.Header().StreamID, ErrCodeFlowControl, extraAr… is allocated");
+    assert_string_equal(f->steps[1].message, "returned from F: return nil, result 0");
+    /* At the '(' of the inner call the span is that call, not string(...): the compiler's. */
+    f = with_subject(&set, "string(result 0)");
+    assert_int_equal(f->span.end - f->span.start, strlen("f.DebugData()"));
+    assert_memory_equal(text + f->span.start, "f.DebugData()", f->span.end - f->span.start);
+    ge_finding_set_free(&set);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_maps_126),      cmocka_unit_test(test_maps_119_names_functions),
-        cmocka_unit_test(test_test_variants), cmocka_unit_test(test_dedupe_replayed_paths),
-        cmocka_unit_test(test_unicode),       cmocka_unit_test(test_stale_and_unreadable),
-        cmocka_unit_test(test_named_types),   cmocka_unit_test(test_scan_expr_agrees),
+        cmocka_unit_test(test_maps_126),        cmocka_unit_test(test_maps_119_names_functions),
+        cmocka_unit_test(test_test_variants),   cmocka_unit_test(test_dedupe_replayed_paths),
+        cmocka_unit_test(test_unicode),         cmocka_unit_test(test_stale_and_unreadable),
+        cmocka_unit_test(test_named_types),     cmocka_unit_test(test_scan_expr_agrees),
+        cmocka_unit_test(test_source_subjects),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

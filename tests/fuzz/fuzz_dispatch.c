@@ -4,20 +4,28 @@
  * ge_server_init/ge_dispatch/ge_server_stop on a private loop per input. The input is a list
  * of message bodies separated by 0x1e (ASCII record separator); "$ROOT" in a body stands for a
  * scratch directory holding a small module (mod/, with a second package in mod/sub/) and a
- * file outside any module (loose/l.go). A body that is exactly "$SETTLE" is not sent: it lets
- * the analyses in flight finish first, so later requests see their findings.
+ * file outside any module (loose/l.go). Three bodies are directives, not messages: "$SETTLE"
+ * lets the analyses in flight finish first, so later requests see their findings; "$STALL"
+ * makes the client stop reading the server's output and "$READ" makes it read again.
+ *
+ * The server's stdout is one end of a socketpair with the smallest buffers the kernel allows,
+ * read by a client pipe on the same loop, so output queues in libuv as soon as the client
+ * stalls, and a client still stalled at the end exercises the exit path that gives up on it.
  *
  * No real go command runs. The go binary is forced to this executable itself (via
  * /proc/self/exe), which a constructor turns into a fake go when GOESCAPE_FUZZ_FAKE_GO is in
  * its environment: it prints recorded compiler output for the scratch module and exits, or
  * fails when the fuzzed build flags ask for it. FUZZ_DISPATCH_NO_GO=1 uses a go binary that
  * does not exist instead. FUZZ_DISPATCH_LOG=1 keeps the server's log on stderr.
+ * FUZZ_DISPATCH_READ_AT_EXIT=1 makes a stalled client read again before the server stops,
+ * which keeps a known crash on the give-up path from masking everything else.
  *
  * Invariants checked for every input:
  *   - every message the server writes is framed and decodes as valid JSON-RPC;
  *   - every request with a valid id gets exactly one response carrying that id, and no
  *     response names an id that was never sent (goescape.analyze may go unanswered when the
- *     server stops before its analysis ends);
+ *     server stops before its analysis ends, and a client still stalled at the end may lose
+ *     what was queued for it);
  *   - after ge_server_stop the loop runs dry and uv_loop_close returns 0;
  *   - the scratch module is never written to.
  * Leaks are found by LeakSanitizer, memory errors by AddressSanitizer.
@@ -29,7 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -43,6 +51,10 @@
 #define SEPARATOR '\x1e'
 #define ROOT_MARK "$ROOT"
 #define SETTLE_MARK "$SETTLE"
+#define STALL_MARK "$STALL"
+#define READ_MARK "$READ"
+/* Socket buffer size asked for on both ends; the kernel rounds it up to its minimum. */
+#define SOCK_BUF 1024
 /* Loop turns allowed while analyses finish at the end of an input. */
 #define DRAIN_TURNS 256
 #define OUT_MAX (256u << 20)
@@ -271,19 +283,82 @@ static bool take_id(json_t *list, json_t *id)
     return false;
 }
 
-/* Reads back everything the server wrote and checks it against what it owed. */
-static void check_output(int fd, struct owed *o)
+/* The client end of the server's stdout. */
+struct client {
+    uv_pipe_t pipe;
+    struct ge_buf got;
+    bool reading;
+    bool closed;
+};
+
+static void client_closed(uv_handle_t *h)
 {
-    off_t size = lseek(fd, 0, SEEK_END);
-    check(size >= 0 && (size_t)size < OUT_MAX, "output size");
-    char *data = ge_xmalloc((size_t)size + 1);
-    check(pread(fd, data, (size_t)size, 0) == size, "read the output back");
+    struct client *c = h->data;
+    c->closed = true;
+}
+
+static void client_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    struct client *c = h->data;
+    (void)suggested;
+    check(ge_buf_reserve(&c->got, 65536) == 0, "output within its cap");
+    *buf = uv_buf_init(c->got.data + c->got.len, 65536);
+}
+
+static void client_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
+{
+    struct client *c = st->data;
+    (void)buf;
+    if (nread > 0)
+        c->got.len += (size_t)nread;
+    else if (nread < 0 && !uv_is_closing((uv_handle_t *)st))
+        uv_close((uv_handle_t *)st, client_closed);
+}
+
+static void client_resume(struct client *c)
+{
+    if (!c->reading && !c->closed && !uv_is_closing((uv_handle_t *)&c->pipe))
+        check(uv_read_start((uv_stream_t *)&c->pipe, client_alloc, client_read) == 0, "read");
+    c->reading = true;
+}
+
+static void client_stall(struct client *c)
+{
+    if (c->reading && !uv_is_closing((uv_handle_t *)&c->pipe))
+        uv_read_stop((uv_stream_t *)&c->pipe);
+    c->reading = false;
+}
+
+/* Takes what is left in the socket after the server closed it, then closes the client. */
+static void client_finish(struct client *c, uv_loop_t *loop)
+{
+    if (!c->closed && !uv_is_closing((uv_handle_t *)&c->pipe)) {
+        uv_os_fd_t fd;
+        check(uv_fileno((uv_handle_t *)&c->pipe, &fd) == 0, "client fd");
+        for (;;) {
+            check(ge_buf_reserve(&c->got, 65536) == 0, "output within its cap");
+            ssize_t n = read(fd, c->got.data + c->got.len, 65536);
+            if (n <= 0)
+                break;
+            c->got.len += (size_t)n;
+        }
+        uv_close((uv_handle_t *)&c->pipe, client_closed);
+    }
+    uv_run(loop, UV_RUN_DEFAULT);
+}
+
+/* Checks everything the server wrote against what it owed. A client that was still stalled
+ * when the server gave up on it may have lost the tail, even in the middle of a message. */
+static void check_output(const char *data, size_t size, struct owed *o, bool complete)
+{
     struct ge_framer fr;
     ge_framer_init(&fr);
     size_t cursor = 0;
-    while (cursor < (size_t)size) {
+    while (cursor < size) {
         struct ge_frame f;
-        int rc = ge_frame_next(&fr, data + cursor, (size_t)size - cursor, &f);
+        int rc = ge_frame_next(&fr, data + cursor, size - cursor, &f);
+        if (rc == GE_FRAME_MORE && !complete)
+            break;
         check(rc == GE_FRAME_MESSAGE, "the server's output is framed");
         cursor += f.consumed;
         struct ge_rpc_msg m;
@@ -293,8 +368,12 @@ static void check_output(int fd, struct owed *o)
                   "each response answers one request");
         ge_rpc_msg_free(&m);
     }
-    check(json_array_size(o->ids) == 0, "every request is answered");
-    free(data);
+    check(!complete || json_array_size(o->ids) == 0, "every request is answered");
+}
+
+static bool is_directive(const char *p, size_t n, const char *mark)
+{
+    return n == strlen(mark) && memcmp(p, mark, n) == 0;
 }
 
 /* Lets analyses that are in flight finish, without waiting for debounce timers. */
@@ -304,46 +383,68 @@ static void settle(struct ge_server *s)
         uv_run(s->loop, UV_RUN_ONCE);
 }
 
+/* Feeds every message of the input to the server. */
+static void run_input(struct ge_server *s, struct client *c, struct owed *owed,
+                      const uint8_t *data, size_t size)
+{
+    const char *p = (const char *)data;
+    const char *end = p + size;
+    while (p <= end && !s->stopping) {
+        const char *sep = memchr(p, SEPARATOR, (size_t)(end - p));
+        const char *stop = sep ? sep : end;
+        size_t n = (size_t)(stop - p);
+        if (is_directive(p, n, SETTLE_MARK)) {
+            settle(s);
+        } else if (is_directive(p, n, STALL_MARK)) {
+            client_stall(c);
+        } else if (is_directive(p, n, READ_MARK)) {
+            client_resume(c);
+        } else {
+            size_t len = 0;
+            char *body = expand(p, n, &len);
+            expect_answer(owed, body, len);
+            ge_dispatch(s, body, len);
+            free(body);
+            force_settings(s);
+            uv_run(s->loop, UV_RUN_NOWAIT);
+        }
+        p = stop + 1;
+    }
+    settle(s);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     uv_loop_t loop;
     struct ge_server s;
     struct owed owed = {.ids = json_array(), .optional = json_array()};
-    int in[2];
+    struct client c = {.reading = false};
+    int in[2], sv[2];
+    int small = SOCK_BUF;
     check(uv_loop_init(&loop) == 0, "loop");
     check(pipe2(in, O_CLOEXEC) == 0, "pipe");
     close(in[1]);
-    int out = memfd_create("fuzz-dispatch-out", MFD_CLOEXEC);
-    check(out >= 0, "memfd");
-    if (ge_server_init(&s, &loop, in[0], out) == 0) {
+    check(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0, "socketpair");
+    setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+    setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    ge_buf_init(&c.got, OUT_MAX);
+    check(uv_pipe_init(&loop, &c.pipe, 0) == 0 && uv_pipe_open(&c.pipe, sv[1]) == 0, "client");
+    c.pipe.data = &c;
+    client_resume(&c);
+    if (ge_server_init(&s, &loop, in[0], sv[0]) == 0) {
         force_settings(&s);
-        const char *p = (const char *)data;
-        const char *end = p + size;
-        while (p <= end && !s.stopping) {
-            const char *sep = memchr(p, SEPARATOR, (size_t)(end - p));
-            const char *stop = sep ? sep : end;
-            size_t len = 0;
-            if ((size_t)(stop - p) == strlen(SETTLE_MARK) && memcmp(p, SETTLE_MARK, strlen(SETTLE_MARK)) == 0) {
-                settle(&s);
-                p = stop + 1;
-                continue;
-            }
-            char *body = expand(p, (size_t)(stop - p), &len);
-            expect_answer(&owed, body, len);
-            ge_dispatch(&s, body, len);
-            free(body);
-            force_settings(&s);
-            uv_run(&loop, UV_RUN_NOWAIT);
-            p = stop + 1;
-        }
-        settle(&s);
+        run_input(&s, &c, &owed, data, size);
     }
+    if (getenv("FUZZ_DISPATCH_READ_AT_EXIT") != NULL)
+        client_resume(&c);
+    bool complete = c.reading;
     ge_server_stop(&s, 0);
     uv_run(&loop, UV_RUN_DEFAULT);
+    client_finish(&c, &loop);
     ge_server_free(&s);
     check(uv_loop_close(&loop) == 0, "every handle is closed");
-    check_output(out, &owed);
-    close(out);
+    check_output(c.got.data, c.got.len, &owed, complete);
+    ge_buf_free(&c.got);
     json_decref(owed.ids);
     json_decref(owed.optional);
     char *mod = ge_xasprintf("%s/mod", root);

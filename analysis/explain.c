@@ -407,8 +407,13 @@ static char *via_words(const struct ge_why *w)
         return w->callee ? ge_xasprintf(" (argument of %s)", w->callee) : ge_xstrdup(" (argument)");
     case GE_CAUSE_RETURNED:
         return ge_xasprintf(" (returned from %s)", func_or(w));
-    case GE_CAUSE_GLOBAL:
-        return ge_xstrdup(" (stored in a global)");
+    case GE_CAUSE_GLOBAL: {
+        char *place = w->place ? readable(w, w->place) : NULL;
+        char *s = place ? ge_xasprintf(" (stored in the global %s)", place)
+                        : ge_xstrdup(" (stored in a global)");
+        free(place);
+        return s;
+    }
     case GE_CAUSE_SENT:
         return ge_xstrdup(" (sent on a channel)");
     case GE_CAUSE_MAP_STORE:
@@ -427,7 +432,7 @@ static char *place_words(const struct ge_why *w, const char *place)
 {
     switch (w->cause) {
     case GE_CAUSE_GLOBAL:
-        return place ? ge_xasprintf("stored in a global (%s)", place)
+        return place ? ge_xasprintf("stored in the global %s", place)
                      : ge_xstrdup("stored in a global");
     case GE_CAUSE_MAP_STORE:
         return place ? ge_xasprintf("stored in %s", place) : ge_xstrdup("stored in a map");

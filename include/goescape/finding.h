@@ -46,7 +46,7 @@ enum ge_cause {
     GE_CAUSE_APPENDED,      /* "appended to a slice" */
     GE_CAUSE_SENT,          /* "sent on a channel" */
     GE_CAUSE_MAP_STORE,     /* "stored in a map" */
-    GE_CAUSE_GLOBAL,        /* "stored in a global" */
+    GE_CAUSE_GLOBAL,        /* "stored in the global sink" */
     GE_CAUSE_POINTER_STORE, /* "stored through a pointer" */
     GE_CAUSE_GOROUTINE,     /* "passed to a goroutine" */
     GE_CAUSE_DEFER,         /* "deferred in a loop" */

@@ -11,9 +11,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "goescape/finding.h"
 
@@ -245,7 +247,7 @@ static void test_interfaces(void **state)
     /* Go 1.26: summarised as the constant, explained as the variable stored in a global. */
     explain(find(r126, GE_FACT_ESCAPE, "ifaces/ifaces.go", 20, 9), false, &fi);
     assert_string_equal(fi.message,
-                        "1000 escapes to heap: converted to interface (stored in a global)");
+                        "1000 escapes to heap: converted to interface (stored in the global sink)");
     ge_finding_free(&fi);
 
     /* A field passed to fmt.Println, named as the user wrote the call. */
@@ -259,7 +261,8 @@ static void test_interfaces(void **state)
     struct ge_report *r = parse_file("recordings/go126_testmod_test_c_m2_misc.txt");
     explain(find(r, GE_FACT_MOVED, "misc/ext_test.go", 12, 2), false, &fi);
     check(&fi, GE_CAT_MOVED, GE_CAUSE_INTERFACE,
-          "v moved to heap: converted to interface (stored in a global)", "heap: interface");
+          "v moved to heap: converted to interface (stored in the global sinkAny)",
+          "heap: interface");
     ge_finding_free(&fi);
     ge_report_destroy(r);
 }
@@ -323,7 +326,7 @@ static void test_stores(void **state)
     struct ge_finding fi;
     explain(find(r126, GE_FACT_ESCAPE, "maps/maps.go", 53, 25), false, &fi);
     check(&fi, GE_CAT_MAP, GE_CAUSE_GLOBAL,
-          "map[string]int{...} escapes to heap: stored in a global (global)", "heap: global");
+          "map[string]int{...} escapes to heap: stored in the global global", "heap: global");
     ge_finding_free(&fi);
     explain(find(r126, GE_FACT_MOVED, "maps/maps.go", 28, 2), false, &fi);
     check(&fi, GE_CAT_MOVED, GE_CAUSE_MAP_STORE, "t moved to heap: stored in m[\"t\"]",
@@ -349,7 +352,7 @@ static void test_params_and_noescape(void **state)
     ge_finding_free(&fi);
     explain(find(r126, GE_FACT_PARAM, "big/big.go", 43, 12), false, &fi);
     check(&fi, GE_CAT_PARAM, GE_CAUSE_GLOBAL,
-          "the content of parameter pp leaks to the heap: stored in a global (sinkp2)",
+          "the content of parameter pp leaks to the heap: stored in the global sinkp2",
           "leak: content");
     ge_finding_free(&fi);
     explain(find(r126, GE_FACT_PARAM, "closures/closures.go", 17, 12), true, &fi);
@@ -490,6 +493,56 @@ static bool has_internal_name(const char *s)
     return false;
 }
 
+/* Does word w[0..n) (letters only, compared without case) occur as a word in s[0..len)? */
+static bool has_word(const char *s, size_t len, const char *w, size_t n)
+{
+    for (size_t i = 0; i + n <= len; i++) {
+        bool start = i == 0 || !isalpha((unsigned char)s[i - 1]);
+        bool end = i + n == len || !isalpha((unsigned char)s[i + n]);
+        if (start && end && strncasecmp(s + i, w, n) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Does a parenthesised remark in s (one opened after a space, as in "stored in a global
+ * (global)") repeat a word of three letters or more that the text outside it already says?
+ * Returns the repeated word's offset, or -1. */
+static long repeats_in_parens(const char *s)
+{
+    size_t len = strlen(s);
+    for (const char *p = strstr(s, " ("); p != NULL; p = strstr(p + 1, " (")) {
+        size_t open = (size_t)(p - s) + 1, close = open, depth = 0;
+        for (; close < len; close++) {
+            depth += s[close] == '(';
+            if (s[close] == ')' && --depth == 0)
+                break;
+        }
+        for (size_t i = open + 1; i < close; i++) {
+            size_t n = 0;
+            while (i + n < close && isalpha((unsigned char)s[i + n]))
+                n++;
+            if (n >= 3 && !isalpha((unsigned char)s[i - 1]) &&
+                (has_word(s, open, s + i, n) ||
+                 (close < len && has_word(s + close + 1, len - close - 1, s + i, n))))
+                return (long)i;
+            i += n;
+        }
+    }
+    return -1;
+}
+
+static void test_repeats_in_parens(void **state)
+{
+    (void)state;
+    assert_true(repeats_in_parens("stored in a global (global)") >= 0);
+    assert_true(repeats_in_parens("converted to interface (argument of interface.F)") >= 0);
+    assert_int_equal(repeats_in_parens("converted to interface (argument of fmt.Println)"), -1);
+    assert_int_equal(repeats_in_parens("stored in the global global"), -1);
+    assert_int_equal(repeats_in_parens("stored in h[textproto.Key(textproto.key)]"), -1);
+    assert_int_equal(repeats_in_parens("converted to interface (argument of (*T).M)"), -1);
+}
+
 /* Properties over every fact of every recording. */
 static void test_properties(void **state)
 {
@@ -518,6 +571,8 @@ static void test_properties(void **state)
                 assert_true(fi.escape_step >= 0);
             if (has_internal_name(fi.message) || has_internal_name(fi.subject))
                 fail_msg("%s: %s", files[k], fi.message);
+            if (repeats_in_parens(fi.cause) >= 0)
+                fail_msg("%s: a remark repeats its cause: %s", files[k], fi.cause);
             for (size_t s = 0; s < fi.nsteps; s++)
                 if (has_internal_name(fi.steps[s].message))
                     fail_msg("%s: %s", files[k], fi.steps[s].message);
@@ -541,7 +596,8 @@ int main(void)
         cmocka_unit_test(test_forced),       cmocka_unit_test(test_pointers_and_strings),
         cmocka_unit_test(test_stores),       cmocka_unit_test(test_params_and_noescape),
         cmocka_unit_test(test_m1_and_hints), cmocka_unit_test(test_humanize),
-        cmocka_unit_test(test_names),        cmocka_unit_test(test_properties),
+        cmocka_unit_test(test_names),        cmocka_unit_test(test_repeats_in_parens),
+        cmocka_unit_test(test_properties),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

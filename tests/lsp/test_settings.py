@@ -258,7 +258,7 @@ async def test_module_downloads_are_off_by_default(lsp, tmp_path):
                                   "func main() { println(uuid.NewString()) }\n")
     cache = tmp_path / "empty-modcache"
     cache.mkdir()
-    s = await lsp(root, env={"GOMODCACHE": str(cache), "GOPROXY": "https://goproxy.invalid"})
+    s = await lsp(root, env={"GOMODCACHE": str(cache), "GOPROXY": "http://127.0.0.1:9"})
     mark = s.mark()
     s.open("main.go")
     st = await s.wait_analysis("example.com/needsdep", mark)

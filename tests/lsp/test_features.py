@@ -15,6 +15,7 @@ import pytest
 
 from support import text as tx
 from support.checks import cause_of
+from support.compiler import compile_output, leaking_params
 from support.session import HEAP_CATEGORIES
 
 EXAMPLES = "example.com/goescape-demo"
@@ -137,6 +138,12 @@ def check_hover(h: dict | None, diag: dict, where: str) -> None:
     for num, line, uri, anchor in steps:
         assert line == anchor and Path(uri[len("file://"):]).name, f"{where}: bad link in {md}"
     assert h.get("range") == diag["range"], f"{where}: hover range {h.get('range')} != {diag['range']}"
+    related = diag.get("relatedInformation") or []
+    assert len(related) == len(steps), (f"{where}: {len(related)} flow steps in relatedInformation, "
+                                        f"{len(steps)} in the hover")
+    for ri, (num, line, uri, anchor) in zip(related, steps):
+        assert ri["location"]["uri"] == uri and ri["location"]["range"]["start"]["line"] + 1 == int(line), \
+            f"{where}: step {num} points at {uri}:{line} in the hover, at {ri['location']} in the diagnostic"
 
 
 @pytest.mark.parametrize("utf8", [False, True], ids=["utf-16", "utf-8"])
@@ -200,7 +207,15 @@ async def test_hover_over_a_function_name_summarizes_it(lsp, module):
     s, root = await examples(lsp, module)
     text = s.text_of("escapes.go")
     diags = s.diagnostics("escapes.go")
+    leaks = leaking_params(compile_output(root, "."), root, str(root / "escapes.go"))
+    assert leaks, "the compiler reports no leaking parameters here; pick another fixture"
     for name, first, last in func_extents(text):
+        params = {p for line, p in leaks if first <= line - 1 <= last}
+        if params:
+            span = tx.find_span(text, name, after=f"func {name}(", encoding=s.encoding)
+            md = (await s.hover("escapes.go", span.start) or {}).get("contents", {}).get("value", "")
+            for p in params:
+                assert f"`{p}`" in md, f"{name}: the summary does not list the leaking parameter {p}:\n{md}"
         n = sum(1 for d in diags if first <= d["range"]["start"]["line"] <= last)
         span = tx.find_span(text, name, after=f"func {name}(", encoding=s.encoding)
         h = await s.hover("escapes.go", span.start)
@@ -232,6 +247,25 @@ async def test_no_hover_away_from_findings(lsp, module):
     text = s.text_of("escapes.go")
     pos = tx.find_span(text, "import (", encoding=s.encoding).start
     assert await s.hover("escapes.go", pos) is None
+
+
+async def test_files_without_findings_get_an_empty_list(lsp, module):
+    s = await lsp(module("testmod"))
+    mark = s.mark()
+    s.open("misc/loop.go")
+    await s.wait_analysis("example.com/escdemo/misc", mark)
+    await s.quiet(0.3)
+    assert s.publishes(s.uri("misc/misc.go"), mark) == [[]], \
+        "misc.go has no findings and should get exactly one empty list"
+
+
+async def test_closing_the_last_document_clears_the_package(lsp, module):
+    s, root = await examples(lsp, module)
+    assert s.diagnostics("escapes.go") and s.diagnostics("escapes_test.go")
+    mark = s.mark()
+    s.close_doc("escapes.go")
+    for rel in ("escapes.go", "escapes_test.go"):
+        await s.wait_publish(s.uri(rel), mark, lambda ds: ds == [], what=f"{rel} cleared", timeout=5)
 
 
 # -- code lens -----------------------------------------------------------------------------

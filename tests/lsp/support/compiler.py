@@ -109,3 +109,20 @@ def reference_escapes(modroot: Path, pattern: str, *, tests: bool = True,
     out = compile_output(Path(modroot), pattern, tests=tests, env=env,
                          extra_gcflags=extra_gcflags, build_flags=build_flags)
     return parse_escapes(out, Path(modroot), files), files
+
+
+LEAK_RX = re.compile(r"^leaking param(?: content)?: (?P<name>\S+)")
+
+
+def leaking_params(output: str, cwd: Path, path: str) -> set[tuple[int, str]]:
+    """(line, name) of every leaking parameter the compiler reports in one file."""
+    out = set()
+    for raw in output.splitlines():
+        m = LINE_RX.match(raw)
+        if not m:
+            continue
+        lm = LEAK_RX.match(m["msg"])
+        f = m["file"]
+        if lm and os.path.normpath(f if os.path.isabs(f) else os.path.join(cwd, f)) == path:
+            out.add((int(m["line"]), lm["name"]))
+    return out

@@ -254,7 +254,9 @@ static void out_shutdown_done(uv_shutdown_t *req, int status)
     struct ge_transport *t = req->data;
     (void)status;
     free(req);
-    uv_close((uv_handle_t *)&t->out, handle_closed);
+    /* ge_transport_abort may have closed the handle already, cancelling this shutdown. */
+    if (!uv_is_closing((uv_handle_t *)&t->out))
+        uv_close((uv_handle_t *)&t->out, handle_closed);
 }
 
 void ge_transport_abort(struct ge_transport *t)

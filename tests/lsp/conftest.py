@@ -78,6 +78,8 @@ async def lsp(goescape_bin, tmp_path):
     async def start(root: Path, **kw) -> Session:
         nonlocal n
         n += 1
+        if os.environ.get("GOESCAPE_TEST_VERBOSE"):
+            kw.setdefault("args", ["--verbose"])
         s = await start_session(goescape_bin, Path(root), tmp_path / f"server-tmp-{n}", **kw)
         sessions.append(s)
         return s

@@ -17,6 +17,8 @@
 
 /* Most tokens a printed subject may have for token comparison. */
 #define SUBJ_TOKS_MAX 256
+/* Runes of a string constant as go/constant prints it, at most (see shortened_end). */
+#define PRINTED_STRING_RUNES 72
 /* Most tokens the range finder looks back for the call around a neighbouring argument. */
 #define ENCLOSE_TOKS_MAX 4096
 
@@ -43,10 +45,28 @@ static bool tok_same(const char *a, const struct golex_tok *ta, const char *b,
            memcmp(a + ta->start, b + tb->start, n) == 0;
 }
 
+/* The end of a string constant the printer shortened, or 0. go/constant prints a string of
+ * more than PRINTED_STRING_RUNES runes (quotes included) as its first runes and "...", with no
+ * closing quote; lexed as Go, it would run on into the rest of the subject. */
+static size_t shortened_end(const char *s, size_t len, const struct golex_tok *t)
+{
+    size_t i = t->start;
+    if (s[i] != '"')
+        return 0;
+    for (size_t runes = 0; runes < PRINTED_STRING_RUNES && i < len; runes++)
+        do
+            i++;
+        while (i < len && ((unsigned char)s[i] & 0xc0) == 0x80);
+    if (i < t->start + 4 || i >= t->end || memcmp(s + i - 3, "...", 3) != 0)
+        return 0;
+    return i;
+}
+
 static bool subj_lex(struct subj *sj, const char *subject)
 {
+    size_t len = strlen(subject);
     struct golex lx;
-    golex_init(&lx, subject, strlen(subject), 0);
+    golex_init(&lx, subject, len, 0);
     sj->s = subject;
     sj->n = 0;
     for (;;) {
@@ -55,6 +75,11 @@ static bool subj_lex(struct subj *sj, const char *subject)
             return sj->n > 0;
         if (sj->n == SUBJ_TOKS_MAX || t.kind == T_BAD)
             return false;
+        size_t end = t.kind == T_STRING ? shortened_end(subject, len, &t) : 0;
+        if (end > 0) {
+            t.end = end;
+            golex_init(&lx, subject, len, end);
+        }
         sj->t[sj->n++] = t;
     }
 }

@@ -282,6 +282,38 @@ static void test_binary_chains(void **state)
     expect_at(CHAINS, "+ strconv", 0, GE_FACT_ESCAPE, "a - ~r0", "+");
 }
 
+/* The printer shortens a long string constant to 72 runes ending in "..." and no closing
+ * quote; the rest of the subject still lines up with the source. */
+static void test_shortened_strings(void **state)
+{
+    (void)state;
+    const char *src = "func Long() {\n"
+                      "\tkeep([]byte(`{\n"
+                      "\"object\": {\n"
+                      "\t\"slice\": [\n"
+                      "\t\t1,\n"
+                      "\t\t2.0,\n"
+                      "\t\t\"3\",\n"
+                      "\t\t[4],\n"
+                      "\t\t{5: {}}\n"
+                      "\t]\n"
+                      "}\n"
+                      "}`))\n"
+                      "\ts := \"a string constant that is long enough for the printer to shorten "
+                      "it when printing\" + x\n"
+                      "}\n";
+    const char *conv = "([]byte)(\"{\\n\\\"object\\\": {\\n\\t\\\"slice\\\": [\\n\\t\\t1,\\n\\t\\t"
+                       "2.0,\\n\\t\\t\\\"3\\\",\\n\\t\\t...)";
+    const char *want = "[]byte(`{\n\"object\": {\n\t\"slice\": [\n\t\t1,\n\t\t2.0,\n\t\t\"3\",\n"
+                       "\t\t[4],\n\t\t{5: {}}\n\t]\n}\n}`)";
+    expect_at(src, "(`", 0, GE_FACT_ESCAPE, conv, want); /* Go 1.19 to 1.25: the '(' */
+    expect_at(src, "(`", 1, GE_FACT_ESCAPE, conv, want); /* Go 1.26: the operand */
+    expect_at(src, "+ x", 0, GE_FACT_ESCAPE,
+              "\"a string constant that is long enough for the printer to shorten it ... + x",
+              "\"a string constant that is long enough for the printer to shorten it when "
+              "printing\" + x");
+}
+
 static const char FUNCS[] = "package p\n"
                             "\n"
                             "func A() func(int) (int, error) {\n"
@@ -527,21 +559,14 @@ static void test_raw_string_with_decl_line(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_calls),
-        cmocka_unit_test(test_composites),
-        cmocka_unit_test(test_exprs),
-        cmocka_unit_test(test_fallbacks),
-        cmocka_unit_test(test_inlined_calls),
-        cmocka_unit_test(test_neighbours_and_constants),
-        cmocka_unit_test(test_binary_chains),
-        cmocka_unit_test(test_func_literals),
-        cmocka_unit_test(test_testmod),
-        cmocka_unit_test(test_one_utf8_char),
-        cmocka_unit_test(test_scan_funcs),
-        cmocka_unit_test(test_scan_types),
-        cmocka_unit_test(test_scan_callee),
-        cmocka_unit_test(test_nul_bytes),
-        cmocka_unit_test(test_raw_string_with_decl_line),
+        cmocka_unit_test(test_calls),         cmocka_unit_test(test_composites),
+        cmocka_unit_test(test_exprs),         cmocka_unit_test(test_fallbacks),
+        cmocka_unit_test(test_inlined_calls), cmocka_unit_test(test_neighbours_and_constants),
+        cmocka_unit_test(test_binary_chains), cmocka_unit_test(test_shortened_strings),
+        cmocka_unit_test(test_func_literals), cmocka_unit_test(test_testmod),
+        cmocka_unit_test(test_one_utf8_char), cmocka_unit_test(test_scan_funcs),
+        cmocka_unit_test(test_scan_types),    cmocka_unit_test(test_scan_callee),
+        cmocka_unit_test(test_nul_bytes),     cmocka_unit_test(test_raw_string_with_decl_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -160,7 +160,14 @@ static size_t humanize_name(struct ge_buf *b, const char *s, size_t n, bool at_w
         return 0;
     if (n > 9 && has_prefix(s, "go.shape."))
         return humanize_shape(b, s, n);
-    if (has_prefix(s, "{storage for ") && (k = brace_end(s)) > 0 && k <= n) {
+    if (has_prefix(s, "{storage for ")) {
+        k = brace_end(s);
+        /* A shortened string constant may hold unbalanced braces: a location that is all of
+         * s ends at its last '}'. */
+        if ((k == 0 || k > n) && n > 14 && s[n - 1] == '}')
+            k = n;
+    }
+    if (k > 0 && k <= n) {
         ge_buf_appends(b, "the storage of ");
         humanize_into(b, s + 13, k - 14);
         return k;

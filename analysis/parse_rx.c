@@ -24,10 +24,15 @@ static const char *const patterns[RX_COUNT] = {
     [RX_MOVED] = "^moved to heap: (?<name>.+)$",
     [RX_LEAK] = "^leaking param(?<content> content)?: (?<name>\\S+)"
                 "(?: (?<result>to result \\S+ level=-?\\d+))?$",
-    /* SINK may contain " for " inside braces, so braces are matched first. */
-    [RX_PARAM] = "^parameter (?<name>\\S+) leaks to (?<sink>" BRACES "|\\S+)"
+    /* SINK may contain " for " inside braces, so braces are matched first; unbalanced ones
+     * (see RX_FLOW) end at the '}' before " for FUNC" or " with". */
+    [RX_PARAM] = "^parameter (?<name>\\S+) leaks to (?<sink>" BRACES
+                 "|\\{.*?\\}(?=(?: for .+)? with derefs=-?\\d+:$)|\\S+)"
                  "(?: for (?<func>.+))? with derefs=-?\\d+:$",
-    [RX_FLOW] = "^  flow: (?<dst>" BRACES "|\\S+) (?:=|\\x{2190}) (?<src>.+):$",
+    /* A brace in a string constant need not be balanced (the printer shortens long ones to
+     * "..." without the closing quote): then the '}' right before the arrow closes DST. */
+    [RX_FLOW] = "^  flow: (?<dst>" BRACES "|\\{.*?\\}(?= (?:=|\\x{2190}) )|\\S+)"
+                " (?:=|\\x{2190}) (?<src>.+):$",
     /* WHAT may hold parentheses: the greedy WHAT leaves the last " (WHY) at POS". */
     [RX_FROM] = "^    from (?<what>.*) \\((?<why>[^()]*)\\) at (?<pos>.+)$",
     /* The same line from the '(' that opens WHY on: see match_from in parse.c. */

@@ -465,6 +465,20 @@ static void test_humanize(void **state)
     ge_finding_explain(&f, &fi);
     assert_string_equal(fi.func, "Map[struct { X float64; Y float64 },string]");
     ge_finding_free(&fi);
+
+    /* A shortened string constant ("...", no closing quote) leaves its braces unbalanced. */
+    struct ge_report_edge edge = {.dst = "{storage for f(\"{\\\"a\\\": {...)}", .src = "&x"};
+    f = (struct ge_fact){.kind = GE_FACT_ESCAPE,
+                         .file = "a.go",
+                         .line = 1,
+                         .col = 1,
+                         .subject = "x",
+                         .param_detail = "",
+                         .edges = &edge,
+                         .nedges = 1};
+    ge_finding_explain(&f, &fi);
+    assert_string_equal(fi.steps[0].message, "x flows to the storage of f(\"{\\\"a\\\": {...)");
+    ge_finding_free(&fi);
 }
 
 static void test_names(void **state)

@@ -449,6 +449,41 @@ static void test_subjects(void **state)
     ge_report_destroy(r);
 }
 
+/* The printer shortens a long string constant to "...", without its closing quote, so braces
+ * inside it need not balance: {storage for X} is then closed by the '}' before the arrow. */
+static void test_shortened_string_in_flow(void **state)
+{
+    (void)state;
+    const char *subj =
+        "([]byte)(\"{\\n\\\"object\\\": {\\n\\t\\\"slice\\\": [\\n\\t\\t1,\\n\\t\\t2.0,"
+        "\\n\\t\\t\\\"3\\\",\\n\\t\\t...)";
+    char text[4096];
+    snprintf(text, sizeof(text),
+             "# example.com/scanner\n"
+             "./scanner.go:51:14: %s escapes to heap in Long:\n"
+             "./scanner.go:51:14:   flow: {storage for %s} \xe2\x86\x90 &{storage for %s}:\n"
+             "./scanner.go:51:14:     from %s (spill) at ./scanner.go:51:14\n"
+             "./scanner.go:51:14:     from %s (interface-converted) at ./scanner.go:51:13\n"
+             "./scanner.go:51:14: %s escapes to heap\n"
+             "./scanner.go:52:2: x escapes to heap:\n"
+             "./scanner.go:52:2:   flow: {storage for \"{\"} = &{storage for x}:\n"
+             "./scanner.go:52:2:     from x (spill) at ./scanner.go:52:2\n"
+             "./scanner.go:52:2: x escapes to heap\n",
+             subj, subj, subj, subj, subj, subj);
+    struct ge_report *r = parse_text(text);
+    assert_int_equal(r->nothers, 0);
+    const struct ge_fact *f = find(r, GE_FACT_ESCAPE, "./scanner.go", 51, 14, subj);
+    assert_non_null(f);
+    assert_int_equal(f->nedges, 1);
+    char dst[512];
+    snprintf(dst, sizeof(dst), "{storage for %s}", subj);
+    assert_string_equal(f->edges[0].dst, dst);
+    assert_int_equal(f->edges[0].nsteps, 2);
+    f = find(r, GE_FACT_ESCAPE, "./scanner.go", 52, 2, "x");
+    assert_string_equal(f->edges[0].dst, "{storage for \"{\"}");
+    ge_report_destroy(r);
+}
+
 static void test_grouping_out_of_order(void **state)
 {
     (void)state;
@@ -573,6 +608,7 @@ int main(void)
         cmocka_unit_test(test_param_block_forms),
         cmocka_unit_test(test_positions),
         cmocka_unit_test(test_subjects),
+        cmocka_unit_test(test_shortened_string_in_flow),
         cmocka_unit_test(test_grouping_out_of_order),
         cmocka_unit_test(test_dedupe),
         cmocka_unit_test(test_unknown_lines),

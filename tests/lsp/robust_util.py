@@ -70,6 +70,17 @@ def measured_memory() -> bool:
     return check(binary())
 
 
+def under_valgrind() -> bool:
+    """True when GOESCAPE_BIN is a wrapper that runs the server under valgrind, which keeps
+    its own log descriptor open in the server's children."""
+    try:
+        with open(binary(), "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    return head.startswith(b"#!") and b"valgrind" in head
+
+
 def real_go() -> str:
     go = shutil.which("go")
     assert go, "the robustness tests need the go command on PATH"

@@ -7,7 +7,8 @@
 # and listed, not failed.
 #
 #   tests/lsp/valgrind.sh                  the default subset (see SUBSET below)
-#   tests/lsp/valgrind.sh -k framing       extra pytest arguments replace the -k filter
+#   tests/lsp/valgrind.sh -x -q            extra pytest arguments are added
+#   tests/lsp/valgrind.sh -k framing       a -k of your own replaces the default filter
 #   tests/lsp/valgrind.sh tests/lsp/test_errors.py    explicit test paths replace the subset
 #
 #   GOESCAPE_BIN   the server binary (default: build/goescape)
@@ -41,7 +42,7 @@ cat >"$wrapper" <<EOF
 #!/bin/sh
 exec valgrind --leak-check=full --show-leak-kinds=definite,indirect \\
     --errors-for-leak-kinds=definite,indirect --error-exitcode=99 --num-callers=30 \\
-    --child-silent-after-fork=yes \\
+    --child-silent-after-fork=yes --vgdb=no \\
     --log-file="$logs/vg.%p.log" "$real" "\$@"
 EOF
 chmod +x "$wrapper"
@@ -53,8 +54,10 @@ tests/lsp/test_robust_security.py tests/lsp/test_errors.py tests/lsp/test_lifecy
 FILTER="not fifty and not flood and not never_reads and not real_compiler and not not_reading and not huge_content"
 
 paths=
+own_filter=
 for a in "$@"; do
     case $a in
+    -k | -k*) own_filter=yes ;;
     -*) ;;
     *.py | *.py::* | */*) paths=yes ;;
     esac
@@ -67,12 +70,13 @@ for f in $SUBSET; do
 done
 if [ -n "$paths" ]; then
     GOESCAPE_BIN=$wrapper "$here/run.sh" -p no:cacheprovider "$@" || status=$?
-elif [ $# -gt 0 ]; then
+elif [ -n "$own_filter" ]; then
     # shellcheck disable=SC2086
     GOESCAPE_BIN=$wrapper "$here/run.sh" -p no:cacheprovider $existing "$@" || status=$?
 else
     # shellcheck disable=SC2086
-    GOESCAPE_BIN=$wrapper "$here/run.sh" -p no:cacheprovider $existing -k "$FILTER" || status=$?
+    GOESCAPE_BIN=$wrapper "$here/run.sh" -p no:cacheprovider $existing -k "$FILTER" "$@" ||
+        status=$?
 fi
 
 reports=0

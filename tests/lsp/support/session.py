@@ -391,13 +391,14 @@ async def start_session(binary: str, root: Path, tmpdir: Path, *, utf8: bool = F
                         settings: dict | None = None, work_done_progress: bool = True,
                         configuration: dict | None = None, refresh: bool = True,
                         env: dict[str, str] | None = None, args: list[str] | None = None,
-                        initialize: bool = True) -> Session:
+                        initialize: bool = True, folders: list[Path] | None = None) -> Session:
     """Starts the server with root as the workspace folder and initializes it.
 
     settings go in initializationOptions (as {"goescape": settings}); configuration, when
     given, is what the client answers to workspace/configuration (and the client then says it
     supports that request). The server's TMPDIR is tmpdir, so its private files can be
-    checked."""
+    checked. folders, when given, are the workspace folders (root is then only where relative
+    paths start)."""
     tmpdir.mkdir(parents=True, exist_ok=True)
     server_env = dict(os.environ)
     server_env["TMPDIR"] = str(tmpdir)
@@ -419,7 +420,7 @@ async def start_session(binary: str, root: Path, tmpdir: Path, *, utf8: bool = F
     params = session.converter.structure({
         "processId": os.getpid(),
         "rootUri": root.as_uri(),
-        "workspaceFolders": [{"uri": root.as_uri(), "name": root.name}],
+        "workspaceFolders": [{"uri": f.as_uri(), "name": f.name} for f in (folders or [root])],
         "capabilities": caps,
         "clientInfo": {"name": "goescape-lsp-tests"},
         **({"initializationOptions": {"goescape": settings}} if settings is not None else {}),

@@ -65,7 +65,7 @@ def measured_memory() -> bool:
             return True
         if data.startswith(b"#!"):
             return b"valgrind" not in data
-        return b"AddressSanitizer" not in data
+        return b"__asan_init" not in data
 
     return check(binary())
 

@@ -133,8 +133,16 @@ static int write_overlay(struct ge_server *s, struct ge_run *run)
                 break;
             }
         }
-        char *copy = ge_xasprintf("%s/%d.go", run->overlay_dir, count);
-        rc = write_file(copy, sn->text, sn->len);
+        /* Each copy keeps its file's base name, in its own numbered directory, so compiler
+         * errors in unsaved buffers name the user's file. */
+        const char *base = strrchr(sn->path, '/');
+        char *sub = ge_xasprintf("%s/%zu", run->overlay_dir, i);
+        char *copy = ge_xasprintf("%s/%s", sub, base ? base + 1 : sn->path);
+        if (mkdir(sub, 0700) != 0)
+            rc = -errno;
+        free(sub);
+        if (rc == 0)
+            rc = write_file(copy, sn->text, sn->len);
         json_t *k = json_string(sn->path);
         char *kq = json_dumps(k, JSON_ENCODE_ANY);
         json_t *v = json_string(copy);

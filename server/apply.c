@@ -139,8 +139,11 @@ static char *failure_reason(struct ge_server *s, struct ge_run *run, struct ge_r
     const struct ge_job *job = &run->job;
     if (job->spawn_error != 0)
         return ge_xasprintf("cannot run %s: %s", s->config.go_binary,
-                            job->spawn_error == UV_ENOENT ? "command not found"
-                                                          : uv_strerror(job->spawn_error));
+                            job->spawn_error == UV_ENOENT     ? "command not found"
+                            : job->spawn_error == -ENOEXEC ? "not an executable program or "
+                                                               "#! script (goescape never runs "
+                                                               "a shell)"
+                                                             : uv_strerror(job->spawn_error));
     if (job->timed_out)
         return ge_xasprintf("the go command took longer than timeoutMs (%llu ms) and was stopped",
                             (unsigned long long)s->config.timeout_ms);
@@ -276,9 +279,13 @@ void ge_run_free(struct ge_run *run)
 {
     if (run->overlay_dir != NULL) {
         for (size_t i = 0; i < run->nsnaps; i++) {
-            char *copy = ge_xasprintf("%s/%zu.go", run->overlay_dir, i);
+            const char *base = strrchr(run->snaps[i].path, '/');
+            char *sub = ge_xasprintf("%s/%zu", run->overlay_dir, i);
+            char *copy = ge_xasprintf("%s/%s", sub, base ? base + 1 : run->snaps[i].path);
             unlink(copy);
+            rmdir(sub);
             free(copy);
+            free(sub);
         }
         char *json = ge_xasprintf("%s/overlay.json", run->overlay_dir);
         unlink(json);

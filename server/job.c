@@ -7,8 +7,11 @@
 #include "log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 static void finish_one(struct ge_job *job)
 {
@@ -114,6 +117,69 @@ static void pipe_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     finish_one(job); /* EOF (or the end of reading) */
 }
 
+/* The PATH the child will see. */
+static const char *child_path(const struct ge_job_spec *spec)
+{
+    for (const char *const *e = spec->env; e != NULL && *e != NULL; e++)
+        if (strncmp(*e, "PATH=", 5) == 0)
+            return *e + 5;
+    const char *p = spec->env == NULL ? getenv("PATH") : NULL;
+    return p ? p : "/usr/local/bin:/usr/bin:/bin";
+}
+
+/* Accepts only what the kernel runs by itself: an ELF binary or a "#!" script. execvp would
+ * hand any other executable file to /bin/sh, and the server never runs a shell. */
+static int check_runnable(const char *path)
+{
+    if (access(path, X_OK) != 0)
+        return -errno;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    char head[4] = {0};
+    ssize_t n = read(fd, head, sizeof head);
+    close(fd);
+    if (n >= 4 && memcmp(head, "\x7f" "ELF", 4) == 0)
+        return 0;
+    if (n >= 2 && head[0] == '#' && head[1] == '!')
+        return 0;
+    return -ENOEXEC;
+}
+
+/* Finds argv0 on the child's PATH as execvp would. Returns 0 and a new path, or -ENOENT,
+ * -EACCES or -ENOEXEC. */
+static int resolve(const struct ge_job_spec *spec, char **path_new)
+{
+    const char *bin = spec->argv[0];
+    *path_new = NULL;
+    if (strchr(bin, '/') != NULL) {
+        char *full = bin[0] == '/' || spec->cwd == NULL ? ge_xstrdup(bin)
+                                                         : ge_xasprintf("%s/%s", spec->cwd, bin);
+        int rc = check_runnable(full);
+        if (rc == 0)
+            *path_new = full;
+        else
+            free(full);
+        return rc;
+    }
+    int rc = -ENOENT;
+    const char *p = child_path(spec);
+    while (*path_new == NULL && p != NULL) {
+        const char *colon = strchr(p, ':');
+        size_t n = colon ? (size_t)(colon - p) : strlen(p);
+        char *full = ge_xasprintf("%.*s/%s", (int)n, n ? p : ".", bin);
+        int r = check_runnable(full);
+        if (r == 0)
+            *path_new = full;
+        else
+            free(full);
+        if (r != -ENOENT && rc == -ENOENT)
+            rc = r;
+        p = colon ? colon + 1 : NULL;
+    }
+    return *path_new != NULL ? 0 : rc;
+}
+
 static int setup_pipe(struct ge_job *job, uv_pipe_t *p)
 {
     int rc = uv_pipe_init(job->loop, p, 0);
@@ -142,7 +208,10 @@ void ge_job_start(struct ge_job *job, uv_loop_t *loop, const struct ge_job_spec 
     job->pending++;
     bool out_ok = false;
     bool err_ok = false;
-    int rc = setup_pipe(job, &job->out_pipe);
+    char *file = NULL;
+    int rc = resolve(spec, &file);
+    if (rc == 0)
+        rc = setup_pipe(job, &job->out_pipe);
     out_ok = rc == 0;
     if (rc == 0)
         rc = setup_pipe(job, &job->err_pipe);
@@ -157,7 +226,7 @@ void ge_job_start(struct ge_job *job, uv_loop_t *loop, const struct ge_job_spec 
         };
         uv_process_options_t opts = {
             .exit_cb = proc_exited,
-            .file = spec->argv[0],
+            .file = file,
             .args = (char **)spec->argv,
             .env = (char **)spec->env,
             .cwd = spec->cwd,
@@ -170,6 +239,7 @@ void ge_job_start(struct ge_job *job, uv_loop_t *loop, const struct ge_job_spec 
         if (rc != 0)
             uv_close((uv_handle_t *)&job->proc, NULL);
     }
+    free(file);
     if (rc != 0) {
         job->spawn_error = rc;
         job->exited = true;

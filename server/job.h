@@ -23,7 +23,8 @@ struct ge_job;
 typedef void (*ge_job_done_cb)(struct ge_job *job);
 
 struct ge_job_spec {
-    const char *const *argv; /* borrowed; argv[0] is looked up on PATH */
+    const char *const *argv; /* borrowed; argv[0] is looked up on the child's PATH and must be
+                                an ELF binary or a "#!" script (never run through a shell) */
     const char *const *env;  /* borrowed; NULL-terminated "K=V" list, or NULL to inherit */
     const char *cwd;         /* borrowed */
     uint64_t timeout_ms;     /* 0 for none */

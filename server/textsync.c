@@ -66,6 +66,12 @@ void ge_m_did_open(struct ge_server *s, json_t *params)
         return;
     d->pkg->nopen++;
     struct ge_file *f = ge_strmap_get(&s->files, d->path);
+    if (f != NULL && strcmp(f->uri, d->uri) != 0) {
+        free(f->uri);
+        f->uri = ge_xstrdup(d->uri);
+        free(f->last_published);
+        f->last_published = NULL;
+    }
     if (f != NULL && f->disk_text != NULL &&
         (f->disk_len != d->text.len || memcmp(f->disk_text, d->text.data, f->disk_len) != 0)) {
         /* The findings were placed in a different text; they come back with the next run. */
@@ -95,6 +101,11 @@ static int apply_change(struct ge_server *s, struct ge_doc *d, json_t *change)
     struct ge_range r;
     if (ge_lsp_range_unpack(range, &r) != 0)
         return -EINVAL;
+    size_t off;
+    if (ge_text_line_offset(d->text.data, d->text.len, r.start.line, &off) == -ERANGE)
+        ge_log_warn("change to %s starts at line %u, past the end of the document; clamped to "
+                    "its end",
+                    d->uri, r.start.line + 1);
     struct ge_text_delta delta;
     int rc = ge_text_apply(&d->text, &r, s->enc, json_string_value(text),
                            json_string_length(text), &delta);

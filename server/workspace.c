@@ -158,7 +158,9 @@ struct ge_file *ge_file_get(struct ge_server *s, struct ge_pkg *pkg, const char 
         return f;
     f = ge_xcalloc(1, sizeof *f);
     f->path = ge_xstrdup(path);
-    f->uri = ge_uri_from_path(path);
+    /* Publish under the URI the client opened the file with, whatever its escaping. */
+    struct ge_doc *d = ge_doc_for_path(s, path);
+    f->uri = d != NULL ? ge_xstrdup(d->uri) : ge_uri_from_path(path);
     f->pkg = pkg;
     ge_strmap_put(&s->files, path, f);
     size_t n = 0;

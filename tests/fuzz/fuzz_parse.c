@@ -35,6 +35,8 @@ static void check_finding(const struct ge_finding *f, size_t len)
         __builtin_trap();
     if (f->message == NULL || f->label == NULL || strlen(f->label) > 16)
         __builtin_trap();
+    if (f->subject == NULL || f->cause == NULL)
+        __builtin_trap();
 }
 
 static void explain_all(const struct ge_report *r)

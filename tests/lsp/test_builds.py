@@ -20,24 +20,6 @@ HEAVY = "example.com/heavy/heavy"
 STALE = " (from the last successful build)"
 
 
-async def settle(s, package: str, quiet: float = 2.0, timeout: float = 180.0) -> dict:
-    """Waits until the package's analyses are over: an end status, then no status at all
-    for `quiet` seconds. Returns the last end status."""
-    last = None
-    mark = 0
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        ends = [st for st in s.statuses(mark) if st.get("package") == package]
-        if ends:
-            last = ends[-1]
-        mark = s.mark()
-        await asyncio.sleep(quiet)
-        if not s.statuses(mark) and last is not None and last["state"] in ("idle", "failed"):
-            return last
-    raise AssertionError(f"the analyses of {package} did not settle within {timeout}s")
-
-
 def keyed(diags):
     return sorted((str(tx.Span.of(d["range"])), d["message"], d["code"], d["severity"]) for d in diags)
 
@@ -110,7 +92,7 @@ async def test_save_while_a_build_runs(lsp, tmp_path):
     s.change(f, None, heavy_source(1000, extra=V2))
     mark2 = s.mark()
     s.save(f)
-    final = await settle(s, HEAVY)
+    final = await s.settle(HEAVY, f)
     assert final["state"] == "idle", final
     check_final_is_v2(s, root, f, mark2)
     await asyncio.sleep(0.5)
@@ -125,7 +107,7 @@ async def test_two_quick_saves(lsp, tmp_path):
     s.change(f, None, heavy_source(1000, extra=V2))
     mark2 = s.mark()
     s.save(f)
-    final = await settle(s, HEAVY)
+    final = await s.settle(HEAVY, f)
     assert final["state"] == "idle", final
     check_final_is_v2(s, root, f, mark2)
 

@@ -215,15 +215,8 @@ async def test_analyze_on_type_never_shows_stale_offsets(lsp, tmp_path):
         at = tx.find_span(text, "func F0(", encoding=s.encoding).start
         s.insert(f, at, f"func Typed{i}() *int {{ v := {i}; return &v }}\n\n")
         await asyncio.sleep(0.4)
-    mark = s.mark()
-    await s.wait_analysis("example.com/heavy/heavy", mark, timeout=120)
-    # wait until no analysis is pending any more
-    while True:
-        m2 = s.mark()
-        await s.quiet(1.5)
-        if not s.statuses(m2):
-            break
-        await s.wait_analysis("example.com/heavy/heavy", m2, timeout=120)
+    st = await s.settle("example.com/heavy/heavy", f)
+    assert st["state"] == "idle", st
     f.write_text(s.text_of(f))  # the reference compiles what the buffer says
     escapes, files = reference_escapes(root, "./heavy")
     assert_parity(escapes, {str(f): s.diagnostics(f)}, {str(f): s.text_of(f)}, s.encoding,

@@ -224,6 +224,26 @@ class Session:
             mark, what or f"diagnostics for {uri}", timeout)
         return e.params["diagnostics"]
 
+    async def sync(self, rel_or_uri) -> None:
+        """A round trip: when it returns, the server has handled every message sent before
+        it (it reads its input in order), so edits have started their debounce timers."""
+        await self.code_lenses(rel_or_uri)
+
+    async def settle(self, package: str, rel_or_uri, *, quiet: float = 1.5,
+                     timeout: float = DEFAULT_TIMEOUT) -> dict:
+        """Waits until every analysis the messages sent so far cause is over: a round trip,
+        then an end status for the package with no status after it for `quiet` seconds.
+        Returns that last status."""
+        await self.sync(rel_or_uri)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            mark = self.mark()
+            await asyncio.sleep(quiet)
+            mine = [st for st in self.statuses(0) if st.get("package") == package]
+            if not self.statuses(mark) and mine and mine[-1]["state"] in ("idle", "failed"):
+                return mine[-1]
+        raise AssertionError(f"the analyses of {package} did not settle within {timeout}s")
+
     async def quiet(self, seconds: float) -> None:
         """Lets the server run for a while (for checks that something does not happen)."""
         await asyncio.sleep(seconds)

@@ -3,11 +3,13 @@
  * expression in the source. The compiler reprints its own tree, so the subject is compared
  * with the source token by token (white space and comments never matter), and only the parts
  * the printer keeps verbatim are compared: the callee of a call, the type of a composite
- * literal, the name of a variable. A subject that does not line up with the source is placed
- * by what the compiler points at: the call at whose '(' it reports the arguments of an inlined
- * call and what the inlined body allocates, or the token at the position (a neighbouring
- * argument, a constant printed as its value). Failing all, the span is the one character at
- * the position, so a span always contains the position and is never wrong.
+ * literal, the name of a variable. Where the printer rewrote operands (~r0 for an inlined
+ * call's result in a + b + c, *(~R0)), the shape of the expression at the position is walked
+ * instead. A subject that does not line up with the source is placed by what the compiler
+ * points at: the call at whose '(' it reports the arguments of an inlined call and what the
+ * inlined body allocates, or the token at the position (a neighbouring argument, a constant
+ * printed as its value). Failing all, the span is the one character at the position, so a
+ * span always contains the position and is never wrong.
  */
 #include "goescape/scan.h"
 #include "golex.h"

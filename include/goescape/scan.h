@@ -25,9 +25,9 @@
  *   - at an argument that is not the subject, when the subject is a name passed as another
  *     argument of the same call on that line (Go before 1.26), or at a constant printed as
  *     its value: the token at pos.
- * When nothing matches the span is the single character at pos. The result
- * always contains pos (when pos < len). The text is lexed from its start up to pos (no guess
- * at where a declaration starts), so the span is the one ge_findings_build finds.
+ * When nothing matches the span is the single character at pos. The result always contains
+ * pos (when pos < len). The text is lexed from its start up to pos (no guess at where a
+ * declaration starts), so the span is the one ge_findings_build finds.
  */
 struct ge_span ge_scan_expr(const char *text, size_t len, size_t pos, enum ge_fact_kind kind,
                             const char *subject);

@@ -358,6 +358,11 @@ static char *step_sentence(const struct ge_flat *e, const struct ge_why *w, cons
     const char *why = e->step->why ? e->step->why : "";
     char *what = readable(w, e->step->what);
     char *m = NULL;
+    /* A value converted to an interface is only allocated when the compiler cannot use
+     * static storage (constants, single bytes and zero-sized values avoid it), so the step
+     * says what happens, not that memory is allocated. */
+    if (has_prefix(why, "spill") && w->category == GE_CAT_INTERFACE)
+        m = ge_xasprintf("%s is stored in an interface value", what);
     for (size_t i = 0; m == NULL && i < GE_ARRAY_SIZE(simple_steps); i++)
         if (has_prefix(why, simple_steps[i].why))
             m = ge_xasprintf(simple_steps[i].format, what);

@@ -437,7 +437,7 @@ static void test_humanize(void **state)
     struct ge_finding fi;
     explain(find(r, GE_FACT_ESCAPE, "misc/misc_test.go", 15, 17), false, &fi);
     assert_string_equal(fi.subject, "*(inlined result 0)");
-    assert_string_equal(fi.steps[0].message, "*(inlined result 0) is allocated");
+    assert_string_equal(fi.steps[0].message, "*(inlined result 0) is stored in an interface value");
     assert_string_equal(fi.steps[1].message, "packed into the arguments of a variadic call");
     ge_finding_free(&fi);
     explain(find(r, GE_FACT_PARAM, "misc/loop.go", 17, 12), false, &fi);

@@ -22,6 +22,23 @@ static const char *base_name(const char *path)
     return slash ? slash + 1 : path;
 }
 
+/* Appends text as inline code, with a fence longer than any run of backticks inside it. */
+static void append_code(struct ge_buf *b, const char *text)
+{
+    size_t longest = 0, run = 0;
+    for (const char *p = text; *p; p++) {
+        run = *p == '`' ? run + 1 : 0;
+        if (run > longest)
+            longest = run;
+    }
+    bool pad = longest > 0;
+    for (size_t i = 0; i <= longest; i++)
+        ge_buf_appends(b, "`");
+    ge_buf_printf(b, "%s%s%s", pad ? " " : "", text, pad ? " " : "");
+    for (size_t i = 0; i <= longest; i++)
+        ge_buf_appends(b, "`");
+}
+
 static void append_steps(struct ge_buf *b, const struct ge_finding *f)
 {
     if (f->nsteps == 0)
@@ -48,10 +65,13 @@ char *ge_finding_markdown(struct ge_server *s, struct ge_file *file, const struc
                        : f->kind == GE_FACT_ESCAPE ? "escapes to the heap"
                        : f->kind == GE_FACT_NOESCAPE ? "stays on the stack"
                                                      : "leaks";
-    ge_buf_printf(&b, "**goescape** · `%s`\n\n`%s` %s", ge_category_name(f->category), f->subject,
-                  what);
-    if (f->func != NULL)
-        ge_buf_printf(&b, " in `%s`", f->func);
+    ge_buf_printf(&b, "**goescape** · `%s`\n\n", ge_category_name(f->category));
+    append_code(&b, f->subject);
+    ge_buf_printf(&b, " %s", what);
+    if (f->func != NULL) {
+        ge_buf_appends(&b, " in ");
+        append_code(&b, f->func);
+    }
     ge_buf_appends(&b, ".");
     if (f->cause != NULL && *f->cause)
         ge_buf_printf(&b, "\n\n**Cause:** %s.", f->cause);

@@ -7,6 +7,7 @@
  */
 #include "run.h"
 
+#include "fileio.h"
 #include "gocmd.h"
 #include "log.h"
 #include "progress.h"
@@ -66,28 +67,6 @@ static void build_command(struct ge_server *s, struct ge_run *run)
     free(patterns);
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    struct ge_buf b;
-    ge_buf_init(&b, GE_TEXT_MAX);
-    char chunk[65536];
-    size_t n;
-    int rc = 0;
-    while (rc == 0 && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        rc = ge_buf_append(&b, chunk, n);
-    fclose(f);
-    if (rc != 0) {
-        ge_buf_free(&b);
-        return NULL;
-    }
-    if (b.data == NULL)
-        ge_buf_reserve(&b, 0);
-    return ge_buf_steal(&b, len);
-}
-
 static int write_file(const char *path, const char *data, size_t len)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -119,7 +98,7 @@ static int write_overlay(struct ge_server *s, struct ge_run *run)
     for (size_t i = 0; i < run->nsnaps && rc == 0; i++) {
         struct ge_run_snap *sn = &run->snaps[i];
         size_t disk_len = 0;
-        char *disk = read_file(sn->path, &disk_len);
+        char *disk = ge_file_read(sn->path, GE_TEXT_MAX, &disk_len);
         bool same = disk != NULL && disk_len == sn->len && memcmp(disk, sn->text, sn->len) == 0;
         free(disk);
         if (same)

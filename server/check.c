@@ -6,6 +6,7 @@
 #include "check.h"
 
 #include "config.h"
+#include "fileio.h"
 #include "gocmd.h"
 #include "job.h"
 #include "log.h"
@@ -38,6 +39,7 @@ struct check {
     json_t *findings; /* JSON objects, printed at the end */
     json_t *errors;
     bool failed;
+    char *text; /* owned: the file read_source returned last */
 };
 
 static int run_go(struct check *c, char **argv, const char *cwd, struct ge_job *job);
@@ -145,25 +147,15 @@ static int list_packages(struct check *c, char **targets, size_t ntargets)
     return rc;
 }
 
+/* The text source for range finding: one file at a time, kept until the next call. */
 static int read_source(void *ctx, const char *path, const char **text, size_t *len)
 {
-    static char *last;
-    (void)ctx;
-    free(last);
-    last = NULL;
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return -errno;
-    struct ge_buf b;
-    ge_buf_init(&b, 256u << 20);
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        ge_buf_append(&b, chunk, n);
-    fclose(f);
-    ge_buf_reserve(&b, 0);
-    last = ge_buf_steal(&b, len);
-    *text = last;
+    struct check *c = ctx;
+    free(c->text);
+    c->text = ge_file_read(path, GE_TEXT_MAX, len);
+    if (c->text == NULL)
+        return errno ? -errno : -EIO;
+    *text = c->text;
     return 0;
 }
 
@@ -199,7 +191,7 @@ static void collect(struct check *c, const struct ge_finding_set *set)
         const char *text;
         size_t len;
         unsigned l1 = f->line, c1 = f->col, l2 = f->line, c2 = f->col;
-        if (read_source(NULL, f->path, &text, &len) == 0) {
+        if (read_source(c, f->path, &text, &len) == 0) {
             line_col(text, len, f->span.start, &l1, &c1);
             line_col(text, len, f->span.end, &l2, &c2);
         }
@@ -265,7 +257,7 @@ static int analyze_group(struct check *c, struct ge_parser *parser, const char *
                                        .files = (const char *const *)p->files,
                                        .nfiles = p->nfiles};
         struct ge_finding_set set = {0};
-        ge_findings_build(report, &filter, read_source, NULL, &set);
+        ge_findings_build(report, &filter, read_source, c, &set);
         collect(c, &set);
         ge_finding_set_free(&set);
     }
@@ -377,6 +369,6 @@ out:
     json_decref(c.findings);
     json_decref(c.errors);
     ge_config_free(&c.config);
-    read_source(NULL, "", &(const char *){NULL}, &(size_t){0});
+    free(c.text);
     return status;
 }

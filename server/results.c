@@ -5,6 +5,7 @@
  */
 #include "run.h"
 
+#include "fileio.h"
 #include "gocmd.h"
 #include "log.h"
 #include "progress.h"
@@ -52,26 +53,6 @@ static void parser_give(struct ge_parser *p)
         ge_parser_destroy(p);
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    struct ge_buf b;
-    ge_buf_init(&b, GE_TEXT_MAX);
-    char chunk[65536];
-    size_t n;
-    int rc = 0;
-    while (rc == 0 && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        rc = ge_buf_append(&b, chunk, n);
-    fclose(f);
-    if (rc != 0 || ge_buf_reserve(&b, 0) != 0) {
-        ge_buf_free(&b);
-        return NULL;
-    }
-    return ge_buf_steal(&b, len);
-}
-
 /* The text source for range finding: the snapshot of an open document, else the disk. */
 static int run_text(void *ctx, const char *path, const char **text, size_t *len)
 {
@@ -91,7 +72,7 @@ static int run_text(void *ctx, const char *path, const char **text, size_t *len)
         }
     }
     size_t n = 0;
-    char *data = slurp(path, &n);
+    char *data = ge_file_read(path, GE_TEXT_MAX, &n);
     if (data == NULL)
         return -errno ? -errno : -EIO;
     if (run->ntexts == run->cap_texts) {

@@ -34,18 +34,30 @@ bool ge_finding_shown(struct ge_server *s, const struct ge_finding *f, const cha
            !ge_finding_ignored(text, len, f);
 }
 
-const struct ge_finding *ge_finding_at(struct ge_file *f, size_t offset)
+/* The innermost finding whose span holds offset; with at_end, also spans ending at offset. */
+static const struct ge_finding *innermost(struct ge_file *f, size_t offset, bool at_end)
 {
     const struct ge_finding *best = NULL;
     for (size_t i = 0; f != NULL && i < f->set.count; i++) {
         const struct ge_finding *fi = &f->set.items[i];
-        if (offset < fi->span.start || offset > fi->span.end)
+        bool inside = offset >= fi->span.start &&
+                      (offset < fi->span.end || (at_end && offset == fi->span.end));
+        if (!inside)
             continue;
         /* The innermost span wins; among equal spans, a heap escape beats a fact. */
-        if (best == NULL || fi->span.end - fi->span.start < best->span.end - best->span.start ||
-            (fi->span.end - fi->span.start == best->span.end - best->span.start &&
-             ge_category_is_heap(fi->category) && !ge_category_is_heap(best->category)))
+        size_t len = fi->span.end - fi->span.start;
+        size_t best_len = best ? best->span.end - best->span.start : 0;
+        if (best == NULL || len < best_len ||
+            (len == best_len && ge_category_is_heap(fi->category) &&
+             !ge_category_is_heap(best->category)))
             best = fi;
     }
     return best;
+}
+
+const struct ge_finding *ge_finding_at(struct ge_file *f, size_t offset)
+{
+    /* A cursor right after an expression still hovers it, unless another starts there. */
+    const struct ge_finding *fi = innermost(f, offset, false);
+    return fi != NULL ? fi : innermost(f, offset, true);
 }

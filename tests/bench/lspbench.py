@@ -697,6 +697,83 @@ class Bench:
 
     # issue 5: load
 
+    @staticmethod
+    def wait_all_idle(c, start, timeout=1200):
+        """Waits until every package that reported "analyzing" since start reported an end."""
+        deadline = now() + timeout
+        while now() < deadline:
+            with c._cond:
+                notes = [m for m in c.notes[start:] if b"goescape/status" in m.raw]
+            state = {}
+            for m in notes:
+                p = m.obj.get("params") or {}
+                state[p.get("package")] = p.get("state")
+            if state and "analyzing" not in state.values():
+                time.sleep(1.0)
+                return
+            time.sleep(0.2)
+        raise TimeoutError("analyses did not finish")
+
+    def load_stream(self, c, docs, targets, seconds, edits):
+        """Every 10 ms: 10 didChange (when edits is true) and one hover and one inlayHint.
+        Each edit inserts a comment line in a document or removes the one it inserted, so
+        the texts come back. Returns ({"hover": [ms], "inlay": [ms]}, didChange per second)."""
+        rng = random.Random(3)
+        sent = []
+        t0 = now()
+        changes = 0
+        for tick in range(seconds * 100):
+            while now() < t0 + tick * 0.01:
+                time.sleep(0.0005)
+            frames = []
+            for _ in range(10 if edits else 0):
+                d = docs[rng.randrange(len(docs))]
+                d["version"] += 1
+                if d["inserted"] is None:
+                    ln = rng.randrange(max(1, d["lines"]))
+                    frames.append(c.did_change_frame(d["path"], d["version"], ln, ln,
+                                                     "// load %d\n" % tick))
+                    d["inserted"] = ln
+                else:
+                    ln = d["inserted"]
+                    frames.append(c.did_change_frame(d["path"], d["version"], ln, ln + 1, ""))
+                    d["inserted"] = None
+                changes += 1
+            if frames:
+                c.write_raw(b"".join(frames))
+            d, pos = targets[tick % len(targets)]
+            rid, t = c.send_request("textDocument/hover", {
+                "textDocument": {"uri": d["uri"]}, "position": pos})
+            sent.append(("hover", rid, t, d["uri"], pos))
+            rid, t = c.send_request("textDocument/inlayHint", {
+                "textDocument": {"uri": d["uri"]},
+                "range": {"start": {"line": max(0, pos["line"] - 60), "character": 0},
+                          "end": {"line": pos["line"] + 60, "character": 0}}})
+            sent.append(("inlay", rid, t, d["uri"], pos))
+        rate = changes / (now() - t0)
+        # Every document goes back to its text before the burst.
+        frames = []
+        for d in docs:
+            if d["inserted"] is not None:
+                d["version"] += 1
+                frames.append(c.did_change_frame(d["path"], d["version"], d["inserted"],
+                                                 d["inserted"] + 1, ""))
+                d["inserted"] = None
+        if frames:
+            c.write_raw(b"".join(frames))
+        lat = {"hover": [], "inlay": []}
+        series = []
+        for kind, rid, t, uri, pos in sent:
+            t_recv, resp = c.wait_response(rid, timeout=120)
+            if "error" in resp:
+                raise RuntimeError("load: %s failed: %s" % (kind, resp["error"]))
+            lat[kind].append((t_recv - t) * 1000.0)
+            series.append((kind, round(t - t0, 4), round((t_recv - t) * 1000.0, 3), uri, pos))
+        name = "load-latencies%s.json" % ("" if edits else "-noedits")
+        with open(os.path.join(self.logs, name), "w") as f:
+            json.dump(series, f)
+        return lat, rate
+
     def fig_load(self):
         self.fresh_module()
         # The 50 packages with the most files, then their files in turn until there are 200.
@@ -728,8 +805,7 @@ class Bench:
             for d in docs:
                 _, msg = c.wait_note(diagnostics_waiter(d["uri"], lambda x: True), start=start,
                                      timeout=1200, raw_filter=publish_filter(d["uri"]))
-            # Wait until the analyses are over (the last publishes settle).
-            time.sleep(2.0)
+            self.wait_all_idle(c, start)
             filt_all = {d["uri"]: publish_filter(d["uri"]) for d in docs}
             with c._cond:
                 notes = c.notes[start:]
@@ -742,73 +818,21 @@ class Bench:
             if not hover_targets:
                 hover_targets = [(d, {"line": 3, "character": 2}) for d in docs]
             random.Random(2).shuffle(hover_targets)
+            # Reference: the same hovers and inlay hints for 3 s, without edits.
+            ref, _ = self.load_stream(c, docs, hover_targets, 3, False)
+            time.sleep(1.0)
             rss_before = c.proc_status("VmRSS")
             log("load: %d hover targets, RSS before %.1f MB" % (len(hover_targets),
                                                                rss_before / 1024.0))
-            rng = random.Random(3)
-            sent = []
             seconds = 3 if QUICK else 10
-            ticks = seconds * 100
-            t0 = now()
-            changes = 0
-            for tick in range(ticks):
-                while now() < t0 + tick * 0.01:
-                    time.sleep(0.0005)
-                frames = []
-                for _ in range(10):
-                    d = docs[rng.randrange(len(docs))]
-                    d["version"] += 1
-                    if d["inserted"] is None:
-                        ln = rng.randrange(max(1, d["lines"]))
-                        frames.append(c.did_change_frame(d["path"], d["version"], ln, ln,
-                                                         "// load %d\n" % tick))
-                        d["inserted"] = ln
-                    else:
-                        ln = d["inserted"]
-                        frames.append(c.did_change_frame(d["path"], d["version"], ln, ln + 1, ""))
-                        d["inserted"] = None
-                    changes += 1
-                tw = now()
-                c.write_raw(b"".join(frames))
-                tw = now() - tw
-                if tw > 0.05:
-                    log("load: writing the changes took %.0f ms at %.2f s" % (tw * 1000,
-                                                                             now() - t0))
-                d, pos = hover_targets[tick % len(hover_targets)]
-                rid, t = c.send_request("textDocument/hover", {
-                    "textDocument": {"uri": d["uri"]}, "position": pos})
-                sent.append(("hover", rid, t, d["uri"], pos))
-                rid, t = c.send_request("textDocument/inlayHint", {
-                    "textDocument": {"uri": d["uri"]},
-                    "range": {"start": {"line": max(0, pos["line"] - 60), "character": 0},
-                              "end": {"line": pos["line"] + 60, "character": 0}}})
-                sent.append(("inlay", rid, t, d["uri"], pos))
-            rate = changes / (now() - t0)
-            # Every document goes back to its text before the burst.
-            frames = []
-            for d in docs:
-                if d["inserted"] is not None:
-                    d["version"] += 1
-                    frames.append(c.did_change_frame(d["path"], d["version"], d["inserted"],
-                                                     d["inserted"] + 1, ""))
-                    d["inserted"] = None
-            c.write_raw(b"".join(frames))
-            lat = {"hover": [], "inlay": []}
-            series = []
-            for kind, rid, t, uri, pos in sent:
-                t_recv, resp = c.wait_response(rid, timeout=120)
-                if "error" in resp:
-                    raise RuntimeError("load: %s failed: %s" % (kind, resp["error"]))
-                lat[kind].append((t_recv - t) * 1000.0)
-                series.append((kind, round(t - t0, 4), round((t_recv - t) * 1000.0, 3), uri,
-                               pos))
-            with open(os.path.join(self.logs, "load-latencies.json"), "w") as f:
-                json.dump(series, f)
+            lat, rate = self.load_stream(c, docs, hover_targets, seconds, True)
             time.sleep(3.0)
             rss_after = c.proc_status("VmRSS")
             self.put("load_change_rate", rate, "%.0f")
             self.put("load_hover_p99_ms", percentile(lat["hover"], 99), "%.2f")
             self.put("load_inlay_p99_ms", percentile(lat["inlay"], 99), "%.2f")
+            self.put("load_hover_p99_ms_noedits", percentile(ref["hover"], 99), "%.2f")
+            self.put("load_inlay_p99_ms_noedits", percentile(ref["inlay"], 99), "%.2f")
             self.put("load_rss_mb_before", rss_before / 1024.0, "%.1f")
             self.put("load_rss_mb_after", rss_after / 1024.0, "%.1f")
             self.put("load_rss_ratio", rss_after / rss_before, "%.3f")
@@ -865,6 +889,7 @@ class Bench:
 
     def save(self, t_start):
         data = {"meta": self.meta(), "results": self.results, "notes": self.notes,
+                "figures": getattr(self, "figures", []),
                 "seconds": round(now() - t_start)}
         with open(self.out, "w") as f:
             json.dump(data, f, indent=1, sort_keys=True)
@@ -914,6 +939,8 @@ FIGURES = [
     ("startup_floor_ms", "  the same round trip through cat (ms, reference)", "", None),
     ("load_hover_p99_ms", "load: hover p99 under 1,000 didChange/s, 200 documents (ms)", "< 10", lt(10)),
     ("load_inlay_p99_ms", "load: inlayHint p99 under the same load (ms)", "< 10", lt(10)),
+    ("load_hover_p99_ms_noedits", "  hover p99, same requests without the edits (ms, reference)", "", None),
+    ("load_inlay_p99_ms_noedits", "  inlayHint p99, same requests without the edits (ms, reference)", "", None),
     ("load_rss_ratio", "load: RSS after the burst ÷ RSS before", "≤ 1.10", le(1.10)),
 ]
 
@@ -933,9 +960,28 @@ def fmt(v):
     return str(v)
 
 
+ALL_FIGURES = ["startup", "parse", "latency", "many", "load"]
+
+
+def previous_run(history, current):
+    """The newest earlier run in history that measured every figure, or None."""
+    runs = sorted(glob.glob(os.path.join(history, "run-*.json")))
+    for path in reversed(runs):
+        if os.path.abspath(path) == os.path.abspath(current):
+            continue
+        try:
+            data = json.load(open(path))
+        except (OSError, ValueError):
+            continue
+        if data.get("figures") == ALL_FIGURES and not data.get("meta", {}).get("quick"):
+            data["path"] = path
+            return data
+    return None
+
+
 def report(a):
     data = json.load(open(a.results))
-    prev = json.load(open(a.previous)) if a.previous and os.path.exists(a.previous) else None
+    prev = previous_run(a.history, a.results) if a.history else None
     res = data["results"]
     meta = data["meta"]
     lines = []
@@ -959,7 +1005,7 @@ def report(a):
     head = "| figure | value | target | met? |"
     sep = "|---|---|---|---|"
     if prev:
-        head = "| figure | value | target | met? | previous run |"
+        head = "| figure | value | target | met? | previous run (%s) |" % prev["meta"]["date"]
         sep = "|---|---|---|---|---|"
     lines.append(head)
     lines.append(sep)
@@ -1039,10 +1085,11 @@ METHOD = """## How each figure is measured
   flags goescape uses. Warm cache, five alternating rounds.
 - **Startup**: from process start to the `initialize` response, 40 runs, median; the same
   round trip through `cat` is the floor of the measurement itself.
-- **Load** (reliability target): 200 documents open in 50 packages of the third-party module,
-  1,000 `didChange` per second for 10 s (lines inserted and removed again), with a hover and
-  an inlayHint every 10 ms; p99 latencies, and `VmRSS` 3 s after the burst over `VmRSS` before
-  it."""
+- **Load** (reliability target): 200 documents open in the 50 packages of the third-party
+  module that have the most files, 1,000 `didChange` per second for 10 s (lines inserted and
+  removed again), with a hover and an inlayHint every 10 ms; p99 latencies, and `VmRSS` 3 s
+  after the burst over `VmRSS` before it. The same hovers and inlay hints for 3 s without the
+  edits are the reference."""
 
 
 def compare(a):
@@ -1065,7 +1112,7 @@ def main():
         p = argparse.ArgumentParser(prog="lspbench.py report")
         p.add_argument("cmd")
         p.add_argument("results")
-        p.add_argument("--previous")
+        p.add_argument("--history", help="directory of earlier runs' results")
         p.add_argument("--notes")
         p.add_argument("--md", required=True)
         report(p.parse_args())
@@ -1073,9 +1120,17 @@ def main():
     if len(sys.argv) > 1 and sys.argv[1] == "compare":
         p = argparse.ArgumentParser(prog="lspbench.py compare")
         p.add_argument("cmd")
-        p.add_argument("first")
+        p.add_argument("first", help="a results file, or a directory: its newest complete run "
+                                     "before the second")
         p.add_argument("second")
-        compare(p.parse_args())
+        a = p.parse_args()
+        if os.path.isdir(a.first):
+            prev = previous_run(a.first, a.second)
+            if prev is None:
+                return
+            a.first = prev["path"]
+        print("comparing %s with %s" % (a.first, a.second))
+        compare(a)
         return
     p = argparse.ArgumentParser()
     p.add_argument("--build-dir", required=True)
@@ -1088,7 +1143,8 @@ def main():
     p.add_argument("figures", nargs="*")
     a = p.parse_args()
     b = Bench(a)
-    figs = a.figures or ["startup", "parse", "latency", "many", "load"]
+    figs = a.figures or ALL_FIGURES
+    b.figures = figs
     t_start = now()
     try:
         for f in figs:

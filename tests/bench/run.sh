@@ -87,15 +87,12 @@ fi
 
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out="$cache/results/run-$stamp.json"
-previous=$(ls "$cache"/results/run-*.json 2>/dev/null | tail -1 || true)
 
 say "measuring (results in $out)"
 python3 "$here/lspbench.py" --build-dir "$build" --cache "$cache" --goroot "$goroot" \
     --pristine-goroot "$pristine" --gopls "$gopls" --module "$module" --out "$out" "$@"
 
-python3 "$here/lspbench.py" report "$out" ${previous:+--previous "$previous"} \
+python3 "$here/lspbench.py" report "$out" --history "$cache/results" \
     --notes "$here/notes.md" --md "$repo/docs/benchmarks.md"
-if [ -n "$previous" ]; then
-    say "against the previous run ($previous):"
-    python3 "$here/lspbench.py" compare "$previous" "$out" >&2
-fi
+# Against the newest earlier complete run, so two runs can be checked to agree within noise.
+python3 "$here/lspbench.py" compare "$cache/results" "$out" >&2

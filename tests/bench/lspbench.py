@@ -875,7 +875,7 @@ class Bench:
             "gopls": cmd([self.gopls, "version"]).splitlines()[0] if self.gopls else "",
             "gopls_command": getattr(self, "meta_gopls_command", ""),
             "goescape": cmd([self.goescape, "--version"]),
-            "commit": cmd(["git", "-C", REPO, "rev-parse", "--short", "HEAD"]),
+            "commit": cmd(["git", "-C", REPO, "describe", "--always", "--dirty"]),
             "module": self.module_version(),
             "many_packages": getattr(self, "results_meta_many", []),
             "quick": QUICK,

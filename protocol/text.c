@@ -8,6 +8,7 @@
 #include "goescape/text.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* An empty text may come with a NULL pointer (an empty ge_buf); even NULL + 0 is undefined. */
@@ -221,6 +222,58 @@ struct ge_position ge_text_position(const char *text, size_t len, size_t offset,
         .line = line,
         .character = ge_text_units(text + start, line_len, offset - start, enc),
     };
+}
+
+void ge_lines_init(struct ge_lines *l, const char *text, size_t len)
+{
+    size_t cap = 64;
+    text = nonnull(text);
+    l->starts = ge_xmalloc(cap * sizeof *l->starts);
+    l->starts[0] = 0;
+    l->count = 1;
+    for (const char *p = text, *end = text + len; (p = memchr(p, '\n', (size_t)(end - p)));) {
+        p++;
+        if (l->count == cap)
+            l->starts = ge_xrealloc(l->starts, (cap *= 2) * sizeof *l->starts);
+        l->starts[l->count++] = (size_t)(p - text);
+    }
+}
+
+void ge_lines_free(struct ge_lines *l)
+{
+    free(l->starts);
+    *l = (struct ge_lines){0};
+}
+
+struct ge_position ge_lines_position(const struct ge_lines *l, const char *text, size_t len,
+                                     size_t offset, enum ge_encoding enc)
+{
+    if (offset > len)
+        offset = len;
+    text = nonnull(text);
+    /* The last line start at or before offset. */
+    size_t lo = 0, hi = l->count;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (l->starts[mid] <= offset)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    size_t start = l->starts[lo];
+    size_t line_len = ge_text_line_length(text, len, start);
+    return (struct ge_position){
+        .line = (uint32_t)lo,
+        .character = ge_text_units(text + start, line_len, offset - start, enc),
+    };
+}
+
+int ge_lines_offset(const struct ge_lines *l, uint32_t line, size_t *offset)
+{
+    if (line >= l->count)
+        return -ERANGE;
+    *offset = l->starts[line];
+    return 0;
 }
 
 static bool position_before(struct ge_position a, struct ge_position b)

@@ -58,7 +58,7 @@ static bool visible(struct ge_server *s, const struct ge_finding *f)
     return s->config.categories[f->category];
 }
 
-static json_t *related(struct ge_server *s, const struct ge_finding *f)
+static json_t *related(struct ge_server *s, const struct ge_finding *f, const struct ge_lines *own)
 {
     json_t *list = json_array();
     for (size_t i = 0; i < f->nsteps; i++) {
@@ -74,7 +74,10 @@ static json_t *related(struct ge_server *s, const struct ge_finding *f)
         if (other != NULL) {
             size_t len, off;
             const char *text = ge_file_text(s, other, &len);
-            if (ge_text_line_offset(text, len, st->line - 1, &off) == 0) {
+            int found = strcmp(st->path, f->path) == 0
+                            ? ge_lines_offset(own, st->line - 1, &off)
+                            : ge_text_line_offset(text, len, st->line - 1, &off);
+            if (found == 0) {
                 size_t line_len = ge_text_line_length(text, len, off);
                 size_t col = st->col ? st->col - 1 : 0;
                 r.start.character = ge_text_units(text + off, line_len, col, s->enc);
@@ -91,9 +94,12 @@ static json_t *related(struct ge_server *s, const struct ge_finding *f)
 }
 
 static json_t *diagnostic(struct ge_server *s, const struct ge_finding *f, const char *text,
-                          size_t len, bool stale)
+                          size_t len, const struct ge_lines *lines, bool stale)
 {
-    struct ge_range r = ge_span_range(s, text, len, f->span);
+    struct ge_range r = {
+        .start = ge_lines_position(lines, text, len, f->span.start, s->enc),
+        .end = ge_lines_position(lines, text, len, f->span.end, s->enc),
+    };
     char *msg = stale ? ge_xasprintf("%s (from the last successful build)", f->message)
                       : ge_xstrdup(f->message);
     json_t *d = json_pack("{s:o, s:i, s:s, s:s, s:s}", "range", ge_lsp_range_pack(&r), "severity",
@@ -101,7 +107,7 @@ static json_t *diagnostic(struct ge_server *s, const struct ge_finding *f, const
                           "source", "goescape", "message", msg);
     free(msg);
     if (f->nsteps > 0)
-        json_object_set_new(d, "relatedInformation", related(s, f));
+        json_object_set_new(d, "relatedInformation", related(s, f, lines));
     return d;
 }
 
@@ -135,11 +141,15 @@ void ge_publish_file(struct ge_server *s, struct ge_file *f)
     json_t *diags = json_array();
     for (size_t i = 0; s->config.report_build_errors && i < f->nerrors; i++)
         json_array_append_new(diags, error_diagnostic(s, &f->errors[i], text, len));
+    /* One line index per publish keeps a file with many findings linear, not quadratic. */
+    struct ge_lines lines;
+    ge_lines_init(&lines, text, len);
     for (size_t i = 0; i < f->set.count; i++) {
         const struct ge_finding *fi = &f->set.items[i];
         if (visible(s, fi) && !ge_finding_ignored(text, len, fi))
-            json_array_append_new(diags, diagnostic(s, fi, text, len, f->stale));
+            json_array_append_new(diags, diagnostic(s, fi, text, len, &lines, f->stale));
     }
+    ge_lines_free(&lines);
     char *dump = json_dumps(diags, JSON_COMPACT);
     bool same = f->last_published != NULL && dump != NULL && strcmp(dump, f->last_published) == 0;
     if (!same) {

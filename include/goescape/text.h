@@ -60,6 +60,22 @@ int ge_text_offset(const char *text, size_t len, struct ge_position pos, enum ge
 struct ge_position ge_text_position(const char *text, size_t len, size_t offset,
                                     enum ge_encoding enc);
 
+/* The start offsets of every line of one text, for converting many offsets of that text
+ * without rescanning it from the start each time. */
+struct ge_lines {
+    size_t *starts; /* owned; starts[0] == 0 */
+    size_t count;
+};
+
+/* Indexes text[0..len) (borrowed; it must not change while the index is used). */
+void ge_lines_init(struct ge_lines *l, const char *text, size_t len);
+void ge_lines_free(struct ge_lines *l);
+/* Same result as ge_text_position, in O(log lines + line length). */
+struct ge_position ge_lines_position(const struct ge_lines *l, const char *text, size_t len,
+                                     size_t offset, enum ge_encoding enc);
+/* Byte offset where 0-based line starts, or -ERANGE past the last line. */
+int ge_lines_offset(const struct ge_lines *l, uint32_t line, size_t *offset);
+
 /* What an edit did, in bytes, so that positions kept elsewhere can follow it. */
 struct ge_text_delta {
     size_t start;   /* first byte replaced */

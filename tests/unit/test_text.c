@@ -411,6 +411,38 @@ static void test_edit_large_document(void **state)
     ge_buf_free(&b);
 }
 
+/* The line index gives the same positions as the scanning conversion, at every offset. */
+static void test_lines_index_matches_scan(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {"", "a", "\n", "a\nb", "ab\r\ncd\n",
+                                        "x := 名前\n\t😀 y\n\nlast", "\n\n\n"};
+    for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++) {
+        const char *text = texts[t];
+        size_t len = strlen(text);
+        struct ge_lines lines;
+        ge_lines_init(&lines, text, len);
+        for (size_t off = 0; off <= len + 1; off++) {
+            for (int e = 0; e < 2; e++) {
+                enum ge_encoding enc = e ? GE_ENC_UTF8 : GE_ENC_UTF16;
+                struct ge_position want = ge_text_position(text, len, off, enc);
+                struct ge_position got = ge_lines_position(&lines, text, len, off, enc);
+                assert_int_equal(got.line, want.line);
+                assert_int_equal(got.character, want.character);
+            }
+        }
+        for (uint32_t line = 0; line < lines.count + 1; line++) {
+            size_t a = 0, b = 0;
+            int ra = ge_lines_offset(&lines, line, &a);
+            int rb = ge_text_line_offset(text, len, line, &b);
+            assert_int_equal(ra, rb);
+            if (ra == 0)
+                assert_int_equal(a, b);
+        }
+        ge_lines_free(&lines);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -429,6 +461,7 @@ int main(void)
         cmocka_unit_test(test_edit_invalid_utf8_text),
         cmocka_unit_test(test_edit_sequence_matches_splice),
         cmocka_unit_test(test_edit_large_document),
+        cmocka_unit_test(test_lines_index_matches_scan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

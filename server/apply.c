@@ -139,11 +139,11 @@ static char *failure_reason(struct ge_server *s, struct ge_run *run, struct ge_r
     const struct ge_job *job = &run->job;
     if (job->spawn_error != 0)
         return ge_xasprintf("cannot run %s: %s", s->config.go_binary,
-                            job->spawn_error == UV_ENOENT     ? "command not found"
+                            job->spawn_error == UV_ENOENT  ? "command not found"
                             : job->spawn_error == -ENOEXEC ? "not an executable program or "
-                                                               "#! script (goescape never runs "
-                                                               "a shell)"
-                                                             : uv_strerror(job->spawn_error));
+                                                             "#! script (goescape never runs "
+                                                             "a shell)"
+                                                           : uv_strerror(job->spawn_error));
     if (job->timed_out)
         return ge_xasprintf("the go command took longer than timeoutMs (%llu ms) and was stopped",
                             (unsigned long long)s->config.timeout_ms);

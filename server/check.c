@@ -132,8 +132,8 @@ static int list_packages(struct check *c, char **targets, size_t ntargets)
     size_t off = 0;
     while (rc == 0 && off < job.out.len) {
         json_error_t jerr;
-        json_t *obj = json_loadb(job.out.data + off, job.out.len - off, JSON_DISABLE_EOF_CHECK,
-                                 &jerr);
+        json_t *obj =
+            json_loadb(job.out.data + off, job.out.len - off, JSON_DISABLE_EOF_CHECK, &jerr);
         if (obj == NULL)
             break;
         add_package(c, obj);
@@ -199,15 +199,14 @@ static void collect(struct check *c, const struct ge_finding_set *set)
         for (size_t k = 0; k < f->nsteps; k++)
             json_array_append_new(
                 flow, json_pack("{s:s, s:s?, s:i, s:i}", "message", f->steps[k].message, "file",
-                                f->steps[k].path ? display_path(c, f->steps[k].path) : NULL,
-                                "line", f->steps[k].line, "column", f->steps[k].col));
+                                f->steps[k].path ? display_path(c, f->steps[k].path) : NULL, "line",
+                                f->steps[k].line, "column", f->steps[k].col));
         json_array_append_new(
-            c->findings,
-            json_pack("{s:s, s:i, s:i, s:i, s:i, s:s, s:s, s:s, s:s, s:o}", "file",
-                      display_path(c, f->path), "line", l1, "column", c1, "endLine", l2,
-                      "endColumn", c2, "category", ge_category_name(f->category), "subject",
-                      f->subject, "cause", f->cause ? f->cause : "", "message", f->message,
-                      "flow", flow));
+            c->findings, json_pack("{s:s, s:i, s:i, s:i, s:i, s:s, s:s, s:s, s:s, s:o}", "file",
+                                   display_path(c, f->path), "line", l1, "column", c1, "endLine",
+                                   l2, "endColumn", c2, "category", ge_category_name(f->category),
+                                   "subject", f->subject, "cause", f->cause ? f->cause : "",
+                                   "message", f->message, "flow", flow));
     }
 }
 
@@ -232,8 +231,8 @@ static int analyze_group(struct check *c, struct ge_parser *parser, const char *
         if ((modroot == NULL) == (c->pkgs[i].modroot == NULL) &&
             (modroot == NULL || strcmp(modroot, c->pkgs[i].modroot) == 0))
             patterns[n++] = c->pkgs[i].import_path;
-    char **argv = ge_gocmd_build_argv(&c->config, c->config.include_tests, modroot, NULL,
-                                      patterns, n);
+    char **argv =
+        ge_gocmd_build_argv(&c->config, c->config.include_tests, modroot, NULL, patterns, n);
     free(patterns);
     struct ge_job job = {0};
     int rc = run_go(c, argv, modroot ? modroot : c->cwd, &job);
@@ -253,7 +252,8 @@ static int analyze_group(struct check *c, struct ge_parser *parser, const char *
         if ((modroot == NULL) != (p->modroot == NULL) ||
             (modroot != NULL && strcmp(modroot, p->modroot) != 0))
             continue;
-        struct ge_pkg_filter filter = {.import_path = p->import_path, .dir = p->dir,
+        struct ge_pkg_filter filter = {.import_path = p->import_path,
+                                       .dir = p->dir,
                                        .files = (const char *const *)p->files,
                                        .nfiles = p->nfiles};
         struct ge_finding_set set = {0};
@@ -327,7 +327,8 @@ int ge_check_main(int argc, char **argv)
     size_t ntargets = 0;
     int status = 0;
     struct ge_parser *parser = NULL;
-    if (getcwd(c.cwd, sizeof c.cwd) == NULL || parse_args(&c, argc, argv, &targets, &ntargets) != 0) {
+    if (getcwd(c.cwd, sizeof c.cwd) == NULL ||
+        parse_args(&c, argc, argv, &targets, &ntargets) != 0) {
         fprintf(stderr, "usage: goescape check [--format text|json] [--no-tests] [--all] "
                         "[--go PATH] [--tags TAGS] [DIR|PATTERN...]\n");
         status = 2;

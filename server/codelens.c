@@ -61,9 +61,9 @@ int ge_m_code_lens(struct ge_server *s, json_t *id, json_t *params, json_t **res
             continue;
         struct ge_range r = ge_span_range(s, text, d->text.len, fns[i].name_span);
         char *title = lens_title(counts, total);
-        json_array_append_new(lenses, json_pack("{s:o, s:{s:s, s:s}}", "range",
-                                                ge_lsp_range_pack(&r), "command", "title", title,
-                                                "command", ""));
+        json_array_append_new(lenses,
+                              json_pack("{s:o, s:{s:s, s:s}}", "range", ge_lsp_range_pack(&r),
+                                        "command", "title", title, "command", ""));
         free(title);
     }
     ge_func_decls_free(fns, n);

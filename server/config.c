@@ -69,8 +69,7 @@ static void read_bool(json_t *v, const char *key, bool *out, struct ge_buf *p)
 
 static void read_uint(json_t *v, const char *key, uint64_t max, uint64_t *out, struct ge_buf *p)
 {
-    if (json_is_integer(v) && json_integer_value(v) >= 0 &&
-        (uint64_t)json_integer_value(v) <= max)
+    if (json_is_integer(v) && json_integer_value(v) >= 0 && (uint64_t)json_integer_value(v) <= max)
         *out = (uint64_t)json_integer_value(v);
     else
         problem(p, key, "expected a non-negative integer");

@@ -94,8 +94,7 @@ void ge_reply_error(struct ge_server *s, json_t *id, int code, const char *messa
     send_new(s, ge_rpc_error_new(id, code, message));
 }
 
-static void vmessage(struct ge_server *s, const char *method, int type, const char *fmt,
-                     va_list ap)
+static void vmessage(struct ge_server *s, const char *method, int type, const char *fmt, va_list ap)
 {
     char text[2048];
     vsnprintf(text, sizeof text, fmt, ap);

@@ -44,8 +44,7 @@ char **ge_gocmd_build_argv(const struct ge_config *c, bool tests, const char *mo
     ge_strv_push(&argv, &n, ge_xstrdup("/dev/null"));
     ge_strv_push(&argv, &n, ge_config_gcflags(c));
     if (modroot != NULL)
-        ge_strv_push(&argv, &n,
-                     ge_xstrdup(has_vendor(modroot) ? "-mod=vendor" : "-mod=readonly"));
+        ge_strv_push(&argv, &n, ge_xstrdup(has_vendor(modroot) ? "-mod=vendor" : "-mod=readonly"));
     for (char **f = c->build_flags; *f; f++)
         ge_strv_push(&argv, &n, ge_xstrdup(*f));
     if (overlay != NULL)

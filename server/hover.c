@@ -61,8 +61,8 @@ char *ge_finding_markdown(struct ge_server *s, struct ge_file *file, const struc
 {
     struct ge_buf b;
     ge_buf_init(&b, GE_HOVER_MAX);
-    const char *what = f->kind == GE_FACT_MOVED    ? "moves to the heap"
-                       : f->kind == GE_FACT_ESCAPE ? "escapes to the heap"
+    const char *what = f->kind == GE_FACT_MOVED      ? "moves to the heap"
+                       : f->kind == GE_FACT_ESCAPE   ? "escapes to the heap"
                        : f->kind == GE_FACT_NOESCAPE ? "stays on the stack"
                                                      : "leaks";
     ge_buf_printf(&b, "**goescape** · `%s`\n\n", ge_category_name(f->category));
@@ -135,8 +135,8 @@ static void markdown_to_plain(char *md)
     for (const char *p = md; *p;) {
         if (p[0] == '*' && p[1] == '*') {
             p += 2;
-        } else if (*p == '`' || (*p == '_' && (p == md || p[-1] == '\n' || p[1] == '\n' ||
-                                                p[1] == '\0'))) {
+        } else if (*p == '`' ||
+                   (*p == '_' && (p == md || p[-1] == '\n' || p[1] == '\n' || p[1] == '\0'))) {
             p++;
         } else if (*p == '[' && strstr(p, "](") != NULL && strchr(p, ']') == strstr(p, "](")) {
             const char *close = strchr(p, ']');
@@ -151,8 +151,8 @@ static void markdown_to_plain(char *md)
     *out = '\0';
 }
 
-static json_t *hover_result(struct ge_server *s, char *markdown_new, const char *text,
-                            size_t len, struct ge_span span)
+static json_t *hover_result(struct ge_server *s, char *markdown_new, const char *text, size_t len,
+                            struct ge_span span)
 {
     struct ge_range r = ge_span_range(s, text, len, span);
     if (!s->caps.hover_markdown)

@@ -47,10 +47,9 @@ static json_t *label(struct ge_server *s, const struct ge_finding *f, char *tool
     json_t *parts = json_array();
     if (head > 0)
         json_array_append_new(parts, json_pack("{s:s%}", "value", f->label, head));
-    json_array_append_new(parts,
-                          json_pack("{s:s, s:o, s:{s:s, s:s}}", "value", f->label + head,
-                                    "location", loc, "tooltip", "kind", "markdown", "value",
-                                    tooltip));
+    json_array_append_new(parts, json_pack("{s:s, s:o, s:{s:s, s:s}}", "value", f->label + head,
+                                           "location", loc, "tooltip", "kind", "markdown", "value",
+                                           tooltip));
     return parts;
 }
 
@@ -89,8 +88,7 @@ int ge_m_inlay_hint(struct ge_server *s, json_t *id, json_t *params, json_t **re
         char *tooltip = ge_finding_markdown(s, f, fi);
         json_t *hint = json_pack("{s:o, s:o, s:b, s:{s:s, s:s}}", "position",
                                  ge_lsp_position_pack(at), "label", label(s, fi, tooltip),
-                                 "paddingLeft", 1, "tooltip", "kind", "markdown", "value",
-                                 tooltip);
+                                 "paddingLeft", 1, "tooltip", "kind", "markdown", "value", tooltip);
         free(tooltip);
         json_array_append_new(hints, hint);
     }

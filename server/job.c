@@ -139,7 +139,10 @@ static int check_runnable(const char *path)
     char head[4] = {0};
     ssize_t n = read(fd, head, sizeof head);
     close(fd);
-    if (n >= 4 && memcmp(head, "\x7f" "ELF", 4) == 0)
+    if (n >= 4 && memcmp(head,
+                         "\x7f"
+                         "ELF",
+                         4) == 0)
         return 0;
     if (n >= 2 && head[0] == '#' && head[1] == '!')
         return 0;
@@ -154,7 +157,7 @@ static int resolve(const struct ge_job_spec *spec, char **path_new)
     *path_new = NULL;
     if (strchr(bin, '/') != NULL) {
         char *full = bin[0] == '/' || spec->cwd == NULL ? ge_xstrdup(bin)
-                                                         : ge_xasprintf("%s/%s", spec->cwd, bin);
+                                                        : ge_xasprintf("%s/%s", spec->cwd, bin);
         int rc = check_runnable(full);
         if (rc == 0)
             *path_new = full;
@@ -275,6 +278,6 @@ void ge_job_kill(struct ge_job *job)
 
 bool ge_job_succeeded(const struct ge_job *job)
 {
-    return job->spawn_error == 0 && job->exited && job->exit_status == 0 &&
-           job->term_signal == 0 && !job->output_capped && !job->timed_out && !job->cancelled;
+    return job->spawn_error == 0 && job->exited && job->exit_status == 0 && job->term_signal == 0 &&
+           !job->output_capped && !job->timed_out && !job->cancelled;
 }

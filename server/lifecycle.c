@@ -45,8 +45,8 @@ static bool offers_utf8(json_t *caps)
 
 static bool hover_markdown(json_t *caps)
 {
-    json_t *fmts = json_object_get(
-        json_object_get(json_object_get(caps, "textDocument"), "hover"), "contentFormat");
+    json_t *fmts = json_object_get(json_object_get(json_object_get(caps, "textDocument"), "hover"),
+                                   "contentFormat");
     size_t i;
     json_t *e;
     if (!json_is_array(fmts))
@@ -62,9 +62,8 @@ static bool hover_markdown(json_t *caps)
 static bool label_location(json_t *caps)
 {
     json_t *props = json_object_get(
-        json_object_get(
-            json_object_get(json_object_get(caps, "textDocument"), "inlayHint"),
-            "resolveSupport"),
+        json_object_get(json_object_get(json_object_get(caps, "textDocument"), "inlayHint"),
+                        "resolveSupport"),
         "properties");
     size_t i;
     json_t *e;
@@ -124,14 +123,14 @@ static void read_roots(struct ge_server *s, json_t *params)
 
 static json_t *capabilities(struct ge_server *s)
 {
-    return json_pack(
-        "{s:s, s:{s:b, s:i, s:{s:b}}, s:{s:b}, s:b, s:{s:b}, s:{s:[s,s]},"
-        " s:{s:{s:b, s:b}}}",
-        "positionEncoding", s->enc == GE_ENC_UTF8 ? "utf-8" : "utf-16", "textDocumentSync",
-        "openClose", 1, "change", 2, "save", "includeText", 0, "inlayHintProvider",
-        "resolveProvider", 0, "hoverProvider", 1, "codeLensProvider", "resolveProvider", 0,
-        "executeCommandProvider", "commands", "goescape.analyze", "goescape.toggle", "workspace",
-        "workspaceFolders", "supported", 1, "changeNotifications", 1);
+    return json_pack("{s:s, s:{s:b, s:i, s:{s:b}}, s:{s:b}, s:b, s:{s:b}, s:{s:[s,s]},"
+                     " s:{s:{s:b, s:b}}}",
+                     "positionEncoding", s->enc == GE_ENC_UTF8 ? "utf-8" : "utf-16",
+                     "textDocumentSync", "openClose", 1, "change", 2, "save", "includeText", 0,
+                     "inlayHintProvider", "resolveProvider", 0, "hoverProvider", 1,
+                     "codeLensProvider", "resolveProvider", 0, "executeCommandProvider", "commands",
+                     "goescape.analyze", "goescape.toggle", "workspace", "workspaceFolders",
+                     "supported", 1, "changeNotifications", 1);
 }
 
 int ge_m_initialize(struct ge_server *s, json_t *id, json_t *params, json_t **result_new,
@@ -230,8 +229,8 @@ void ge_pull_configuration(struct ge_server *s)
 {
     if (!s->caps.configuration || s->state != GE_STATE_RUNNING)
         return;
-    ge_request(s, "workspace/configuration", json_pack("{s:[{s:s}]}", "items", "section", "goescape"),
-               configuration_reply, NULL);
+    ge_request(s, "workspace/configuration",
+               json_pack("{s:[{s:s}]}", "items", "section", "goescape"), configuration_reply, NULL);
 }
 
 void ge_m_did_change_folders(struct ge_server *s, json_t *params)

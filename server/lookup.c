@@ -27,8 +27,7 @@ bool ge_hints_on(const struct ge_server *s)
     return s->config.inlay_hints && s->hints_enabled;
 }
 
-bool ge_finding_shown(struct ge_server *s, const struct ge_finding *f, const char *text,
-                      size_t len)
+bool ge_finding_shown(struct ge_server *s, const struct ge_finding *f, const char *text, size_t len)
 {
     return ge_category_is_heap(f->category) && s->config.categories[f->category] &&
            !ge_finding_ignored(text, len, f);

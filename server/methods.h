@@ -10,8 +10,8 @@
 
 #include "server.h"
 
-typedef int (*ge_request_fn)(struct ge_server *s, json_t *id, json_t *params,
-                             json_t **result_new, const char **err);
+typedef int (*ge_request_fn)(struct ge_server *s, json_t *id, json_t *params, json_t **result_new,
+                             const char **err);
 typedef void (*ge_notify_fn)(struct ge_server *s, json_t *params);
 
 /* lifecycle.c */
@@ -46,7 +46,6 @@ int ge_m_execute_command(struct ge_server *s, json_t *id, json_t *params, json_t
 
 /* Shared by the feature handlers: the document and file of a textDocument param.
  * Returns 0, -EINVAL for malformed params, -ENOENT when the document is not open. */
-int ge_params_doc(struct ge_server *s, json_t *params, struct ge_doc **doc,
-                  struct ge_file **file);
+int ge_params_doc(struct ge_server *s, json_t *params, struct ge_doc **doc, struct ge_file **file);
 
 #endif

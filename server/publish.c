@@ -13,7 +13,7 @@
 #include <string.h>
 
 #define GE_REPUBLISH_DELAY_MS 150
-#define GE_IGNORE_MARK "//goescape:ignore"
+#define GE_IGNORE_MARK        "//goescape:ignore"
 
 struct ge_range ge_span_range(struct ge_server *s, const char *text, size_t len,
                               struct ge_span span)
@@ -85,9 +85,9 @@ static json_t *related(struct ge_server *s, const struct ge_finding *f, const st
             }
         }
         char *uri = ge_uri_from_path(st->path);
-        json_array_append_new(list, json_pack("{s:o, s:s}", "location",
-                                              ge_lsp_location_pack(uri, &r), "message",
-                                              st->message));
+        json_array_append_new(list,
+                              json_pack("{s:o, s:s}", "location", ge_lsp_location_pack(uri, &r),
+                                        "message", st->message));
         free(uri);
     }
     return list;

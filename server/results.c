@@ -79,7 +79,8 @@ static int run_text(void *ctx, const char *path, const char **text, size_t *len)
         run->cap_texts = run->cap_texts ? run->cap_texts * 2 : 16;
         run->texts = ge_xrealloc(run->texts, run->cap_texts * sizeof *run->texts);
     }
-    run->texts[run->ntexts++] = (struct ge_run_text){.path = ge_xstrdup(path), .text = data, .len = n};
+    run->texts[run->ntexts++] =
+        (struct ge_run_text){.path = ge_xstrdup(path), .text = data, .len = n};
     *text = data;
     *len = n;
     return 0;
@@ -153,8 +154,8 @@ static void add_error(struct ge_run_result *res, const struct ge_pkg *pkg,
             continue;
         size_t n = res->nerrors;
         res->errors = ge_xrealloc(res->errors, (n + 1) * sizeof *res->errors);
-        res->errors[n] = (struct ge_build_error){.line = l->line, .col = l->col,
-                                                 .text = ge_xstrdup(l->text)};
+        res->errors[n] =
+            (struct ge_build_error){.line = l->line, .col = l->col, .text = ge_xstrdup(l->text)};
         ge_strv_push(&res->error_paths, &res->nerrors, ge_xstrdup(*p));
         (void)pkg;
         return;

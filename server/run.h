@@ -27,9 +27,9 @@ struct ge_run_text {
 struct ge_run_result {
     char **paths; /* owned: every Go file of the package directory, NULL-terminated */
     struct ge_finding_set set;
-    bool has_block;    /* the output had a "# pkg" block for this package */
-    char *first_error; /* owned: first compiler error that belongs to it, or NULL */
-    char **error_paths; /* owned: the file of each error below, NULL-terminated */
+    bool has_block;                /* the output had a "# pkg" block for this package */
+    char *first_error;             /* owned: first compiler error that belongs to it, or NULL */
+    char **error_paths;            /* owned: the file of each error below, NULL-terminated */
     struct ge_build_error *errors; /* owned: its compile errors with positions in its files */
     size_t nerrors;
 };
@@ -40,9 +40,9 @@ struct ge_run {
     struct ge_job job;
     uv_work_t work;
     char *cwd;
-    char **argv; /* owned, NULL-terminated */
-    char **env;  /* owned, NULL-terminated */
-    char *overlay_dir; /* owned: this run's private overlay directory, or NULL */
+    char **argv;          /* owned, NULL-terminated */
+    char **env;           /* owned, NULL-terminated */
+    char *overlay_dir;    /* owned: this run's private overlay directory, or NULL */
     struct ge_pkg **pkgs; /* borrowed; each pkg->run points back here */
     size_t npkgs;
     struct ge_run_snap *snaps;
@@ -57,8 +57,8 @@ struct ge_run {
     size_t cap_texts;
     size_t nfacts;
     size_t nunknown;
-    char *first_unknown;   /* owned: the first line the parser did not know */
-    char *first_error;     /* owned: the first error line of the whole output */
+    char *first_unknown; /* owned: the first line the parser did not know */
+    char *first_error;   /* owned: the first error line of the whole output */
 };
 
 /* results.c */

@@ -64,14 +64,14 @@ struct ge_build_error {
 
 /* A Go file of an analyzed package, with the findings that belong to it. */
 struct ge_file {
-    char *path;  /* owned; also the key in ge_server.files */
-    char *uri;   /* owned */
+    char *path; /* owned; also the key in ge_server.files */
+    char *uri;  /* owned */
     struct ge_pkg *pkg;
     struct ge_finding_set set; /* spans refer to the open document's text, or to disk_text */
     char *disk_text;           /* owned; the text spans refer to when the file is not open */
     size_t disk_len;
-    bool stale;                /* findings from the last successful build; the current fails */
-    char *last_published;      /* owned; the JSON of the last publishDiagnostics, or NULL */
+    bool stale;                    /* findings from the last successful build; the current fails */
+    char *last_published;          /* owned; the JSON of the last publishDiagnostics, or NULL */
     struct ge_build_error *errors; /* owned: compile errors of the failing build */
     size_t nerrors;
 };
@@ -85,16 +85,16 @@ struct ge_pkg {
     char *import_path; /* owned: as the compiler prints it in "# ..." headers */
     char *pattern;     /* owned: "./rel", ".", or the file's base name */
     uv_timer_t debounce;
-    bool dirty;        /* waiting for an analysis */
-    bool analyzed;     /* at least one analysis finished, good or bad */
-    bool good;         /* the last successful analysis exists */
-    bool failing;      /* inside a failure episode (one message per episode) */
+    bool dirty;         /* waiting for an analysis */
+    bool analyzed;      /* at least one analysis finished, good or bad */
+    bool good;          /* the last successful analysis exists */
+    bool failing;       /* inside a failure episode (one message per episode) */
     struct ge_run *run; /* the analysis in flight, or NULL */
-    int nopen;         /* open documents in this package */
-    char **files;      /* owned: paths of its files with findings, NULL-terminated */
-    uint64_t last_ms;  /* duration of the last analysis */
-    char *first_error; /* owned: first compiler error of the failing build, or NULL */
-    char *progress;    /* owned: the work-done progress token while analyzing, or NULL */
+    int nopen;          /* open documents in this package */
+    char **files;       /* owned: paths of its files with findings, NULL-terminated */
+    uint64_t last_ms;   /* duration of the last analysis */
+    char *first_error;  /* owned: first compiler error of the failing build, or NULL */
+    char *progress;     /* owned: the work-done progress token while analyzing, or NULL */
     bool closing;
 };
 
@@ -125,7 +125,7 @@ struct ge_server {
     enum ge_encoding enc;
     struct ge_client_caps caps;
     struct ge_config config;
-    bool hints_enabled; /* goescape.toggle */
+    bool hints_enabled;     /* goescape.toggle */
     struct ge_strmap docs;  /* uri -> struct ge_doc* (owned) */
     struct ge_strmap pkgs;  /* key -> struct ge_pkg* (owned) */
     struct ge_strmap files; /* path -> struct ge_file* (owned) */
@@ -134,7 +134,7 @@ struct ge_server {
     struct ge_pending *pending;
     struct ge_outgoing *outgoing;
     json_int_t next_id;
-    char *tmpdir;           /* owned: private 0700 directory for overlays, or NULL */
+    char *tmpdir; /* owned: private 0700 directory for overlays, or NULL */
     bool go_missing_told;
     bool stopping;
     int exit_code;

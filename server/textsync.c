@@ -107,8 +107,8 @@ static int apply_change(struct ge_server *s, struct ge_doc *d, json_t *change)
                     "its end",
                     d->uri, r.start.line + 1);
     struct ge_text_delta delta;
-    int rc = ge_text_apply(&d->text, &r, s->enc, json_string_value(text),
-                           json_string_length(text), &delta);
+    int rc = ge_text_apply(&d->text, &r, s->enc, json_string_value(text), json_string_length(text),
+                           &delta);
     if (rc == 0)
         ge_doc_track_edit(s, d, &delta);
     return rc;
@@ -141,8 +141,8 @@ void ge_m_did_change(struct ge_server *s, json_t *params)
     {
         int rc = apply_change(s, d, change);
         if (rc != 0) {
-            ge_log_error("cannot apply change %zu to %s (%s); asking for a fresh analysis", i,
-                         uri, rc == -ENOBUFS ? "document too large" : "invalid range");
+            ge_log_error("cannot apply change %zu to %s (%s); asking for a fresh analysis", i, uri,
+                         rc == -ENOBUFS ? "document too large" : "invalid range");
             break;
         }
     }
@@ -156,7 +156,8 @@ void ge_m_did_change(struct ge_server *s, json_t *params)
 
 void ge_m_did_save(struct ge_server *s, json_t *params)
 {
-    const char *uri = json_string_value(json_object_get(json_object_get(params, "textDocument"), "uri"));
+    const char *uri =
+        json_string_value(json_object_get(json_object_get(params, "textDocument"), "uri"));
     struct ge_doc *d = uri ? ge_doc_find(s, uri) : NULL;
     if (d == NULL) {
         ge_log_warn("didSave for a document that is not open");
@@ -168,7 +169,8 @@ void ge_m_did_save(struct ge_server *s, json_t *params)
 
 void ge_m_did_close(struct ge_server *s, json_t *params)
 {
-    const char *uri = json_string_value(json_object_get(json_object_get(params, "textDocument"), "uri"));
+    const char *uri =
+        json_string_value(json_object_get(json_object_get(params, "textDocument"), "uri"));
     struct ge_doc *d = uri ? ge_strmap_del(&s->docs, uri) : NULL;
     if (d == NULL) {
         ge_log_warn("didClose for a document that is not open");

@@ -152,7 +152,8 @@ int ge_transport_init(struct ge_transport *t, uv_loop_t *loop, int in_fd, int ou
     ge_buf_init(&t->inbuf, GE_FRAME_HEADER_MAX + GE_FRAME_BODY_MAX + GE_READ_CHUNK);
     ge_framer_init(&t->framer);
     t->in_is_file = uv_guess_handle(in_fd) == UV_FILE;
-    t->out_is_file = uv_guess_handle(out_fd) == UV_FILE || uv_guess_handle(out_fd) == UV_UNKNOWN_HANDLE;
+    t->out_is_file =
+        uv_guess_handle(out_fd) == UV_FILE || uv_guess_handle(out_fd) == UV_UNKNOWN_HANDLE;
     t->out.data = t;
     if (!t->in_is_file) {
         int rc = uv_pipe_init(loop, &t->in.pipe, 0);
@@ -277,7 +278,8 @@ void ge_transport_close(struct ge_transport *t)
     if (!t->out_is_file && !uv_is_closing((uv_handle_t *)&t->out)) {
         uv_shutdown_t *req = ge_xmalloc(sizeof *req);
         req->data = t;
-        if (t->out_queued == 0 || uv_shutdown(req, (uv_stream_t *)&t->out, out_shutdown_done) != 0) {
+        if (t->out_queued == 0 ||
+            uv_shutdown(req, (uv_stream_t *)&t->out, out_shutdown_done) != 0) {
             free(req);
             uv_close((uv_handle_t *)&t->out, handle_closed);
         }

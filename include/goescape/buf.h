@@ -10,10 +10,10 @@
 #include "goescape/common.h"
 
 struct ge_buf {
-    char *data;  /* owned; NULL until the first append */
-    size_t len;  /* bytes in use */
-    size_t cap;  /* bytes allocated, excluding the terminator */
-    size_t max;  /* hard cap on len */
+    char *data; /* owned; NULL until the first append */
+    size_t len; /* bytes in use */
+    size_t cap; /* bytes allocated, excluding the terminator */
+    size_t max; /* hard cap on len */
 };
 
 /* Prepares an empty buffer that will never hold more than max bytes. Allocates nothing. */

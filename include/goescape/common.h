@@ -16,7 +16,7 @@
 
 #define GE_VERSION "0.1.0"
 
-#define GE_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define GE_ARRAY_SIZE(a)                   (sizeof(a) / sizeof((a)[0]))
 #define ge_container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
 /* How LSP positions count characters within a line, as negotiated in initialize. */

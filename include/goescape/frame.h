@@ -27,10 +27,10 @@ enum ge_frame_status {
 };
 
 struct ge_frame {
-    const char *body;    /* borrowed from the input; valid until the caller drops bytes */
+    const char *body; /* borrowed from the input; valid until the caller drops bytes */
     size_t body_len;
-    size_t consumed;     /* bytes at the front of the input the caller must drop */
-    const char *error;   /* static text explaining a negative return */
+    size_t consumed;   /* bytes at the front of the input the caller must drop */
+    const char *error; /* static text explaining a negative return */
 };
 
 /* Prepares a framer for a new stream. Allocates nothing; there is no matching _free. */

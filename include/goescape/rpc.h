@@ -10,14 +10,14 @@
 #include "goescape/buf.h"
 
 /* JSON-RPC and LSP error codes, used by the dispatcher only. */
-#define GE_RPC_PARSE_ERROR          (-32700)
-#define GE_RPC_INVALID_REQUEST      (-32600)
-#define GE_RPC_METHOD_NOT_FOUND     (-32601)
-#define GE_RPC_INVALID_PARAMS       (-32602)
-#define GE_RPC_INTERNAL_ERROR       (-32603)
+#define GE_RPC_PARSE_ERROR            (-32700)
+#define GE_RPC_INVALID_REQUEST        (-32600)
+#define GE_RPC_METHOD_NOT_FOUND       (-32601)
+#define GE_RPC_INVALID_PARAMS         (-32602)
+#define GE_RPC_INTERNAL_ERROR         (-32603)
 #define GE_RPC_SERVER_NOT_INITIALIZED (-32002)
-#define GE_RPC_REQUEST_FAILED       (-32803)
-#define GE_RPC_REQUEST_CANCELLED    (-32800)
+#define GE_RPC_REQUEST_FAILED         (-32803)
+#define GE_RPC_REQUEST_CANCELLED      (-32800)
 
 enum ge_rpc_kind {
     GE_RPC_REQUEST,      /* has id and method */

@@ -48,16 +48,16 @@
 #include "goescape/frame.h"
 #include "goescape/rpc.h"
 
-#define SEPARATOR '\x1e'
-#define ROOT_MARK "$ROOT"
+#define SEPARATOR   '\x1e'
+#define ROOT_MARK   "$ROOT"
 #define SETTLE_MARK "$SETTLE"
-#define STALL_MARK "$STALL"
-#define READ_MARK "$READ"
+#define STALL_MARK  "$STALL"
+#define READ_MARK   "$READ"
 /* Socket buffer size asked for on both ends; the kernel rounds it up to its minimum. */
 #define SOCK_BUF 1024
 /* Loop turns allowed while analyses finish at the end of an input. */
 #define DRAIN_TURNS 256
-#define OUT_MAX (256u << 20)
+#define OUT_MAX     (256u << 20)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -105,27 +105,28 @@ static const char fake_failure[] = "# example.com/fz\n"
 static const char fake_network[] =
     "go: example.com/dep@v1.0.0: module lookup disabled by GOPROXY=off\n";
 
-static const char m_go[] = "package fz\n"
-                           "\n"
-                           "import \"fmt\"\n"
-                           "\n"
-                           "type P struct{ X, Y int }\n"
-                           "\n"
-                           "func New(x, y int) *P { return &P{x, y} }\n"
-                           "\n"
-                           "func Moved() *int {\n"
-                           "\tv := 1\n"
-                           "\treturn &v\n"
-                           "}\n"
-                           "\n"
-                           "func Say(s string) { fmt.Println(s, \"h\xc3\xa9llo \xf0\x9f\x98\x80\") }\n"
-                           "\n"
-                           "func Closure() func() int {\n"
-                           "\tn := 0\n"
-                           "\treturn func() int { n++; return n }\n"
-                           "}\n"
-                           "\n"
-                           "func M() map[string]int { return map[string]int{\"a\": 1} }\n";
+static const char m_go[] =
+    "package fz\n"
+    "\n"
+    "import \"fmt\"\n"
+    "\n"
+    "type P struct{ X, Y int }\n"
+    "\n"
+    "func New(x, y int) *P { return &P{x, y} }\n"
+    "\n"
+    "func Moved() *int {\n"
+    "\tv := 1\n"
+    "\treturn &v\n"
+    "}\n"
+    "\n"
+    "func Say(s string) { fmt.Println(s, \"h\xc3\xa9llo \xf0\x9f\x98\x80\") }\n"
+    "\n"
+    "func Closure() func() int {\n"
+    "\tn := 0\n"
+    "\treturn func() int { n++; return n }\n"
+    "}\n"
+    "\n"
+    "func M() map[string]int { return map[string]int{\"a\": 1} }\n";
 
 static char root[64];
 static char *forced_settings;
@@ -183,9 +184,8 @@ static struct timespec mtime_of(const char *dir)
 
 static void remove_scratch(void)
 {
-    static const char *const files[] = {"mod/go.mod", "mod/m.go",  "mod/sub/s.go",
-                                        "loose/l.go", "mod/sub",   "mod",
-                                        "loose",      ""};
+    static const char *const files[] = {"mod/go.mod", "mod/m.go", "mod/sub/s.go", "loose/l.go",
+                                        "mod/sub",    "mod",      "loose",        ""};
     for (size_t i = 0; i < GE_ARRAY_SIZE(files); i++) {
         char *p = ge_xasprintf("%s/%s", root, files[i]);
         if (unlink(p) != 0)
@@ -215,9 +215,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     free(loose);
     atexit(remove_scratch);
     bool real_fake = getenv("FUZZ_DISPATCH_NO_GO") == NULL;
-    forced_settings = ge_xasprintf(
-        "{\"goBinary\": \"%s\", \"env\": {\"GOESCAPE_FUZZ_FAKE_GO\": \"1\"}}",
-        real_fake ? "/proc/self/exe" : "/nonexistent/goescape-fuzz/go");
+    forced_settings =
+        ge_xasprintf("{\"goBinary\": \"%s\", \"env\": {\"GOESCAPE_FUZZ_FAKE_GO\": \"1\"}}",
+                     real_fake ? "/proc/self/exe" : "/nonexistent/goescape-fuzz/go");
     if (getenv("FUZZ_DISPATCH_LOG") == NULL)
         ge_log_set_level(GE_LOG_ERROR);
     return 0;
@@ -384,8 +384,8 @@ static void settle(struct ge_server *s)
 }
 
 /* Feeds every message of the input to the server. */
-static void run_input(struct ge_server *s, struct client *c, struct owed *owed,
-                      const uint8_t *data, size_t size)
+static void run_input(struct ge_server *s, struct client *c, struct owed *owed, const uint8_t *data,
+                      size_t size)
 {
     const char *p = (const char *)data;
     const char *end = p + size;

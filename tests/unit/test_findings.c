@@ -528,9 +528,8 @@ static void test_source_subjects(void **state)
     with_subject(&set, "\"x\" + f(T{...}) + g(S{})");
     with_subject(&set, "\"y\" + h(a, b)");
     f = with_subject(&set, "streamError(f.Header().StreamID, ErrCodeFlowControl, extraAr…");
-    assert_string_equal(
-        f->steps[0].message,
-        "streamError(f.Header().StreamID, ErrCodeFlowControl, extraAr… is stored in an interface value");
+    assert_string_equal(f->steps[0].message, "streamError(f.Header().StreamID, ErrCodeFlowControl, "
+                                             "extraAr… is stored in an interface value");
     assert_string_equal(f->steps[1].message, "returned from F: return nil, result 0");
     /* At the '(' of the inner call the span is that call, not string(...): the compiler's. */
     f = with_subject(&set, "string(result 0)");

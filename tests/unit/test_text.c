@@ -415,8 +415,8 @@ static void test_edit_large_document(void **state)
 static void test_lines_index_matches_scan(void **state)
 {
     (void)state;
-    static const char *const texts[] = {"", "a", "\n", "a\nb", "ab\r\ncd\n",
-                                        "x := 名前\n\t😀 y\n\nlast", "\n\n\n"};
+    static const char *const texts[] = {
+        "", "a", "\n", "a\nb", "ab\r\ncd\n", "x := 名前\n\t😀 y\n\nlast", "\n\n\n"};
     for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++) {
         const char *text = texts[t];
         size_t len = strlen(text);

@@ -96,6 +96,9 @@ class Bench:
         self.results = {}
         self.notes = []
         self.loadavg_start = loadavg()
+        # The tree as it was built, before anything else could change it.
+        self.commit = subprocess.run(["git", "-C", REPO, "describe", "--always", "--dirty"],
+                                     capture_output=True, text=True).stdout.strip()
         self.env = self.bench_env()
         self.gowrap = self.make_wrapper()
 
@@ -875,7 +878,7 @@ class Bench:
             "gopls": cmd([self.gopls, "version"]).splitlines()[0] if self.gopls else "",
             "gopls_command": getattr(self, "meta_gopls_command", ""),
             "goescape": cmd([self.goescape, "--version"]),
-            "commit": cmd(["git", "-C", REPO, "describe", "--always", "--dirty"]),
+            "commit": self.commit,
             "module": self.module_version(),
             "many_packages": getattr(self, "results_meta_many", []),
             "quick": QUICK,

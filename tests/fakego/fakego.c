@@ -53,7 +53,7 @@ extern char **environ;
 
 /* Largest control file and overlay file read. */
 #define FAKEGO_TEXT_MAX (1u << 20)
-#define FAKEGO_CHUNK (1u << 16)
+#define FAKEGO_CHUNK    (1u << 16)
 
 struct spec {
     const char *stderr_file;

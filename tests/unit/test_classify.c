@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,44 +20,6 @@
 #include <strings.h>
 
 #include "goescape/finding.h"
-
-static char *load(const char *rel, size_t *len)
-{
-    char path[1024];
-    snprintf(path, sizeof(path), "%s/%s", GE_FIXTURES, rel);
-    bool gz = strlen(path) > 3 && strcmp(path + strlen(path) - 3, ".gz") == 0;
-    char cmd[1100];
-    snprintf(cmd, sizeof(cmd), "gzip -dc '%s'", path);
-    FILE *f = gz ? popen(cmd, "r") : fopen(path, "rb");
-    assert_non_null(f);
-    size_t cap = 1 << 16, n = 0, k;
-    char *buf = malloc(cap + 1);
-    while ((k = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += k;
-        if (n == cap)
-            buf = realloc(buf, (cap *= 2) + 1);
-    }
-    if (gz)
-        assert_int_equal(pclose(f), 0);
-    else
-        fclose(f);
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
-static struct ge_report *parse_file(const char *rel)
-{
-    size_t n;
-    char *d = load(rel, &n);
-    struct ge_parser *p = NULL;
-    assert_int_equal(ge_parser_create(&p), 0);
-    struct ge_report *r = NULL;
-    assert_int_equal(ge_parse(p, d, n, &r), 0);
-    ge_parser_destroy(p);
-    free(d);
-    return r;
-}
 
 static struct ge_report *r126, *r122, *r119;
 

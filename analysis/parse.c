@@ -33,6 +33,7 @@ int ge_parser_create(struct ge_parser **parser_new)
 {
     struct ge_parser *p = ge_xcalloc(1, sizeof(*p));
     p->open_block = -1;
+    ge_buf_init(&p->carry, GE_PARSE_LINE_MAX + 1);
     int rc = ge__rx_init(p);
     if (rc < 0) {
         ge_parser_destroy(p);
@@ -49,6 +50,9 @@ void ge_parser_destroy(struct ge_parser *p)
         return;
     ge__rx_free(p);
     ge__group_free(p);
+    ge_arena_destroy(p->arena);
+    ge_arena_destroy(p->keys);
+    ge_buf_free(&p->carry);
     free(p);
 }
 
@@ -137,6 +141,12 @@ size_t ge__parse_pos(const char *s, size_t n, struct rpos *pos, bool prefix)
 
 static void add_other(struct ge_parser *p, const struct rpos *pos, const char *text, size_t n)
 {
+    if (p->others.n >= GE_REPORT_OTHERS_MAX) {
+        p->ndropped++;
+        return;
+    }
+    if (n > GE_REPORT_LINE_MAX)
+        n = GE_REPORT_LINE_MAX;
     struct ge_report_line o = {
         .pkg = p->pkg,
         .file = pos != NULL ? ge__intern_file(p, pos->file) : NULL,
@@ -221,7 +231,9 @@ static void on_continuation(struct ge_parser *p, const struct rpos *pos, const c
     struct raw_step st;
     struct sv at;
     if (same && PREFIX(m, n, "    from ") && match_from(p, m, n, &st, &at)) {
-        if (p->edges.n > b->first_edge && step_pos(at, &st.pos)) {
+        if (p->edges.n > 0 && step_pos(at, &st.pos)) {
+            st.pos.file = (struct sv){ge__intern_file(p, st.pos.file), st.pos.file.n};
+            st.pos.orig = (struct sv){NULL, 0};
             VEC_PUSH(p->steps, st);
             p->edges.v[p->edges.n - 1].nsteps++;
             return;
@@ -231,7 +243,6 @@ static void on_continuation(struct ge_parser *p, const struct rpos *pos, const c
                              .src = ge__rx_group(p, RX_FLOW, G_SRC, m),
                              .first_step = p->steps.n};
         VEC_PUSH(p->edges, e);
-        b->nedges++;
         return;
     } else if (same && PREFIX(m, n, "  warning: truncated explanation")) {
         b->truncated = true;
@@ -348,6 +359,7 @@ static void on_line(struct ge_parser *p, const char *s, size_t n)
     on_message(p, &pos, s + k, n - k);
 }
 
+/* Hands the facts and other lines over to a new report and frees the rest of the state. */
 static struct ge_report *finish(struct ge_parser *p)
 {
     ge__block_close(p);
@@ -355,38 +367,105 @@ static struct ge_report *finish(struct ge_parser *p)
     struct ge_report *r = ge_xcalloc(1, sizeof(*r));
     r->arena = p->arena;
     r->nfacts = p->facts.n;
-    r->facts = ge_xmalloc((p->facts.n ? p->facts.n : 1) * sizeof(*r->facts));
-    if (p->facts.n > 0)
-        memcpy(r->facts, p->facts.v, p->facts.n * sizeof(*r->facts));
+    r->facts = p->facts.n ? ge_xrealloc(p->facts.v, p->facts.n * sizeof(*r->facts)) : NULL;
     r->nothers = p->others.n;
-    r->others = ge_xmalloc((p->others.n ? p->others.n : 1) * sizeof(*r->others));
-    if (p->others.n > 0)
-        memcpy(r->others, p->others.v, p->others.n * sizeof(*r->others));
+    r->others = p->others.n ? ge_xrealloc(p->others.v, p->others.n * sizeof(*r->others)) : NULL;
+    if (p->facts.n == 0)
+        free(p->facts.v);
+    if (p->others.n == 0)
+        free(p->others.v);
+    p->facts.v = NULL;
+    p->others.v = NULL;
+    r->ndropped = p->ndropped;
+    r->nlines = p->nlines;
     r->ninfo = p->ninfo;
     r->nunmatched = ge__count_unmatched(p);
     p->arena = NULL;
+    ge__group_free(p);
+    ge_arena_destroy(p->keys);
+    p->keys = NULL;
+    ge_buf_free(&p->carry);
+    ge_buf_init(&p->carry, GE_PARSE_LINE_MAX + 1);
     return r;
+}
+
+void ge_parse_begin(struct ge_parser *p)
+{
+    ge__group_reset(p);
+    ge_arena_destroy(p->arena);
+    ge_arena_destroy(p->keys);
+    p->arena = ge_arena_create();
+    p->keys = ge_arena_create();
+    ge_buf_reset(&p->carry);
+    p->carry_over = false;
+    p->pkg = NULL;
+    p->test_build = false;
+    p->ninfo = 0;
+    p->nlines = 0;
+    p->ndropped = 0;
+}
+
+static void line(struct ge_parser *p, const char *s, size_t n)
+{
+    on_line(p, s, n);
+    p->nlines++;
+}
+
+/* Adds s[0..n) to the unfinished line, dropping what goes past GE_PARSE_LINE_MAX. */
+static void carry(struct ge_parser *p, const char *s, size_t n)
+{
+    size_t room = GE_PARSE_LINE_MAX - p->carry.len;
+    if (n > room) {
+        n = room;
+        p->carry_over = true;
+    }
+    if (n > 0 && ge_buf_append(&p->carry, s, n) != 0)
+        p->carry_over = true;
+}
+
+void ge_parse_feed(struct ge_parser *p, const char *data, size_t len)
+{
+    const char *s = data;
+    const char *end = data + len;
+    if (p->carry.len > 0 || p->carry_over) {
+        const char *nl = memchr(s, '\n', len);
+        carry(p, s, (size_t)((nl != NULL ? nl : end) - s));
+        if (nl == NULL)
+            return;
+        line(p, p->carry.data, p->carry.len);
+        ge_buf_reset(&p->carry);
+        p->carry_over = false;
+        s = nl + 1;
+    }
+    while (s < end) {
+        const char *nl = memchr(s, '\n', (size_t)(end - s));
+        if (nl == NULL)
+            break;
+        line(p, s, (size_t)(nl - s));
+        s = nl + 1;
+    }
+    /* Nothing may point into data once this returns. */
+    ge__block_pin_open(p);
+    if (s < end)
+        carry(p, s, (size_t)(end - s));
+}
+
+int ge_parse_end(struct ge_parser *p, struct ge_report **report_new)
+{
+    if (p->arena == NULL)
+        ge_parse_begin(p);
+    if (p->carry.len > 0 || p->carry_over) {
+        line(p, p->carry.data, p->carry.len);
+        ge_buf_reset(&p->carry);
+        p->carry_over = false;
+    }
+    *report_new = finish(p);
+    return 0;
 }
 
 int ge_parse(struct ge_parser *p, const char *data, size_t len, struct ge_report **report_new)
 {
-    ge__group_reset(p);
-    p->arena = ge_arena_create();
-    p->pkg = NULL;
-    p->test_build = false;
-    p->ninfo = 0;
-    size_t nlines = 0;
-    const char *s = data;
-    const char *end = data + len;
-    while (s < end) {
-        const char *nl = memchr(s, '\n', (size_t)(end - s));
-        const char *e = nl != NULL ? nl : end;
-        on_line(p, s, (size_t)(e - s));
-        nlines++;
-        s = e + 1;
-    }
-    struct ge_report *r = finish(p);
-    r->nlines = nlines;
-    *report_new = r;
-    return 0;
+    ge_parse_begin(p);
+    ge_parse_feed(p, data, len);
+    return ge_parse_end(p, report_new);
 }

@@ -151,20 +151,34 @@ static struct sv block_subject_key(struct sv subject, bool is_param)
     return subject;
 }
 
+static struct sv keep(struct ge_parser *p, struct sv s)
+{
+    if (s.p == NULL)
+        return s;
+    return (struct sv){ge_arena_strndup(p->keys, s.p, s.n), s.n};
+}
+
+static struct sv intern_sv(struct ge_parser *p, struct sv file)
+{
+    return file.p == NULL ? file : (struct sv){ge__intern_file(p, file), file.n};
+}
+
 void ge__block_open(struct ge_parser *p, const struct rpos *pos, struct sv subject, struct sv func,
                     struct sv sink, bool is_param)
 {
     ge__block_close(p);
     struct pblock b = {
         .pos = *pos,
-        .subject = block_subject_key(subject, is_param),
-        .func = func,
-        .sink = sink,
-        .first_edge = p->edges.n,
+        .subject = keep(p, block_subject_key(subject, is_param)),
+        .func = keep(p, func),
+        .sink = keep(p, sink),
         .next = -1,
         .is_param = is_param,
     };
+    b.pos.file = intern_sv(p, pos->file);
+    b.pos.orig = intern_sv(p, pos->orig);
     b.hash = key_hash(pos, b.subject, is_param);
+    p->edges.n = p->steps.n = 0;
     VEC_PUSH(p->blocks, b);
     p->open_block = (int32_t)(p->blocks.n - 1);
 }
@@ -176,6 +190,8 @@ void ge__block_close(struct ge_parser *p)
     uint32_t idx = (uint32_t)p->open_block;
     struct pblock *b = &p->blocks.v[idx];
     p->open_block = -1;
+    ge__block_store(p, b);
+    p->edges.n = p->steps.n = 0;
     itab_reserve(p, &p->block_tab, block_hash_of);
     struct block_key k = {&b->pos, b->subject, b->is_param};
     uint32_t *slot = itab_find(p, &p->block_tab, b->hash, block_eq, &k);
@@ -243,7 +259,7 @@ static void attach_blocks(struct ge_parser *p, struct ge_fact *f)
         const struct pblock *b = &p->blocks.v[p->attach.v[i]];
         nedges += b->nedges;
         for (size_t e = 0; e < b->nedges; e++)
-            nsteps += p->edges.v[b->first_edge + e].nsteps;
+            nsteps += b->edges[e].nsteps;
         f->truncated = f->truncated || b->truncated;
         if (f->func == NULL && b->func.p != NULL)
             f->func = dup_sv(p, b->func);
@@ -258,15 +274,23 @@ static void attach_blocks(struct ge_parser *p, struct ge_fact *f)
     for (size_t i = 0; i < p->attach.n; i++) {
         const struct pblock *b = &p->blocks.v[p->attach.v[i]];
         for (size_t e = 0; e < b->nedges; e++, ei++) {
-            const struct raw_edge *re = &p->edges.v[b->first_edge + e];
+            const struct raw_edge *re = &b->edges[e];
             f->edges[ei] = (struct ge_report_edge){.dst = dup_sv(p, re->dst),
                                                    .src = dup_sv(p, re->src),
                                                    .steps = steps,
                                                    .nsteps = re->nsteps};
             for (size_t s = 0; s < re->nsteps; s++)
-                copy_step(p, &p->steps.v[re->first_step + s], steps++);
+                copy_step(p, &b->steps[re->first_step + s], steps++);
         }
     }
+}
+
+/* Frees the bodies of the blocks a summary has just claimed. */
+static void release_attached(struct ge_parser *p)
+{
+    for (size_t i = 0; i < p->attach.n; i++)
+        ge__block_release(&p->blocks.v[p->attach.v[i]]);
+    p->attach.n = 0;
 }
 
 /* ---- facts ---- */
@@ -308,6 +332,7 @@ void ge__fact_add(struct ge_parser *p, enum ge_fact_kind kind, const struct rpos
         struct ge_fact *old = &p->facts.v[*slot - 1];
         if (old->nedges == 0 && p->attach.n > 0)
             attach_blocks(p, old);
+        release_attached(p);
         return;
     }
     struct ge_fact f = {
@@ -324,6 +349,7 @@ void ge__fact_add(struct ge_parser *p, enum ge_fact_kind kind, const struct rpos
         .param_detail = dup_sv(p, detail),
     };
     attach_blocks(p, &f);
+    release_attached(p);
     if (f.nedges == 0 && kind != GE_FACT_PARAM && kind != GE_FACT_NOESCAPE)
         VEC_PUSH(p->orphans, (int32_t)p->facts.n);
     VEC_PUSH(p->facts, f);
@@ -378,6 +404,7 @@ void ge__match_leftovers(struct ge_parser *p)
         p->attach.n = 0;
         VEC_PUSH(p->attach, found);
         attach_blocks(p, f);
+        release_attached(p);
     }
     free(head);
     free(next);
@@ -391,8 +418,15 @@ size_t ge__count_unmatched(struct ge_parser *p)
     return n;
 }
 
+static void release_all(struct ge_parser *p)
+{
+    for (size_t i = 0; i < p->blocks.n; i++)
+        ge__block_release(&p->blocks.v[i]);
+}
+
 void ge__group_reset(struct ge_parser *p)
 {
+    release_all(p);
     p->steps.n = p->edges.n = p->blocks.n = 0;
     p->facts.n = p->others.n = p->files.n = 0;
     p->fact_hash.n = p->attach.n = p->orphans.n = 0;
@@ -403,18 +437,29 @@ void ge__group_reset(struct ge_parser *p)
     p->last_file = -1;
 }
 
+#define VEC_FREE(vec) (free((vec).v), (vec).v = NULL, (vec).n = (vec).cap = 0)
+
+static void itab_free(struct itab *t)
+{
+    free(t->slots);
+    *t = (struct itab){0};
+}
+
 void ge__group_free(struct ge_parser *p)
 {
-    free(p->steps.v);
-    free(p->edges.v);
-    free(p->blocks.v);
-    free(p->facts.v);
-    free(p->others.v);
-    free(p->files.v);
-    free(p->fact_hash.v);
-    free(p->attach.v);
-    free(p->orphans.v);
-    free(p->block_tab.slots);
-    free(p->fact_tab.slots);
-    free(p->file_tab.slots);
+    release_all(p);
+    VEC_FREE(p->steps);
+    VEC_FREE(p->edges);
+    VEC_FREE(p->blocks);
+    VEC_FREE(p->facts);
+    VEC_FREE(p->others);
+    VEC_FREE(p->files);
+    VEC_FREE(p->fact_hash);
+    VEC_FREE(p->attach);
+    VEC_FREE(p->orphans);
+    itab_free(&p->block_tab);
+    itab_free(&p->fact_tab);
+    itab_free(&p->file_tab);
+    p->open_block = -1;
+    p->last_file = -1;
 }

@@ -13,6 +13,7 @@
 
 #include "goescape/report.h"
 #include "arena.h"
+#include "goescape/buf.h"
 
 /* A view of bytes in the input (not NUL-terminated). */
 struct sv {
@@ -77,13 +78,18 @@ struct raw_edge {
     size_t nsteps;
 };
 
-/* One -m=2 explanation block, waiting for the summary line it belongs to. */
+/* One -m=2 explanation block, waiting for the summary line it belongs to. Its file names are
+ * interned in the report's arena, its key strings live in the parser's keys arena, and its
+ * edges and steps in its body (see parse_store.c). While the block is open, its edges and
+ * steps are in the parser's scratch vectors. */
 struct pblock {
-    struct rpos pos;
+    struct rpos pos;   /* file and orig interned */
     struct sv subject; /* EXPR, or the parameter name; "append(...)" is keyed as "append" */
     struct sv func;
     struct sv sink;
-    size_t first_edge;
+    void *body;              /* owned: edges, steps and their strings; NULL once claimed */
+    struct raw_edge *edges;  /* in body */
+    struct raw_step *steps;  /* in body; each edge's first_step indexes these */
     size_t nedges;
     uint32_t hash;
     int32_t next; /* next block with the same key, or -1 */
@@ -120,9 +126,9 @@ struct ge_parser {
     uint32_t ov_count;
     bool jit;
 
-    /* Per-parse state, reset by every ge_parse; the vectors keep their capacity. */
-    VEC(struct raw_step) steps;
-    VEC(struct raw_edge) edges;
+    /* Per-parse state, reset by ge_parse_begin; the vectors keep their capacity. */
+    VEC(struct raw_step) steps; /* scratch: the open block's steps */
+    VEC(struct raw_edge) edges; /* scratch: the open block's edges */
     VEC(struct pblock) blocks;
     VEC(struct ge_fact) facts;
     VEC(struct ge_report_line) others;
@@ -134,7 +140,12 @@ struct ge_parser {
     int32_t open_block; /* index of the block being read, or -1 */
     const char *pkg;    /* current header's package, in the arena */
     bool test_build;
-    struct ge_arena *arena;
+    struct ge_arena *arena;     /* the report's */
+    struct ge_arena *keys;      /* private: the blocks' key strings */
+    struct ge_buf carry;        /* the unfinished last line of the input so far */
+    bool carry_over;            /* that line was longer than GE_PARSE_LINE_MAX; the rest is dropped */
+    size_t nlines;
+    size_t ndropped; /* unknown lines past GE_REPORT_OTHERS_MAX */
     VEC(uint32_t) fact_hash; /* hash of each fact's key, parallel to facts */
     VEC(int32_t) attach;     /* scratch: blocks being attached to one fact */
     VEC(int32_t) orphans;    /* escape and move facts that found no block */
@@ -184,6 +195,7 @@ size_t ge__parse_pos(const char *s, size_t n, struct rpos *pos, bool prefix);
 
 /* parse_group.c */
 void ge__group_reset(struct ge_parser *p);
+/* Frees every per-parse vector and table (a parser between parses holds only its patterns). */
 void ge__group_free(struct ge_parser *p);
 /* Opens a new explanation block (closing the open one). */
 void ge__block_open(struct ge_parser *p, const struct rpos *pos, struct sv subject, struct sv func,
@@ -195,6 +207,14 @@ void ge__fact_add(struct ge_parser *p, enum ge_fact_kind kind, const struct rpos
                   struct sv subject, struct sv detail);
 /* Interns a file name in the arena. */
 const char *ge__intern_file(struct ge_parser *p, struct sv file);
+/* parse_store.c */
+/* Copies the scratch edges and steps (with their strings) into b's body, replacing it. */
+void ge__block_store(struct ge_parser *p, struct pblock *b);
+/* Stores the open block, if any, so that it no longer points into the input. */
+void ge__block_pin_open(struct ge_parser *p);
+/* Frees b's body once a summary has claimed it. */
+void ge__block_release(struct pblock *b);
+
 /* Gives blocks left unclaimed to summaries left without one at the same position. */
 void ge__match_leftovers(struct ge_parser *p);
 /* Counts the blocks that never met their summary; call once at the end. */

@@ -82,13 +82,21 @@ struct ge_report_line {
 struct ge_report {
     struct ge_fact *facts; /* in output order, duplicates removed */
     size_t nfacts;
-    struct ge_report_line *others; /* unknown lines and error lines, in output order */
+    struct ge_report_line *others; /* unknown lines and error lines, in output order; at most
+                                      GE_REPORT_OTHERS_MAX, each cut at GE_REPORT_LINE_MAX */
     size_t nothers;
+    size_t ndropped;               /* such lines past GE_REPORT_OTHERS_MAX, only counted */
     size_t nlines;          /* lines read */
     size_t ninfo;           /* known informational lines skipped (inliner, devirtualizer, ...) */
     size_t nunmatched;      /* explanation blocks dropped because no summary line claimed them */
     struct ge_arena *arena; /* private storage for all of the above */
 };
+
+/* Caps on what a report keeps of lines it does not understand (a flood of junk or errors). */
+#define GE_REPORT_OTHERS_MAX 10000u
+#define GE_REPORT_LINE_MAX 4096u
+/* Longest line the streaming parser holds while waiting for its end; the rest is dropped. */
+#define GE_PARSE_LINE_MAX (1u << 20)
 
 struct ge_parser;
 
@@ -100,6 +108,17 @@ void ge_parser_destroy(struct ge_parser *p);
 /* Parses data[0..len) (borrowed; need not be NUL-terminated; a final line without "\n"
  * counts). Returns 0 and a new report in *report_new; only allocation failure aborts. */
 int ge_parse(struct ge_parser *p, const char *data, size_t len, struct ge_report **report_new);
+
+/*
+ * The same, as the output arrives: ge_parse_begin, then ge_parse_feed for each chunk (split
+ * anywhere, even inside a line or a UTF-8 sequence), then ge_parse_end for the report. Chunks
+ * are borrowed only for the call. Between calls the parser holds the unfinished last line and
+ * the explanation blocks still waiting for their summary, never the input. Feeding a stream in
+ * any number of chunks gives the same report as ge_parse on the whole of it.
+ */
+void ge_parse_begin(struct ge_parser *p);
+void ge_parse_feed(struct ge_parser *p, const char *data, size_t len);
+int ge_parse_end(struct ge_parser *p, struct ge_report **report_new);
 void ge_report_destroy(struct ge_report *r);
 
 #endif

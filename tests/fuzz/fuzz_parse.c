@@ -2,7 +2,9 @@
  * libFuzzer target for everything downstream of the compiler's output: the parser, then every
  * fact through the classifier, the explainer and the remedies, then ge_findings_build with the
  * input itself standing in as the text of every file, which drives the range finder over
- * arbitrary bytes at arbitrary positions.
+ * arbitrary bytes at arbitrary positions. The same input is also streamed in three chunks cut
+ * at input-derived points, each in a private copy wiped after the call; the report must not
+ * differ from the whole parse.
  */
 #include "goescape/finding.h"
 
@@ -74,6 +76,47 @@ static void build_all(const struct ge_report *r, const char *data, size_t size)
     ge_finding_set_free(&set);
 }
 
+/* Streams data in three chunks and checks the report against r, the whole parse. */
+static void stream_alike(struct ge_parser *p, const uint8_t *data, size_t size,
+                         const struct ge_report *r)
+{
+    size_t a = size ? data[0] % (size + 1) : 0;
+    size_t b = size > 1 ? a + data[size - 1] % (size - a + 1) : size;
+    size_t cuts[4] = {0, a, b, size};
+    ge_parse_begin(p);
+    for (int i = 0; i < 3; i++) {
+        size_t n = cuts[i + 1] - cuts[i];
+        char *copy = malloc(n ? n : 1);
+        memcpy(copy, data + cuts[i], n);
+        ge_parse_feed(p, copy, n);
+        memset(copy, 0xAA, n);
+        free(copy);
+    }
+    struct ge_report *s = NULL;
+    if (ge_parse_end(p, &s) != 0)
+        __builtin_trap();
+    if (s->nfacts != r->nfacts || s->nothers != r->nothers || s->nlines != r->nlines ||
+        s->nunmatched != r->nunmatched || s->ninfo != r->ninfo)
+        __builtin_trap();
+    for (size_t i = 0; i < r->nfacts; i++) {
+        const struct ge_fact *x = &r->facts[i], *y = &s->facts[i];
+        if (x->kind != y->kind || x->line != y->line || x->col != y->col ||
+            x->nedges != y->nedges || strcmp(x->subject, y->subject) != 0 ||
+            strcmp(x->file, y->file) != 0)
+            __builtin_trap();
+        for (size_t e = 0; e < x->nedges; e++) {
+            if (x->edges[e].nsteps != y->edges[e].nsteps ||
+                strcmp(x->edges[e].src, y->edges[e].src) != 0)
+                __builtin_trap();
+            for (size_t k = 0; k < x->edges[e].nsteps; k++)
+                if (strcmp(x->edges[e].steps[k].what, y->edges[e].steps[k].what) != 0 ||
+                    strcmp(x->edges[e].steps[k].file, y->edges[e].steps[k].file) != 0)
+                    __builtin_trap();
+        }
+    }
+    ge_report_destroy(s);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -84,6 +127,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct ge_report *r = NULL;
     if (ge_parse(parser, (const char *)data, size, &r) != 0)
         __builtin_trap();
+    stream_alike(parser, data, size, r);
     explain_all(r);
     build_all(r, (const char *)data, size);
     ge_report_destroy(r);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "goescape/buf.h"
 #include "goescape/report.h"
 
 static struct ge_report *parse_text(const char *s)
@@ -558,6 +559,150 @@ static void test_empty_and_reuse(void **state)
     ge_parser_destroy(NULL);
 }
 
+/* ---- streaming ---- */
+
+static void dump_str(struct ge_buf *b, const char *s)
+{
+    ge_buf_appends(b, s ? s : "(null)");
+    ge_buf_appends(b, "|");
+}
+
+/* Everything a report holds, as text, so two reports compare with one strcmp. */
+static char *dump(const struct ge_report *r)
+{
+    struct ge_buf b;
+    ge_buf_init(&b, (size_t)1 << 30);
+    ge_buf_printf(&b, "%zu %zu %zu %zu %zu %zu\n", r->nlines, r->ninfo, r->nunmatched, r->nfacts,
+                  r->nothers, r->ndropped);
+    for (size_t i = 0; i < r->nfacts; i++) {
+        const struct ge_fact *f = &r->facts[i];
+        ge_buf_printf(&b, "%d %d %u:%u %u:%u %zu %d|", f->kind, f->test_build, f->line, f->col,
+                      f->orig_line, f->orig_col, f->nedges, f->truncated);
+        const char *strs[] = {f->pkg, f->file, f->subject, f->func, f->param_detail, f->sink,
+                              f->orig_file};
+        for (size_t k = 0; k < sizeof(strs) / sizeof(strs[0]); k++)
+            dump_str(&b, strs[k]);
+        for (size_t e = 0; e < f->nedges; e++) {
+            dump_str(&b, f->edges[e].dst);
+            dump_str(&b, f->edges[e].src);
+            for (size_t k = 0; k < f->edges[e].nsteps; k++) {
+                const struct ge_report_step *st = &f->edges[e].steps[k];
+                ge_buf_printf(&b, "%u:%u|", st->line, st->col);
+                dump_str(&b, st->what);
+                dump_str(&b, st->why);
+                dump_str(&b, st->file);
+            }
+        }
+        ge_buf_appends(&b, "\n");
+    }
+    for (size_t i = 0; i < r->nothers; i++) {
+        const struct ge_report_line *l = &r->others[i];
+        ge_buf_printf(&b, "%u:%u|", l->line, l->col);
+        dump_str(&b, l->pkg);
+        dump_str(&b, l->file);
+        dump_str(&b, l->text);
+        ge_buf_appends(&b, "\n");
+    }
+    return ge_buf_steal(&b, NULL);
+}
+
+/* Feeds data in chunks of the given size (0: sizes from a fixed pseudo-random sequence). */
+static char *dump_streamed(struct ge_parser *p, const char *data, size_t len, size_t chunk)
+{
+    uint32_t seed = 12345;
+    ge_parse_begin(p);
+    for (size_t off = 0; off < len;) {
+        size_t n = chunk;
+        if (n == 0) {
+            seed = seed * 1103515245u + 12345u;
+            n = 1 + (seed >> 8) % 3000;
+        }
+        if (n > len - off)
+            n = len - off;
+        /* A private copy that is wiped after the call: nothing may point into it. */
+        char *copy = malloc(n);
+        memcpy(copy, data + off, n);
+        ge_parse_feed(p, copy, n);
+        memset(copy, 'X', n);
+        free(copy);
+        off += n;
+    }
+    struct ge_report *r = NULL;
+    assert_int_equal(ge_parse_end(p, &r), 0);
+    char *d = dump(r);
+    ge_report_destroy(r);
+    return d;
+}
+
+static void assert_streams_alike(const char *rel, const size_t *chunks, size_t nchunks)
+{
+    size_t len = 0;
+    char *data = load(rel, &len);
+    struct ge_parser *p = NULL;
+    assert_int_equal(ge_parser_create(&p), 0);
+    struct ge_report *whole = NULL;
+    assert_int_equal(ge_parse(p, data, len, &whole), 0);
+    assert_true(whole->nfacts > 0);
+    char *want = dump(whole);
+    ge_report_destroy(whole);
+    for (size_t i = 0; i < nchunks; i++) {
+        char *got = dump_streamed(p, data, len, chunks[i]);
+        if (strcmp(got, want) != 0)
+            fail_msg("%s: feeding chunks of %zu bytes gives a different report", rel, chunks[i]);
+        free(got);
+    }
+    free(want);
+    ge_parser_destroy(p);
+    free(data);
+}
+
+static void test_streaming_matches_whole(void **state)
+{
+    (void)state;
+    static const size_t small[] = {1, 2, 3, 17, 0, 4096};
+    assert_streams_alike("go1.19/go119_full_m2.txt", small, 6);
+    assert_streams_alike("recordings/go126_testmod_test_c_m2_misc.txt", small, 6);
+    static const size_t big[] = {0, 4093, 65536};
+    assert_streams_alike("recordings/go126_nethttp_m2.stderr.gz", big, 3);
+    assert_streams_alike("go1.19/go119_nethttp_m2_run1.stderr.gz", big, 3);
+}
+
+static void test_stream_caps(void **state)
+{
+    (void)state;
+    struct ge_parser *p = NULL;
+    assert_int_equal(ge_parser_create(&p), 0);
+    /* A line longer than GE_PARSE_LINE_MAX, fed in pieces: kept cut, and the next line is
+     * read as usual. */
+    ge_parse_begin(p);
+    ge_parse_feed(p, "# p\na.go:1:2: ", 14);
+    char *junk = malloc(65536);
+    memset(junk, 'y', 65536);
+    for (size_t sent = 0; sent < (size_t)GE_PARSE_LINE_MAX + 200000; sent += 65536)
+        ge_parse_feed(p, junk, 65536);
+    ge_parse_feed(p, "\na.go:3:4: moved to heap: x\n", 28);
+    struct ge_report *r = NULL;
+    assert_int_equal(ge_parse_end(p, &r), 0);
+    assert_int_equal(r->nlines, 3);
+    assert_int_equal(r->nothers, 1);
+    assert_int_equal(strlen(r->others[0].text), GE_REPORT_LINE_MAX);
+    assert_int_equal(r->nfacts, 1);
+    assert_string_equal(r->facts[0].subject, "x");
+    ge_report_destroy(r);
+    /* A flood of unknown lines: the first GE_REPORT_OTHERS_MAX are kept, the rest counted. */
+    ge_parse_begin(p);
+    for (unsigned i = 0; i < GE_REPORT_OTHERS_MAX + 50; i++)
+        ge_parse_feed(p, "a.go:1:2: junk\n", 15);
+    ge_parse_feed(p, "a.go:3:4: moved to heap: y", 26);
+    assert_int_equal(ge_parse_end(p, &r), 0);
+    assert_int_equal(r->nothers, GE_REPORT_OTHERS_MAX);
+    assert_int_equal(r->ndropped, 50);
+    assert_int_equal(r->nfacts, 1);
+    ge_report_destroy(r);
+    free(junk);
+    ge_parser_destroy(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -577,6 +722,8 @@ int main(void)
         cmocka_unit_test(test_dedupe),
         cmocka_unit_test(test_unknown_lines),
         cmocka_unit_test(test_empty_and_reuse),
+        cmocka_unit_test(test_streaming_matches_whole),
+        cmocka_unit_test(test_stream_caps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -273,6 +273,8 @@ static void push_finding(struct ge_finding_set *out, size_t *cap, struct ge_find
         *cap = *cap ? *cap * 2 : 64;
         out->items = ge_xrealloc(out->items, *cap * sizeof(*out->items));
     }
+    /* Packed at once, so a big package never holds its findings in loose strings. */
+    ge_finding_pack(fi);
     out->items[out->count++] = *fi;
 }
 
@@ -332,6 +334,8 @@ int ge_findings_build(const struct ge_report *r, const struct ge_pkg_filter *fil
     }
     if (out->count > 1)
         qsort(out->items, out->count, sizeof(*out->items), cmp_finding);
+    if (out->count > 0 && out->count < cap)
+        out->items = ge_xrealloc(out->items, out->count * sizeof(*out->items));
     free_decls(&decls);
     free(v);
     return 0;

@@ -89,6 +89,7 @@ struct ge_finding {
                                  or -1 */
     bool truncated;           /* the compiler's explanation was cut short */
     enum ge_cause cause_kind; /* the cause as a code; cause is its words */
+    void *block; /* owned: after ge_finding_pack, every string and step above lives here */
 };
 
 /* Where the package under analysis lives, so facts can be kept or dropped. */
@@ -164,6 +165,11 @@ void ge_finding_explain_src(const struct ge_fact *fact, const struct ge_explain_
  */
 char *ge_finding_remedy_new(const struct ge_finding *f);
 
+/* Moves every string and step of f into one allocation (f->block), sharing the finding's path
+ * with the steps in its own file. The fields keep their meaning; they are just not separately
+ * owned any more. ge_findings_build packs what it returns. */
+void ge_finding_pack(struct ge_finding *f);
+/* Frees what f owns, packed or not, and resets it. */
 void ge_finding_free(struct ge_finding *f);
 void ge_finding_set_free(struct ge_finding_set *s);
 

@@ -214,28 +214,44 @@ json_t *ge_rpc_request_new(json_int_t id, const char *method, json_t *params_new
     return msg;
 }
 
+struct encode_ctx {
+    struct ge_buf *out;
+    int rc;
+};
+
+static int encode_cb(const char *buf, size_t size, void *data)
+{
+    struct encode_ctx *c = data;
+    c->rc = ge_buf_append(c->out, buf, size);
+    return c->rc == 0 ? 0 : -1;
+}
+
+/*
+ * The body is written straight into out after room for the longest header; the header goes in
+ * once the body's length is known, and the body moves back to meet it. A message is copied
+ * once, not dumped to a string and copied again.
+ */
 int ge_rpc_encode(const json_t *msg, struct ge_buf *out)
 {
-    int rc = 0;
-    char *body = json_dumps(msg, JSON_COMPACT);
-    if (body == NULL) {
-        rc = -EINVAL;
-        goto out;
+    static const char room[ENCODED_HEADER_MAX] = {0};
+    if (!json_is_object(msg) && !json_is_array(msg))
+        return -EINVAL;
+    size_t start = out->len;
+    int rc = ge_buf_append(out, room, sizeof(room));
+    if (rc != 0)
+        return rc;
+    struct encode_ctx c = {out, 0};
+    if (json_dump_callback(msg, encode_cb, &c, JSON_COMPACT) != 0) {
+        out->len = start;
+        return c.rc != 0 ? c.rc : -EINVAL;
     }
-    size_t n = strlen(body);
+    size_t body = start + sizeof(room);
+    size_t n = out->len - body;
     char header[ENCODED_HEADER_MAX];
     int hn = snprintf(header, sizeof(header), "Content-Length: %zu\r\n\r\n", n);
-    /* Reserve once so that a message over the cap leaves out untouched. */
-    if ((size_t)hn > SIZE_MAX - n) {
-        rc = -ENOBUFS;
-        goto out;
-    }
-    rc = ge_buf_reserve(out, (size_t)hn + n);
-    if (rc != 0)
-        goto out;
-    ge_buf_append(out, header, (size_t)hn);
-    ge_buf_append(out, body, n);
-out:
-    free(body);
-    return rc;
+    memmove(out->data + start + (size_t)hn, out->data + body, n);
+    memcpy(out->data + start, header, (size_t)hn);
+    out->len = start + (size_t)hn + n;
+    out->data[out->len] = '\0';
+    return 0;
 }

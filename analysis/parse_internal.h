@@ -87,9 +87,9 @@ struct pblock {
     struct sv subject; /* EXPR, or the parameter name; "append(...)" is keyed as "append" */
     struct sv func;
     struct sv sink;
-    void *body;              /* owned: edges, steps and their strings; NULL once claimed */
-    struct raw_edge *edges;  /* in body */
-    struct raw_step *steps;  /* in body; each edge's first_step indexes these */
+    void *body;             /* owned: edges, steps and their strings; NULL once claimed */
+    struct raw_edge *edges; /* in body */
+    struct raw_step *steps; /* in body; each edge's first_step indexes these */
     size_t nedges;
     uint32_t hash;
     int32_t next; /* next block with the same key, or -1 */
@@ -140,12 +140,12 @@ struct ge_parser {
     int32_t open_block; /* index of the block being read, or -1 */
     const char *pkg;    /* current header's package, in the arena */
     bool test_build;
-    struct ge_arena *arena;     /* the report's */
-    struct ge_arena *keys;      /* private: the blocks' key strings */
-    struct ge_buf carry;        /* the unfinished last line of the input so far */
-    bool carry_over;            /* that line was longer than GE_PARSE_LINE_MAX; the rest is dropped */
+    struct ge_arena *arena; /* the report's */
+    struct ge_arena *keys;  /* private: the blocks' key strings */
+    struct ge_buf carry;    /* the unfinished last line of the input so far */
+    bool carry_over;        /* that line was longer than GE_PARSE_LINE_MAX; the rest is dropped */
     size_t nlines;
-    size_t ndropped; /* unknown lines past GE_REPORT_OTHERS_MAX */
+    size_t ndropped;         /* unknown lines past GE_REPORT_OTHERS_MAX */
     VEC(uint32_t) fact_hash; /* hash of each fact's key, parallel to facts */
     VEC(int32_t) attach;     /* scratch: blocks being attached to one fact */
     VEC(int32_t) orphans;    /* escape and move facts that found no block */

@@ -85,7 +85,7 @@ struct ge_report {
     struct ge_report_line *others; /* unknown lines and error lines, in output order; at most
                                       GE_REPORT_OTHERS_MAX, each cut at GE_REPORT_LINE_MAX */
     size_t nothers;
-    size_t ndropped;               /* such lines past GE_REPORT_OTHERS_MAX, only counted */
+    size_t ndropped;        /* such lines past GE_REPORT_OTHERS_MAX, only counted */
     size_t nlines;          /* lines read */
     size_t ninfo;           /* known informational lines skipped (inliner, devirtualizer, ...) */
     size_t nunmatched;      /* explanation blocks dropped because no summary line claimed them */
@@ -94,7 +94,7 @@ struct ge_report {
 
 /* Caps on what a report keeps of lines it does not understand (a flood of junk or errors). */
 #define GE_REPORT_OTHERS_MAX 10000u
-#define GE_REPORT_LINE_MAX 4096u
+#define GE_REPORT_LINE_MAX   4096u
 /* Longest line the streaming parser holds while waiting for its end; the rest is dropped. */
 #define GE_PARSE_LINE_MAX (1u << 20)
 

@@ -578,8 +578,8 @@ static char *dump(const struct ge_report *r)
         const struct ge_fact *f = &r->facts[i];
         ge_buf_printf(&b, "%d %d %u:%u %u:%u %zu %d|", f->kind, f->test_build, f->line, f->col,
                       f->orig_line, f->orig_col, f->nedges, f->truncated);
-        const char *strs[] = {f->pkg, f->file, f->subject, f->func, f->param_detail, f->sink,
-                              f->orig_file};
+        const char *strs[] = {f->pkg,          f->file, f->subject,  f->func,
+                              f->param_detail, f->sink, f->orig_file};
         for (size_t k = 0; k < sizeof(strs) / sizeof(strs[0]); k++)
             dump_str(&b, strs[k]);
         for (size_t e = 0; e < f->nedges; e++) {

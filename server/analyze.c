@@ -1,9 +1,10 @@
 /*
- * Scheduling analyses. Each package has one debounce timer; when it fires, every waiting
- * package of the same module is batched into one go invocation, started in the module root
- * with the same -gcflags every time so the build cache keeps hitting. A trigger for a package
- * whose analysis is running cancels that run; its results are never published and the
- * packages are analyzed again.
+ * Scheduling analyses. Each package has one debounce timer. A save on a quiet package starts
+ * at once; triggers that follow within debounceMs (a burst of saves, typing) wait until they
+ * stop for that long. When the timer fires, every waiting package of the same module is
+ * batched into one go invocation, started in the module root with the same -gcflags every
+ * time so the build cache keeps hitting. A trigger for a package whose analysis is running
+ * cancels that run; its results are never published and the packages are analyzed again.
  */
 #include "run.h"
 
@@ -30,17 +31,22 @@ static void debounce_fired(uv_timer_t *t)
         start_runs(s, pkg);
 }
 
-void ge_analyze_schedule(struct ge_server *s, struct ge_pkg *pkg, bool now)
+void ge_analyze_schedule(struct ge_server *s, struct ge_pkg *pkg, enum ge_trigger trigger)
 {
     if (pkg->closing || s->stopping)
         return;
+    uint64_t now = uv_now(s->loop);
+    bool quiet = pkg->run == NULL && !uv_is_active((uv_handle_t *)&pkg->debounce) &&
+                 (pkg->trigger_ms == 0 || now - pkg->trigger_ms >= s->config.debounce_ms);
+    bool at_once = trigger == GE_TRIGGER_NOW || (trigger == GE_TRIGGER_SAVE && quiet);
+    pkg->trigger_ms = now;
     pkg->dirty = true;
     if (pkg->run != NULL && !pkg->run->cancelled) {
         ge_log_info("%s changed while it was being analyzed; starting again", pkg->import_path);
         pkg->run->cancelled = true;
         ge_job_cancel(&pkg->run->job);
     }
-    uv_timer_start(&pkg->debounce, debounce_fired, now ? 0 : s->config.debounce_ms, 0);
+    uv_timer_start(&pkg->debounce, debounce_fired, at_once ? 0 : s->config.debounce_ms, 0);
 }
 
 void ge_analyze_cancel_all(struct ge_server *s, bool kill)
@@ -170,7 +176,7 @@ static void job_done(struct ge_job *job)
     struct ge_server *s = run->server;
     ge_log_info("go command finished in %llu ms (status %lld, signal %d, %zu bytes)",
                 (unsigned long long)(job->finished_ms - job->started_ms),
-                (long long)job->exit_status, job->term_signal, job->err.len);
+                (long long)job->exit_status, job->term_signal, job->err_total);
     if (run->cancelled || s->stopping) {
         ge_run_finished(s, run);
         return;
@@ -211,7 +217,9 @@ static void start_run(struct ge_server *s, struct ge_pkg **pkgs, size_t n)
         .env = (const char *const *)run->env,
         .cwd = run->cwd,
         .timeout_ms = s->config.timeout_ms,
+        .on_stderr = ge_run_on_output,
     };
+    ge_run_stream_begin(run);
     run->job.data = run;
     ge_job_start(&run->job, s->loop, &spec, job_done);
 }

@@ -1,7 +1,7 @@
 /*
  * Applying a finished analysis on the loop thread: findings are moved through the edits made
- * while the go command ran, stored per file and published; a failed build keeps the last good
- * findings, marked stale, and tells the user once per failure episode.
+ * while the go command ran and stored per file (deliver.c then publishes them); a failed build
+ * keeps the last good findings, marked stale, and tells the user once per failure episode.
  */
 #include "run.h"
 
@@ -65,7 +65,7 @@ static bool follow_edits(struct ge_server *s, struct ge_run *run, struct ge_file
     return true;
 }
 
-static size_t count_heap(struct ge_server *s, struct ge_pkg *pkg)
+size_t ge_pkg_count_heap(struct ge_server *s, struct ge_pkg *pkg)
 {
     size_t n = 0;
     for (char **p = pkg->files; *p; p++) {
@@ -127,11 +127,8 @@ static void apply_good(struct ge_server *s, struct ge_run *run, struct ge_pkg *p
     pkg->failing = false;
     free(pkg->first_error);
     pkg->first_error = NULL;
-    ge_publish_pkg(s, pkg);
-    size_t n = count_heap(s, pkg);
-    char *msg = ge_xasprintf("%zu heap escape%s", n, n == 1 ? "" : "s");
-    ge_progress_end(s, pkg, msg);
-    free(msg);
+    size_t n = ge_pkg_count_heap(s, pkg);
+    res->end_message = ge_xasprintf("%zu heap escape%s", n, n == 1 ? "" : "s");
 }
 
 static char *failure_reason(struct ge_server *s, struct ge_run *run, struct ge_run_result *res)
@@ -210,10 +207,7 @@ static void apply_failed(struct ge_server *s, struct ge_run *run, struct ge_pkg 
     pkg->failing = true;
     free(pkg->first_error);
     pkg->first_error = reason;
-    ge_publish_pkg(s, pkg);
-    char *msg = ge_xasprintf("build failed: %s", reason);
-    ge_progress_end(s, pkg, msg);
-    free(msg);
+    res->end_message = ge_xasprintf("build failed: %s", reason);
 }
 
 static bool package_ok(const struct ge_run *run, const struct ge_run_result *res)
@@ -226,7 +220,7 @@ static bool package_ok(const struct ge_run *run, const struct ge_run_result *res
            !job->output_capped && res->has_block && res->first_error == NULL;
 }
 
-static void answer_waiters(struct ge_server *s, struct ge_pkg *pkg, bool ok)
+void ge_pkg_answer_waiters(struct ge_server *s, struct ge_pkg *pkg, bool ok)
 {
     for (struct ge_pending **pp = &s->pending; *pp;) {
         struct ge_pending *p = *pp;
@@ -237,7 +231,7 @@ static void answer_waiters(struct ge_server *s, struct ge_pkg *pkg, bool ok)
         *pp = p->next;
         ge_reply(s, p->id,
                  json_pack("{s:s, s:b, s:I, s:s*}", "package", pkg->import_path, "ok", ok,
-                           "escapes", (json_int_t)count_heap(s, pkg), "error",
+                           "escapes", (json_int_t)ge_pkg_count_heap(s, pkg), "error",
                            ok ? NULL : pkg->first_error));
         json_decref(p->id);
         free(p);
@@ -261,22 +255,21 @@ void ge_run_after_work(uv_work_t *req, int status)
         pkg->last_ms = uv_now(s->loop) - run->started_ms;
         if (pkg->nopen == 0)
             continue;
-        bool ok = package_ok(run, &run->results[i]);
-        if (ok)
-            apply_good(s, run, pkg, &run->results[i]);
+        struct ge_run_result *res = &run->results[i];
+        res->ok = package_ok(run, res);
+        res->applied = true;
+        if (res->ok)
+            apply_good(s, run, pkg, res);
         else
-            apply_failed(s, run, pkg, &run->results[i]);
-        answer_waiters(s, pkg, ok);
+            apply_failed(s, run, pkg, res);
     }
-    if (s->caps.inlay_refresh)
-        ge_request(s, "workspace/inlayHint/refresh", NULL, NULL, NULL);
-    if (s->caps.codelens_refresh)
-        ge_request(s, "workspace/codeLens/refresh", NULL, NULL, NULL);
-    ge_run_finished(s, run);
+    /* Publishing can be long for a big package; it goes out in slices between requests. */
+    ge_deliver_start(s, run);
 }
 
 void ge_run_free(struct ge_run *run)
 {
+    ge_run_stream_drop(run);
     if (run->overlay_dir != NULL) {
         for (size_t i = 0; i < run->nsnaps; i++) {
             const char *base = strrchr(run->snaps[i].path, '/');
@@ -307,6 +300,7 @@ void ge_run_free(struct ge_run *run)
         ge_strv_free(run->results[i].paths);
         ge_finding_set_free(&run->results[i].set);
         free(run->results[i].first_error);
+        free(run->results[i].end_message);
         for (size_t k = 0; k < run->results[i].nerrors; k++)
             free(run->results[i].errors[k].text);
         free(run->results[i].errors);

@@ -42,15 +42,23 @@ struct check {
     char *text; /* owned: the file read_source returned last */
 };
 
-static int run_go(struct check *c, char **argv, const char *cwd, struct ge_job *job);
+static int run_go(struct check *c, char **argv, const char *cwd, struct ge_job *job,
+                  struct ge_parser *parser);
 
 static void job_done(struct ge_job *job)
 {
     (void)job;
 }
 
-/* Runs argv to completion on a private loop; job holds the output afterwards. */
-static int run_go(struct check *c, char **argv, const char *cwd, struct ge_job *job)
+static void job_output(struct ge_job *job, const char *data, size_t len)
+{
+    ge_parse_feed(job->data, data, len);
+}
+
+/* Runs argv to completion on a private loop; job holds the output afterwards, unless parser
+ * is given: then stderr goes through it as it arrives. */
+static int run_go(struct check *c, char **argv, const char *cwd, struct ge_job *job,
+                  struct ge_parser *parser)
 {
     uv_loop_t loop;
     uv_loop_init(&loop);
@@ -60,7 +68,9 @@ static int run_go(struct check *c, char **argv, const char *cwd, struct ge_job *
         .env = (const char *const *)env,
         .cwd = cwd,
         .timeout_ms = c->config.timeout_ms,
+        .on_stderr = parser != NULL ? job_output : NULL,
     };
+    job->data = parser;
     ge_job_start(job, &loop, &spec, job_done);
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
@@ -123,7 +133,7 @@ static int list_packages(struct check *c, char **targets, size_t ntargets)
     for (size_t i = 0; i < ntargets; i++)
         ge_strv_push(&argv, &n, ge_xstrdup(targets[i]));
     struct ge_job job = {0};
-    int rc = run_go(c, argv, c->cwd, &job);
+    int rc = run_go(c, argv, c->cwd, &job, NULL);
     ge_strv_free(argv);
     if (rc == 0 && !ge_job_succeeded(&job) && job.out.len == 0) {
         fprintf(stderr, "%.*s", (int)job.err.len, job.err.data ? job.err.data : "");
@@ -235,11 +245,15 @@ static int analyze_group(struct check *c, struct ge_parser *parser, const char *
         ge_gocmd_build_argv(&c->config, c->config.include_tests, modroot, NULL, patterns, n);
     free(patterns);
     struct ge_job job = {0};
-    int rc = run_go(c, argv, modroot ? modroot : c->cwd, &job);
+    ge_parse_begin(parser);
+    int rc = run_go(c, argv, modroot ? modroot : c->cwd, &job, parser);
     ge_strv_free(argv);
     struct ge_report *report = NULL;
-    if (rc == 0)
-        ge_parse(parser, job.err.data ? job.err.data : "", job.err.len, &report);
+    ge_parse_end(parser, &report);
+    if (rc != 0) {
+        ge_report_destroy(report);
+        report = NULL;
+    }
     if (report != NULL && !ge_job_succeeded(&job)) {
         c->failed = true;
         report_errors(c, report);

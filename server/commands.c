@@ -31,7 +31,7 @@ static int analyze(struct ge_server *s, json_t *id, json_t *args, json_t **resul
         const char *k;
         void *v;
         while (ge_strmap_next(&s->pkgs, &i, &k, &v)) {
-            ge_analyze_schedule(s, v, true);
+            ge_analyze_schedule(s, v, GE_TRIGGER_NOW);
             n++;
         }
         *result_new = json_pack("{s:I}", "scheduled", (json_int_t)n);
@@ -47,7 +47,7 @@ static int analyze(struct ge_server *s, json_t *id, json_t *args, json_t **resul
     p->pkg = d->pkg;
     p->next = s->pending;
     s->pending = p;
-    ge_analyze_schedule(s, d->pkg, true);
+    ge_analyze_schedule(s, d->pkg, GE_TRIGGER_NOW);
     return GE_REPLY_LATER;
 }
 

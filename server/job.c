@@ -80,14 +80,21 @@ static struct ge_buf *pipe_buf(struct ge_job *job, uv_handle_t *h)
     return h == (uv_handle_t *)&job->out_pipe ? &job->out : &job->err;
 }
 
+/* True when reads of h go to on_stderr instead of staying in the buffer. */
+static bool streamed(const struct ge_job *job, const uv_handle_t *h)
+{
+    return job->on_stderr != NULL && h == (const uv_handle_t *)&job->err_pipe;
+}
+
 static void pipe_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     struct ge_job *job = h->data;
     struct ge_buf *b = pipe_buf(job, h);
     (void)suggested;
     size_t want = 64 * 1024;
-    if (b->max - b->len < want)
-        want = b->max - b->len;
+    size_t left = streamed(job, h) ? GE_JOB_STDERR_MAX - job->err_total : b->max - b->len;
+    if (left < want)
+        want = left;
     if (want == 0 || ge_buf_reserve(b, want) != 0) {
         *buf = uv_buf_init(NULL, 0);
         return;
@@ -100,6 +107,11 @@ static void pipe_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     struct ge_job *job = s->data;
     struct ge_buf *b = pipe_buf(job, (uv_handle_t *)s);
     (void)buf;
+    if (nread > 0 && streamed(job, (uv_handle_t *)s)) {
+        job->err_total += (size_t)nread;
+        job->on_stderr(job, b->data, (size_t)nread);
+        return;
+    }
     if (nread > 0) {
         b->len += (size_t)nread;
         b->data[b->len] = '\0';
@@ -202,7 +214,8 @@ void ge_job_start(struct ge_job *job, uv_loop_t *loop, const struct ge_job_spec 
                   ge_job_done_cb done)
 {
     void *data = job->data;
-    *job = (struct ge_job){.loop = loop, .done = done, .data = data, .pending = 1};
+    *job = (struct ge_job){
+        .loop = loop, .done = done, .data = data, .pending = 1, .on_stderr = spec->on_stderr};
     ge_buf_init(&job->out, GE_JOB_STDOUT_MAX);
     ge_buf_init(&job->err, GE_JOB_STDERR_MAX);
     job->started_ms = uv_now(loop);

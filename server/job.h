@@ -21,13 +21,16 @@
 struct ge_job;
 /* Called once, after exit, EOF and every close; the job may be freed from inside it. */
 typedef void (*ge_job_done_cb)(struct ge_job *job);
+/* Called with each read of stderr as it arrives; data is borrowed for the call. */
+typedef void (*ge_job_data_cb)(struct ge_job *job, const char *data, size_t len);
 
 struct ge_job_spec {
-    const char *const *argv; /* borrowed; argv[0] is looked up on the child's PATH and must be
-                                an ELF binary or a "#!" script (never run through a shell) */
-    const char *const *env;  /* borrowed; NULL-terminated "K=V" list, or NULL to inherit */
-    const char *cwd;         /* borrowed */
-    uint64_t timeout_ms;     /* 0 for none */
+    const char *const *argv;  /* borrowed; argv[0] is looked up on the child's PATH and must be
+                                 an ELF binary or a "#!" script (never run through a shell) */
+    const char *const *env;   /* borrowed; NULL-terminated "K=V" list, or NULL to inherit */
+    const char *cwd;          /* borrowed */
+    uint64_t timeout_ms;      /* 0 for none */
+    ge_job_data_cb on_stderr; /* when set, stderr goes here as it arrives and is not kept */
 };
 
 struct ge_job {
@@ -37,8 +40,10 @@ struct ge_job {
     uv_pipe_t err_pipe;
     uv_timer_t timer;
     struct ge_buf out; /* stdout, capped at GE_JOB_STDOUT_MAX */
-    struct ge_buf err; /* stderr, capped at GE_JOB_STDERR_MAX */
-    int spawn_error;   /* negative errno when the process could not start, else 0 */
+    struct ge_buf err; /* stderr, capped at GE_JOB_STDERR_MAX; with on_stderr, one read */
+    size_t err_total;  /* bytes read from stderr, counted against GE_JOB_STDERR_MAX */
+    ge_job_data_cb on_stderr;
+    int spawn_error; /* negative errno when the process could not start, else 0 */
     int64_t exit_status;
     int term_signal;
     bool exited;

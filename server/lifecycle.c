@@ -204,7 +204,7 @@ void ge_settings_changed(struct ge_server *s, json_t *settings, const char *sour
     while (rerun && ge_strmap_next(&s->pkgs, &i, &k, &v)) {
         struct ge_pkg *pkg = v;
         if (pkg->nopen > 0)
-            ge_analyze_schedule(s, pkg, false);
+            ge_analyze_schedule(s, pkg, GE_TRIGGER_EDIT);
     }
 }
 

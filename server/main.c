@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 static const char usage[] =
     "usage: goescape [--log-file PATH] [--verbose]     run the language server on stdio\n"
@@ -38,6 +41,11 @@ static const char usage[] =
 int main(int argc, char **argv)
 {
     const char *log_path = NULL;
+#ifdef __GLIBC__
+    /* The thread pool's parse and placement allocate from the main arena too, so their peaks
+     * share its free memory instead of adding arenas of their own. */
+    mallopt(M_ARENA_MAX, 1);
+#endif
     if (argc > 1 && strcmp(argv[1], "check") == 0)
         return ge_check_main(argc - 1, argv + 1);
     for (int i = 1; i < argc; i++) {

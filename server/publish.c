@@ -1,7 +1,8 @@
 /*
  * textDocument/publishDiagnostics. Each file's diagnostics are built from its findings, the
  * text they refer to and the settings, and sent only when they differ from what the client
- * already has. Edits republish after a short delay, so typing does not flood the client.
+ * already has. Edits republish their package after a short delay, so typing does not flood the
+ * client; settings changes republish every package.
  */
 #include "server.h"
 
@@ -134,6 +135,22 @@ static json_t *error_diagnostic(struct ge_server *s, const struct ge_build_error
                      "code", "build", "source", "goescape", "message", e->text);
 }
 
+/* FNV-1a over the JSON text, fed by json_dump_callback without building the string. */
+static int digest_cb(const char *buf, size_t size, void *data)
+{
+    uint64_t *h = data;
+    for (size_t i = 0; i < size; i++)
+        *h = (*h ^ (unsigned char)buf[i]) * 0x100000001b3ull;
+    return 0;
+}
+
+static uint64_t digest(const json_t *diags)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    json_dump_callback(diags, digest_cb, &h, JSON_COMPACT);
+    return h;
+}
+
 void ge_publish_file(struct ge_server *s, struct ge_file *f)
 {
     size_t len;
@@ -150,20 +167,20 @@ void ge_publish_file(struct ge_server *s, struct ge_file *f)
             json_array_append_new(diags, diagnostic(s, fi, text, len, &lines, f->stale));
     }
     ge_lines_free(&lines);
-    char *dump = json_dumps(diags, JSON_COMPACT);
-    bool same = f->last_published != NULL && dump != NULL && strcmp(dump, f->last_published) == 0;
-    if (!same) {
-        struct ge_doc *d = ge_doc_find(s, f->uri);
-        json_t *params = json_pack("{s:s, s:o}", "uri", f->uri, "diagnostics", diags);
-        if (d != NULL)
-            json_object_set_new(params, "version", json_integer(d->version));
-        ge_notify(s, "textDocument/publishDiagnostics", params);
-        free(f->last_published);
-        f->last_published = dump;
-    } else {
+    /* Only a digest of what the client has is kept, not the text. */
+    uint64_t h = digest(diags);
+    if (f->published && f->published_digest == h) {
         json_decref(diags);
-        free(dump);
+        return;
     }
+    f->published = true;
+    f->published_digest = h;
+    f->published_empty = json_array_size(diags) == 0;
+    struct ge_doc *d = ge_doc_find(s, f->uri);
+    json_t *params = json_pack("{s:s, s:o}", "uri", f->uri, "diagnostics", diags);
+    if (d != NULL)
+        json_object_set_new(params, "version", json_integer(d->version));
+    ge_notify(s, "textDocument/publishDiagnostics", params);
 }
 
 void ge_publish_pkg(struct ge_server *s, struct ge_pkg *pkg)
@@ -182,11 +199,10 @@ void ge_publish_clear_pkg(struct ge_server *s, struct ge_pkg *pkg)
         if (f == NULL)
             continue;
         ge_finding_set_free(&f->set);
-        if (f->last_published != NULL && strcmp(f->last_published, "[]") != 0)
+        if (f->published && !f->published_empty)
             ge_notify(s, "textDocument/publishDiagnostics",
                       json_pack("{s:s, s:[]}", "uri", f->uri, "diagnostics"));
-        free(f->last_published);
-        f->last_published = NULL;
+        f->published = false;
     }
 }
 
@@ -196,10 +212,13 @@ static void republish_fired(uv_timer_t *t)
     size_t i = 0;
     const char *k;
     void *v;
+    bool all = s->republish_all;
+    s->republish_all = false;
     while (ge_strmap_next(&s->pkgs, &i, &k, &v)) {
         struct ge_pkg *pkg = v;
-        if (pkg->analyzed && pkg->nopen > 0)
+        if ((all || pkg->republish) && pkg->analyzed && pkg->nopen > 0)
             ge_publish_pkg(s, pkg);
+        pkg->republish = false;
     }
     if (s->caps.inlay_refresh)
         ge_request(s, "workspace/inlayHint/refresh", NULL, NULL, NULL);
@@ -209,6 +228,14 @@ static void republish_fired(uv_timer_t *t)
 
 void ge_publish_all_later(struct ge_server *s)
 {
+    s->republish_all = true;
+    if (!s->stopping)
+        uv_timer_start(&s->republish, republish_fired, GE_REPUBLISH_DELAY_MS, 0);
+}
+
+void ge_publish_pkg_later(struct ge_server *s, struct ge_pkg *pkg)
+{
+    pkg->republish = true;
     if (!s->stopping)
         uv_timer_start(&s->republish, republish_fired, GE_REPUBLISH_DELAY_MS, 0);
 }

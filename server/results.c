@@ -1,6 +1,7 @@
 /*
- * The second half of an analysis. On the thread pool: parse the go command's output, list the
- * package directories, and place the findings in the texts the compiler saw. On the loop:
+ * The second half of an analysis. On the loop, while the go command runs: feed its output to
+ * the parser as it arrives, so it is never held whole. On the thread pool: finish the parse,
+ * list the package directories, and place the findings in the texts the compiler saw. On the loop:
  * move them through the edits made since, store them per file, and publish.
  */
 #include "run.h"
@@ -194,19 +195,41 @@ static void place_package(struct ge_run *run, const struct ge_report *report, si
     }
 }
 
+void ge_run_stream_begin(struct ge_run *run)
+{
+    run->parser = parser_take();
+    if (run->parser != NULL)
+        ge_parse_begin(run->parser);
+}
+
+void ge_run_on_output(struct ge_job *job, const char *data, size_t len)
+{
+    struct ge_run *run = job->data;
+    if (run->parser != NULL && !run->cancelled)
+        ge_parse_feed(run->parser, data, len);
+}
+
+void ge_run_stream_drop(struct ge_run *run)
+{
+    if (run->parser == NULL)
+        return;
+    struct ge_report *report = NULL;
+    ge_parse_end(run->parser, &report);
+    ge_report_destroy(report);
+    parser_give(run->parser);
+    run->parser = NULL;
+}
+
 void ge_run_work(uv_work_t *req)
 {
     struct ge_run *run = req->data;
-    struct ge_parser *parser = parser_take();
     struct ge_report *report = NULL;
     run->results = ge_xcalloc(run->npkgs, sizeof *run->results);
-    if (parser == NULL || ge_parse(parser, run->job.err.data ? run->job.err.data : "",
-                                   run->job.err.len, &report) != 0) {
-        if (parser != NULL)
-            parser_give(parser);
+    if (run->parser == NULL)
         return;
-    }
-    parser_give(parser);
+    ge_parse_end(run->parser, &report);
+    parser_give(run->parser);
+    run->parser = NULL;
     run->nfacts = report->nfacts;
     for (size_t i = 0; i < report->nothers; i++) {
         const struct ge_report_line *l = &report->others[i];
@@ -215,7 +238,7 @@ void ge_run_work(uv_work_t *req)
         if (run->first_unknown == NULL)
             run->first_unknown = format_line(l);
     }
-    run->nunknown = report->nothers;
+    run->nunknown = report->nothers + report->ndropped;
     for (size_t i = 0; i < run->npkgs; i++)
         place_package(run, report, i);
     ge_report_destroy(report);

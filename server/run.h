@@ -32,6 +32,10 @@ struct ge_run_result {
     char **error_paths;            /* owned: the file of each error below, NULL-terminated */
     struct ge_build_error *errors; /* owned: its compile errors with positions in its files */
     size_t nerrors;
+    /* Set when applied on the loop. */
+    bool applied;      /* the package had open documents and took the results */
+    bool ok;           /* its build succeeded */
+    char *end_message; /* owned: the progress message once it is published */
 };
 
 struct ge_run {
@@ -47,8 +51,12 @@ struct ge_run {
     size_t npkgs;
     struct ge_run_snap *snaps;
     size_t nsnaps;
+    struct ge_parser *parser; /* owned: reads the output as it arrives, until the worker ends it */
     bool cancelled;
     bool tests;
+    bool delivering;     /* applied; its files are being published in slices (deliver.c) */
+    size_t deliver_pkg;  /* the package being published */
+    size_t deliver_file; /* the next of its files */
     uint64_t started_ms;
     /* Filled by the worker. */
     struct ge_run_result *results; /* one per package */
@@ -62,12 +70,27 @@ struct ge_run {
 };
 
 /* results.c */
-/* Parses and places the findings; runs on the thread pool and touches only run. */
+/* Takes a parser for the run's output; ge_run_on_output is the job's on_stderr. */
+void ge_run_stream_begin(struct ge_run *run);
+void ge_run_on_output(struct ge_job *job, const char *data, size_t len);
+/* Gives the parser back when the run ends without a parse (cancelled, not queued). */
+void ge_run_stream_drop(struct ge_run *run);
+/* Ends the parse and places the findings; runs on the thread pool and touches only run. */
 void ge_run_work(uv_work_t *req);
 /* Applies the results on the loop thread. */
 void ge_run_after_work(uv_work_t *req, int status);
 /* Frees everything the run owns, removing its overlay files. */
 void ge_run_free(struct ge_run *run);
+
+/* apply.c */
+size_t ge_pkg_count_heap(struct ge_server *s, struct ge_pkg *pkg);
+/* Answers the goescape.analyze requests waiting for pkg. */
+void ge_pkg_answer_waiters(struct ge_server *s, struct ge_pkg *pkg, bool ok);
+
+/* deliver.c */
+/* Publishes an applied run's files in slices, then ends each package's progress, answers its
+ * waiters, asks the client to refresh hints and lenses, and finishes the run. */
+void ge_deliver_start(struct ge_server *s, struct ge_run *run);
 
 /* analyze.c */
 /* Called when a run is over (applied or dropped): unlinks it and starts what waits. */

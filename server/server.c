@@ -93,6 +93,7 @@ void ge_server_stop(struct ge_server *s, int exit_code)
         s->exit_code = exit_code;
         ge_analyze_cancel_all(s, true);
         uv_timer_stop(&s->republish);
+        ge_deliver_abort(s);
     }
     if (s->runs != NULL)
         return; /* each run's end calls back here; the last one closes the rest */
@@ -100,6 +101,7 @@ void ge_server_stop(struct ge_server *s, int exit_code)
         return;
     ge_pkgs_free(s);
     uv_close((uv_handle_t *)&s->republish, handle_closed);
+    uv_close((uv_handle_t *)&s->deliver, handle_closed);
     uv_close((uv_handle_t *)&s->sigterm, handle_closed);
     uv_timer_start(&s->exit_timer, exit_timer_fired, GE_EXIT_FLUSH_MS, 0);
     ge_transport_close(&s->transport);
@@ -151,6 +153,8 @@ int ge_server_init(struct ge_server *s, uv_loop_t *loop, int in_fd, int out_fd)
     s->tmpdir = make_tmpdir();
     uv_timer_init(loop, &s->republish);
     s->republish.data = s;
+    uv_timer_init(loop, &s->deliver);
+    s->deliver.data = s;
     uv_timer_init(loop, &s->exit_timer);
     s->exit_timer.data = s;
     uv_signal_init(loop, &s->sigterm);

@@ -71,7 +71,9 @@ struct ge_file {
     char *disk_text;           /* owned; the text spans refer to when the file is not open */
     size_t disk_len;
     bool stale;                    /* findings from the last successful build; the current fails */
-    char *last_published;          /* owned; the JSON of the last publishDiagnostics, or NULL */
+    bool published;                /* the client has diagnostics of this file from us */
+    bool published_empty;          /* ... and they are an empty list */
+    uint64_t published_digest;     /* digest of those diagnostics' JSON */
     struct ge_build_error *errors; /* owned: compile errors of the failing build */
     size_t nerrors;
 };
@@ -85,16 +87,18 @@ struct ge_pkg {
     char *import_path; /* owned: as the compiler prints it in "# ..." headers */
     char *pattern;     /* owned: "./rel", ".", or the file's base name */
     uv_timer_t debounce;
-    bool dirty;         /* waiting for an analysis */
-    bool analyzed;      /* at least one analysis finished, good or bad */
-    bool good;          /* the last successful analysis exists */
-    bool failing;       /* inside a failure episode (one message per episode) */
-    struct ge_run *run; /* the analysis in flight, or NULL */
-    int nopen;          /* open documents in this package */
-    char **files;       /* owned: paths of its files with findings, NULL-terminated */
-    uint64_t last_ms;   /* duration of the last analysis */
-    char *first_error;  /* owned: first compiler error of the failing build, or NULL */
-    char *progress;     /* owned: the work-done progress token while analyzing, or NULL */
+    bool dirty;          /* waiting for an analysis */
+    bool analyzed;       /* at least one analysis finished, good or bad */
+    bool good;           /* the last successful analysis exists */
+    bool failing;        /* inside a failure episode (one message per episode) */
+    struct ge_run *run;  /* the analysis in flight, or NULL */
+    int nopen;           /* open documents in this package */
+    char **files;        /* owned: paths of its files with findings, NULL-terminated */
+    uint64_t last_ms;    /* duration of the last analysis */
+    uint64_t trigger_ms; /* loop time of the last trigger, 0 before the first */
+    char *first_error;   /* owned: first compiler error of the failing build, or NULL */
+    char *progress;      /* owned: the work-done progress token while analyzing, or NULL */
+    bool republish;      /* its diagnostics are republished when the republish timer fires */
     bool closing;
 };
 
@@ -119,6 +123,7 @@ struct ge_server {
     struct ge_transport transport;
     uv_signal_t sigterm;
     uv_timer_t republish; /* debounced republish after edits and settings changes */
+    uv_timer_t deliver;   /* publishes applied analyses in slices (deliver.c) */
     uv_timer_t exit_timer;
     int open_handles;
     enum ge_state state;
@@ -136,6 +141,7 @@ struct ge_server {
     json_int_t next_id;
     char *tmpdir; /* owned: private 0700 directory for overlays, or NULL */
     bool go_missing_told;
+    bool republish_all; /* the republish timer republishes every package */
     bool stopping;
     int exit_code;
 };
@@ -195,10 +201,19 @@ char *ge_find_modroot(const char *dir);
 char *ge_read_module_path(const char *modroot);
 
 /* analyze.c: scheduling and running analyses. */
-/* Asks for an analysis of pkg after the debounce delay (0 delay when now is true). */
-void ge_analyze_schedule(struct ge_server *s, struct ge_pkg *pkg, bool now);
+/* What asks for an analysis, which decides how long it waits:
+ *   GE_TRIGGER_NOW    starts at once (a command, the first open of a package);
+ *   GE_TRIGGER_SAVE   starts at once when the package has been quiet for debounceMs (leading
+ *                     edge), else waits debounceMs after the last trigger;
+ *   GE_TRIGGER_EDIT   always waits debounceMs after the last trigger (typing, settings). */
+enum ge_trigger { GE_TRIGGER_NOW, GE_TRIGGER_SAVE, GE_TRIGGER_EDIT };
+/* Asks for an analysis of pkg. A trigger that arrives while pkg is analyzed cancels that run;
+ * the package is analyzed again once the trigger's delay has passed. */
+void ge_analyze_schedule(struct ge_server *s, struct ge_pkg *pkg, enum ge_trigger trigger);
 /* Cancels every analysis in flight (used when stopping). */
 void ge_analyze_cancel_all(struct ge_server *s, bool kill);
+/* deliver.c: finishes every analysis still being published, at once (used when stopping). */
+void ge_deliver_abort(struct ge_server *s);
 
 /* publish.c: diagnostics. */
 /* Publishes the diagnostics of one file, only when they changed. */
@@ -206,7 +221,10 @@ void ge_publish_file(struct ge_server *s, struct ge_file *f);
 void ge_publish_pkg(struct ge_server *s, struct ge_pkg *pkg);
 /* Publishes an empty list for every file of pkg and forgets its findings. */
 void ge_publish_clear_pkg(struct ge_server *s, struct ge_pkg *pkg);
+/* Republishes every package after GE_REPUBLISH_DELAY_MS (settings changed). */
 void ge_publish_all_later(struct ge_server *s);
+/* The same for one package (after an edit in one of its documents). */
+void ge_publish_pkg_later(struct ge_server *s, struct ge_pkg *pkg);
 /* Replaces the file's compile errors (errors_new is stolen; may be NULL). */
 void ge_file_set_errors(struct ge_file *f, struct ge_build_error *errors_new, size_t n);
 /* True when the finding is hidden by a //goescape:ignore comment. */

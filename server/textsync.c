@@ -69,8 +69,7 @@ void ge_m_did_open(struct ge_server *s, json_t *params)
     if (f != NULL && strcmp(f->uri, d->uri) != 0) {
         free(f->uri);
         f->uri = ge_xstrdup(d->uri);
-        free(f->last_published);
-        f->last_published = NULL;
+        f->published = false;
     }
     if (f != NULL && f->disk_text != NULL &&
         (f->disk_len != d->text.len || memcmp(f->disk_text, d->text.data, f->disk_len) != 0)) {
@@ -78,7 +77,7 @@ void ge_m_did_open(struct ge_server *s, json_t *params)
         ge_finding_set_free(&f->set);
     }
     if (!d->pkg->analyzed || s->config.analyze_on != GE_ANALYZE_SAVE)
-        ge_analyze_schedule(s, d->pkg, !d->pkg->analyzed);
+        ge_analyze_schedule(s, d->pkg, d->pkg->analyzed ? GE_TRIGGER_SAVE : GE_TRIGGER_NOW);
     else if (f != NULL)
         ge_publish_file(s, f);
 }
@@ -150,8 +149,8 @@ void ge_m_did_change(struct ge_server *s, json_t *params)
     if (d->pkg == NULL)
         return;
     if (s->config.analyze_on == GE_ANALYZE_TYPE)
-        ge_analyze_schedule(s, d->pkg, false);
-    ge_publish_all_later(s);
+        ge_analyze_schedule(s, d->pkg, GE_TRIGGER_EDIT);
+    ge_publish_pkg_later(s, d->pkg);
 }
 
 void ge_m_did_save(struct ge_server *s, json_t *params)
@@ -164,7 +163,7 @@ void ge_m_did_save(struct ge_server *s, json_t *params)
         return;
     }
     if (d->pkg != NULL)
-        ge_analyze_schedule(s, d->pkg, false);
+        ge_analyze_schedule(s, d->pkg, GE_TRIGGER_SAVE);
 }
 
 void ge_m_did_close(struct ge_server *s, json_t *params)

@@ -178,7 +178,6 @@ static void file_destroy(struct ge_file *f)
     free(f->path);
     free(f->uri);
     free(f->disk_text);
-    free(f->last_published);
     ge_file_set_errors(f, NULL, 0);
     free(f);
 }

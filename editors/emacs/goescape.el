@@ -120,7 +120,8 @@ buffers."
   :set #'goescape--set)
 
 (defcustom goescape-debounce-ms 250
-  "Delay in milliseconds between the last trigger and the analysis."
+  "Delay in milliseconds between the last of a burst of saves or edits and
+the analysis.  A save after a quiet spell of this length starts at once."
   :type 'natnum :set #'goescape--set)
 
 (defcustom goescape-go-binary "go"

@@ -1,0 +1,108 @@
+/*
+ * Delivering an applied analysis: its files' diagnostics go out a few at a time, each slice
+ * bounded by GE_DELIVER_SLICE_US of loop time, so hovers and inlay hints are answered between
+ * slices even while a package with thousands of findings is published. When the client reads
+ * slowly, delivery waits until the output queue drains below GE_DELIVER_QUEUE_HIGH instead of
+ * piling every file into it. A package's progress ends, and its waiting goescape.analyze
+ * requests are answered, only once all of its files are out, so "idle" always follows the
+ * diagnostics it announces.
+ */
+#include "run.h"
+
+#include "log.h"
+#include "progress.h"
+
+#define GE_DELIVER_SLICE_US   2000u
+#define GE_DELIVER_QUEUE_HIGH (4u * 1024u * 1024u)
+#define GE_DELIVER_BACKOFF_MS 5u
+
+/* Ends one package of the run: its progress and its waiters. */
+static void end_pkg(struct ge_server *s, struct ge_run *run, size_t i)
+{
+    struct ge_run_result *res = &run->results[i];
+    if (!res->applied)
+        return;
+    ge_progress_end(s, run->pkgs[i], res->end_message);
+    ge_pkg_answer_waiters(s, run->pkgs[i], res->ok);
+}
+
+/* Publishes the next file of run, or ends a package. Returns false once the run is done. */
+static bool step(struct ge_server *s, struct ge_run *run)
+{
+    while (run->deliver_pkg < run->npkgs) {
+        size_t i = run->deliver_pkg;
+        struct ge_pkg *pkg = run->pkgs[i];
+        /* A package whose documents were all closed meanwhile has had its diagnostics
+         * cleared; nothing of it goes out again. */
+        char *path = run->results[i].applied && pkg->nopen > 0 && pkg->files != NULL
+                         ? pkg->files[run->deliver_file]
+                         : NULL;
+        if (path != NULL) {
+            run->deliver_file++;
+            struct ge_file *f = ge_strmap_get(&s->files, path);
+            if (f != NULL)
+                ge_publish_file(s, f);
+            return true;
+        }
+        end_pkg(s, run, i);
+        run->deliver_pkg++;
+        run->deliver_file = 0;
+    }
+    return false;
+}
+
+static void finish(struct ge_server *s, struct ge_run *run)
+{
+    run->delivering = false;
+    if (s->caps.inlay_refresh)
+        ge_request(s, "workspace/inlayHint/refresh", NULL, NULL, NULL);
+    if (s->caps.codelens_refresh)
+        ge_request(s, "workspace/codeLens/refresh", NULL, NULL, NULL);
+    ge_run_finished(s, run);
+}
+
+static struct ge_run *next_delivering(struct ge_server *s)
+{
+    for (struct ge_run *r = s->runs; r != NULL; r = r->next)
+        if (r->delivering)
+            return r;
+    return NULL;
+}
+
+static void tick(uv_timer_t *t)
+{
+    struct ge_server *s = t->data;
+    uint64_t deadline = uv_hrtime() + (uint64_t)GE_DELIVER_SLICE_US * 1000u;
+    struct ge_run *run;
+    while ((run = next_delivering(s)) != NULL) {
+        if (s->transport.out_queued > GE_DELIVER_QUEUE_HIGH) {
+            uv_timer_start(t, tick, GE_DELIVER_BACKOFF_MS, 0);
+            return;
+        }
+        if (!step(s, run))
+            finish(s, run);
+        if (uv_hrtime() >= deadline)
+            break;
+    }
+    if (next_delivering(s) != NULL && !s->stopping)
+        uv_timer_start(t, tick, 0, 0);
+}
+
+void ge_deliver_start(struct ge_server *s, struct ge_run *run)
+{
+    run->delivering = true;
+    run->deliver_pkg = 0;
+    run->deliver_file = 0;
+    if (!uv_is_active((uv_handle_t *)&s->deliver))
+        uv_timer_start(&s->deliver, tick, 0, 0);
+}
+
+void ge_deliver_abort(struct ge_server *s)
+{
+    uv_timer_stop(&s->deliver);
+    struct ge_run *run;
+    while ((run = next_delivering(s)) != NULL) {
+        run->delivering = false;
+        ge_run_finished(s, run);
+    }
+}

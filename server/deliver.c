@@ -1,11 +1,13 @@
 /*
  * Delivering an applied analysis: its files' diagnostics go out a few at a time, each slice
- * bounded by GE_DELIVER_SLICE_US of loop time, so hovers and inlay hints are answered between
- * slices even while a package with thousands of findings is published. When the client reads
- * slowly, delivery waits until the output queue drains below GE_DELIVER_QUEUE_HIGH instead of
- * piling every file into it. A package's progress ends, and its waiting goescape.analyze
- * requests are answered, only once all of its files are out, so "idle" always follows the
- * diagnostics it announces.
+ * publishing files until GE_DELIVER_SLICE_US of loop time has passed, so hovers and inlay hints
+ * are answered between slices even while a package with thousands of findings is published. A
+ * file is never split: one with thousands of findings is a slice of its own, and the longest
+ * one bounds how long a request can wait (debug logging names files that take more than five
+ * slices). When the client reads slowly, delivery waits until the output queue drains below
+ * GE_DELIVER_QUEUE_HIGH instead of piling every file into it. A package's progress ends, and
+ * its waiting goescape.analyze requests are answered, only once all of its files are out, so
+ * "idle" always follows the diagnostics it announces.
  */
 #include "run.h"
 
@@ -40,8 +42,12 @@ static bool step(struct ge_server *s, struct ge_run *run)
         if (path != NULL) {
             run->deliver_file++;
             struct ge_file *f = ge_strmap_get(&s->files, path);
+            uint64_t t0 = uv_hrtime();
             if (f != NULL)
                 ge_publish_file(s, f);
+            uint64_t us = (uv_hrtime() - t0) / 1000u;
+            if (us > GE_DELIVER_SLICE_US * 5)
+                ge_log_debug("publishing %s took %llu ms", path, (unsigned long long)us / 1000u);
             return true;
         }
         end_pkg(s, run, i);
@@ -69,23 +75,35 @@ static struct ge_run *next_delivering(struct ge_server *s)
     return NULL;
 }
 
-static void tick(uv_timer_t *t)
+static void slice(uv_idle_t *idle);
+
+/* Slices run from an idle handle: libuv polls for I/O (with a zero timeout) between two idle
+ * callbacks, so requests are read and answered between slices. A timer re-armed with a zero
+ * delay would run again before the loop polls. */
+static void resume(uv_timer_t *t)
 {
     struct ge_server *s = t->data;
+    uv_idle_start(&s->deliver, slice);
+}
+
+static void slice(uv_idle_t *idle)
+{
+    struct ge_server *s = idle->data;
     uint64_t deadline = uv_hrtime() + (uint64_t)GE_DELIVER_SLICE_US * 1000u;
     struct ge_run *run;
     while ((run = next_delivering(s)) != NULL) {
         if (s->transport.out_queued > GE_DELIVER_QUEUE_HIGH) {
-            uv_timer_start(t, tick, GE_DELIVER_BACKOFF_MS, 0);
+            /* The client is behind; look again shortly instead of spinning. */
+            uv_idle_stop(idle);
+            uv_timer_start(&s->deliver_wait, resume, GE_DELIVER_BACKOFF_MS, 0);
             return;
         }
         if (!step(s, run))
             finish(s, run);
         if (uv_hrtime() >= deadline)
-            break;
+            return;
     }
-    if (next_delivering(s) != NULL && !s->stopping)
-        uv_timer_start(t, tick, 0, 0);
+    uv_idle_stop(idle);
 }
 
 void ge_deliver_start(struct ge_server *s, struct ge_run *run)
@@ -93,13 +111,14 @@ void ge_deliver_start(struct ge_server *s, struct ge_run *run)
     run->delivering = true;
     run->deliver_pkg = 0;
     run->deliver_file = 0;
-    if (!uv_is_active((uv_handle_t *)&s->deliver))
-        uv_timer_start(&s->deliver, tick, 0, 0);
+    if (!uv_is_active((uv_handle_t *)&s->deliver_wait))
+        uv_idle_start(&s->deliver, slice);
 }
 
 void ge_deliver_abort(struct ge_server *s)
 {
-    uv_timer_stop(&s->deliver);
+    uv_idle_stop(&s->deliver);
+    uv_timer_stop(&s->deliver_wait);
     struct ge_run *run;
     while ((run = next_delivering(s)) != NULL) {
         run->delivering = false;

@@ -1,8 +1,8 @@
 /*
  * textDocument/publishDiagnostics. Each file's diagnostics are built from its findings, the
  * text they refer to and the settings, and sent only when they differ from what the client
- * already has. Edits republish their package after a short delay, so typing does not flood the
- * client; settings changes republish every package.
+ * already has. An edit republishes its own file after a short delay, so typing does not flood
+ * the client; a settings change republishes every file.
  */
 #include "server.h"
 
@@ -59,7 +59,15 @@ static bool visible(struct ge_server *s, const struct ge_finding *f)
     return s->config.categories[f->category];
 }
 
-static json_t *related(struct ge_server *s, const struct ge_finding *f, const struct ge_lines *own)
+/* The text a diagnostic's own file is published with, and its line index. */
+struct own_text {
+    const char *uri;
+    const char *text;
+    size_t len;
+    const struct ge_lines *lines;
+};
+
+static json_t *related(struct ge_server *s, const struct ge_finding *f, const struct own_text *own)
 {
     json_t *list = json_array();
     for (size_t i = 0; i < f->nsteps; i++) {
@@ -68,47 +76,52 @@ static json_t *related(struct ge_server *s, const struct ge_finding *f, const st
             continue;
         /* Steps point into files of the same package; their column is a byte column, which
          * is exact for the line start and for ASCII text, and is converted when the file's
-         * text is at hand. */
-        struct ge_file *other = ge_strmap_get(&s->files, st->path);
+         * text is at hand. Most are in the finding's own file. */
+        bool is_own = st->path == f->path || strcmp(st->path, f->path) == 0;
+        struct ge_file *other = is_own ? NULL : ge_strmap_get(&s->files, st->path);
         struct ge_range r = {{st->line - 1, st->col ? st->col - 1 : 0},
                              {st->line - 1, st->col ? st->col - 1 : 0}};
-        if (other != NULL) {
-            size_t len, off;
-            const char *text = ge_file_text(s, other, &len);
-            int found = strcmp(st->path, f->path) == 0
-                            ? ge_lines_offset(own, st->line - 1, &off)
-                            : ge_text_line_offset(text, len, st->line - 1, &off);
-            if (found == 0) {
-                size_t line_len = ge_text_line_length(text, len, off);
-                size_t col = st->col ? st->col - 1 : 0;
-                r.start.character = ge_text_units(text + off, line_len, col, s->enc);
-                r.end = r.start;
-            }
+        const char *text = own->text;
+        size_t len = own->len, off;
+        int found = -1;
+        if (is_own) {
+            found = ge_lines_offset(own->lines, st->line - 1, &off);
+        } else if (other != NULL) {
+            text = ge_file_text(s, other, &len);
+            found = ge_text_line_offset(text, len, st->line - 1, &off);
         }
-        char *uri = ge_uri_from_path(st->path);
-        json_array_append_new(list,
-                              json_pack("{s:o, s:s}", "location", ge_lsp_location_pack(uri, &r),
-                                        "message", st->message));
+        if (found == 0) {
+            size_t line_len = ge_text_line_length(text, len, off);
+            size_t col = st->col ? st->col - 1 : 0;
+            r.start.character = ge_text_units(text + off, line_len, col, s->enc);
+            r.end = r.start;
+        }
+        char *uri = is_own ? NULL : ge_uri_from_path(st->path);
+        json_array_append_new(list, json_pack("{s:o, s:s}", "location",
+                                              ge_lsp_location_pack(is_own ? own->uri : uri, &r),
+                                              "message", st->message));
         free(uri);
     }
     return list;
 }
 
-static json_t *diagnostic(struct ge_server *s, const struct ge_finding *f, const char *text,
-                          size_t len, const struct ge_lines *lines, bool stale)
+static json_t *diagnostic(struct ge_server *s, const struct ge_finding *f,
+                          const struct own_text *own, bool stale)
 {
     struct ge_range r = {
-        .start = ge_lines_position(lines, text, len, f->span.start, s->enc),
-        .end = ge_lines_position(lines, text, len, f->span.end, s->enc),
+        .start = ge_lines_position(own->lines, own->text, own->len, f->span.start, s->enc),
+        .end = ge_lines_position(own->lines, own->text, own->len, f->span.end, s->enc),
     };
-    char *msg = stale ? ge_xasprintf("%s (from the last successful build)", f->message)
-                      : ge_xstrdup(f->message);
     json_t *d = json_pack("{s:o, s:i, s:s, s:s, s:s}", "range", ge_lsp_range_pack(&r), "severity",
                           s->config.severity[f->category], "code", ge_category_name(f->category),
-                          "source", "goescape", "message", msg);
-    free(msg);
+                          "source", "goescape", "message", f->message);
+    if (stale) {
+        char *msg = ge_xasprintf("%s (from the last successful build)", f->message);
+        json_object_set_new(d, "message", json_string(msg));
+        free(msg);
+    }
     if (f->nsteps > 0)
-        json_object_set_new(d, "relatedInformation", related(s, f, lines));
+        json_object_set_new(d, "relatedInformation", related(s, f, own));
     return d;
 }
 
@@ -161,10 +174,11 @@ void ge_publish_file(struct ge_server *s, struct ge_file *f)
     /* One line index per publish keeps a file with many findings linear, not quadratic. */
     struct ge_lines lines;
     ge_lines_init(&lines, text, len);
+    struct own_text own = {.uri = f->uri, .text = text, .len = len, .lines = &lines};
     for (size_t i = 0; i < f->set.count; i++) {
         const struct ge_finding *fi = &f->set.items[i];
         if (visible(s, fi) && !ge_finding_ignored(text, len, fi))
-            json_array_append_new(diags, diagnostic(s, fi, text, len, &lines, f->stale));
+            json_array_append_new(diags, diagnostic(s, fi, &own, f->stale));
     }
     ge_lines_free(&lines);
     /* Only a digest of what the client has is kept, not the text. */
@@ -214,11 +228,11 @@ static void republish_fired(uv_timer_t *t)
     void *v;
     bool all = s->republish_all;
     s->republish_all = false;
-    while (ge_strmap_next(&s->pkgs, &i, &k, &v)) {
-        struct ge_pkg *pkg = v;
-        if ((all || pkg->republish) && pkg->analyzed && pkg->nopen > 0)
-            ge_publish_pkg(s, pkg);
-        pkg->republish = false;
+    while (ge_strmap_next(&s->files, &i, &k, &v)) {
+        struct ge_file *f = v;
+        if ((all || f->republish) && f->pkg != NULL && f->pkg->analyzed && f->pkg->nopen > 0)
+            ge_publish_file(s, f);
+        f->republish = false;
     }
     if (s->caps.inlay_refresh)
         ge_request(s, "workspace/inlayHint/refresh", NULL, NULL, NULL);
@@ -233,9 +247,9 @@ void ge_publish_all_later(struct ge_server *s)
         uv_timer_start(&s->republish, republish_fired, GE_REPUBLISH_DELAY_MS, 0);
 }
 
-void ge_publish_pkg_later(struct ge_server *s, struct ge_pkg *pkg)
+void ge_publish_file_later(struct ge_server *s, struct ge_file *f)
 {
-    pkg->republish = true;
+    f->republish = true;
     if (!s->stopping)
         uv_timer_start(&s->republish, republish_fired, GE_REPUBLISH_DELAY_MS, 0);
 }

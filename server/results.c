@@ -1,8 +1,8 @@
 /*
  * The second half of an analysis. On the loop, while the go command runs: feed its output to
- * the parser as it arrives, so it is never held whole. On the thread pool: finish the parse,
- * list the package directories, and place the findings in the texts the compiler saw. On the loop:
- * move them through the edits made since, store them per file, and publish.
+ * the parser as it arrives, so it is never held whole. On the thread pool: end the parse, list
+ * the package directories, and place the findings in the texts the compiler saw. apply.c and
+ * deliver.c take it from there.
  */
 #include "run.h"
 

@@ -102,6 +102,7 @@ void ge_server_stop(struct ge_server *s, int exit_code)
     ge_pkgs_free(s);
     uv_close((uv_handle_t *)&s->republish, handle_closed);
     uv_close((uv_handle_t *)&s->deliver, handle_closed);
+    uv_close((uv_handle_t *)&s->deliver_wait, handle_closed);
     uv_close((uv_handle_t *)&s->sigterm, handle_closed);
     uv_timer_start(&s->exit_timer, exit_timer_fired, GE_EXIT_FLUSH_MS, 0);
     ge_transport_close(&s->transport);
@@ -153,8 +154,10 @@ int ge_server_init(struct ge_server *s, uv_loop_t *loop, int in_fd, int out_fd)
     s->tmpdir = make_tmpdir();
     uv_timer_init(loop, &s->republish);
     s->republish.data = s;
-    uv_timer_init(loop, &s->deliver);
+    uv_idle_init(loop, &s->deliver);
     s->deliver.data = s;
+    uv_timer_init(loop, &s->deliver_wait);
+    s->deliver_wait.data = s;
     uv_timer_init(loop, &s->exit_timer);
     s->exit_timer.data = s;
     uv_signal_init(loop, &s->sigterm);

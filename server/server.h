@@ -71,6 +71,7 @@ struct ge_file {
     char *disk_text;           /* owned; the text spans refer to when the file is not open */
     size_t disk_len;
     bool stale;                    /* findings from the last successful build; the current fails */
+    bool republish;                /* republished when the republish timer fires */
     bool published;                /* the client has diagnostics of this file from us */
     bool published_empty;          /* ... and they are an empty list */
     uint64_t published_digest;     /* digest of those diagnostics' JSON */
@@ -98,7 +99,6 @@ struct ge_pkg {
     uint64_t trigger_ms; /* loop time of the last trigger, 0 before the first */
     char *first_error;   /* owned: first compiler error of the failing build, or NULL */
     char *progress;      /* owned: the work-done progress token while analyzing, or NULL */
-    bool republish;      /* its diagnostics are republished when the republish timer fires */
     bool closing;
 };
 
@@ -122,8 +122,9 @@ struct ge_server {
     uv_loop_t *loop;
     struct ge_transport transport;
     uv_signal_t sigterm;
-    uv_timer_t republish; /* debounced republish after edits and settings changes */
-    uv_timer_t deliver;   /* publishes applied analyses in slices (deliver.c) */
+    uv_timer_t republish;    /* debounced republish after edits and settings changes */
+    uv_idle_t deliver;       /* publishes applied analyses in slices (deliver.c) */
+    uv_timer_t deliver_wait; /* resumes them once the client has read enough */
     uv_timer_t exit_timer;
     int open_handles;
     enum ge_state state;
@@ -141,7 +142,7 @@ struct ge_server {
     json_int_t next_id;
     char *tmpdir; /* owned: private 0700 directory for overlays, or NULL */
     bool go_missing_told;
-    bool republish_all; /* the republish timer republishes every package */
+    bool republish_all; /* the republish timer republishes every file */
     bool stopping;
     int exit_code;
 };
@@ -223,8 +224,8 @@ void ge_publish_pkg(struct ge_server *s, struct ge_pkg *pkg);
 void ge_publish_clear_pkg(struct ge_server *s, struct ge_pkg *pkg);
 /* Republishes every package after GE_REPUBLISH_DELAY_MS (settings changed). */
 void ge_publish_all_later(struct ge_server *s);
-/* The same for one package (after an edit in one of its documents). */
-void ge_publish_pkg_later(struct ge_server *s, struct ge_pkg *pkg);
+/* The same for one file (after an edit moved its findings). */
+void ge_publish_file_later(struct ge_server *s, struct ge_file *f);
 /* Replaces the file's compile errors (errors_new is stolen; may be NULL). */
 void ge_file_set_errors(struct ge_file *f, struct ge_build_error *errors_new, size_t n);
 /* True when the finding is hidden by a //goescape:ignore comment. */

@@ -150,7 +150,9 @@ void ge_m_did_change(struct ge_server *s, json_t *params)
         return;
     if (s->config.analyze_on == GE_ANALYZE_TYPE)
         ge_analyze_schedule(s, d->pkg, GE_TRIGGER_EDIT);
-    ge_publish_pkg_later(s, d->pkg);
+    struct ge_file *f = ge_strmap_get(&s->files, d->path);
+    if (f != NULL)
+        ge_publish_file_later(s, f);
 }
 
 void ge_m_did_save(struct ge_server *s, json_t *params)

@@ -270,6 +270,7 @@ void ge_run_after_work(uv_work_t *req, int status)
 void ge_run_free(struct ge_run *run)
 {
     ge_run_stream_drop(run);
+    ge_publish_job_reset(&run->publishing);
     if (run->overlay_dir != NULL) {
         for (size_t i = 0; i < run->nsnaps; i++) {
             const char *base = strrchr(run->snaps[i].path, '/');

@@ -2,12 +2,11 @@
  * Delivering an applied analysis: its files' diagnostics go out a few at a time, each slice
  * publishing files until GE_DELIVER_SLICE_US of loop time has passed, so hovers and inlay hints
  * are answered between slices even while a package with thousands of findings is published. A
- * file is never split: one with thousands of findings is a slice of its own, and the longest
- * one bounds how long a request can wait (debug logging names files that take more than five
- * slices). When the client reads slowly, delivery waits until the output queue drains below
- * GE_DELIVER_QUEUE_HIGH instead of piling every file into it. A package's progress ends, and
- * its waiting goescape.analyze requests are answered, only once all of its files are out, so
- * "idle" always follows the diagnostics it announces.
+ * file with many findings is built over several slices (ge_publish_step). When the client reads
+ * slowly, delivery waits until the output queue drains below GE_DELIVER_QUEUE_HIGH instead of
+ * piling every file into it. A package's progress ends, and its waiting goescape.analyze requests
+ * are answered, only once all of its files are out, so "idle" always follows the diagnostics it
+ * announces.
  */
 #include "run.h"
 
@@ -28,8 +27,9 @@ static void end_pkg(struct ge_server *s, struct ge_run *run, size_t i)
     ge_pkg_answer_waiters(s, run->pkgs[i], res->ok);
 }
 
-/* Publishes the next file of run, or ends a package. Returns false once the run is done. */
-static bool step(struct ge_server *s, struct ge_run *run)
+/* Publishes (part of) the next file of run, or ends a package. Returns false once the run is
+ * done. */
+static bool step(struct ge_server *s, struct ge_run *run, uint64_t deadline)
 {
     while (run->deliver_pkg < run->npkgs) {
         size_t i = run->deliver_pkg;
@@ -40,14 +40,9 @@ static bool step(struct ge_server *s, struct ge_run *run)
                          ? pkg->files[run->deliver_file]
                          : NULL;
         if (path != NULL) {
-            run->deliver_file++;
             struct ge_file *f = ge_strmap_get(&s->files, path);
-            uint64_t t0 = uv_hrtime();
-            if (f != NULL)
-                ge_publish_file(s, f);
-            uint64_t us = (uv_hrtime() - t0) / 1000u;
-            if (us > GE_DELIVER_SLICE_US * 5)
-                ge_log_debug("publishing %s took %llu ms", path, (unsigned long long)us / 1000u);
+            if (f == NULL || ge_publish_step(s, &run->publishing, f, deadline))
+                run->deliver_file++;
             return true;
         }
         end_pkg(s, run, i);
@@ -98,7 +93,7 @@ static void slice(uv_idle_t *idle)
             uv_timer_start(&s->deliver_wait, resume, GE_DELIVER_BACKOFF_MS, 0);
             return;
         }
-        if (!step(s, run))
+        if (!step(s, run, deadline))
             finish(s, run);
         if (uv_hrtime() >= deadline)
             return;

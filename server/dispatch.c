@@ -54,11 +54,20 @@ static const struct ge_method *lookup(const char *name)
     return NULL;
 }
 
-void ge_send(struct ge_server *s, const json_t *msg)
+static void check_sent(int rc)
 {
-    int rc = ge_transport_send(&s->transport, msg);
     if (rc != 0 && rc != -ENOBUFS && rc != -ESHUTDOWN)
         ge_log_error("cannot send a message: %s", strerror(-rc));
+}
+
+void ge_send(struct ge_server *s, const json_t *msg)
+{
+    check_sent(ge_transport_send(&s->transport, msg));
+}
+
+void ge_send_body(struct ge_server *s, const char *body, size_t len)
+{
+    check_sent(ge_transport_send_body(&s->transport, body, len));
 }
 
 static void send_new(struct ge_server *s, json_t *msg_new)

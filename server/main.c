@@ -43,8 +43,10 @@ int main(int argc, char **argv)
     const char *log_path = NULL;
 #ifdef __GLIBC__
     /* The thread pool's parse and placement allocate from the main arena too, so their peaks
-     * share its free memory instead of adding arenas of their own. */
-    mallopt(M_ARENA_MAX, 1);
+     * share its free memory instead of adding arenas of their own (MALLOC_ARENA_MAX in the
+     * environment still decides). */
+    if (getenv("MALLOC_ARENA_MAX") == NULL)
+        mallopt(M_ARENA_MAX, 1);
 #endif
     if (argc > 1 && strcmp(argv[1], "check") == 0)
         return ge_check_main(argc - 1, argv + 1);

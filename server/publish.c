@@ -148,53 +148,129 @@ static json_t *error_diagnostic(struct ge_server *s, const struct ge_build_error
                      "code", "build", "source", "goescape", "message", e->text);
 }
 
-/* FNV-1a over the JSON text, fed by json_dump_callback without building the string. */
-static int digest_cb(const char *buf, size_t size, void *data)
+#define FNV_OFFSET 0xcbf29ce484222325ull
+#define FNV_PRIME  0x100000001b3ull
+
+static int append_cb(const char *buf, size_t size, void *data)
 {
-    uint64_t *h = data;
-    for (size_t i = 0; i < size; i++)
-        *h = (*h ^ (unsigned char)buf[i]) * 0x100000001b3ull;
-    return 0;
+    return ge_buf_append(data, buf, size) == 0 ? 0 : -1;
 }
 
-static uint64_t digest(const json_t *diags)
+void ge_publish_job_reset(struct ge_publish_job *job)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
-    json_dump_callback(diags, digest_cb, &h, JSON_COMPACT);
-    return h;
+    if (job->file != NULL)
+        ge_lines_free(&job->lines);
+    ge_buf_free(&job->list);
+    *job = (struct ge_publish_job){0};
 }
 
-void ge_publish_file(struct ge_server *s, struct ge_file *f)
+/* Appends one diagnostic (stolen) to the job's encoded list. */
+static void job_add(struct ge_publish_job *job, json_t *diag_new)
 {
-    size_t len;
-    const char *text = ge_file_text(s, f, &len);
-    json_t *diags = json_array();
-    for (size_t i = 0; s->config.report_build_errors && i < f->nerrors; i++)
-        json_array_append_new(diags, error_diagnostic(s, &f->errors[i], text, len));
-    /* One line index per publish keeps a file with many findings linear, not quadratic. */
-    struct ge_lines lines;
-    ge_lines_init(&lines, text, len);
-    struct own_text own = {.uri = f->uri, .text = text, .len = len, .lines = &lines};
-    for (size_t i = 0; i < f->set.count; i++) {
-        const struct ge_finding *fi = &f->set.items[i];
-        if (visible(s, fi) && !ge_finding_ignored(text, len, fi))
-            json_array_append_new(diags, diagnostic(s, fi, &own, f->stale));
+    size_t mark = job->list.len;
+    int rc = ge_buf_append(&job->list, job->count_out ? "," : "", job->count_out ? 1 : 0);
+    if (rc == 0 && json_dump_callback(diag_new, append_cb, &job->list, JSON_COMPACT) != 0)
+        rc = -ENOBUFS;
+    json_decref(diag_new);
+    if (rc != 0) {
+        if (!job->truncated)
+            ge_log_warn("diagnostics of %s exceed %u MB; the rest are not shown", job->file->path,
+                        GE_OUT_QUEUE_MAX >> 20);
+        job->truncated = true;
+        job->list.len = mark;
+        return;
     }
-    ge_lines_free(&lines);
+    job->count_out++;
+}
+
+/* Starts job on f's current findings and text. */
+static void job_start(struct ge_server *s, struct ge_publish_job *job, struct ge_file *f,
+                      const char *text, size_t len, uint64_t seq)
+{
+    ge_publish_job_reset(job);
+    *job = (struct ge_publish_job){.file = f,
+                                   .text = text,
+                                   .len = len,
+                                   .items = f->set.items,
+                                   .count = f->set.count,
+                                   .edit_seq = seq,
+                                   .stale = f->stale};
+    ge_buf_init(&job->list, GE_OUT_QUEUE_MAX / 2);
+    for (size_t i = 0; s->config.report_build_errors && i < f->nerrors; i++)
+        job_add(job, error_diagnostic(s, &f->errors[i], text, len));
+    /* One line index per publish keeps a file with many findings linear, not quadratic. */
+    ge_lines_init(&job->lines, text, len);
+}
+
+/* Sends job's list when it differs from what the client has. The list is already JSON text, so
+ * the message is written around it rather than built as a tree and encoded in one go. */
+static void job_finish(struct ge_server *s, struct ge_publish_job *job)
+{
+    struct ge_file *f = job->file;
     /* Only a digest of what the client has is kept, not the text. */
-    uint64_t h = digest(diags);
+    uint64_t h = FNV_OFFSET;
+    for (size_t i = 0; i < job->list.len; i++)
+        h = (h ^ (unsigned char)job->list.data[i]) * FNV_PRIME;
     if (f->published && f->published_digest == h) {
-        json_decref(diags);
+        ge_publish_job_reset(job);
         return;
     }
     f->published = true;
     f->published_digest = h;
-    f->published_empty = json_array_size(diags) == 0;
+    f->published_empty = job->count_out == 0;
+    struct ge_buf body;
+    ge_buf_init(&body, GE_OUT_QUEUE_MAX);
+    json_t *uri = json_string(f->uri);
+    int rc = ge_buf_appends(&body, "{\"jsonrpc\":\"2.0\",\"method\":\"textDocument/"
+                                   "publishDiagnostics\",\"params\":{\"uri\":");
+    if (rc == 0 && json_dump_callback(uri, append_cb, &body, JSON_ENCODE_ANY) != 0)
+        rc = -ENOBUFS;
+    json_decref(uri);
     struct ge_doc *d = ge_doc_find(s, f->uri);
-    json_t *params = json_pack("{s:s, s:o}", "uri", f->uri, "diagnostics", diags);
-    if (d != NULL)
-        json_object_set_new(params, "version", json_integer(d->version));
-    ge_notify(s, "textDocument/publishDiagnostics", params);
+    if (rc == 0 && d != NULL)
+        rc = ge_buf_printf(&body, ",\"version\":%lld", (long long)d->version);
+    if (rc == 0)
+        rc = ge_buf_appends(&body, ",\"diagnostics\":[");
+    if (rc == 0)
+        rc = ge_buf_append(&body, job->list.data, job->list.len);
+    if (rc == 0)
+        rc = ge_buf_appends(&body, "]}}");
+    if (rc == 0)
+        ge_send_body(s, body.data, body.len);
+    else
+        ge_log_error("cannot publish the diagnostics of %s: too large", f->path);
+    ge_buf_free(&body);
+    ge_publish_job_reset(job);
+}
+
+bool ge_publish_step(struct ge_server *s, struct ge_publish_job *job, struct ge_file *f,
+                     uint64_t deadline_ns)
+{
+    size_t len;
+    const char *text = ge_file_text(s, f, &len);
+    struct ge_doc *d = ge_doc_find(s, f->uri);
+    uint64_t seq = d != NULL ? d->edit_seq : 0;
+    /* Anything that moved since the last slice (an edit, a reopen, new findings) starts the
+     * file over; the pieces built so far may no longer match. */
+    if (job->file != f || job->text != text || job->len != len || job->items != f->set.items ||
+        job->count != f->set.count || job->edit_seq != seq || job->stale != f->stale)
+        job_start(s, job, f, text, len, seq);
+    struct own_text own = {.uri = f->uri, .text = text, .len = len, .lines = &job->lines};
+    while (job->next < job->count) {
+        const struct ge_finding *fi = &job->items[job->next++];
+        if (visible(s, fi) && !ge_finding_ignored(text, len, fi))
+            job_add(job, diagnostic(s, fi, &own, f->stale));
+        if (job->next % 16 == 0 && job->next < job->count && uv_hrtime() >= deadline_ns)
+            return false;
+    }
+    job_finish(s, job);
+    return true;
+}
+
+void ge_publish_file(struct ge_server *s, struct ge_file *f)
+{
+    struct ge_publish_job job = {0};
+    ge_publish_step(s, &job, f, UINT64_MAX);
 }
 
 void ge_publish_pkg(struct ge_server *s, struct ge_pkg *pkg)

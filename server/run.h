@@ -57,6 +57,7 @@ struct ge_run {
     bool delivering;     /* applied; its files are being published in slices (deliver.c) */
     size_t deliver_pkg;  /* the package being published */
     size_t deliver_file; /* the next of its files */
+    struct ge_publish_job publishing; /* that file, when it takes more than one slice */
     uint64_t started_ms;
     /* Filled by the worker. */
     struct ge_run_result *results; /* one per package */

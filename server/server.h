@@ -162,6 +162,8 @@ void ge_server_stop(struct ge_server *s, int exit_code);
 void ge_dispatch(struct ge_server *s, const char *body, size_t len);
 /* Sends a message (borrowed); failures are logged. */
 void ge_send(struct ge_server *s, const json_t *msg);
+/* Sends a message already encoded as JSON text (borrowed); failures are logged. */
+void ge_send_body(struct ge_server *s, const char *body, size_t len);
 /* Sends a notification; params is stolen. */
 void ge_notify(struct ge_server *s, const char *method, json_t *params_new);
 /* Sends a request to the client; params is stolen; cb (may be NULL) gets the response. */
@@ -219,6 +221,27 @@ void ge_deliver_abort(struct ge_server *s);
 /* publish.c: diagnostics. */
 /* Publishes the diagnostics of one file, only when they changed. */
 void ge_publish_file(struct ge_server *s, struct ge_file *f);
+/* One file's diagnostics built over several slices of loop time. */
+struct ge_publish_job {
+    struct ge_file *file; /* borrowed: the file being built, or NULL */
+    const char *text;     /* borrowed: the text it was started on */
+    size_t len;
+    const struct ge_finding *items; /* borrowed: the findings it was started on */
+    size_t count;
+    uint64_t edit_seq; /* the document's edit_seq when started (0 when not open) */
+    bool stale;
+    size_t next;           /* the next finding to add */
+    struct ge_lines lines; /* owned: line index of text */
+    struct ge_buf list;    /* owned: the diagnostics so far, as JSON text without the [] */
+    size_t count_out;      /* diagnostics in list */
+    bool truncated;        /* list reached its cap; the rest were dropped */
+};
+/* Builds f's diagnostics until deadline_ns (uv_hrtime) or the end, then publishes them as
+ * ge_publish_file does. Returns true once f is done; false when it must be called again. A
+ * change to f's text or findings between calls starts it over. */
+bool ge_publish_step(struct ge_server *s, struct ge_publish_job *job, struct ge_file *f,
+                     uint64_t deadline_ns);
+void ge_publish_job_reset(struct ge_publish_job *job);
 void ge_publish_pkg(struct ge_server *s, struct ge_pkg *pkg);
 /* Publishes an empty list for every file of pkg and forgets its findings. */
 void ge_publish_clear_pkg(struct ge_server *s, struct ge_pkg *pkg);

@@ -214,31 +214,27 @@ static int write_file(struct ge_transport *t, const char *p, size_t n)
     return 0;
 }
 
-int ge_transport_send(struct ge_transport *t, const json_t *msg)
+/* Queues a framed message (out is taken over). */
+static int send_framed(struct ge_transport *t, struct ge_buf *out, int rc)
 {
-    if (t->closing)
-        return -ESHUTDOWN;
-    struct ge_buf out;
-    ge_buf_init(&out, GE_OUT_QUEUE_MAX);
-    int rc = ge_rpc_encode(msg, &out);
-    if (rc == 0 && t->out_queued + out.len > GE_OUT_QUEUE_MAX)
+    if (rc == 0 && t->out_queued + out->len > GE_OUT_QUEUE_MAX)
         rc = -ENOBUFS;
     if (rc != 0) {
         if (rc == -ENOBUFS && t->out_dropped++ % 1000 == 0)
             ge_log_warn("client is not reading: output queue at %zu bytes, dropped %zu messages",
                         t->out_queued, t->out_dropped);
-        ge_buf_free(&out);
+        ge_buf_free(out);
         return rc;
     }
     if (t->out_is_file) {
-        rc = write_file(t, out.data, out.len);
-        ge_buf_free(&out);
+        rc = write_file(t, out->data, out->len);
+        ge_buf_free(out);
         return rc;
     }
     struct write_req *w = ge_xmalloc(sizeof *w);
     w->t = t;
     size_t len;
-    char *data = ge_buf_steal(&out, &len);
+    char *data = ge_buf_steal(out, &len);
     w->buf = uv_buf_init(data, (unsigned)len);
     rc = uv_write(&w->req, (uv_stream_t *)&t->out, &w->buf, 1, write_done);
     if (rc != 0) {
@@ -248,6 +244,27 @@ int ge_transport_send(struct ge_transport *t, const json_t *msg)
     }
     t->out_queued += len;
     return 0;
+}
+
+int ge_transport_send(struct ge_transport *t, const json_t *msg)
+{
+    if (t->closing)
+        return -ESHUTDOWN;
+    struct ge_buf out;
+    ge_buf_init(&out, GE_OUT_QUEUE_MAX);
+    return send_framed(t, &out, ge_rpc_encode(msg, &out));
+}
+
+int ge_transport_send_body(struct ge_transport *t, const char *body, size_t len)
+{
+    if (t->closing)
+        return -ESHUTDOWN;
+    struct ge_buf out;
+    ge_buf_init(&out, GE_OUT_QUEUE_MAX);
+    int rc = ge_buf_printf(&out, "Content-Length: %zu\r\n\r\n", len);
+    if (rc == 0)
+        rc = ge_buf_append(&out, body, len);
+    return send_framed(t, &out, rc);
 }
 
 static void out_shutdown_done(uv_shutdown_t *req, int status)

@@ -91,7 +91,10 @@ static void pipe_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     struct ge_job *job = h->data;
     struct ge_buf *b = pipe_buf(job, h);
     (void)suggested;
-    size_t want = 64 * 1024;
+    /* libuv reads a readable pipe up to 32 times in one loop iteration; streamed output is
+     * parsed as it is read, so small reads keep that iteration short (about 1 ms for 512 KB)
+     * when the build cache replays megabytes at once. */
+    size_t want = streamed(job, h) ? GE_JOB_STREAM_READ : 64 * 1024;
     size_t left = streamed(job, h) ? GE_JOB_STDERR_MAX - job->err_total : b->max - b->len;
     if (left < want)
         want = left;

@@ -15,6 +15,8 @@
 /* Largest compiler output read from one job; past it the job is killed and marked. */
 #define GE_JOB_STDERR_MAX (64u * 1024u * 1024u)
 #define GE_JOB_STDOUT_MAX (16u * 1024u * 1024u)
+/* Size of one read of streamed stderr. */
+#define GE_JOB_STREAM_READ (16u * 1024u)
 /* Time between SIGTERM and SIGKILL. */
 #define GE_JOB_KILL_GRACE_MS 2000
 

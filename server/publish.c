@@ -273,15 +273,6 @@ void ge_publish_file(struct ge_server *s, struct ge_file *f)
     ge_publish_step(s, &job, f, UINT64_MAX);
 }
 
-void ge_publish_pkg(struct ge_server *s, struct ge_pkg *pkg)
-{
-    for (char **p = pkg->files; *p; p++) {
-        struct ge_file *f = ge_strmap_get(&s->files, *p);
-        if (f != NULL)
-            ge_publish_file(s, f);
-    }
-}
-
 void ge_publish_clear_pkg(struct ge_server *s, struct ge_pkg *pkg)
 {
     for (char **p = pkg->files; *p; p++) {

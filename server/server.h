@@ -242,10 +242,9 @@ struct ge_publish_job {
 bool ge_publish_step(struct ge_server *s, struct ge_publish_job *job, struct ge_file *f,
                      uint64_t deadline_ns);
 void ge_publish_job_reset(struct ge_publish_job *job);
-void ge_publish_pkg(struct ge_server *s, struct ge_pkg *pkg);
 /* Publishes an empty list for every file of pkg and forgets its findings. */
 void ge_publish_clear_pkg(struct ge_server *s, struct ge_pkg *pkg);
-/* Republishes every package after GE_REPUBLISH_DELAY_MS (settings changed). */
+/* Republishes every file after GE_REPUBLISH_DELAY_MS (settings changed). */
 void ge_publish_all_later(struct ge_server *s);
 /* The same for one file (after an edit moved its findings). */
 void ge_publish_file_later(struct ge_server *s, struct ge_file *f);

@@ -450,6 +450,17 @@ void ge_parse_feed(struct ge_parser *p, const char *data, size_t len)
         carry(p, s, (size_t)(end - s));
 }
 
+void ge_parse_abort(struct ge_parser *p)
+{
+    ge__group_free(p);
+    ge_arena_destroy(p->arena);
+    ge_arena_destroy(p->keys);
+    p->arena = p->keys = NULL;
+    ge_buf_free(&p->carry);
+    ge_buf_init(&p->carry, GE_PARSE_LINE_MAX + 1);
+    p->carry_over = false;
+}
+
 int ge_parse_end(struct ge_parser *p, struct ge_report **report_new)
 {
     if (p->arena == NULL)

@@ -213,9 +213,7 @@ void ge_run_stream_drop(struct ge_run *run)
 {
     if (run->parser == NULL)
         return;
-    struct ge_report *report = NULL;
-    ge_parse_end(run->parser, &report);
-    ge_report_destroy(report);
+    ge_parse_abort(run->parser);
     parser_give(run->parser);
     run->parser = NULL;
 }

@@ -119,6 +119,8 @@ int ge_parse(struct ge_parser *p, const char *data, size_t len, struct ge_report
 void ge_parse_begin(struct ge_parser *p);
 void ge_parse_feed(struct ge_parser *p, const char *data, size_t len);
 int ge_parse_end(struct ge_parser *p, struct ge_report **report_new);
+/* Drops a parse in progress without building its report (the output is no longer wanted). */
+void ge_parse_abort(struct ge_parser *p);
 void ge_report_destroy(struct ge_report *r);
 
 #endif

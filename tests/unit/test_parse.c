@@ -699,6 +699,14 @@ static void test_stream_caps(void **state)
     assert_int_equal(r->ndropped, 50);
     assert_int_equal(r->nfacts, 1);
     ge_report_destroy(r);
+    /* An aborted parse leaves nothing behind for the next one. */
+    ge_parse_begin(p);
+    ge_parse_feed(p, "# p\na.go:1:2: x escapes to heap:\na.go:1:2:   flow: {heap} = x:\n", 63);
+    ge_parse_abort(p);
+    assert_int_equal(ge_parse(p, "a.go:3:4: moved to heap: z\n", 27, &r), 0);
+    assert_int_equal(r->nfacts, 1);
+    assert_int_equal(r->nlines, 1);
+    ge_report_destroy(r);
     free(junk);
     ge_parser_destroy(p);
 }

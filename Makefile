@@ -64,8 +64,8 @@ bench:
 	@tests/bench/run.sh $(CURDIR)/$(BENCH_BUILD)
 
 fuzz:
-	@.ci/deps.sh test
-	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_BUILD=$(FUZZ_BUILD) tests/fuzz/run.sh
+	@.ci/deps.sh fuzz
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_BUILD_DIR=$(CURDIR)/$(FUZZ_BUILD) tests/fuzz/run.sh
 
 vsix:
 	@editors/vscode/build-vsix.sh $(CURDIR)/$(BUILD)

@@ -2,13 +2,16 @@
 # Installs what goescape needs to build and test on Debian or Ubuntu, and checks for Go.
 # Idempotent: installs only missing packages. As root it runs apt-get; through sudo when sudo
 # works without a password; otherwise it prints the exact apt-get line and stops.
-# usage: .ci/deps.sh build|test
+# usage: .ci/deps.sh build|test|fuzz (fuzz: the test set plus clang's libFuzzer runtime)
 set -eu
 mode=${1:-build}
 
 pkgs="build-essential cmake pkg-config libuv1-dev libjansson-dev libpcre2-dev"
-if [ "$mode" = test ]; then
+if [ "$mode" = test ] || [ "$mode" = fuzz ]; then
     pkgs="$pkgs libcmocka-dev python3 python3-venv valgrind clang clang-format"
+fi
+if [ "$mode" = fuzz ]; then
+    pkgs="$pkgs libclang-rt-dev"
 fi
 
 if [ "$mode" = test ] && ! command -v node >/dev/null 2>&1; then

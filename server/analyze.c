@@ -36,9 +36,15 @@ void ge_analyze_schedule(struct ge_server *s, struct ge_pkg *pkg, enum ge_trigge
     if (pkg->closing || s->stopping)
         return;
     uint64_t now = uv_now(s->loop);
-    bool quiet = pkg->run == NULL && !uv_is_active((uv_handle_t *)&pkg->debounce) &&
-                 (pkg->trigger_ms == 0 || now - pkg->trigger_ms >= s->config.debounce_ms);
-    bool at_once = trigger == GE_TRIGGER_NOW || (trigger == GE_TRIGGER_SAVE && quiet);
+    /* Quiet: no trigger for debounceMs. A run may be going on (the full run after a quick
+     * pass, or a long build); it is stale now and is cancelled below. */
+    bool quiet = pkg->trigger_ms == 0 || now - pkg->trigger_ms >= s->config.debounce_ms;
+    bool save = trigger == GE_TRIGGER_SAVE || trigger == GE_TRIGGER_SAVE_SOURCE;
+    bool at_once = trigger == GE_TRIGGER_NOW || (save && quiet);
+    /* A lone save of a package file is answered by the quick pass first. A burst settles
+     * into one full run, so it costs no more compiler runs than before. */
+    pkg->quick = trigger == GE_TRIGGER_SAVE_SOURCE && quiet && s->config.include_tests &&
+                 ge_pkg_has_tests(pkg);
     pkg->trigger_ms = now;
     pkg->dirty = true;
     if (pkg->run != NULL && !pkg->run->cancelled) {
@@ -196,7 +202,8 @@ static void start_run(struct ge_server *s, struct ge_pkg **pkgs, size_t n)
     run->pkgs = ge_xmalloc(n * sizeof *pkgs);
     memcpy(run->pkgs, pkgs, n * sizeof *pkgs);
     run->npkgs = n;
-    run->tests = s->config.include_tests;
+    run->quick = pkgs[0]->quick;
+    run->tests = s->config.include_tests && !run->quick;
     run->cwd = ge_xstrdup(pkgs[0]->modroot ? pkgs[0]->modroot : pkgs[0]->dir);
     run->started_ms = uv_now(s->loop);
     for (size_t i = 0; i < n; i++) {
@@ -224,7 +231,8 @@ static void start_run(struct ge_server *s, struct ge_pkg **pkgs, size_t n)
     ge_job_start(&run->job, s->loop, &spec, job_done);
 }
 
-/* Batches every waiting package of first's module (packages outside modules run alone). */
+/* Batches every waiting package of first's module that waits for the same kind of pass
+ * (packages outside modules run alone). */
 static void start_runs(struct ge_server *s, struct ge_pkg *first)
 {
     size_t cap = s->pkgs.count + 1, n = 0;
@@ -236,7 +244,7 @@ static void start_runs(struct ge_server *s, struct ge_pkg *first)
     while (first->modroot != NULL && ge_strmap_next(&s->pkgs, &i, &k, &v)) {
         struct ge_pkg *p = v;
         if (p != first && p->dirty && p->run == NULL && !p->closing && p->modroot != NULL &&
-            strcmp(p->modroot, first->modroot) == 0)
+            p->quick == first->quick && strcmp(p->modroot, first->modroot) == 0)
             batch[n++] = p;
     }
     start_run(s, batch, n);

@@ -17,12 +17,21 @@
 #define GE_DELIVER_QUEUE_HIGH (4u * 1024u * 1024u)
 #define GE_DELIVER_BACKOFF_MS 5u
 
-/* Ends one package of the run: its progress and its waiters. */
+/* Ends one package of the run: its progress and its waiters. After a good quick pass the
+ * package waits for its full run instead, which ge_run_finished starts. */
 static void end_pkg(struct ge_server *s, struct ge_run *run, size_t i)
 {
     struct ge_run_result *res = &run->results[i];
     if (!res->applied)
         return;
+    if (run->quick && res->ok) {
+        /* A trigger during the delivery has already asked for the next run. */
+        if (!run->cancelled) {
+            run->pkgs[i]->quick = false;
+            run->pkgs[i]->dirty = true;
+        }
+        return;
+    }
     ge_progress_end(s, run->pkgs[i], res->end_message);
     ge_pkg_answer_waiters(s, run->pkgs[i], res->ok);
 }

@@ -92,6 +92,7 @@ struct ge_pkg {
     bool analyzed;       /* at least one analysis finished, good or bad */
     bool good;           /* the last successful analysis exists */
     bool failing;        /* inside a failure episode (one message per episode) */
+    bool quick;          /* the next run is the quick pass (see GE_TRIGGER_SAVE_SOURCE) */
     struct ge_run *run;  /* the analysis in flight, or NULL */
     int nopen;           /* open documents in this package */
     char **files;        /* owned: paths of its files with findings, NULL-terminated */
@@ -198,6 +199,10 @@ void ge_pkgs_free(struct ge_server *s);
 /* Destroys pkg when no document has it open and no analysis holds it. */
 void ge_pkg_maybe_destroy(struct ge_server *s, struct ge_pkg *pkg);
 struct ge_file *ge_file_get(struct ge_server *s, struct ge_pkg *pkg, const char *path);
+/* True when path names a _test.go file. */
+bool ge_is_test_file(const char *path);
+/* True when one of the package's known files is a _test.go file. */
+bool ge_pkg_has_tests(const struct ge_pkg *pkg);
 /* Module root of a directory: the nearest ancestor with go.mod, as a new string, or NULL. */
 char *ge_find_modroot(const char *dir);
 /* The module path declared in modroot/go.mod, as a new string, or NULL. */
@@ -208,8 +213,12 @@ char *ge_read_module_path(const char *modroot);
  *   GE_TRIGGER_NOW    starts at once (a command, the first open of a package);
  *   GE_TRIGGER_SAVE   starts at once when the package has been quiet for debounceMs (leading
  *                     edge), else waits debounceMs after the last trigger;
+ *   GE_TRIGGER_SAVE_SOURCE  a save of a file that is not a _test.go file: like GE_TRIGGER_SAVE,
+ *                     and when it starts at once with includeTests on in a package that has
+ *                     test files, a quick pass compiles the package without its tests first,
+ *                     so the saved file's findings come out before the test binary is built;
  *   GE_TRIGGER_EDIT   always waits debounceMs after the last trigger (typing, settings). */
-enum ge_trigger { GE_TRIGGER_NOW, GE_TRIGGER_SAVE, GE_TRIGGER_EDIT };
+enum ge_trigger { GE_TRIGGER_NOW, GE_TRIGGER_SAVE, GE_TRIGGER_SAVE_SOURCE, GE_TRIGGER_EDIT };
 /* Asks for an analysis of pkg. A trigger that arrives while pkg is analyzed cancels that run;
  * the package is analyzed again once the trigger's delay has passed. */
 void ge_analyze_schedule(struct ge_server *s, struct ge_pkg *pkg, enum ge_trigger trigger);

@@ -165,7 +165,8 @@ void ge_m_did_save(struct ge_server *s, json_t *params)
         return;
     }
     if (d->pkg != NULL)
-        ge_analyze_schedule(s, d->pkg, GE_TRIGGER_SAVE);
+        ge_analyze_schedule(s, d->pkg,
+                            ge_is_test_file(d->path) ? GE_TRIGGER_SAVE : GE_TRIGGER_SAVE_SOURCE);
 }
 
 void ge_m_did_close(struct ge_server *s, json_t *params)

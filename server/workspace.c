@@ -22,6 +22,20 @@ static bool is_file(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+bool ge_is_test_file(const char *path)
+{
+    size_t n = strlen(path);
+    return n >= 8 && strcmp(path + n - 8, "_test.go") == 0;
+}
+
+bool ge_pkg_has_tests(const struct ge_pkg *pkg)
+{
+    for (char **p = pkg->files; p != NULL && *p != NULL; p++)
+        if (ge_is_test_file(*p))
+            return true;
+    return false;
+}
+
 char *ge_find_modroot(const char *dir)
 {
     char *cur = ge_xstrdup(dir);

@@ -5,7 +5,9 @@ files, compile errors followed by a fix, and the //goescape:ignore comment (issu
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import shutil
 
 import pytest
 
@@ -149,6 +151,58 @@ async def test_external_test_package(lsp, module):
     got = [d for d in s.diagnostics("misc/ext_test.go") if tx.Span.of(d["range"]) == v]
     assert got and got[0]["message"].startswith("v moved to heap"), s.diagnostics("misc/ext_test.go")
     assert s.diagnostics("misc/misc_test.go"), "the internal test file got nothing"
+
+
+def logging_go(tmp_path):
+    """A go command that logs each call's arguments, one line each, then runs the real one."""
+    log = tmp_path / "go-calls.log"
+    wrapper = tmp_path / "bin" / "go"
+    wrapper.parent.mkdir(parents=True, exist_ok=True)
+    real = os.path.realpath(shutil.which("go"))
+    wrapper.write_text(f'#!/bin/sh\necho "$*" >>"{log}"\nexec "{real}" "$@"\n')
+    wrapper.chmod(0o755)
+    return wrapper, lambda: log.read_text().splitlines() if log.exists() else []
+
+
+async def test_a_lone_save_is_answered_by_a_quick_pass_then_the_test_files(lsp, module, tmp_path):
+    root = module("examples")
+    go, calls = logging_go(tmp_path)
+    s = await lsp(root, settings={"goBinary": str(go)})
+    mark = s.mark()
+    s.open("escapes.go")
+    await s.wait_analysis(EXAMPLES, mark)
+    await s.quiet(0.4)  # longer than debounceMs: the next save comes on a quiet package
+    before_tests = keyed(s.diagnostics("escapes_test.go"))
+    assert before_tests, "the _test.go file got no findings"
+    test_uri = s.uri("escapes_test.go")
+    n0, mark = len(calls()), s.mark()
+    s.change("escapes.go", None, s.text_of("escapes.go") + "\nfunc QuickPass() *int {\n\tqp := 1\n\treturn &qp\n}\n")
+    s.save("escapes.go")
+    await s.wait_publish(s.uri("escapes.go"), mark,
+                         lambda ds: any(d["message"].startswith("qp moved to heap") for d in ds),
+                         what="the saved file's new finding")
+    at_quick = len(s.since(mark))
+    assert not [st for st in s.statuses(mark) if st["state"] != "analyzing"], \
+        "the analysis ended before the test files were compiled"
+    st = await s.wait_analysis(EXAMPLES, mark)
+    assert st["state"] == "idle", st
+    ran = [c.split()[0] for c in calls()[n0:]]
+    assert ran == ["build", "test"], f"go commands after a lone save: {calls()[n0:]}"
+    assert all(ds for ds in s.publishes(test_uri, mark)), \
+        "the test file's findings were cleared by the quick pass"
+    assert keyed(s.diagnostics("escapes_test.go")) == before_tests
+    assert at_quick < len(s.since(mark)), "nothing was left for the full run to report"
+    escapes, files = reference_escapes(root, ".")
+    assert_parity(escapes, {p: s.diagnostics(p) for p in map(str, files)},
+                  {p: open(p).read() for p in files}, s.encoding, "after the full run")
+
+    # A save of the test file changes nothing the package compile sees: one full run.
+    s.open("escapes_test.go")
+    await s.quiet(0.4)
+    n0, mark = len(calls()), s.mark()
+    s.save("escapes_test.go", write=False)
+    await s.wait_analysis(EXAMPLES, mark)
+    assert [c.split()[0] for c in calls()[n0:]] == ["test"], calls()[n0:]
 
 
 # -- compile errors --------------------------------------------------------------------------

@@ -54,11 +54,11 @@ struct ge_run {
     struct ge_parser *parser; /* owned: reads the output as it arrives, until the worker ends it */
     bool cancelled;
     bool tests;
-    bool quick; /* the quick pass: the package files only; its test files keep their findings
-                   and a full run follows (see GE_TRIGGER_SAVE_SOURCE) */
-    bool delivering;     /* applied; its files are being published in slices (deliver.c) */
-    size_t deliver_pkg;  /* the package being published */
-    size_t deliver_file; /* the next of its files */
+    bool quick;      /* the quick pass: the package files only; its test files keep their findings
+                        and a full run follows (see GE_TRIGGER_SAVE_SOURCE) */
+    bool delivering; /* applied; its files are being published in slices (deliver.c) */
+    size_t deliver_pkg;               /* the package being published */
+    size_t deliver_file;              /* the next of its files */
     struct ge_publish_job publishing; /* that file, when it takes more than one slice */
     uint64_t started_ms;
     /* Filled by the worker. */

@@ -5,6 +5,8 @@
  * batched into one go invocation, started in the module root with the same -gcflags every
  * time so the build cache keeps hitting. A trigger for a package whose analysis is running
  * cancels that run; its results are never published and the packages are analyzed again.
+ * A lone save of a package file with tests included runs a quick go build pass first and the
+ * full go test -c right after it (see GE_TRIGGER_SAVE_SOURCE in server.h).
  */
 #include "run.h"
 

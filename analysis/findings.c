@@ -321,7 +321,9 @@ int ge_findings_build(const struct ge_report *r, const struct ge_pkg_filter *fil
     struct pkg_decls decls = {0};
     if (n > 0)
         gather_decls(filter, source, source_ctx, &decls);
-    size_t cap = 0;
+    /* A fact gives at most one finding, so the array never grows past n. */
+    size_t cap = n;
+    out->items = n > 0 ? ge_xmalloc(n * sizeof(*out->items)) : NULL;
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
         while (j < n && strcmp(v[j].base, v[i].base) == 0)
@@ -334,8 +336,12 @@ int ge_findings_build(const struct ge_report *r, const struct ge_pkg_filter *fil
     }
     if (out->count > 1)
         qsort(out->items, out->count, sizeof(*out->items), cmp_finding);
-    if (out->count > 0 && out->count < cap)
+    if (out->count == 0) {
+        free(out->items);
+        out->items = NULL;
+    } else if (out->count < cap) {
         out->items = ge_xrealloc(out->items, out->count * sizeof(*out->items));
+    }
     free_decls(&decls);
     free(v);
     return 0;

@@ -1,34 +1,61 @@
 /*
- * Whole-file reads through a capped buffer.
+ * Whole-file reads with a size cap. The buffer is sized from fstat, so a file's text costs
+ * its length plus one byte; a file that grows while it is read is still read whole, up to the
+ * cap.
  */
 #include "fileio.h"
 
-#include "goescape/buf.h"
+#include "goescape/common.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 
 char *ge_file_read(const char *path, size_t max, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL)
         return NULL;
-    struct ge_buf b;
-    ge_buf_init(&b, max);
-    char chunk[65536];
-    size_t n;
+    struct stat st;
+    size_t cap = 4096;
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+        cap = (size_t)st.st_size;
+    if (cap > max)
+        cap = max;
+    char *data = ge_xmalloc(cap + 1);
+    size_t n = 0;
     int rc = 0;
-    while (rc == 0 && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        rc = ge_buf_append(&b, chunk, n);
+    for (;;) {
+        if (n == cap) {
+            /* Past the expected size: one more byte tells a full buffer from a longer file. */
+            int c = getc(f);
+            if (c == EOF)
+                break;
+            if (cap == max) {
+                rc = -ENOBUFS;
+                break;
+            }
+            cap = cap > max / 2 ? max : cap * 2;
+            data = ge_xrealloc(data, cap + 1);
+            data[n++] = (char)c;
+        }
+        size_t got = fread(data + n, 1, cap - n, f);
+        if (got == 0)
+            break;
+        n += got;
+    }
     if (rc == 0 && ferror(f))
         rc = -EIO;
     fclose(f);
-    if (rc == 0)
-        rc = ge_buf_reserve(&b, 0);
     if (rc != 0) {
-        ge_buf_free(&b);
+        free(data);
         errno = -rc;
         return NULL;
     }
-    return ge_buf_steal(&b, len);
+    if (n + 64 < cap)
+        data = ge_xrealloc(data, n + 1);
+    data[n] = '\0';
+    *len = n;
+    return data;
 }

@@ -17,6 +17,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,6 +256,48 @@ static void start_runs(struct ge_server *s, struct ge_pkg *first)
     free(batch);
 }
 
+/* A finished run, freed on the thread pool: a big package's findings take milliseconds to
+ * free, and the loop answers requests meanwhile. */
+struct reaper {
+    uv_work_t work;
+    struct ge_run *run; /* owned */
+    bool trim;
+};
+
+static void reap_work(uv_work_t *req)
+{
+    struct reaper *r = req->data;
+    ge_run_free(r->run);
+    r->run = NULL;
+#ifdef __GLIBC__
+    /* An analysis frees about as much as the findings it leaves; give those pages back to
+     * the system rather than holding them until the next one. */
+    if (r->trim)
+        malloc_trim(0);
+#endif
+}
+
+static void reap_done(uv_work_t *req, int status)
+{
+    struct reaper *r = req->data;
+    (void)status;
+    if (r->run != NULL)
+        ge_run_free(r->run); /* cancelled before it ran */
+    free(r);
+}
+
+static void reap(struct ge_server *s, struct ge_run *run)
+{
+    struct reaper *r = ge_xcalloc(1, sizeof *r);
+    r->run = run;
+    r->trim = s->runs == NULL;
+    r->work.data = r;
+    if (uv_queue_work(s->loop, &r->work, reap_work, reap_done) != 0) {
+        ge_run_free(run);
+        free(r);
+    }
+}
+
 void ge_run_finished(struct ge_server *s, struct ge_run *run)
 {
     for (struct ge_run **pp = &s->runs; *pp; pp = &(*pp)->next) {
@@ -278,7 +323,7 @@ void ge_run_finished(struct ge_server *s, struct ge_run *run)
                 uv_timer_start(&pkg->debounce, debounce_fired, 0, 0);
         }
     }
-    ge_run_free(run);
+    reap(s, run);
     if (s->stopping && s->runs == NULL)
         ge_server_stop(s, s->exit_code);
 }

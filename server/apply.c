@@ -78,37 +78,19 @@ size_t ge_pkg_count_heap(struct ge_server *s, struct ge_pkg *pkg)
     return n;
 }
 
-/* Takes the findings of path out of all (sorted by path) into a new set. */
-static void take_file(struct ge_finding_set *all, size_t *cursor, const char *path,
-                      struct ge_finding_set *out)
-{
-    *out = (struct ge_finding_set){0};
-    size_t begin = *cursor;
-    while (begin < all->count && strcmp(all->items[begin].path, path) < 0)
-        begin++;
-    size_t end = begin;
-    while (end < all->count && strcmp(all->items[end].path, path) == 0)
-        end++;
-    if (end > begin) {
-        out->count = end - begin;
-        out->items = ge_xmalloc(out->count * sizeof *out->items);
-        memcpy(out->items, all->items + begin, out->count * sizeof *out->items);
-    }
-    *cursor = end;
-}
-
 static void apply_good(struct ge_server *s, struct ge_run *run, struct ge_pkg *pkg,
                        struct ge_run_result *res)
 {
-    size_t cursor = 0;
-    for (char **p = res->paths; *p; p++) {
+    for (size_t k = 0; res->paths[k] != NULL; k++) {
+        const char *path = res->paths[k];
         /* The quick pass did not compile the test files: they keep what they have. */
-        if (run->quick && ge_is_test_file(*p))
+        if (run->quick && ge_is_test_file(path))
             continue;
-        struct ge_file *f = ge_file_get(s, pkg, *p);
-        struct ge_finding_set set;
-        take_file(&res->set, &cursor, *p, &set);
-        ge_finding_set_free(&f->set);
+        struct ge_file *f = ge_file_get(s, pkg, path);
+        struct ge_finding_set set = res->sets[k];
+        /* The old findings go with the run, to be freed off the loop. */
+        res->sets[k] = f->set;
+        f->set = (struct ge_finding_set){0};
         if (!follow_edits(s, run, f, &set))
             ge_finding_set_free(&set);
         f->set = set;
@@ -124,8 +106,6 @@ static void apply_good(struct ge_server *s, struct ge_run *run, struct ge_pkg *p
         if (!present && f != NULL)
             ge_finding_set_free(&f->set);
     }
-    free(res->set.items); /* the items themselves moved into the files */
-    res->set = (struct ge_finding_set){0};
     pkg->good = true;
     pkg->failing = false;
     free(pkg->first_error);
@@ -252,6 +232,7 @@ void ge_run_after_work(uv_work_t *req, int status)
     if (run->nunknown > 0 && ge_job_succeeded(&run->job))
         ge_log_info("%zu output lines were not escape facts; first: %s", run->nunknown,
                     run->first_unknown);
+    uint64_t t0 = uv_hrtime();
     for (size_t i = 0; i < run->npkgs; i++) {
         struct ge_pkg *pkg = run->pkgs[i];
         pkg->analyzed = true;
@@ -266,6 +247,8 @@ void ge_run_after_work(uv_work_t *req, int status)
         else
             apply_failed(s, run, pkg, res);
     }
+    ge_log_debug("applied the analysis of %zu package%s in %.2f ms", run->npkgs,
+                 run->npkgs == 1 ? "" : "s", (double)(uv_hrtime() - t0) / 1e6);
     /* Publishing can be long for a big package; it goes out in slices between requests. */
     ge_deliver_start(s, run);
 }
@@ -301,8 +284,10 @@ void ge_run_free(struct ge_run *run)
     }
     free(run->texts);
     for (size_t i = 0; run->results != NULL && i < run->npkgs; i++) {
+        for (size_t k = 0; run->results[i].sets != NULL && run->results[i].paths[k]; k++)
+            ge_finding_set_free(&run->results[i].sets[k]);
+        free(run->results[i].sets);
         ge_strv_free(run->results[i].paths);
-        ge_finding_set_free(&run->results[i].set);
         free(run->results[i].first_error);
         free(run->results[i].end_message);
         for (size_t k = 0; k < run->results[i].nerrors; k++)

@@ -305,6 +305,8 @@ static void republish_fired(uv_timer_t *t)
         ge_request(s, "workspace/inlayHint/refresh", NULL, NULL, NULL);
     if (s->caps.codelens_refresh)
         ge_request(s, "workspace/codeLens/refresh", NULL, NULL, NULL);
+    /* The edits have paused: what they grew and freed goes back to the system. */
+    ge_server_trim_later(s);
 }
 
 void ge_publish_all_later(struct ge_server *s)

@@ -26,7 +26,9 @@ struct ge_run_text {
 /* What the worker produced for one package. */
 struct ge_run_result {
     char **paths; /* owned: every Go file of the package directory, NULL-terminated */
-    struct ge_finding_set set;
+    /* owned: the findings of each of paths, split on the thread pool; once applied, the
+     * findings the files held before, so they are freed off the loop with the run */
+    struct ge_finding_set *sets;
     bool has_block;                /* the output had a "# pkg" block for this package */
     char *first_error;             /* owned: first compiler error that belongs to it, or NULL */
     char **error_paths;            /* owned: the file of each error below, NULL-terminated */
@@ -82,7 +84,8 @@ void ge_run_stream_drop(struct ge_run *run);
 void ge_run_work(uv_work_t *req);
 /* Applies the results on the loop thread. */
 void ge_run_after_work(uv_work_t *req, int status);
-/* Frees everything the run owns, removing its overlay files. */
+/* Frees everything the run owns, removing its overlay files. Touches only run, so it may run
+ * on the thread pool once the run's handles are closed. */
 void ge_run_free(struct ge_run *run);
 
 /* apply.c */

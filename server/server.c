@@ -15,6 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <dirent.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 /* How long a stopping server waits for the client to take its last messages. */
 #define GE_EXIT_FLUSH_MS 2000
@@ -104,8 +107,39 @@ void ge_server_stop(struct ge_server *s, int exit_code)
     uv_close((uv_handle_t *)&s->deliver, handle_closed);
     uv_close((uv_handle_t *)&s->deliver_wait, handle_closed);
     uv_close((uv_handle_t *)&s->sigterm, handle_closed);
+    ge_stall_close(&s->stall, handle_closed);
     uv_timer_start(&s->exit_timer, exit_timer_fired, GE_EXIT_FLUSH_MS, 0);
     ge_transport_close(&s->transport);
+}
+
+#define GE_TRIM_INTERVAL_MS 2000u
+
+static void trim_work(uv_work_t *req)
+{
+    (void)req;
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+}
+
+static void trim_done(uv_work_t *req, int status)
+{
+    struct ge_server *s = req->data;
+    (void)status;
+    s->trimming = false;
+}
+
+void ge_server_trim_later(struct ge_server *s)
+{
+    uint64_t now = uv_now(s->loop);
+    if (s->trimming || s->stopping ||
+        (s->trimmed_ms != 0 && now - s->trimmed_ms < GE_TRIM_INTERVAL_MS))
+        return;
+    s->trim.data = s;
+    if (uv_queue_work(s->loop, &s->trim, trim_work, trim_done) == 0) {
+        s->trimming = true;
+        s->trimmed_ms = now;
+    }
 }
 
 /* A private directory for overlays: created with mode 0700, removed at exit. */
@@ -164,6 +198,8 @@ int ge_server_init(struct ge_server *s, uv_loop_t *loop, int in_fd, int out_fd)
     s->sigterm.data = s;
     uv_signal_start(&s->sigterm, on_signal, SIGTERM);
     uv_unref((uv_handle_t *)&s->sigterm);
+    if (ge_stall_start(&s->stall, loop) != 0)
+        ge_log_debug("the loop-stall log is off: libuv cannot measure idle time");
     int rc = ge_transport_init(&s->transport, loop, in_fd, out_fd);
     s->transport.data = s;
     s->transport.on_message = on_message;

@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "job.h"
+#include "stall.h"
 #include "strmap.h"
 #include "transport.h"
 #include "goescape/finding.h"
@@ -127,6 +128,10 @@ struct ge_server {
     uv_idle_t deliver;       /* publishes applied analyses in slices (deliver.c) */
     uv_timer_t deliver_wait; /* resumes them once the client has read enough */
     uv_timer_t exit_timer;
+    struct ge_stall stall; /* the loop-stall log (stall.c) */
+    uv_work_t trim;        /* malloc_trim on the thread pool (ge_server_trim_later) */
+    bool trimming;
+    uint64_t trimmed_ms;
     int open_handles;
     enum ge_state state;
     enum ge_encoding enc;
@@ -158,6 +163,9 @@ void ge_server_free(struct ge_server *s);
 int ge_server_run(const char *log_path);
 /* Starts stopping: cancels analyses, kills children, closes handles. exit_code is kept. */
 void ge_server_stop(struct ge_server *s, int exit_code);
+/* Gives memory the allocator holds free back to the system, from the thread pool and at most
+ * once every GE_TRIM_INTERVAL_MS; a no-op without glibc. */
+void ge_server_trim_later(struct ge_server *s);
 
 /* dispatch.c: the method table and replies. */
 void ge_dispatch(struct ge_server *s, const char *body, size_t len);

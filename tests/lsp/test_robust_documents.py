@@ -7,6 +7,7 @@ answered or logged, and the other documents keep their findings."""
 from __future__ import annotations
 
 import os
+import re
 import time
 import urllib.parse
 from pathlib import Path
@@ -163,6 +164,28 @@ def test_fifty_megabyte_document(rb, tmp_path):
     hwm = s.hwm_kb()
     assert not measured_memory() or hwm - rss0 < 8 * 50 * 1024, f"VmHWM grew by {(hwm - rss0) >> 10} MB for a 50 MB document"
     print(f"50 MB document: {elapsed:.1f}s, VmHWM {hwm >> 10} MB (baseline {rss0 >> 10} MB)")
+
+
+def test_a_long_stretch_of_loop_work_is_logged(rb, tmp_path):
+    """Work that keeps the event loop from reading input (here, taking in a 20 MB document
+    in one message) is logged with its length and the loop thread's CPU time, so a slow
+    answer can be told from a busy machine."""
+    root = write_module(tmp_path / "ws" / "m")
+    s, uri = ready(rb, root)
+    text = "package big\n\n" + ("// " + "z" * 76 + "\n") * ((20 << 20) // 80)
+    path = root / "big" / "big.go"
+    path.parent.mkdir()
+    path.write_text(text)
+    s.open(path, text)
+    still_serving(s, uri)
+    deadline = time.monotonic() + 5
+    stalls = []
+    while time.monotonic() < deadline and not stalls:
+        stalls = re.findall(r"the event loop was busy for (?:up to )?([0-9.]+) ms "
+                            r"\((?:up to )?([0-9.]+) ms on the CPU\)", s.stderr)
+        time.sleep(0.1)
+    assert stalls, s.stderr[-2000:]
+    assert max(float(wall) for wall, _ in stalls) >= 4.0, stalls
 
 
 NON_FILE_URIS = [

@@ -229,6 +229,7 @@ static void start_run(struct ge_server *s, struct ge_pkg **pkgs, size_t n)
         .env = (const char *const *)run->env,
         .cwd = run->cwd,
         .timeout_ms = s->config.timeout_ms,
+        .nice = (int)s->config.compiler_nice,
         .on_stderr = ge_run_on_output,
     };
     ge_run_stream_begin(run);

@@ -35,6 +35,7 @@ void ge_config_init(struct ge_config *c)
         .extra_gcflags = ge_xcalloc(1, sizeof(char *)),
         .include_tests = true,
         .timeout_ms = 120000,
+        .compiler_nice = 10,
     };
     for (int i = 0; i < GE_CAT_COUNT; i++) {
         c->categories[i] = ge_category_is_heap((enum ge_category)i);
@@ -232,6 +233,8 @@ int ge_config_apply(struct ge_config *c, json_t *obj, char **problems_new)
             read_bool(v, k, &c->include_tests, &p);
         else if (strcmp(k, "timeoutMs") == 0)
             read_uint(v, k, 3600000, &c->timeout_ms, &p);
+        else if (strcmp(k, "compilerNice") == 0)
+            read_uint(v, k, 19, &c->compiler_nice, &p);
         else if (strcmp(k, "reportBuildErrors") == 0)
             read_bool(v, k, &c->report_build_errors, &p);
         else if (strcmp(k, "allowModuleDownloads") == 0)

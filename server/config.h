@@ -27,6 +27,7 @@ struct ge_config {
     char **extra_gcflags; /* owned, NULL-terminated */
     bool include_tests;
     uint64_t timeout_ms;
+    uint64_t compiler_nice; /* nice value of the go command and its compilers, 0..19 */
     bool report_build_errors;
     bool allow_downloads;
 };

@@ -33,6 +33,7 @@ struct ge_job_spec {
     const char *cwd;          /* borrowed */
     uint64_t timeout_ms;      /* 0 for none */
     ge_job_data_cb on_stderr; /* when set, stderr goes here as it arrives and is not kept */
+    int nice;                 /* 1..19: lower the process and all it starts to this nice value */
 };
 
 struct ge_job {

@@ -148,6 +148,11 @@ the analysis.  A save after a quiet spell of this length starts at once."
   "Time limit in milliseconds for one analysis."
   :type 'natnum :set #'goescape--set)
 
+(defcustom goescape-compiler-nice 10
+  "Nice value (0 to 19) of the go command and the compilers it starts.
+The editor gets the CPU first while they run; 0 keeps normal priority."
+  :type '(integer :tag "0 to 19") :set #'goescape--set)
+
 (defcustom goescape-report-build-errors nil
   "Whether compile errors are published as diagnostics."
   :type 'boolean :set #'goescape--set)
@@ -188,6 +193,7 @@ Only where the mode exists (eglot 1.12 and later)."
         :extraGcflags (vconcat goescape-extra-gcflags)
         :includeTests (goescape--bool goescape-include-tests)
         :timeoutMs goescape-timeout-ms
+        :compilerNice goescape-compiler-nice
         :reportBuildErrors (goescape--bool goescape-report-build-errors)
         :allowModuleDownloads (goescape--bool goescape-allow-module-downloads)))
 

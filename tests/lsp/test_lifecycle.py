@@ -8,6 +8,7 @@ server's descendants and for any process working in (or naming) the module direc
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from pathlib import Path
 
@@ -126,3 +127,27 @@ async def test_private_tmpdir_is_0700_and_removed_at_exit(lsp, module):
         assert d.is_dir() and (d.stat().st_mode & 0o777) == 0o700, f"{d} mode {oct(d.stat().st_mode)}"
     assert await s.shutdown() == 0
     assert list(s.tmpdir.iterdir()) == [], "the server left files in its temporary directory"
+
+
+def nice_of(pid: int) -> int | None:
+    """The nice value of a live process (field 19 of /proc/PID/stat), or None once it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat[stat.rindex(")") + 2:].split()[16])
+
+
+@pytest.mark.parametrize("setting, expected", [(None, 10), (0, 0), (19, 19)])
+async def test_the_go_command_and_its_compilers_run_at_compiler_nice(lsp, tmp_path, setting,
+                                                                     expected):
+    """The analysis yields the CPU to the editor: the go command and every compile process it
+    starts run at compilerNice (default 10), while the server itself keeps its priority."""
+    kw = {} if setting is None else {"settings": {"compilerNice": setting}}
+    s, root, seen = await start_heavy_build(lsp, tmp_path, **kw)
+    nices = {pid: nice_of(pid) for pid in seen}
+    nices = {pid: n for pid, n in nices.items() if n is not None}
+    assert nices, f"every process of the build was gone before it was looked at: {seen}"
+    assert set(nices.values()) == {expected}, {seen[p]: n for p, n in nices.items()}
+    assert nice_of(s.pid) == nice_of(os.getpid())
+    assert await s.shutdown() == 0

@@ -17,9 +17,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,8 +258,8 @@ static void start_runs(struct ge_server *s, struct ge_pkg *first)
  * free, and the loop answers requests meanwhile. */
 struct reaper {
     uv_work_t work;
+    struct ge_server *server;
     struct ge_run *run; /* owned */
-    bool trim;
 };
 
 static void reap_work(uv_work_t *req)
@@ -270,12 +267,6 @@ static void reap_work(uv_work_t *req)
     struct reaper *r = req->data;
     ge_run_free(r->run);
     r->run = NULL;
-#ifdef __GLIBC__
-    /* An analysis frees about as much as the findings it leaves; give those pages back to
-     * the system rather than holding them until the next one. */
-    if (r->trim)
-        malloc_trim(0);
-#endif
 }
 
 static void reap_done(uv_work_t *req, int status)
@@ -284,14 +275,17 @@ static void reap_done(uv_work_t *req, int status)
     (void)status;
     if (r->run != NULL)
         ge_run_free(r->run); /* cancelled before it ran */
+    /* An analysis frees about as much as the findings it leaves. */
+    else if (r->server->runs == NULL)
+        ge_server_trim_later(r->server);
     free(r);
 }
 
 static void reap(struct ge_server *s, struct ge_run *run)
 {
     struct reaper *r = ge_xcalloc(1, sizeof *r);
+    r->server = s;
     r->run = run;
-    r->trim = s->runs == NULL;
     r->work.data = r;
     if (uv_queue_work(s->loop, &r->work, reap_work, reap_done) != 0) {
         ge_run_free(run);

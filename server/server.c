@@ -112,6 +112,8 @@ void ge_server_stop(struct ge_server *s, int exit_code)
     ge_transport_close(&s->transport);
 }
 
+/* Memory the allocator holds free goes back to the system on the thread pool, after an
+ * analysis is freed and when edits pause, at most every GE_TRIM_INTERVAL_MS. */
 #define GE_TRIM_INTERVAL_MS 2000u
 
 static void trim_work(uv_work_t *req)

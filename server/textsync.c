@@ -4,6 +4,7 @@
  */
 #include "methods.h"
 
+#include "fileio.h"
 #include "log.h"
 #include "goescape/lsp.h"
 #include "goescape/uri.h"
@@ -25,6 +26,17 @@ static void doc_destroy(struct ge_doc *d)
     ge_buf_free(&d->text);
     free(d->deltas);
     free(d);
+}
+
+/* True when the document's text is what its file holds. */
+static bool same_as_disk(const struct ge_doc *d)
+{
+    size_t len = 0;
+    char *disk = ge_file_read(d->path, GE_TEXT_MAX, &len);
+    bool same =
+        disk != NULL && len == d->text.len && (len == 0 || memcmp(disk, d->text.data, len) == 0);
+    free(disk);
+    return same;
 }
 
 void ge_m_did_open(struct ge_server *s, json_t *params)
@@ -76,10 +88,17 @@ void ge_m_did_open(struct ge_server *s, json_t *params)
         /* The findings were placed in a different text; they come back with the next run. */
         ge_finding_set_free(&f->set);
     }
-    if (!d->pkg->analyzed || s->config.analyze_on != GE_ANALYZE_SAVE)
+    if (!d->pkg->analyzed && (d->pkg->dirty || d->pkg->run != NULL)) {
+        /* The package's first analysis is waiting or going (an editor restoring several tabs
+         * of one package). A waiting one takes this buffer with it; a going one read the
+         * disk, so only a buffer that differs asks for another run, after it. */
+        if (!d->pkg->dirty && !same_as_disk(d))
+            d->pkg->dirty = true;
+    } else if (!d->pkg->analyzed || s->config.analyze_on != GE_ANALYZE_SAVE) {
         ge_analyze_schedule(s, d->pkg, d->pkg->analyzed ? GE_TRIGGER_SAVE : GE_TRIGGER_NOW);
-    else if (f != NULL)
+    } else if (f != NULL) {
         ge_publish_file(s, f);
+    }
 }
 
 static int apply_change(struct ge_server *s, struct ge_doc *d, json_t *change)

@@ -353,3 +353,52 @@ async def test_ignore_comment_hides_findings(lsp, module):
                          lambda ds: not any(d["message"].startswith("x moved") for d in ds),
                          what="x hidden by the typed comment")
     assert s.analyses_started(mark) == 0
+
+
+# -- several files of a package opened during its first analysis -----------------------------
+
+async def open_during_first_analysis(lsp, tmp_path, extra_text):
+    """Opens heavy.go, then, once its package's first analysis runs, extra.go with
+    extra_text as its buffer (the file holds EXTRA_GO). Returns the session, extra.go and the
+    go calls so far."""
+    root = tmp_path / "ws" / "heavymod"
+    f = write_heavy_module(root)
+    extra = f.parent / "extra.go"
+    extra.write_text(EXTRA_GO)
+    go, calls = logging_go(tmp_path)
+    s = await lsp(root, settings={"goBinary": str(go)})
+    mark = s.mark()
+    s.open(f)
+    await s.wait_for(lambda e: e.method == "goescape/status" and e.params.get("state") == "analyzing",
+                     mark, "the analysis to start", 30)
+    s.open(extra, extra_text)
+    return s, extra, calls, mark
+
+
+EXTRA_GO = "package heavy\n\nfunc Extra() *int {\n\tex := 1\n\treturn &ex\n}\n"
+
+
+async def test_tabs_opened_during_the_first_analysis_share_it(lsp, tmp_path):
+    """An editor restoring several tabs of one package opens them one after another while the
+    package's first analysis runs: that one go run serves them all."""
+    s, extra, calls, mark = await open_during_first_analysis(lsp, tmp_path, EXTRA_GO)
+    st = await s.wait_analysis(HEAVY, mark)
+    assert st["state"] == "idle", st
+    await s.quiet(0.5)
+    assert len(calls()) == 1, f"go runs for two files of one package: {calls()}"
+    assert any(d["message"].startswith("ex moved to heap") for d in s.diagnostics(extra)), \
+        s.diagnostics(extra)
+
+
+async def test_a_tab_with_unsaved_text_opened_during_the_first_analysis_gets_its_own_run(
+        lsp, tmp_path):
+    """A buffer that differs from its file (restored unsaved changes) is analyzed as it is,
+    by a second run after the first."""
+    edited = EXTRA_GO.replace("ex := 1\n\treturn &ex", "unsaved := 1\n\treturn &unsaved")
+    s, extra, calls, mark = await open_during_first_analysis(lsp, tmp_path, edited)
+    await s.wait_publish(s.uri(extra), mark,
+                         lambda ds: any(d["message"].startswith("unsaved moved to heap")
+                                        for d in ds),
+                         what="the buffer's own finding", timeout=120)
+    await s.quiet(0.5)
+    assert len(calls()) == 2, f"go runs: {calls()}"

@@ -50,7 +50,8 @@ static void before_wait(uv_prepare_t *h)
     uint64_t now = uv_hrtime();
     uint64_t idle = uv_metrics_idle_time(h->loop);
     uint64_t cpu = thread_cpu_ns();
-    uint64_t busy = now - st->last_ns - (idle - st->last_idle_ns);
+    uint64_t wall = now - st->last_ns, waited = idle - st->last_idle_ns;
+    uint64_t busy = wall > waited ? wall - waited : 0;
     uint64_t busy_cpu = cpu - st->last_cpu_ns;
     st->last_ns = now;
     st->last_idle_ns = idle;

@@ -86,6 +86,15 @@ class Client:
     def pid(self):
         return self.proc.pid
 
+    def cpu_seconds(self):
+        """CPU time (user + system) the server process has used so far, or None once gone."""
+        try:
+            with open("/proc/%d/stat" % self.proc.pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def proc_status(self, key):
         """A field of /proc/<pid>/status in kB (VmHWM, VmRSS), or None."""
         try:

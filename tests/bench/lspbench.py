@@ -392,6 +392,10 @@ class Bench:
                 for name in rot:
                     off = os.path.getsize(logs[name]) if name in logs else 0
                     time.sleep(0.3)
+                    # gopls keeps type-checking for seconds after it publishes; no sample may
+                    # share the CPU with that (goescape's compiler runs at a lower priority,
+                    # so it would pay for it more than the hand-run command does).
+                    wait_cpu_quiet(clients)
                     ms = tools[name]()
                     samples[name].append(ms)
                     if name in logs:
@@ -995,6 +999,18 @@ def fmt(v):
 ALL_FIGURES = ["startup", "parse", "latency", "many", "load"]
 
 
+def wait_cpu_quiet(clients, window=0.5, budget=0.02, timeout=60.0):
+    """Waits until no server of clients uses more than budget CPU seconds over window."""
+    deadline = now() + timeout
+    while now() < deadline:
+        before = [c.cpu_seconds() for c in clients]
+        time.sleep(window)
+        after = [c.cpu_seconds() for c in clients]
+        if all(a is None or b is None or a - b <= budget for a, b in zip(after, before)):
+            return
+    log("servers still busy after %.0f s; measuring anyway" % timeout)
+
+
 def previous_run(history, current):
     """The newest earlier run in history that measured every figure, or None."""
     runs = sorted(glob.glob(os.path.join(history, "run-*.json")))
@@ -1106,7 +1122,10 @@ METHOD = """## How each figure is measured
   same round, the command that produced the timed diagnostics. "Every file published" runs
   to goescape's idle status after the full pass, and its ratio divides by the commands it
   ran (both, after a quick pass). "goescape minus its go process" subtracts the run time that
-  goescape logs for the go command behind the timed diagnostics.
+  goescape logs for the go command behind the timed diagnostics. goescape runs its go command
+  at its default `compilerNice` (10) and the hand runs at normal priority, so every sample
+  starts only once all three servers have been CPU-idle for half a second (gopls keeps
+  type-checking for seconds after it publishes).
 - **Against gopls**: gopls on the same workspace, compiler optimization details turned on for
   the directory (the `source.toggleCompilerOptDetails` code action), the same edit and save,
   timed to the first diagnostics from the `optimizer details` source that name the new

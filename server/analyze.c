@@ -111,11 +111,7 @@ static int write_overlay(struct ge_server *s, struct ge_run *run)
     int rc = 0;
     for (size_t i = 0; i < run->nsnaps && rc == 0; i++) {
         struct ge_run_snap *sn = &run->snaps[i];
-        size_t disk_len = 0;
-        char *disk = ge_file_read(sn->path, GE_TEXT_MAX, &disk_len);
-        bool same = disk != NULL && disk_len == sn->len && memcmp(disk, sn->text, sn->len) == 0;
-        free(disk);
-        if (same)
+        if (ge_file_holds(sn->path, sn->text, sn->len))
             continue;
         if (run->overlay_dir == NULL) {
             run->overlay_dir = ge_xasprintf("%s/run-XXXXXX", s->tmpdir);

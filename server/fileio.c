@@ -6,10 +6,12 @@
 #include "fileio.h"
 
 #include "goescape/common.h"
+#include "goescape/text.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 char *ge_file_read(const char *path, size_t max, size_t *len)
@@ -58,4 +60,13 @@ char *ge_file_read(const char *path, size_t max, size_t *len)
     data[n] = '\0';
     *len = n;
     return data;
+}
+
+bool ge_file_holds(const char *path, const char *text, size_t len)
+{
+    size_t disk_len = 0;
+    char *disk = ge_file_read(path, GE_TEXT_MAX, &disk_len);
+    bool same = disk != NULL && disk_len == len && (len == 0 || memcmp(disk, text, len) == 0);
+    free(disk);
+    return same;
 }

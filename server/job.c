@@ -211,11 +211,6 @@ static int setup_pipe(struct ge_job *job, uv_pipe_t *p)
 }
 
 /*
- * Counting: pending holds one count for each handle until its close callback, one for the
- * exit callback, one for each pipe's EOF, and one for this function itself, so done runs
- * exactly once, after the last of them, whichever order they come in.
- */
-/*
  * Lowers the priority of a new process group: the nice value of its leader, which every
  * compiler it starts inherits, and on Linux the nice value of its autogroup, since the leader
  * has a session (and so an autogroup) of its own and the scheduler weighs autogroups against
@@ -241,6 +236,11 @@ static void lower_priority(uv_pid_t pid, int nice)
 #endif
 }
 
+/*
+ * Counting: pending holds one count for each handle until its close callback, one for the
+ * exit callback, one for each pipe's EOF, and one for this function itself, so done runs
+ * exactly once, after the last of them, whichever order they come in.
+ */
 void ge_job_start(struct ge_job *job, uv_loop_t *loop, const struct ge_job_spec *spec,
                   ge_job_done_cb done)
 {

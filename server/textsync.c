@@ -28,17 +28,6 @@ static void doc_destroy(struct ge_doc *d)
     free(d);
 }
 
-/* True when the document's text is what its file holds. */
-static bool same_as_disk(const struct ge_doc *d)
-{
-    size_t len = 0;
-    char *disk = ge_file_read(d->path, GE_TEXT_MAX, &len);
-    bool same =
-        disk != NULL && len == d->text.len && (len == 0 || memcmp(disk, d->text.data, len) == 0);
-    free(disk);
-    return same;
-}
-
 void ge_m_did_open(struct ge_server *s, json_t *params)
 {
     json_error_t jerr;
@@ -92,7 +81,8 @@ void ge_m_did_open(struct ge_server *s, json_t *params)
         /* The package's first analysis is waiting or going (an editor restoring several tabs
          * of one package). A waiting one takes this buffer with it; a going one read the
          * disk, so only a buffer that differs asks for another run, after it. */
-        if (!d->pkg->dirty && !same_as_disk(d))
+        if (!d->pkg->dirty &&
+            !ge_file_holds(d->path, d->text.data ? d->text.data : "", d->text.len))
             d->pkg->dirty = true;
     } else if (!d->pkg->analyzed || s->config.analyze_on != GE_ANALYZE_SAVE) {
         ge_analyze_schedule(s, d->pkg, d->pkg->analyzed ? GE_TRIGGER_SAVE : GE_TRIGGER_NOW);

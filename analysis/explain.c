@@ -578,7 +578,7 @@ void ge__finding_explain_as(const struct ge_fact *fact, const struct ge_explain_
     out->subject = readable_subject(fact, written);
     out->cause = cause_words(&w);
     out->message = message_of(fact, out->subject, out->cause);
-    out->label = ge_xstrdup(label_of(fact, &w));
+    out->label = label_of(fact, &w);
     out->func = w.func ? ge_xstrdup(w.func) : NULL;
     build_steps(fact, &w, out);
     ge__why_free(&w);
@@ -593,90 +593,4 @@ void ge_finding_explain_src(const struct ge_fact *fact, const struct ge_explain_
 void ge_finding_explain(const struct ge_fact *fact, struct ge_finding *out)
 {
     ge_finding_explain_src(fact, NULL, out);
-}
-
-static size_t str_size(const char *s)
-{
-    return s != NULL ? strlen(s) + 1 : 0;
-}
-
-static char *put(char **cursor, const char *s)
-{
-    if (s == NULL)
-        return NULL;
-    size_t n = strlen(s) + 1;
-    char *out = memcpy(*cursor, s, n);
-    *cursor += n;
-    return out;
-}
-
-/* A step in the finding's own file shares the finding's path. */
-static bool own_path(const struct ge_finding *f, const char *path)
-{
-    return path != NULL && f->path != NULL && strcmp(path, f->path) == 0;
-}
-
-void ge_finding_pack(struct ge_finding *f)
-{
-    if (f->block != NULL)
-        return;
-    size_t size = f->nsteps * sizeof(struct ge_flow_step) + str_size(f->path) +
-                  str_size(f->subject) + str_size(f->cause) + str_size(f->message) +
-                  str_size(f->label) + str_size(f->func);
-    for (size_t i = 0; i < f->nsteps; i++)
-        size += str_size(f->steps[i].message) +
-                (own_path(f, f->steps[i].path) ? 0 : str_size(f->steps[i].path));
-    char *block = ge_xmalloc(size ? size : 1);
-    struct ge_flow_step *steps = (struct ge_flow_step *)block;
-    char *cursor = block + f->nsteps * sizeof(struct ge_flow_step);
-    struct ge_finding old = *f;
-    f->path = put(&cursor, old.path);
-    f->subject = put(&cursor, old.subject);
-    f->cause = put(&cursor, old.cause);
-    f->message = put(&cursor, old.message);
-    f->label = put(&cursor, old.label);
-    f->func = put(&cursor, old.func);
-    for (size_t i = 0; i < old.nsteps; i++) {
-        steps[i] = old.steps[i];
-        steps[i].message = put(&cursor, old.steps[i].message);
-        steps[i].path =
-            own_path(&old, old.steps[i].path) ? f->path : put(&cursor, old.steps[i].path);
-    }
-    f->steps = old.nsteps ? steps : NULL;
-    f->block = block;
-    ge_finding_free(&old);
-}
-
-void ge_finding_free(struct ge_finding *f)
-{
-    if (f == NULL)
-        return;
-    if (f->block != NULL) {
-        free(f->block);
-        *f = (struct ge_finding){.escape_step = -1};
-        return;
-    }
-    free(f->path);
-    free(f->subject);
-    free(f->cause);
-    free(f->message);
-    free(f->label);
-    free(f->func);
-    for (size_t i = 0; i < f->nsteps; i++) {
-        free(f->steps[i].message);
-        free(f->steps[i].path);
-    }
-    free(f->steps);
-    *f = (struct ge_finding){.escape_step = -1};
-}
-
-void ge_finding_set_free(struct ge_finding_set *s)
-{
-    if (s == NULL)
-        return;
-    for (size_t i = 0; i < s->count; i++)
-        ge_finding_free(&s->items[i]);
-    free(s->items);
-    s->items = NULL;
-    s->count = 0;
 }

@@ -273,8 +273,6 @@ static void push_finding(struct ge_finding_set *out, size_t *cap, struct ge_find
         *cap = *cap ? *cap * 2 : 64;
         out->items = ge_xrealloc(out->items, *cap * sizeof(*out->items));
     }
-    /* Packed at once, so a big package never holds its findings in loose strings. */
-    ge_finding_pack(fi);
     out->items[out->count++] = *fi;
 }
 
@@ -287,10 +285,16 @@ static void place_file(struct file_ctx *fc, ge_text_source_cb source, void *ctx,
     fc->lines = line_starts(fc->text, fc->len, &fc->nlines);
     fc->nfuncs = ge_scan_funcs(fc->text, fc->len, &fc->funcs);
     golex_toks_init(&fc->toks, fc->text, fc->len, 0);
+    size_t first = out->count;
     for (size_t i = 0; i < n; i++) {
         struct ge_finding fi;
         if (place_fact(fc, v[i].fact, &fi))
             push_finding(out, cap, &fi);
+    }
+    /* Pooled file by file, so a big package never holds its findings in loose strings. */
+    if (out->count > first) {
+        out->pools = ge_xrealloc(out->pools, (out->npools + 1) * sizeof *out->pools);
+        out->pools[out->npools++] = ge_finding_pool_new(out->items + first, out->count - first);
     }
     golex_toks_free(&fc->toks);
     free(fc->lines);

@@ -163,27 +163,6 @@ static void add_error(struct ge_run_result *res, const struct ge_pkg *pkg,
     }
 }
 
-/* Moves the findings of path out of all (sorted by path) into out; the moved items are
- * zeroed in all. cursor walks all in step with sorted paths. */
-static void take_file(struct ge_finding_set *all, size_t *cursor, const char *path,
-                      struct ge_finding_set *out)
-{
-    *out = (struct ge_finding_set){0};
-    size_t begin = *cursor;
-    while (begin < all->count && strcmp(all->items[begin].path, path) < 0)
-        begin++;
-    size_t end = begin;
-    while (end < all->count && strcmp(all->items[end].path, path) == 0)
-        end++;
-    if (end > begin) {
-        out->count = end - begin;
-        out->items = ge_xmalloc(out->count * sizeof *out->items);
-        memcpy(out->items, all->items + begin, out->count * sizeof *out->items);
-        memset(all->items + begin, 0, out->count * sizeof *out->items);
-    }
-    *cursor = end;
-}
-
 static void place_package(struct ge_run *run, const struct ge_report *report, size_t idx)
 {
     const struct ge_pkg *pkg = run->pkgs[idx];
@@ -203,7 +182,7 @@ static void place_package(struct ge_run *run, const struct ge_report *report, si
     size_t cursor = 0;
     for (size_t i = 0; i < nfiles; i++) {
         res->paths[i] = ge_xasprintf("%s/%s", pkg->dir, names[i]);
-        take_file(&all, &cursor, res->paths[i], &res->sets[i]);
+        ge_finding_set_take(&all, &cursor, res->paths[i], &res->sets[i]);
         free(names[i]);
     }
     free(names);

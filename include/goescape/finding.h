@@ -69,27 +69,27 @@ struct ge_flow_step {
 };
 
 struct ge_finding {
-    enum ge_fact_kind kind;
-    enum ge_category category;
-    char *path;                 /* owned: absolute path of the file */
-    uint32_t line;              /* compiler position: 1-based line */
-    uint32_t col;               /* 1-based byte column (1 when the compiler printed none) */
+    uint8_t kind;        /* enum ge_fact_kind */
+    uint8_t category;    /* enum ge_category */
+    uint8_t cause_kind;  /* enum ge_cause: the cause as a code; cause is its words */
+    bool truncated;      /* the compiler's explanation was cut short */
+    bool pooled;         /* its strings and steps live in its set's pool (see below) */
+    int32_t escape_step; /* index of the step where the value escapes (return, call,
+                            capture), or -1 */
+    uint32_t line;       /* compiler position: 1-based line */
+    uint32_t col;        /* 1-based byte column (1 when the compiler printed none) */
+    uint32_t nsteps;
     struct ge_span span;        /* byte span of the expression in the file text */
+    char *path;                 /* owned: absolute path of the file */
     char *subject;              /* owned: the expression or name, readable; from
                                    ge_findings_build, the source text of the span when the
                                    compiler's holds ~r0, ~R0 or .autotmp_N and the span is the
                                    expression itself */
     char *cause;                /* owned: plain words, e.g. "returned from NewMap" */
     char *message;              /* owned: "<subject> escapes to heap: <cause>" */
-    char *label;                /* owned: short inlay label, e.g. "heap: returned" */
+    const char *label;          /* static: short inlay label, e.g. "heap: returned" */
     char *func;                 /* owned: enclosing function when known, or NULL */
     struct ge_flow_step *steps; /* owned */
-    size_t nsteps;
-    int escape_step;          /* index of the step where the value escapes (return, call, capture),
-                                 or -1 */
-    bool truncated;           /* the compiler's explanation was cut short */
-    enum ge_cause cause_kind; /* the cause as a code; cause is its words */
-    void *block; /* owned: after ge_finding_pack, every string and step above lives here */
 };
 
 /* Where the package under analysis lives, so facts can be kept or dropped. */
@@ -104,9 +104,16 @@ struct ge_pkg_filter {
  * next call, or a negative errno. */
 typedef int (*ge_text_source_cb)(void *ctx, const char *path, const char **text, size_t *len);
 
+/*
+ * Findings of one or more files. What ge_findings_build returns is pooled: each file's
+ * findings share one allocation (a pool) for their strings and steps, with equal strings
+ * stored once, and the items own nothing themselves. A set owns the pools of its files.
+ */
 struct ge_finding_set {
     struct ge_finding *items; /* owned; sorted by path, then span */
     size_t count;
+    void **pools; /* owned: one per file of items, each starting with that file's path */
+    size_t npools;
 };
 
 /*
@@ -165,12 +172,18 @@ void ge_finding_explain_src(const struct ge_fact *fact, const struct ge_explain_
  */
 char *ge_finding_remedy_new(const struct ge_finding *f);
 
-/* Moves every string and step of f into one allocation (f->block), sharing the finding's path
- * with the steps in its own file. The fields keep their meaning; they are just not separately
- * owned any more. ge_findings_build packs what it returns. */
-void ge_finding_pack(struct ge_finding *f);
-/* Frees what f owns, packed or not, and resets it. */
+/* Moves the strings and steps of items[0..n), which all name one file, into one new pool and
+ * returns it: equal strings are stored once, and the items become pooled. The caller adds the
+ * pool to the set that holds the items. */
+void *ge_finding_pool_new(struct ge_finding *items, size_t n);
+/* Moves the findings of path, and its pool, out of all (sorted by path) into out, which is
+ * reset first. The moved items are zeroed in all. *cursor walks all in step with paths taken
+ * in sorted order; start it at 0. */
+void ge_finding_set_take(struct ge_finding_set *all, size_t *cursor, const char *path,
+                         struct ge_finding_set *out);
+/* Frees what f owns and resets it; a pooled finding owns nothing, its set frees the pool. */
 void ge_finding_free(struct ge_finding *f);
+/* Frees the items and the pools. */
 void ge_finding_set_free(struct ge_finding_set *s);
 
 #endif

@@ -35,12 +35,13 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
-static bool in_files(const struct ge_pkg_filter *flt, const char *base)
+/* Index of base in the package's files, or -1. */
+static long file_index(const struct ge_pkg_filter *flt, const char *base)
 {
     for (size_t i = 0; i < flt->nfiles; i++)
         if (strcmp(flt->files[i], base) == 0)
-            return true;
-    return false;
+            return (long)i;
+    return -1;
 }
 
 static bool pkg_matches(const char *pkg, const char *import_path)
@@ -69,7 +70,7 @@ static char *resolve(const struct ge_pkg_filter *flt, const char *file)
     if (file == NULL || file[0] == '<' || file[0] == '$')
         return NULL;
     const char *base = base_name(file);
-    if (!in_files(flt, base) || (file[0] == '/' && !abs_dir_matches(file, base, flt->dir)))
+    if (file_index(flt, base) < 0 || (file[0] == '/' && !abs_dir_matches(file, base, flt->dir)))
         return NULL;
     size_t dn = strlen(flt->dir);
     bool slash = dn > 0 && flt->dir[dn - 1] == '/';
@@ -267,40 +268,6 @@ static bool place_fact(struct file_ctx *fc, const struct ge_fact *f, struct ge_f
     return true;
 }
 
-static void push_finding(struct ge_finding_set *out, size_t *cap, struct ge_finding *fi)
-{
-    if (out->count == *cap) {
-        *cap = *cap ? *cap * 2 : 64;
-        out->items = ge_xrealloc(out->items, *cap * sizeof(*out->items));
-    }
-    out->items[out->count++] = *fi;
-}
-
-/* Places the facts v[0..n), which all name one file. */
-static void place_file(struct file_ctx *fc, ge_text_source_cb source, void *ctx,
-                       const struct placed *v, size_t n, struct ge_finding_set *out, size_t *cap)
-{
-    if (source(ctx, fc->path, &fc->text, &fc->len) != 0 || fc->text == NULL)
-        return;
-    fc->lines = line_starts(fc->text, fc->len, &fc->nlines);
-    fc->nfuncs = ge_scan_funcs(fc->text, fc->len, &fc->funcs);
-    golex_toks_init(&fc->toks, fc->text, fc->len, 0);
-    size_t first = out->count;
-    for (size_t i = 0; i < n; i++) {
-        struct ge_finding fi;
-        if (place_fact(fc, v[i].fact, &fi))
-            push_finding(out, cap, &fi);
-    }
-    /* Pooled file by file, so a big package never holds its findings in loose strings. */
-    if (out->count > first) {
-        out->pools = ge_xrealloc(out->pools, (out->npools + 1) * sizeof *out->pools);
-        out->pools[out->npools++] = ge_finding_pool_new(out->items + first, out->count - first);
-    }
-    golex_toks_free(&fc->toks);
-    free(fc->lines);
-    ge_func_decls_free(fc->funcs, fc->nfuncs);
-}
-
 static int cmp_finding(const void *pa, const void *pb)
 {
     const struct ge_finding *a = pa, *b = pb;
@@ -314,39 +281,94 @@ static int cmp_finding(const void *pa, const void *pb)
     return c;
 }
 
-int ge_findings_build(const struct ge_report *r, const struct ge_pkg_filter *filter,
-                      ge_text_source_cb source, void *source_ctx, struct ge_finding_set *out)
+/* Places the facts v[0..n), which all name one file, into out: sorted by span, in one pool. */
+static void place_file(struct file_ctx *fc, ge_text_source_cb source, void *ctx,
+                       const struct placed *v, size_t n, struct ge_finding_set *out)
 {
-    *out = (struct ge_finding_set){0};
+    if (source(ctx, fc->path, &fc->text, &fc->len) != 0 || fc->text == NULL)
+        return;
+    fc->lines = line_starts(fc->text, fc->len, &fc->nlines);
+    fc->nfuncs = ge_scan_funcs(fc->text, fc->len, &fc->funcs);
+    golex_toks_init(&fc->toks, fc->text, fc->len, 0);
+    /* A fact gives at most one finding, so the array never grows past n. */
+    out->items = ge_xmalloc(n * sizeof(*out->items));
+    for (size_t i = 0; i < n; i++)
+        if (place_fact(fc, v[i].fact, &out->items[out->count]))
+            out->count++;
+    golex_toks_free(&fc->toks);
+    free(fc->lines);
+    ge_func_decls_free(fc->funcs, fc->nfuncs);
+    if (out->count == 0) {
+        free(out->items);
+        out->items = NULL;
+        return;
+    }
+    if (out->count < n)
+        out->items = ge_xrealloc(out->items, out->count * sizeof(*out->items));
+    qsort(out->items, out->count, sizeof(*out->items), cmp_finding);
+    /* Pooled at once, so a big package never holds its findings in loose strings. */
+    out->pools = ge_xmalloc(sizeof(*out->pools));
+    out->pools[0] = ge_finding_pool_new(out->items, out->count);
+    out->npools = 1;
+}
+
+int ge_findings_build_files(const struct ge_report *r, const struct ge_pkg_filter *filter,
+                            ge_text_source_cb source, void *source_ctx,
+                            struct ge_finding_set *files_out)
+{
     if (r == NULL || filter == NULL || filter->dir == NULL || source == NULL)
         return -EINVAL;
+    for (size_t i = 0; i < filter->nfiles; i++)
+        files_out[i] = (struct ge_finding_set){0};
     struct placed *v = ge_xmalloc((r->nfacts ? r->nfacts : 1) * sizeof(*v));
     size_t n = select_facts(r, filter, v);
     struct pkg_decls decls = {0};
     if (n > 0)
         gather_decls(filter, source, source_ctx, &decls);
-    /* A fact gives at most one finding, so the array never grows past n. */
-    size_t cap = n;
-    out->items = n > 0 ? ge_xmalloc(n * sizeof(*out->items)) : NULL;
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
         while (j < n && strcmp(v[j].base, v[i].base) == 0)
             j++;
         char *path = resolve(filter, v[i].fact->file);
         struct file_ctx fc = {.flt = filter, .path = path, .decls = &decls};
-        place_file(&fc, source, source_ctx, v + i, j - i, out, &cap);
+        place_file(&fc, source, source_ctx, v + i, j - i,
+                   &files_out[file_index(filter, v[i].base)]);
         free(path);
         i = j;
-    }
-    if (out->count > 1)
-        qsort(out->items, out->count, sizeof(*out->items), cmp_finding);
-    if (out->count == 0) {
-        free(out->items);
-        out->items = NULL;
-    } else if (out->count < cap) {
-        out->items = ge_xrealloc(out->items, out->count * sizeof(*out->items));
     }
     free_decls(&decls);
     free(v);
     return 0;
+}
+
+int ge_findings_build(const struct ge_report *r, const struct ge_pkg_filter *filter,
+                      ge_text_source_cb source, void *source_ctx, struct ge_finding_set *out)
+{
+    *out = (struct ge_finding_set){0};
+    if (filter == NULL)
+        return -EINVAL;
+    struct ge_finding_set *files = ge_xcalloc(filter->nfiles ? filter->nfiles : 1, sizeof(*files));
+    int rc = ge_findings_build_files(r, filter, source, source_ctx, files);
+    for (size_t i = 0; i < filter->nfiles; i++) {
+        out->count += files[i].count;
+        out->npools += files[i].npools;
+    }
+    if (rc == 0 && out->count > 0) {
+        out->items = ge_xmalloc(out->count * sizeof(*out->items));
+        out->pools = ge_xmalloc(out->npools * sizeof(*out->pools));
+        size_t k = 0, kp = 0;
+        for (size_t i = 0; i < filter->nfiles; i++) {
+            memcpy(out->items + k, files[i].items, files[i].count * sizeof(*out->items));
+            memcpy(out->pools + kp, files[i].pools, files[i].npools * sizeof(*out->pools));
+            k += files[i].count;
+            kp += files[i].npools;
+            free(files[i].items);
+            free(files[i].pools);
+        }
+        qsort(out->items, out->count, sizeof(*out->items), cmp_finding);
+    } else {
+        out->count = out->npools = 0;
+    }
+    free(files);
+    return rc;
 }

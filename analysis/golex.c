@@ -10,6 +10,8 @@
 
 void golex_init(struct golex *lx, const char *text, size_t len, size_t off)
 {
+    if (len > UINT32_MAX) /* token offsets are 32-bit; nothing past that is lexed */
+        len = UINT32_MAX;
     *lx = (struct golex){text, len, off < len ? off : len};
 }
 

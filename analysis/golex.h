@@ -19,10 +19,12 @@ enum golex_kind {
     T_BAD,
 };
 
+/* 12 bytes: a large file has hundreds of thousands of tokens. Texts are capped at
+ * GE_TEXT_MAX, so offsets fit in 32 bits. */
 struct golex_tok {
-    enum golex_kind kind;
-    size_t start; /* byte offsets into the text */
-    size_t end;
+    uint32_t start; /* byte offsets into the text */
+    uint32_t end;
+    uint8_t kind;   /* enum golex_kind */
     bool nl_before; /* a newline (or a comment holding one) precedes the token */
 };
 

@@ -113,6 +113,35 @@ const char *ge__intern_file(struct ge_parser *p, struct sv file)
     return p->files.v[p->last_file].s;
 }
 
+/* ---- interned strings ----
+ * The words of explanations repeat across facts ("&x", "assign", "call parameter"), so the
+ * report keeps each distinct one once. */
+
+static bool str_eq(struct ge_parser *p, uint32_t idx, const void *key)
+{
+    const struct sv *k = key;
+    return p->strs.v[idx].n == k->n && memcmp(p->strs.v[idx].s, k->p, k->n) == 0;
+}
+
+static uint32_t str_hash(struct ge_parser *p, uint32_t idx)
+{
+    return p->strs.v[idx].hash;
+}
+
+static const char *intern_str(struct ge_parser *p, struct sv s)
+{
+    itab_reserve(p, &p->str_tab, str_hash);
+    uint32_t h = ge__hash_bytes(GE_HASH_SEED, s.p, s.n);
+    uint32_t *slot = itab_find(p, &p->str_tab, h, str_eq, &s);
+    if (*slot == 0) {
+        struct interned in = {ge_arena_strndup(p->arena, s.p, s.n), s.n, h};
+        VEC_PUSH(p->strs, in);
+        *slot = (uint32_t)p->strs.n;
+        p->str_tab.n++;
+    }
+    return p->strs.v[*slot - 1].s;
+}
+
 /* ---- explanation blocks ---- */
 
 struct block_key {
@@ -237,7 +266,7 @@ static void take_blocks(struct ge_parser *p, const struct rpos *pos, struct sv s
 
 static const char *dup_sv(struct ge_parser *p, struct sv s)
 {
-    return s.p == NULL ? NULL : ge_arena_strndup(p->arena, s.p, s.n);
+    return s.p == NULL ? NULL : intern_str(p, s);
 }
 
 static void copy_step(struct ge_parser *p, const struct raw_step *rs, struct ge_report_step *st)
@@ -428,11 +457,12 @@ void ge__group_reset(struct ge_parser *p)
 {
     release_all(p);
     p->steps.n = p->edges.n = p->blocks.n = 0;
-    p->facts.n = p->others.n = p->files.n = 0;
+    p->facts.n = p->others.n = p->files.n = p->strs.n = 0;
     p->fact_hash.n = p->attach.n = p->orphans.n = 0;
     itab_clear(&p->block_tab);
     itab_clear(&p->fact_tab);
     itab_clear(&p->file_tab);
+    itab_clear(&p->str_tab);
     p->open_block = -1;
     p->last_file = -1;
 }
@@ -454,12 +484,14 @@ void ge__group_free(struct ge_parser *p)
     VEC_FREE(p->facts);
     VEC_FREE(p->others);
     VEC_FREE(p->files);
+    VEC_FREE(p->strs);
     VEC_FREE(p->fact_hash);
     VEC_FREE(p->attach);
     VEC_FREE(p->orphans);
     itab_free(&p->block_tab);
     itab_free(&p->fact_tab);
     itab_free(&p->file_tab);
+    itab_free(&p->str_tab);
     p->open_block = -1;
     p->last_file = -1;
 }

@@ -136,6 +136,8 @@ struct ge_parser {
     struct itab fact_tab;
     struct itab file_tab; /* interned file names: indices into files */
     VEC(struct interned) files;
+    struct itab str_tab; /* interned explanation words: indices into strs */
+    VEC(struct interned) strs;
     int32_t last_file;  /* index in files of the last name interned, or -1 */
     int32_t open_block; /* index of the block being read, or -1 */
     const char *pkg;    /* current header's package, in the arena */

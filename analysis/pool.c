@@ -130,34 +130,6 @@ void *ge_finding_pool_new(struct ge_finding *items, size_t n)
     return pool;
 }
 
-void ge_finding_set_take(struct ge_finding_set *all, size_t *cursor, const char *path,
-                         struct ge_finding_set *out)
-{
-    *out = (struct ge_finding_set){0};
-    size_t begin = *cursor;
-    while (begin < all->count && strcmp(all->items[begin].path, path) < 0)
-        begin++;
-    size_t end = begin;
-    while (end < all->count && strcmp(all->items[end].path, path) == 0)
-        end++;
-    *cursor = end;
-    if (end == begin)
-        return;
-    out->count = end - begin;
-    out->items = ge_xmalloc(out->count * sizeof *out->items);
-    memcpy(out->items, all->items + begin, out->count * sizeof *out->items);
-    memset(all->items + begin, 0, out->count * sizeof *out->items);
-    for (size_t i = 0; i < all->npools; i++) {
-        if (all->pools[i] != NULL && strcmp(all->pools[i], path) == 0) {
-            out->pools = ge_xmalloc(sizeof *out->pools);
-            out->pools[0] = all->pools[i];
-            out->npools = 1;
-            all->pools[i] = NULL;
-            break;
-        }
-    }
-}
-
 void ge_finding_free(struct ge_finding *f)
 {
     if (f == NULL)

@@ -175,19 +175,14 @@ static void place_package(struct ge_run *run, const struct ge_report *report, si
         .files = (const char *const *)names,
         .nfiles = nfiles,
     };
-    struct ge_finding_set all;
-    ge_findings_build(report, &filter, run_text, run, &all);
     res->paths = ge_xcalloc(nfiles + 1, sizeof(char *));
     res->sets = ge_xcalloc(nfiles ? nfiles : 1, sizeof *res->sets);
-    size_t cursor = 0;
+    ge_findings_build_files(report, &filter, run_text, run, res->sets);
     for (size_t i = 0; i < nfiles; i++) {
         res->paths[i] = ge_xasprintf("%s/%s", pkg->dir, names[i]);
-        ge_finding_set_take(&all, &cursor, res->paths[i], &res->sets[i]);
         free(names[i]);
     }
     free(names);
-    /* Findings of paths outside the listing (a file removed meanwhile) go unused. */
-    ge_finding_set_free(&all);
     for (size_t i = 0; i < report->nfacts && !res->has_block; i++)
         res->has_block = header_matches(report->facts[i].pkg, pkg->import_path);
     for (size_t i = 0; i < report->nothers; i++) {

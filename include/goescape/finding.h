@@ -133,6 +133,12 @@ struct ge_finding_set {
  */
 int ge_findings_build(const struct ge_report *r, const struct ge_pkg_filter *filter,
                       ge_text_source_cb source, void *source_ctx, struct ge_finding_set *out);
+/* The same, file by file: files_out (an array of filter->nfiles sets) gets the findings of
+ * each of filter->files, sorted by span and in one pool. A server that keeps findings per
+ * file takes them without copying. */
+int ge_findings_build_files(const struct ge_report *r, const struct ge_pkg_filter *filter,
+                            ge_text_source_cb source, void *source_ctx,
+                            struct ge_finding_set *files_out);
 
 /* Classifies and explains one fact without placing it (used by the CLI and tests). Fills the
  * category, subject, cause, cause_kind, message, label, func, steps, escape_step and truncated
@@ -176,11 +182,6 @@ char *ge_finding_remedy_new(const struct ge_finding *f);
  * returns it: equal strings are stored once, and the items become pooled. The caller adds the
  * pool to the set that holds the items. */
 void *ge_finding_pool_new(struct ge_finding *items, size_t n);
-/* Moves the findings of path, and its pool, out of all (sorted by path) into out, which is
- * reset first. The moved items are zeroed in all. *cursor walks all in step with paths taken
- * in sorted order; start it at 0. */
-void ge_finding_set_take(struct ge_finding_set *all, size_t *cursor, const char *path,
-                         struct ge_finding_set *out);
 /* Frees what f owns and resets it; a pooled finding owns nothing, its set frees the pool. */
 void ge_finding_free(struct ge_finding *f);
 /* Frees the items and the pools. */

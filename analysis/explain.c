@@ -534,20 +534,70 @@ static char *param_message(const struct ge_fact *f, const char *subject, const c
                   : ge_xasprintf("%sparameter %s leaks to the heap", whose, subject);
 }
 
+/* What follows the subject in the message of every kind but a parameter's (whose message
+ * also depends on the leak's detail), or NULL. The cause follows it after ": " when it has
+ * one, except for a value that does not escape. */
+static const char *plain_verb(enum ge_fact_kind kind)
+{
+    switch (kind) {
+    case GE_FACT_ESCAPE:
+        return " escapes to heap";
+    case GE_FACT_MOVED:
+        return " moved to heap";
+    case GE_FACT_NOESCAPE:
+        return " does not escape";
+    case GE_FACT_PARAM:
+        break;
+    }
+    return NULL;
+}
+
+static void plain_message(struct ge_buf *b, enum ge_fact_kind kind, const char *subject,
+                          const char *cause)
+{
+    bool with_cause = *cause && kind != GE_FACT_NOESCAPE;
+    ge_buf_printf(b, "%s%s%s%s", subject, plain_verb(kind), with_cause ? ": " : "",
+                  with_cause ? cause : "");
+}
+
 static char *message_of(const struct ge_fact *f, const char *subject, const char *cause)
 {
-    const char *sep = *cause ? ": " : "";
-    switch (f->kind) {
-    case GE_FACT_ESCAPE:
-        return ge_xasprintf("%s escapes to heap%s%s", subject, sep, cause);
-    case GE_FACT_MOVED:
-        return ge_xasprintf("%s moved to heap%s%s", subject, sep, cause);
-    case GE_FACT_NOESCAPE:
-        return ge_xasprintf("%s does not escape", subject);
-    case GE_FACT_PARAM:
+    if (plain_verb(f->kind) == NULL)
         return param_message(f, subject, cause);
-    }
-    return ge_xstrdup(subject);
+    struct ge_buf b;
+    ge_buf_init(&b, SIZE_MAX);
+    plain_message(&b, f->kind, subject, cause);
+    return ge_buf_steal(&b, NULL);
+}
+
+/* Consumes s at *p when it is there. */
+static bool skip(const char **p, const char *s)
+{
+    size_t n = strlen(s);
+    if (strncmp(*p, s, n) != 0)
+        return false;
+    *p += n;
+    return true;
+}
+
+bool ge__message_derivable(const struct ge_finding *f)
+{
+    const char *verb = plain_verb(f->kind);
+    const char *m = f->message, *cause = f->cause ? f->cause : "";
+    if (verb == NULL || m == NULL || f->subject == NULL || !skip(&m, f->subject) || !skip(&m, verb))
+        return false;
+    if (*cause && f->kind != GE_FACT_NOESCAPE)
+        return skip(&m, ": ") && strcmp(m, cause) == 0;
+    return *m == '\0';
+}
+
+const char *ge_finding_message(const struct ge_finding *f, struct ge_buf *scratch)
+{
+    if (f->message != NULL || plain_verb(f->kind) == NULL)
+        return f->message ? f->message : "";
+    ge_buf_reset(scratch);
+    plain_message(scratch, f->kind, f->subject ? f->subject : "", f->cause ? f->cause : "");
+    return scratch->data ? scratch->data : "";
 }
 
 static const char *label_of(const struct ge_fact *f, const struct ge_why *w)

@@ -46,6 +46,9 @@ void ge__finding_explain_as(const struct ge_fact *fact, const struct ge_explain_
 /* Does s hold a compiler name that stands for an expression of the source: ~r0 (a result),
  * ~R0 (an inlined call's result), ~p0, .autotmp_3? */
 bool ge__has_compiler_name(const char *s);
+/* True when f's message is what ge_finding_message would make of its kind, subject and
+ * cause, so a pool need not keep it. */
+bool ge__message_derivable(const struct ge_finding *f);
 
 /* Readable text for compiler names: "~r0" -> "result 0", "{storage for X}" -> "the storage
  * of X", "{heap}" -> "the heap", ".autotmp_3" -> "a temporary", "go.shape." dropped. New. */

@@ -281,7 +281,18 @@ static int cmp_finding(const void *pa, const void *pb)
     return c;
 }
 
-/* Places the facts v[0..n), which all name one file, into out: sorted by span, in one pool. */
+/* Findings are pooled in chunks as they are placed, so the loose strings of a large file never
+ * pile up; a chunk of one file's neighbouring findings shares most of its words anyway. */
+#define GE_POOL_CHUNK 256u
+
+static void pool_chunk(struct ge_finding_set *out, size_t *pooled)
+{
+    out->pools = ge_xrealloc(out->pools, (out->npools + 1) * sizeof(*out->pools));
+    out->pools[out->npools++] = ge_finding_pool_new(out->items + *pooled, out->count - *pooled);
+    *pooled = out->count;
+}
+
+/* Places the facts v[0..n), which all name one file, into out: sorted by span, in pools. */
 static void place_file(struct file_ctx *fc, ge_text_source_cb source, void *ctx,
                        const struct placed *v, size_t n, struct ge_finding_set *out)
 {
@@ -292,9 +303,13 @@ static void place_file(struct file_ctx *fc, ge_text_source_cb source, void *ctx,
     golex_toks_init(&fc->toks, fc->text, fc->len, 0);
     /* A fact gives at most one finding, so the array never grows past n. */
     out->items = ge_xmalloc(n * sizeof(*out->items));
-    for (size_t i = 0; i < n; i++)
+    size_t pooled = 0;
+    for (size_t i = 0; i < n; i++) {
         if (place_fact(fc, v[i].fact, &out->items[out->count]))
             out->count++;
+        if (out->count - pooled == GE_POOL_CHUNK || (i + 1 == n && out->count > pooled))
+            pool_chunk(out, &pooled);
+    }
     golex_toks_free(&fc->toks);
     free(fc->lines);
     ge_func_decls_free(fc->funcs, fc->nfuncs);
@@ -306,10 +321,6 @@ static void place_file(struct file_ctx *fc, ge_text_source_cb source, void *ctx,
     if (out->count < n)
         out->items = ge_xrealloc(out->items, out->count * sizeof(*out->items));
     qsort(out->items, out->count, sizeof(*out->items), cmp_finding);
-    /* Pooled at once, so a big package never holds its findings in loose strings. */
-    out->pools = ge_xmalloc(sizeof(*out->pools));
-    out->pools[0] = ge_finding_pool_new(out->items, out->count);
-    out->npools = 1;
 }
 
 int ge_findings_build_files(const struct ge_report *r, const struct ge_pkg_filter *filter,

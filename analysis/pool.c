@@ -5,7 +5,7 @@
  * once and every step; the pool starts with the file's path so a set can hand it on with the
  * file's items.
  */
-#include "goescape/finding.h"
+#include "explain_internal.h"
 
 #include <stdalign.h>
 #include <stdlib.h>
@@ -74,6 +74,11 @@ void *ge_finding_pool_new(struct ge_finding *items, size_t n)
     size_t nstr = 0, nsteps = 0;
 #define COUNT(x) nstr += (x) != NULL
     for (size_t i = 0; i < n; i++) {
+        /* Most messages are the subject and the cause again; those are made when needed. */
+        if (ge__message_derivable(&items[i])) {
+            free(items[i].message);
+            items[i].message = NULL;
+        }
         FOR_EACH_STR(&items[i], COUNT);
         nsteps += items[i].nsteps;
     }

@@ -174,6 +174,21 @@ static void snapshot_docs(struct ge_server *s, struct ge_run *run)
     }
 }
 
+/* Lends the worker the disk texts the run's files hold now, so a text that did not change
+ * is kept once rather than read again beside its old copy. */
+static void lend_texts(struct ge_server *s, struct ge_run *run)
+{
+    size_t i = 0;
+    const char *k;
+    void *v;
+    while (ge_strmap_next(&s->files, &i, &k, &v)) {
+        struct ge_file *f = v;
+        for (size_t p = 0; f->disk != NULL && p < run->npkgs; p++)
+            if (f->pkg == run->pkgs[p])
+                ge_run_text_add(run, f->path, ge_blob_ref(f->disk));
+    }
+}
+
 static void job_done(struct ge_job *job)
 {
     struct ge_run *run = job->data;
@@ -186,6 +201,7 @@ static void job_done(struct ge_job *job)
         return;
     }
     run->work.data = run;
+    lend_texts(s, run);
     int rc = uv_queue_work(s->loop, &run->work, ge_run_work, ge_run_after_work);
     if (rc != 0) {
         ge_log_error("cannot queue the parse: %s", uv_strerror(rc));

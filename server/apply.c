@@ -23,10 +23,11 @@ static struct ge_run_snap *find_snap(struct ge_run *run, const char *path)
     return NULL;
 }
 
+/* The disk text the worker placed path's findings in, or NULL when it read none. */
 static struct ge_run_text *find_text(struct ge_run *run, const char *path)
 {
     for (size_t i = 0; i < run->ntexts; i++)
-        if (strcmp(run->texts[i].path, path) == 0)
+        if (run->texts[i].checked && strcmp(run->texts[i].path, path) == 0)
             return &run->texts[i];
     return NULL;
 }
@@ -42,25 +43,22 @@ static bool follow_edits(struct ge_server *s, struct ge_run *run, struct ge_file
     struct ge_doc *d = ge_doc_find(s, f->uri);
     struct ge_run_snap *snap = find_snap(run, f->path);
     struct ge_run_text *disk = find_text(run, f->path);
-    free(f->disk_text);
-    f->disk_text = NULL;
-    f->disk_len = 0;
+    ge_blob_unref(f->disk);
+    f->disk = NULL;
     if (d != NULL && snap != NULL && d->edit_seq - snap->seq == d->ndeltas) {
         for (size_t i = 0; i < d->ndeltas; i++)
             ge_shift_findings(set, &d->deltas[i]);
         return true;
     }
-    const char *text = snap ? snap->text : disk ? disk->text : NULL;
-    size_t len = snap ? snap->len : disk ? disk->len : 0;
+    const char *text = snap ? snap->text : disk && disk->blob ? disk->blob->data : NULL;
+    size_t len = snap ? snap->len : disk && disk->blob ? disk->blob->len : 0;
     if (d != NULL)
         return text != NULL && d->text.len == len && memcmp(d->text.data, text, len) == 0;
     if (snap != NULL) {
-        f->disk_text = ge_xstrndup(snap->text, snap->len);
-        f->disk_len = snap->len;
+        f->disk = ge_blob_new(snap->text, snap->len);
     } else if (disk != NULL) {
-        f->disk_text = disk->text;
-        f->disk_len = disk->len;
-        disk->text = NULL;
+        f->disk = disk->blob; /* the run's reference moves to the file */
+        disk->blob = NULL;
     }
     return true;
 }
@@ -280,7 +278,7 @@ void ge_run_free(struct ge_run *run)
     free(run->snaps);
     for (size_t i = 0; i < run->ntexts; i++) {
         free(run->texts[i].path);
-        free(run->texts[i].text);
+        ge_blob_unref(run->texts[i].blob);
     }
     free(run->texts);
     for (size_t i = 0; run->results != NULL && i < run->npkgs; i++) {

@@ -194,6 +194,8 @@ static void line_col(const char *text, size_t len, size_t off, unsigned *line, u
 
 static void collect(struct check *c, const struct ge_finding_set *set)
 {
+    struct ge_buf msg;
+    ge_buf_init(&msg, GE_MESSAGE_MAX);
     for (size_t i = 0; i < set->count; i++) {
         const struct ge_finding *f = &set->items[i];
         if (!c->all && !ge_category_is_heap(f->category))
@@ -216,8 +218,9 @@ static void collect(struct check *c, const struct ge_finding_set *set)
                                    display_path(c, f->path), "line", l1, "column", c1, "endLine",
                                    l2, "endColumn", c2, "category", ge_category_name(f->category),
                                    "subject", f->subject, "cause", f->cause ? f->cause : "",
-                                   "message", f->message, "flow", flow));
+                                   "message", ge_finding_message(f, &msg), "flow", flow));
     }
+    ge_buf_free(&msg);
 }
 
 static void report_errors(struct check *c, const struct ge_report *r)

@@ -38,8 +38,8 @@ const char *ge_file_text(struct ge_server *s, struct ge_file *f, size_t *len)
         *len = d->text.len;
         return d->text.data ? d->text.data : "";
     }
-    *len = f->disk_len;
-    return f->disk_text ? f->disk_text : "";
+    *len = f->disk ? f->disk->len : 0;
+    return f->disk ? f->disk->data : "";
 }
 
 void ge_docs_free(struct ge_server *s)

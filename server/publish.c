@@ -112,14 +112,18 @@ static json_t *diagnostic(struct ge_server *s, const struct ge_finding *f,
         .start = ge_lines_position(own->lines, own->text, own->len, f->span.start, s->enc),
         .end = ge_lines_position(own->lines, own->text, own->len, f->span.end, s->enc),
     };
+    struct ge_buf msg;
+    ge_buf_init(&msg, GE_MESSAGE_MAX);
+    const char *text = ge_finding_message(f, &msg);
     json_t *d = json_pack("{s:o, s:i, s:s, s:s, s:s}", "range", ge_lsp_range_pack(&r), "severity",
                           s->config.severity[f->category], "code", ge_category_name(f->category),
-                          "source", "goescape", "message", f->message);
+                          "source", "goescape", "message", text);
     if (stale) {
-        char *msg = ge_xasprintf("%s (from the last successful build)", f->message);
-        json_object_set_new(d, "message", json_string(msg));
-        free(msg);
+        char *old = ge_xasprintf("%s (from the last successful build)", text);
+        json_object_set_new(d, "message", json_string(old));
+        free(old);
     }
+    ge_buf_free(&msg);
     if (f->nsteps > 0)
         json_object_set_new(d, "relatedInformation", related(s, f, own));
     return d;

@@ -65,26 +65,36 @@ static int run_text(void *ctx, const char *path, const char **text, size_t *len)
             return 0;
         }
     }
-    for (size_t i = 0; i < run->ntexts; i++) {
-        if (strcmp(run->texts[i].path, path) == 0) {
-            *text = run->texts[i].text;
-            *len = run->texts[i].len;
-            return 0;
+    struct ge_run_text *t = NULL;
+    for (size_t i = 0; i < run->ntexts && t == NULL; i++)
+        if (strcmp(run->texts[i].path, path) == 0)
+            t = &run->texts[i];
+    if (t == NULL)
+        t = ge_run_text_add(run, path, NULL);
+    if (!t->checked) {
+        t->checked = true;
+        /* The text of the last analysis serves again while the disk holds it. */
+        if (t->blob == NULL || !ge_file_holds(path, t->blob->data, t->blob->len)) {
+            ge_blob_unref(t->blob);
+            t->blob = ge_blob_read(path, GE_TEXT_MAX);
         }
     }
-    size_t n = 0;
-    char *data = ge_file_read(path, GE_TEXT_MAX, &n);
-    if (data == NULL)
-        return -errno ? -errno : -EIO;
+    if (t->blob == NULL)
+        return -EIO;
+    *text = t->blob->data;
+    *len = t->blob->len;
+    return 0;
+}
+
+struct ge_run_text *ge_run_text_add(struct ge_run *run, const char *path, struct ge_blob *blob)
+{
     if (run->ntexts == run->cap_texts) {
         run->cap_texts = run->cap_texts ? run->cap_texts * 2 : 16;
         run->texts = ge_xrealloc(run->texts, run->cap_texts * sizeof *run->texts);
     }
-    run->texts[run->ntexts++] =
-        (struct ge_run_text){.path = ge_xstrdup(path), .text = data, .len = n};
-    *text = data;
-    *len = n;
-    return 0;
+    struct ge_run_text *t = &run->texts[run->ntexts++];
+    *t = (struct ge_run_text){.path = ge_xstrdup(path), .blob = blob};
+    return t;
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -16,11 +16,12 @@ struct ge_run_snap {
     uint64_t seq; /* the document's edit_seq at the start */
 };
 
-/* A file text read from disk by the worker. */
+/* A file's disk text for the worker: the one its record held when the go command ended,
+ * which the worker keeps when the disk still holds it, or a fresh read. */
 struct ge_run_text {
-    char *path; /* owned */
-    char *text; /* owned; handed to the file record when it is not open */
-    size_t len;
+    char *path;           /* owned */
+    struct ge_blob *blob; /* a reference; handed to the file record when it is not open */
+    bool checked;         /* the worker has compared it with the disk, or read it */
 };
 
 /* What the worker produced for one package. */
@@ -80,6 +81,8 @@ void ge_run_stream_begin(struct ge_run *run);
 void ge_run_on_output(struct ge_job *job, const char *data, size_t len);
 /* Gives the parser back when the run ends without a parse (cancelled, not queued). */
 void ge_run_stream_drop(struct ge_run *run);
+/* Adds a disk text for path holding the reference blob (may be NULL: read it when needed). */
+struct ge_run_text *ge_run_text_add(struct ge_run *run, const char *path, struct ge_blob *blob);
 /* Ends the parse and places the findings; runs on the thread pool and touches only run. */
 void ge_run_work(uv_work_t *req);
 /* Applies the results on the loop thread. */

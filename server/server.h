@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "fileio.h"
 #include "job.h"
 #include "stall.h"
 #include "strmap.h"
@@ -68,9 +69,9 @@ struct ge_file {
     char *path; /* owned; also the key in ge_server.files */
     char *uri;  /* owned */
     struct ge_pkg *pkg;
-    struct ge_finding_set set; /* spans refer to the open document's text, or to disk_text */
-    char *disk_text;           /* owned; the text spans refer to when the file is not open */
-    size_t disk_len;
+    struct ge_finding_set set;     /* spans refer to the open document's text, or to disk */
+    struct ge_blob *disk;          /* a reference: the text spans refer to when the file is not
+                                      open (shared with an analysis that found it unchanged) */
     bool stale;                    /* findings from the last successful build; the current fails */
     bool republish;                /* republished when the republish timer fires */
     bool published;                /* the client has diagnostics of this file from us */

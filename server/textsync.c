@@ -72,8 +72,8 @@ void ge_m_did_open(struct ge_server *s, json_t *params)
         f->uri = ge_xstrdup(d->uri);
         f->published = false;
     }
-    if (f != NULL && f->disk_text != NULL &&
-        (f->disk_len != d->text.len || memcmp(f->disk_text, d->text.data, f->disk_len) != 0)) {
+    if (f != NULL && f->disk != NULL &&
+        (f->disk->len != d->text.len || memcmp(f->disk->data, d->text.data, f->disk->len) != 0)) {
         /* The findings were placed in a different text; they come back with the next run. */
         ge_finding_set_free(&f->set);
     }
@@ -192,9 +192,8 @@ void ge_m_did_close(struct ge_server *s, json_t *params)
     if (f != NULL && pkg != NULL && pkg->nopen > 1) {
         /* Findings now refer to the disk text; keep them only if it is what they were
          * placed in. */
-        free(f->disk_text);
-        f->disk_text = ge_xstrndup(d->text.data ? d->text.data : "", d->text.len);
-        f->disk_len = d->text.len;
+        ge_blob_unref(f->disk);
+        f->disk = ge_blob_new(d->text.data ? d->text.data : "", d->text.len);
     }
     doc_destroy(d);
     if (pkg != NULL)

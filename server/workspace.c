@@ -191,7 +191,7 @@ static void file_destroy(struct ge_file *f)
     ge_finding_set_free(&f->set);
     free(f->path);
     free(f->uri);
-    free(f->disk_text);
+    ge_blob_unref(f->disk);
     ge_file_set_errors(f, NULL, 0);
     free(f);
 }

@@ -7,6 +7,7 @@
 #ifndef GOESCAPE_FINDING_H
 #define GOESCAPE_FINDING_H
 
+#include "goescape/buf.h"
 #include "goescape/report.h"
 #include "goescape/scan.h"
 #include "goescape/text.h"
@@ -86,7 +87,9 @@ struct ge_finding {
                                    compiler's holds ~r0, ~R0 or .autotmp_N and the span is the
                                    expression itself */
     char *cause;                /* owned: plain words, e.g. "returned from NewMap" */
-    char *message;              /* owned: "<subject> escapes to heap: <cause>" */
+    char *message;              /* owned: "<subject> escapes to heap: <cause>"; NULL in a pooled
+                                   finding whose message follows from its kind, subject and
+                                   cause: read it with ge_finding_message */
     const char *label;          /* static: short inlay label, e.g. "heap: returned" */
     char *func;                 /* owned: enclosing function when known, or NULL */
     struct ge_flow_step *steps; /* owned */
@@ -105,14 +108,14 @@ struct ge_pkg_filter {
 typedef int (*ge_text_source_cb)(void *ctx, const char *path, const char **text, size_t *len);
 
 /*
- * Findings of one or more files. What ge_findings_build returns is pooled: each file's
- * findings share one allocation (a pool) for their strings and steps, with equal strings
- * stored once, and the items own nothing themselves. A set owns the pools of its files.
+ * Findings of one or more files. What ge_findings_build returns is pooled: neighbouring
+ * findings of a file share one allocation (a pool) for their strings and steps, with equal
+ * strings stored once, and the items own nothing themselves. A set owns its pools.
  */
 struct ge_finding_set {
     struct ge_finding *items; /* owned; sorted by path, then span */
     size_t count;
-    void **pools; /* owned: one per file of items, each starting with that file's path */
+    void **pools; /* owned: the storage of pooled items, each starting with their file's path */
     size_t npools;
 };
 
@@ -134,7 +137,7 @@ struct ge_finding_set {
 int ge_findings_build(const struct ge_report *r, const struct ge_pkg_filter *filter,
                       ge_text_source_cb source, void *source_ctx, struct ge_finding_set *out);
 /* The same, file by file: files_out (an array of filter->nfiles sets) gets the findings of
- * each of filter->files, sorted by span and in one pool. A server that keeps findings per
+ * each of filter->files, sorted by span and pooled. A server that keeps findings per
  * file takes them without copying. */
 int ge_findings_build_files(const struct ge_report *r, const struct ge_pkg_filter *filter,
                             ge_text_source_cb source, void *source_ctx,
@@ -182,6 +185,11 @@ char *ge_finding_remedy_new(const struct ge_finding *f);
  * returns it: equal strings are stored once, and the items become pooled. The caller adds the
  * pool to the set that holds the items. */
 void *ge_finding_pool_new(struct ge_finding *items, size_t n);
+/* The message of f: f->message, or made in scratch (reset first) when the pool left it out.
+ * The result is borrowed from f or scratch. A scratch capped at GE_MESSAGE_MAX always has
+ * room: subject and cause each come from one compiler line. */
+#define GE_MESSAGE_MAX (3u * GE_PARSE_LINE_MAX)
+const char *ge_finding_message(const struct ge_finding *f, struct ge_buf *scratch);
 /* Frees what f owns and resets it; a pooled finding owns nothing, its set frees the pool. */
 void ge_finding_free(struct ge_finding *f);
 /* Frees the items and the pools. */

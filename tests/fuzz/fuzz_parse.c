@@ -35,7 +35,11 @@ static void check_finding(const struct ge_finding *f, size_t len)
         __builtin_trap();
     if (f->escape_step < -1 || f->escape_step >= (int)f->nsteps)
         __builtin_trap();
-    if (f->message == NULL || f->label == NULL || strlen(f->label) > 16)
+    struct ge_buf scratch;
+    ge_buf_init(&scratch, GE_MESSAGE_MAX);
+    bool has_message = *ge_finding_message(f, &scratch) != '\0';
+    ge_buf_free(&scratch);
+    if (!has_message || f->label == NULL || strlen(f->label) > 16)
         __builtin_trap();
     if (f->subject == NULL || f->cause == NULL)
         __builtin_trap();

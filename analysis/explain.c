@@ -600,13 +600,13 @@ const char *ge_finding_message(const struct ge_finding *f, struct ge_buf *scratc
     return scratch->data ? scratch->data : "";
 }
 
-static const char *label_of(const struct ge_fact *f, const struct ge_why *w)
+const char *ge_finding_label(const struct ge_finding *f)
 {
-    if (f->kind == GE_FACT_PARAM && w->cause != GE_CAUSE_RESULT)
-        return strcmp(f->param_detail, "content") == 0 ? "leak: content" : "leak: param";
-    if (f->kind == GE_FACT_MOVED && w->cause == GE_CAUSE_UNKNOWN)
+    if (f->kind == GE_FACT_PARAM && f->cause_kind != GE_CAUSE_RESULT)
+        return f->content_leak ? "leak: content" : "leak: param";
+    if (f->kind == GE_FACT_MOVED && f->cause_kind == GE_CAUSE_UNKNOWN)
         return "heap: moved";
-    return cause_labels[w->cause];
+    return f->cause_kind < GE_CAUSE_COUNT ? cause_labels[f->cause_kind] : "heap";
 }
 
 void ge__finding_explain_as(const struct ge_fact *fact, const struct ge_explain_source *src,
@@ -623,12 +623,13 @@ void ge__finding_explain_as(const struct ge_fact *fact, const struct ge_explain_
         .line = fact->line,
         .col = fact->col ? fact->col : 1,
         .truncated = fact->truncated,
+        .content_leak = fact->kind == GE_FACT_PARAM && fact->param_detail != NULL &&
+                        strcmp(fact->param_detail, "content") == 0,
         .escape_step = -1,
     };
     out->subject = readable_subject(fact, written);
     out->cause = cause_words(&w);
     out->message = message_of(fact, out->subject, out->cause);
-    out->label = label_of(fact, &w);
     out->func = w.func ? ge_xstrdup(w.func) : NULL;
     build_steps(fact, &w, out);
     ge__why_free(&w);

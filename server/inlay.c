@@ -39,17 +39,18 @@ static json_t *escape_location(struct ge_server *s, const struct ge_finding *f)
 
 static json_t *label(struct ge_server *s, const struct ge_finding *f, char *tooltip)
 {
+    const char *text = ge_finding_label(f);
     json_t *loc = s->caps.label_location ? escape_location(s, f) : NULL;
     if (loc == NULL)
-        return json_string(f->label);
-    const char *colon = strchr(f->label, ':');
-    size_t head = colon ? (size_t)(colon - f->label) + 1 : 0;
+        return json_string(text);
+    const char *colon = strchr(text, ':');
+    size_t head = colon ? (size_t)(colon - text) + 1 : 0;
     json_t *parts = json_array();
     if (head > 0)
-        json_array_append_new(parts, json_pack("{s:s%}", "value", f->label, head));
-    json_array_append_new(parts, json_pack("{s:s, s:o, s:{s:s, s:s}}", "value", f->label + head,
-                                           "location", loc, "tooltip", "kind", "markdown", "value",
-                                           tooltip));
+        json_array_append_new(parts, json_pack("{s:s%}", "value", text, head));
+    json_array_append_new(parts,
+                          json_pack("{s:s, s:o, s:{s:s, s:s}}", "value", text + head, "location",
+                                    loc, "tooltip", "kind", "markdown", "value", tooltip));
     return parts;
 }
 

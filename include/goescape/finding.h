@@ -75,6 +75,7 @@ struct ge_finding {
     uint8_t cause_kind;  /* enum ge_cause: the cause as a code; cause is its words */
     bool truncated;      /* the compiler's explanation was cut short */
     bool pooled;         /* its strings and steps live in its set's pool (see below) */
+    bool content_leak;   /* a leaking parameter's content, not the parameter itself */
     int32_t escape_step; /* index of the step where the value escapes (return, call,
                             capture), or -1 */
     uint32_t line;       /* compiler position: 1-based line */
@@ -90,10 +91,12 @@ struct ge_finding {
     char *message;              /* owned: "<subject> escapes to heap: <cause>"; NULL in a pooled
                                    finding whose message follows from its kind, subject and
                                    cause: read it with ge_finding_message */
-    const char *label;          /* static: short inlay label, e.g. "heap: returned" */
     char *func;                 /* owned: enclosing function when known, or NULL */
     struct ge_flow_step *steps; /* owned */
 };
+
+/* The short inlay label of f, at most 16 bytes: "heap: returned", "leak: param". Static. */
+const char *ge_finding_label(const struct ge_finding *f);
 
 /* Where the package under analysis lives, so facts can be kept or dropped. */
 struct ge_pkg_filter {
@@ -144,9 +147,9 @@ int ge_findings_build_files(const struct ge_report *r, const struct ge_pkg_filte
                             struct ge_finding_set *files_out);
 
 /* Classifies and explains one fact without placing it (used by the CLI and tests). Fills the
- * category, subject, cause, cause_kind, message, label, func, steps, escape_step and truncated
- * of out, with path and span left empty (step paths hold the file as printed). Strings are new.
- * Equivalent to ge_finding_explain_src with no source. */
+ * category, subject, cause, cause_kind, message, content_leak, func, steps, escape_step and
+ * truncated of out, with path and span left empty (step paths hold the file as printed). Strings
+ * are new. Equivalent to ge_finding_explain_src with no source. */
 void ge_finding_explain(const struct ge_fact *fact, struct ge_finding *out);
 
 /*

@@ -39,7 +39,7 @@ static void check_finding(const struct ge_finding *f, size_t len)
     ge_buf_init(&scratch, GE_MESSAGE_MAX);
     bool has_message = *ge_finding_message(f, &scratch) != '\0';
     ge_buf_free(&scratch);
-    if (!has_message || f->label == NULL || strlen(f->label) > 16)
+    if (!has_message || strlen(ge_finding_label(f)) > 16)
         __builtin_trap();
     if (f->subject == NULL || f->cause == NULL)
         __builtin_trap();

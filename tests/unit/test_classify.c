@@ -76,7 +76,7 @@ static void check(const struct ge_finding *fi, enum ge_category cat, enum ge_cau
     assert_string_equal(ge_category_name(fi->category), ge_category_name(cat));
     assert_string_equal(ge_cause_name(fi->cause_kind), ge_cause_name(cause));
     assert_string_equal(fi->message, message);
-    assert_string_equal(fi->label, label);
+    assert_string_equal(ge_finding_label(fi), label);
 }
 
 static void check_escape_step(const struct ge_finding *fi, const char *message, uint32_t line,
@@ -321,7 +321,7 @@ static void test_params_and_noescape(void **state)
     ge_finding_free(&fi);
     explain(find(r126, GE_FACT_PARAM, "closures/closures.go", 17, 12), true, &fi);
     assert_int_equal(fi.category, GE_CAT_PARAM);
-    assert_string_equal(fi.label, "leak: param");
+    assert_string_equal(ge_finding_label(&fi), "leak: param");
     ge_finding_free(&fi);
     explain(find(r126, GE_FACT_NOESCAPE, "maps/maps.go", 44, 11), false, &fi);
     check(&fi, GE_CAT_NOESCAPE, GE_CAUSE_NONE, "make(map[int]int, 100) does not escape", "stack");
@@ -543,7 +543,7 @@ static void test_properties(void **state)
             ge_finding_explain(f, &fi);
             bool heap = f->kind == GE_FACT_ESCAPE || f->kind == GE_FACT_MOVED;
             assert_int_equal(ge_category_is_heap(fi.category), heap);
-            assert_true(strlen(fi.label) <= 16);
+            assert_true(strlen(ge_finding_label(&fi)) <= 16);
             assert_true(fi.escape_step >= -1 && fi.escape_step < (int)fi.nsteps);
             if (f->nedges > 0 && heap)
                 assert_true(fi.escape_step >= 0);

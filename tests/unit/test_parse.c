@@ -576,7 +576,7 @@ static char *dump(const struct ge_report *r)
                   r->nothers, r->ndropped);
     for (size_t i = 0; i < r->nfacts; i++) {
         const struct ge_fact *f = &r->facts[i];
-        ge_buf_printf(&b, "%d %d %u:%u %u:%u %zu %d|", f->kind, f->test_build, f->line, f->col,
+        ge_buf_printf(&b, "%d %d %u:%u %u:%u %u %d|", f->kind, f->test_build, f->line, f->col,
                       f->orig_line, f->orig_col, f->nedges, f->truncated);
         const char *strs[] = {f->pkg,          f->file, f->subject,  f->func,
                               f->param_detail, f->sink, f->orig_file};

@@ -7,6 +7,7 @@
 #include "explain_internal.h"
 #include "goescape/buf.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,12 +202,57 @@ static size_t humanize_name(struct ge_buf *b, const char *s, size_t n, bool at_w
     return 0;
 }
 
+/* Length of a static temporary at s, "PKG..stmp_N" or "PKG..stmp_N@OFF": the data the
+ * compiler lays out for a package-level variable's composite literal. 0 when there is none. */
+static size_t stmp_name(const char *s, size_t n)
+{
+    size_t j = 0;
+    while (j < n && (ident_byte(s[j]) || s[j] == '/' || s[j] == '-' || s[j] == '.') &&
+           !(j + 7 <= n && memcmp(s + j, "..stmp_", 7) == 0))
+        j++;
+    if (j == 0 || j + 7 >= n || memcmp(s + j, "..stmp_", 7) != 0 ||
+        !isdigit((unsigned char)s[j + 7]))
+        return 0;
+    j += 7;
+    while (j < n && isdigit((unsigned char)s[j]))
+        j++;
+    if (j + 1 < n && s[j] == '@' && isdigit((unsigned char)s[j + 1]))
+        for (j++; j < n && isdigit((unsigned char)s[j]);)
+            j++;
+    return j;
+}
+
+/* Length of a static temporary at s, bare or viewed as a type ("(T)(PKG..stmp_N@OFF)"). */
+static size_t static_data(const char *s, size_t n)
+{
+    if (s[0] != '(')
+        return stmp_name(s, n);
+    int depth = 0;
+    size_t k = 0;
+    for (; k < n; k++) {
+        depth += s[k] == '(' || s[k] == '[' || s[k] == '{';
+        depth -= s[k] == ')' || s[k] == ']' || s[k] == '}';
+        if (depth == 0)
+            break;
+    }
+    if (k + 2 >= n || s[k + 1] != '(')
+        return 0;
+    size_t m = stmp_name(s + k + 2, n - k - 2);
+    return m > 0 && k + 2 + m < n && s[k + 2 + m] == ')' ? k + 3 + m : 0;
+}
+
 static void humanize_into(struct ge_buf *b, const char *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
         bool at_word = i == 0 || !ident_byte(s[i - 1]);
-        size_t k = humanize_name(b, s + i, n - i, at_word);
+        size_t k = at_word ? static_data(s + i, n - i) : 0;
+        if (k > 0) {
+            ge_buf_appends(b, "a package-level variable");
+            i += k;
+            continue;
+        }
+        k = humanize_name(b, s + i, n - i, at_word);
         if (k > 0) {
             i += k;
             continue;
@@ -449,6 +495,8 @@ static char *place_words(const struct ge_why *w, const char *place)
     case GE_CAUSE_MAP_STORE:
         return place ? ge_xasprintf("stored in %s", place) : ge_xstrdup("stored in a map");
     case GE_CAUSE_POINTER_STORE:
+        if (place != NULL && strcmp(place, "a package-level variable") == 0)
+            return ge_xstrdup("stored in a package-level variable");
         return place ? ge_xasprintf("stored through a pointer (%s)", place)
                      : ge_xstrdup("stored through a pointer");
     default: /* GE_CAUSE_HEAP */

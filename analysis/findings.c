@@ -369,6 +369,8 @@ int ge_findings_build(const struct ge_report *r, const struct ge_pkg_filter *fil
         out->pools = ge_xmalloc(out->npools * sizeof(*out->pools));
         size_t k = 0, kp = 0;
         for (size_t i = 0; i < filter->nfiles; i++) {
+            if (files[i].count == 0)
+                continue;
             memcpy(out->items + k, files[i].items, files[i].count * sizeof(*out->items));
             memcpy(out->pools + kp, files[i].pools, files[i].npools * sizeof(*out->pools));
             k += files[i].count;

@@ -464,7 +464,7 @@ static void test_names(void **state)
 static bool has_internal_name(const char *s)
 {
     static const char *const bad[] = {"~r",     "~R",     "~p",        ".autotmp", "{storage for",
-                                      "{heap}", "{temp}", "go.shape.", NULL};
+                                      "{heap}", "{temp}", "go.shape.", "..stmp_",  NULL};
     for (int i = 0; s != NULL && bad[i]; i++)
         if (strstr(s, bad[i]) != NULL)
             return true;

@@ -547,6 +547,112 @@ static void test_source_subjects(void **state)
     ge_finding_set_free(&set);
 }
 
+/* Every string field of f, for the storage test. */
+static size_t strings_of(const struct ge_finding *f, const char **out, size_t cap)
+{
+    size_t n = 0;
+    const char *fields[] = {f->subject, f->cause, f->message, f->func};
+    for (size_t i = 0; i < 4 && n < cap; i++)
+        if (fields[i] != NULL)
+            out[n++] = fields[i];
+    for (uint32_t k = 0; k < f->nsteps && n < cap; k++)
+        out[n++] = f->steps[k].message;
+    return n;
+}
+
+/* ge_findings_build_files gives each file its own sorted, pooled set; together they are what
+ * ge_findings_build returns for the package. */
+static void test_build_files(void **state)
+{
+    (void)state;
+    const char *const files[] = {"loop.go", "misc.go", "misc_test.go", "ext_test.go"};
+    struct ge_report *r = parse_fixture("recordings/go126_testmod_test_c_m2_misc.txt");
+    char dir[1024];
+    snprintf(dir, sizeof(dir), "%s/misc", TESTMOD);
+    struct ge_pkg_filter flt = {"example.com/escdemo/misc", dir, files, 4};
+    struct source src = {0};
+    struct ge_finding_set per[4];
+    assert_int_equal(ge_findings_build_files(r, &flt, read_source, &src, per), 0);
+    free(src.text);
+    struct ge_finding_set all;
+    build(r, "example.com/escdemo/misc", "misc", files, 4, &all);
+    size_t total = 0;
+    for (size_t i = 0; i < 4; i++) {
+        char want[1200];
+        snprintf(want, sizeof(want), "%s/%s", dir, files[i]);
+        for (size_t k = 0; k < per[i].count; k++) {
+            const struct ge_finding *f = &per[i].items[k];
+            assert_string_equal(f->path, want);
+            assert_true(f->pooled);
+            if (k > 0)
+                assert_true(per[i].items[k - 1].span.start <= f->span.start);
+        }
+        assert_true(per[i].count == 0 || per[i].npools >= 1);
+        total += per[i].count;
+        ge_finding_set_free(&per[i]);
+    }
+    assert_int_equal(total, all.count);
+    assert_true(total > 0);
+    ge_finding_set_free(&all);
+    ge_report_destroy(r);
+}
+
+/* A pool keeps each distinct string once, points steps in the finding's own file at its path,
+ * and leaves out messages that follow from the subject and the cause without changing any
+ * message the user reads. */
+static void test_pooled_storage(void **state)
+{
+    (void)state;
+    struct ge_report *r = parse_fixture("recordings/go126_testmod_build_m2.txt");
+    struct ge_finding_set set;
+    build(r, "example.com/escdemo/maps", "maps", MAPS, 1, &set);
+    assert_int_equal(set.npools, 1);
+    size_t derived = 0, own_steps = 0, shared = 0;
+    for (size_t i = 0; i < set.count; i++) {
+        const struct ge_finding *f = &set.items[i];
+        assert_ptr_equal(f->path, set.pools[0]);
+        for (uint32_t k = 0; k < f->nsteps; k++) {
+            if (f->steps[k].path != NULL && strcmp(f->steps[k].path, f->path) == 0) {
+                assert_ptr_equal(f->steps[k].path, f->path);
+                own_steps++;
+            }
+        }
+        /* The message the user reads is the same either way. */
+        const char *msg = message_of(f);
+        if (f->message == NULL) {
+            derived++;
+            char want[1024];
+            const char *verb = f->kind == GE_FACT_MOVED ? "moved to heap" : "escapes to heap";
+            if (f->kind == GE_FACT_NOESCAPE)
+                snprintf(want, sizeof(want), "%s does not escape", f->subject);
+            else if (*f->cause)
+                snprintf(want, sizeof(want), "%s %s: %s", f->subject, verb, f->cause);
+            else
+                snprintf(want, sizeof(want), "%s %s", f->subject, verb);
+            assert_string_equal(msg, want);
+        } else {
+            assert_int_equal(f->kind, GE_FACT_PARAM);
+        }
+        const char *mine[64];
+        size_t n = strings_of(f, mine, 64);
+        for (size_t j = 0; j < set.count; j++) {
+            const char *theirs[64];
+            size_t m = strings_of(&set.items[j], theirs, 64);
+            for (size_t a = 0; a < n; a++)
+                for (size_t b = 0; b < m; b++)
+                    if (mine[a] != theirs[b] && strcmp(mine[a], theirs[b]) == 0)
+                        fail_msg("\"%s\" is stored twice", mine[a]);
+                    else if (mine[a] == theirs[b] && (i != j || a != b))
+                        shared++;
+        }
+    }
+    assert_true(derived > 0);
+    assert_true(own_steps > 0);
+    assert_true(shared > 0);
+    ge_finding_set_free(&set);
+    ge_report_destroy(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -554,7 +660,8 @@ int main(void)
         cmocka_unit_test(test_test_variants),   cmocka_unit_test(test_dedupe_replayed_paths),
         cmocka_unit_test(test_unicode),         cmocka_unit_test(test_stale_and_unreadable),
         cmocka_unit_test(test_named_types),     cmocka_unit_test(test_scan_expr_agrees),
-        cmocka_unit_test(test_source_subjects),
+        cmocka_unit_test(test_source_subjects), cmocka_unit_test(test_build_files),
+        cmocka_unit_test(test_pooled_storage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,7 @@
 /*
- * A bump allocator for the strings and arrays of one report or finding set. Everything taken
- * from an arena lives until the arena is destroyed, which makes a report one free() per block
- * instead of one per string. Private to analysis/.
+ * A bump allocator for the strings and arrays of one report (and of the parser's block keys).
+ * Everything taken from an arena lives until the arena is destroyed, which makes a report one
+ * free() per block instead of one per string. Private to analysis/.
  */
 #ifndef GE_ANALYSIS_ARENA_H
 #define GE_ANALYSIS_ARENA_H

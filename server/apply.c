@@ -247,6 +247,9 @@ void ge_run_after_work(uv_work_t *req, int status)
     }
     ge_log_debug("applied the analysis of %zu package%s in %.2f ms", run->npkgs,
                  run->npkgs == 1 ? "" : "s", (double)(uv_hrtime() - t0) / 1e6);
+    if (run->texts_read + run->texts_kept > 0)
+        ge_log_info("file texts: %zu read from disk, %zu kept from the last analysis",
+                    run->texts_read, run->texts_kept);
     /* Publishing can be long for a big package; it goes out in slices between requests. */
     ge_deliver_start(s, run);
 }

@@ -77,6 +77,9 @@ static int run_text(void *ctx, const char *path, const char **text, size_t *len)
         if (t->blob == NULL || !ge_file_holds(path, t->blob->data, t->blob->len)) {
             ge_blob_unref(t->blob);
             t->blob = ge_blob_read(path, GE_TEXT_MAX);
+            run->texts_read++;
+        } else {
+            run->texts_kept++;
         }
     }
     if (t->blob == NULL)

@@ -69,6 +69,8 @@ struct ge_run {
     struct ge_run_text *texts;
     size_t ntexts;
     size_t cap_texts;
+    size_t texts_kept; /* disk texts the worker found unchanged since the last analysis */
+    size_t texts_read; /* and those it read */
     size_t nfacts;
     size_t nunknown;
     char *first_unknown; /* owned: the first line the parser did not know */

@@ -402,3 +402,44 @@ async def test_a_tab_with_unsaved_text_opened_during_the_first_analysis_gets_its
                          what="the buffer's own finding", timeout=120)
     await s.quiet(0.5)
     assert len(calls()) == 2, f"go runs: {calls()}"
+
+
+# -- file texts between analyses -------------------------------------------------------------
+
+TEXTS_LOG = re.compile(r"file texts: (\d+) read from disk, (\d+) kept from the last analysis")
+MISC = "example.com/escdemo/misc"
+
+
+async def test_unchanged_files_are_not_read_again(lsp, module, tmp_path):
+    """The server holds the texts of a package's files between analyses. The next analysis
+    reads only the files that changed on disk and places its findings in the texts it already
+    holds for the rest, so an unchanged file is never in memory twice."""
+    root = module("testmod")
+    log = tmp_path / "goescape.log"
+    s = await lsp(root, settings={"includeTests": False}, args=["--log-file", str(log)])
+
+    def last_counts():
+        found = TEXTS_LOG.findall(log.read_text())
+        assert found, log.read_text()[-2000:]
+        return tuple(map(int, found[-1]))
+
+    mark = s.mark()
+    s.open("misc/misc.go")
+    await s.wait_analysis(MISC, mark)
+    # misc.go comes from the open buffer; loop.go and both test files are read.
+    assert last_counts() == (3, 0)
+    mark = s.mark()
+    s.save("misc/misc.go", write=False)
+    await s.wait_analysis(MISC, mark)
+    assert last_counts() == (0, 3)
+    loop = root / "misc" / "loop.go"
+    loop.write_text(loop.read_text() + "\nfunc Added() *int {\n\tadded := 1\n\treturn &added\n}\n")
+    mark = s.mark()
+    s.save("misc/misc.go", write=False)
+    await s.wait_analysis(MISC, mark)
+    assert last_counts() == (1, 2)
+    # The changed file's findings are placed in its new text.
+    added = [d for d in s.diagnostics("misc/loop.go") if d["message"].startswith("added moved")]
+    assert added, s.diagnostics("misc/loop.go")
+    _, want = tx.marked(loop.read_text(), "«added» := 1", s.encoding)
+    assert tx.Span.of(added[0]["range"]) == want

@@ -184,6 +184,9 @@ static void job_add(struct ge_publish_job *job, json_t *diag_new)
         job->list.len = mark;
         return;
     }
+    /* Hashed slice by slice, so the end of a large file is not one long pass over it. */
+    for (size_t i = mark; i < job->list.len; i++)
+        job->digest = (job->digest ^ (unsigned char)job->list.data[i]) * FNV_PRIME;
     job->count_out++;
 }
 
@@ -198,7 +201,8 @@ static void job_start(struct ge_server *s, struct ge_publish_job *job, struct ge
                                    .items = f->set.items,
                                    .count = f->set.count,
                                    .edit_seq = seq,
-                                   .stale = f->stale};
+                                   .stale = f->stale,
+                                   .digest = FNV_OFFSET};
     ge_buf_init(&job->list, GE_OUT_QUEUE_MAX / 2);
     for (size_t i = 0; s->config.report_build_errors && i < f->nerrors; i++)
         job_add(job, error_diagnostic(s, &f->errors[i], text, len));
@@ -212,9 +216,7 @@ static void job_finish(struct ge_server *s, struct ge_publish_job *job)
 {
     struct ge_file *f = job->file;
     /* Only a digest of what the client has is kept, not the text. */
-    uint64_t h = FNV_OFFSET;
-    for (size_t i = 0; i < job->list.len; i++)
-        h = (h ^ (unsigned char)job->list.data[i]) * FNV_PRIME;
+    uint64_t h = job->digest;
     if (f->published && f->published_digest == h) {
         ge_publish_job_reset(job);
         return;

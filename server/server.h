@@ -252,6 +252,7 @@ struct ge_publish_job {
     struct ge_lines lines; /* owned: line index of text */
     struct ge_buf list;    /* owned: the diagnostics so far, as JSON text without the [] */
     size_t count_out;      /* diagnostics in list */
+    uint64_t digest;       /* of list so far, folded in as diagnostics are added */
     bool truncated;        /* list reached its cap; the rest were dropped */
 };
 /* Builds f's diagnostics until deadline_ns (uv_hrtime) or the end, then publishes them as

@@ -83,39 +83,10 @@ static void itab_clear(struct itab *t)
     t->n = 0;
 }
 
-/* ---- interned file names ---- */
-
-static bool file_eq(struct ge_parser *p, uint32_t idx, const void *key)
-{
-    const struct sv *k = key;
-    return p->files.v[idx].n == k->n && memcmp(p->files.v[idx].s, k->p, k->n) == 0;
-}
-
-static uint32_t file_hash(struct ge_parser *p, uint32_t idx)
-{
-    return p->files.v[idx].hash;
-}
-
-const char *ge__intern_file(struct ge_parser *p, struct sv file)
-{
-    if (p->last_file >= 0 && file_eq(p, (uint32_t)p->last_file, &file))
-        return p->files.v[p->last_file].s;
-    itab_reserve(p, &p->file_tab, file_hash);
-    uint32_t h = ge__hash_bytes(GE_HASH_SEED, file.p, file.n);
-    uint32_t *slot = itab_find(p, &p->file_tab, h, file_eq, &file);
-    if (*slot == 0) {
-        struct interned in = {ge_arena_strndup(p->arena, file.p, file.n), file.n, h};
-        VEC_PUSH(p->files, in);
-        *slot = (uint32_t)p->files.n;
-        p->file_tab.n++;
-    }
-    p->last_file = (int32_t)(*slot - 1);
-    return p->files.v[p->last_file].s;
-}
-
 /* ---- interned strings ----
- * The words of explanations repeat across facts ("&x", "assign", "call parameter"), so the
- * report keeps each distinct one once. */
+ * File names and the words of explanations repeat across facts ("&x", "assign", "call
+ * parameter"), so the report keeps each distinct one once, and interned strings compare by
+ * pointer. */
 
 static bool str_eq(struct ge_parser *p, uint32_t idx, const void *key)
 {
@@ -128,7 +99,8 @@ static uint32_t str_hash(struct ge_parser *p, uint32_t idx)
     return p->strs.v[idx].hash;
 }
 
-static const char *intern_str(struct ge_parser *p, struct sv s)
+/* Index in strs of s, added when new. */
+static uint32_t intern(struct ge_parser *p, struct sv s)
 {
     itab_reserve(p, &p->str_tab, str_hash);
     uint32_t h = ge__hash_bytes(GE_HASH_SEED, s.p, s.n);
@@ -139,7 +111,21 @@ static const char *intern_str(struct ge_parser *p, struct sv s)
         *slot = (uint32_t)p->strs.n;
         p->str_tab.n++;
     }
-    return p->strs.v[*slot - 1].s;
+    return *slot - 1;
+}
+
+static const char *intern_str(struct ge_parser *p, struct sv s)
+{
+    uint32_t i = intern(p, s); /* first: interning may move strs.v */
+    return p->strs.v[i].s;
+}
+
+const char *ge__intern_file(struct ge_parser *p, struct sv file)
+{
+    /* Lines of one block name the same file, so the last one is tried first. */
+    if (p->last_file < 0 || !str_eq(p, (uint32_t)p->last_file, &file))
+        p->last_file = (int32_t)intern(p, file);
+    return p->strs.v[p->last_file].s;
 }
 
 /* ---- explanation blocks ---- */
@@ -457,11 +443,10 @@ void ge__group_reset(struct ge_parser *p)
 {
     release_all(p);
     p->steps.n = p->edges.n = p->blocks.n = 0;
-    p->facts.n = p->others.n = p->files.n = p->strs.n = 0;
+    p->facts.n = p->others.n = p->strs.n = 0;
     p->fact_hash.n = p->attach.n = p->orphans.n = 0;
     itab_clear(&p->block_tab);
     itab_clear(&p->fact_tab);
-    itab_clear(&p->file_tab);
     itab_clear(&p->str_tab);
     p->open_block = -1;
     p->last_file = -1;
@@ -483,14 +468,12 @@ void ge__group_free(struct ge_parser *p)
     VEC_FREE(p->blocks);
     VEC_FREE(p->facts);
     VEC_FREE(p->others);
-    VEC_FREE(p->files);
     VEC_FREE(p->strs);
     VEC_FREE(p->fact_hash);
     VEC_FREE(p->attach);
     VEC_FREE(p->orphans);
     itab_free(&p->block_tab);
     itab_free(&p->fact_tab);
-    itab_free(&p->file_tab);
     itab_free(&p->str_tab);
     p->open_block = -1;
     p->last_file = -1;

@@ -134,11 +134,9 @@ struct ge_parser {
     VEC(struct ge_report_line) others;
     struct itab block_tab;
     struct itab fact_tab;
-    struct itab file_tab; /* interned file names: indices into files */
-    VEC(struct interned) files;
-    struct itab str_tab; /* interned explanation words: indices into strs */
+    struct itab str_tab; /* interned file names and words: indices into strs */
     VEC(struct interned) strs;
-    int32_t last_file;  /* index in files of the last name interned, or -1 */
+    int32_t last_file;  /* index in strs of the last file name interned, or -1 */
     int32_t open_block; /* index of the block being read, or -1 */
     const char *pkg;    /* current header's package, in the arena */
     bool test_build;

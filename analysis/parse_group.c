@@ -12,34 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t mix(uint64_t h, uint64_t v)
-{
-    h = (h ^ v) * 0x9fb21c651e98df25ull;
-    return h ^ (h >> 29);
-}
-
-uint32_t ge__hash_bytes(uint32_t h, const void *p, size_t n)
-{
-    const unsigned char *s = p;
-    uint64_t x = h ^ ((uint64_t)n << 32);
-    for (; n >= 8; n -= 8, s += 8) {
-        uint64_t v;
-        memcpy(&v, s, 8);
-        x = mix(x, v);
-    }
-    uint64_t tail = 0;
-    if (n > 0)
-        memcpy(&tail, s, n);
-    x = mix(x, tail);
-    return (uint32_t)(x ^ (x >> 32));
-}
-
-static uint32_t hash_u32(uint32_t h, uint32_t v)
-{
-    uint64_t x = mix(h, v);
-    return (uint32_t)(x ^ (x >> 32));
-}
-
 /* Returns the slot for hash h: either empty, or holding an index for which eq() is true. */
 typedef bool (*itab_eq_cb)(struct ge_parser *p, uint32_t idx, const void *key);
 
@@ -152,8 +124,8 @@ static uint32_t block_hash_of(struct ge_parser *p, uint32_t idx)
 static uint32_t key_hash(const struct rpos *pos, struct sv subject, bool is_param)
 {
     uint32_t h = ge__hash_bytes(GE_HASH_SEED, pos->file.p, pos->file.n);
-    h = hash_u32(h, pos->line);
-    h = hash_u32(h, pos->col * 2 + is_param);
+    h = ge__hash_u32(h, pos->line);
+    h = ge__hash_u32(h, pos->col * 2 + is_param);
     return ge__hash_bytes(h, subject.p, subject.n);
 }
 
@@ -339,7 +311,7 @@ void ge__fact_add(struct ge_parser *p, enum ge_fact_kind kind, const struct rpos
 {
     take_blocks(p, pos, subject, kind == GE_FACT_PARAM);
     struct fact_key k = {ge__intern_file(p, pos->file), pos, kind, subject, detail};
-    uint32_t h = hash_u32(key_hash(pos, subject, false), kind);
+    uint32_t h = ge__hash_u32(key_hash(pos, subject, false), kind);
     h = ge__hash_bytes(h, detail.p, detail.n);
     itab_reserve(p, &p->fact_tab, fact_hash_of);
     uint32_t *slot = itab_find(p, &p->fact_tab, h, fact_eq, &k);
@@ -375,7 +347,7 @@ void ge__fact_add(struct ge_parser *p, enum ge_fact_kind kind, const struct rpos
 
 static uint32_t pos_hash(const char *file, size_t n, uint32_t line, uint32_t col)
 {
-    return hash_u32(hash_u32(ge__hash_bytes(GE_HASH_SEED, file, n), line), col);
+    return ge__hash_u32(ge__hash_u32(ge__hash_bytes(GE_HASH_SEED, file, n), line), col);
 }
 
 /* Go 1.26 may explain a value under one name and summarise it under another after constant

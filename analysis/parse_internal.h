@@ -13,6 +13,7 @@
 
 #include "goescape/report.h"
 #include "arena.h"
+#include "hash.h"
 #include "goescape/buf.h"
 
 /* A view of bytes in the input (not NUL-terminated). */
@@ -171,10 +172,6 @@ static inline bool sv_eqs(struct sv a, const char *s)
     size_t n = __builtin_strlen(s);
     return a.n == n && __builtin_memcmp(a.p, s, n) == 0;
 }
-
-/* Mixes n bytes at p into the hash h; not cryptographic, just fast and well spread. */
-uint32_t ge__hash_bytes(uint32_t h, const void *p, size_t n);
-#define GE_HASH_SEED 0x9e3779b9u
 
 /* parse_rx.c */
 int ge__rx_init(struct ge_parser *p);

@@ -1,11 +1,12 @@
 /*
  * Storage of findings. A big package has tens of thousands of findings whose strings repeat:
- * every finding of a file names that file, and one call or return explains many values. The
- * findings of one file therefore share one allocation, a pool, holding each distinct string
- * once and every step; the pool starts with the file's path so a set can hand it on with the
- * file's items.
+ * every finding of a file names that file, and one call or return explains many values. So
+ * neighbouring findings of one file (ge_findings_build pools them 256 at a time) share one
+ * allocation, a pool, holding each distinct string once and all their steps; the pool starts
+ * with the file's path, which the findings and their steps in that file point to.
  */
 #include "explain_internal.h"
+#include "hash.h"
 
 #include <stdalign.h>
 #include <stdlib.h>
@@ -28,19 +29,11 @@ struct pool_tab {
     size_t bytes; /* string bytes so far, after the path */
 };
 
-static uint32_t hash_str(const char *s, size_t len)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)s[i]) * 16777619u;
-    return h;
-}
-
 /* Returns the distinct string equal to s, adding it when new. s is not NULL. */
 static struct pool_str *intern(struct pool_tab *t, const char *s)
 {
     size_t len = strlen(s);
-    uint32_t h = hash_str(s, len);
+    uint32_t h = ge__hash_bytes(GE_HASH_SEED, s, len);
     size_t i = h & t->mask;
     for (; t->slots[i] != 0; i = (i + 1) & t->mask) {
         struct pool_str *e = &t->strs[t->slots[i] - 1];

@@ -31,6 +31,7 @@ import pytest
 
 from support import text as tx
 from support import compiler_ref
+from support.ci import cannot_run
 from support.checks import _match, assert_parity, cause_of, kind_of, loose_kind
 from support.compiler import (compile_output, go_list, package_files, parse_escapes,
                               reference_escapes, server_env)
@@ -152,14 +153,6 @@ async def test_without_tests_uses_go_build(lsp, module, utf8):
                         tests=False)
     assert s.diagnostics("misc/misc_test.go") == []
     assert s.diagnostics("misc/ext_test.go") == []
-
-
-def cannot_run(reason: str):
-    """Skips a test that cannot run here; under CI=true that is a failure, so a green run in
-    CI means every test ran."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true and this test cannot run: {reason}")
-    pytest.skip(reason)
 
 
 # The third-party module, as committed in the proxy directory (see its README).

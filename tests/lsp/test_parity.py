@@ -67,9 +67,10 @@ def pairs_of(escapes, diagnostics: dict[str, list[dict]], texts: dict[str, str],
     share a position (an inlined call's result and what it allocates), so lines whose subject
     is printed as the diagnostic's are matched first, and the rest among what is left."""
     diags = [(p, d) for p, ds in sorted(diagnostics.items()) for d in ds]
+    indexes = {p: tx.LineIndex(t) for p, t in texts.items()}
     cands = []
     for e in escapes:
-        pos = tx.LineIndex(texts[e.path]).byte_col_to_pos(e.line, e.col, encoding)
+        pos = indexes[e.path].byte_col_to_pos(e.line, e.col, encoding)
         cands.append([j for j, (p, d) in enumerate(diags) if p == e.path
                       and loose_kind(d) == e.kind and tx.Span.of(d["range"]).contains(pos)])
     same = [[j for j in c if subject_of(diags[j][1]) == e.subject]

@@ -24,6 +24,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 from .compiler import LINE_RX, Escape
 
@@ -253,7 +254,6 @@ def expected_steps(e: Escape, b: Block, files: set[str]) -> list[tuple[str, int]
 
 
 def uri_path(uri: str) -> str:
-    from urllib.parse import unquote, urlparse
     return os.path.normpath(unquote(urlparse(uri).path))
 
 

@@ -1,7 +1,10 @@
 /*
- * Unit tests of the compiler-output parser: real recordings from Go 1.19, 1.22 and 1.26 (the
- * test module and net/http), every line form one by one (including the synthetic Go 1.26
- * forms), grouping of -m=2 blocks with their summary lines, deduplication, and unknown lines.
+ * Unit tests of the compiler-output parser: what real recordings from Go 1.19, 1.22 and 1.26
+ * (the test module and net/http) show about particular facts, every line form one by one
+ * (including the synthetic Go 1.26 forms), grouping of -m=2 blocks with their summary lines,
+ * deduplication, and unknown lines. The counts of each recording (lines, facts by kind,
+ * explained facts, unmatched blocks) and its every fact are checked as data by
+ * test_recordings.c against the expected files beside the recordings.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -72,16 +75,6 @@ static void test_go119_full_m2(void **state)
 {
     (void)state;
     struct ge_report *r = parse_file("go1.19/go119_full_m2.txt");
-    struct counts c = count(r);
-    assert_int_equal(r->nlines, 661);
-    assert_int_equal(r->nfacts, 116);
-    assert_int_equal(c.kind[GE_FACT_ESCAPE], 50);
-    assert_int_equal(c.kind[GE_FACT_MOVED], 10);
-    assert_int_equal(c.kind[GE_FACT_NOESCAPE], 44);
-    assert_int_equal(c.kind[GE_FACT_PARAM], 12);
-    assert_int_equal(r->nothers, 0);
-    assert_int_equal(r->ninfo, 120);
-    assert_int_equal(c.with_edges, 72);
 
     const struct ge_fact *f =
         find(r, GE_FACT_ESCAPE, "maps/maps.go", 7, 11, "make(map[string]int)");
@@ -131,14 +124,6 @@ static void test_go122_build(void **state)
 {
     (void)state;
     struct ge_report *r = parse_file("recordings/go122_testmod_build_m2.txt");
-    struct counts c = count(r);
-    assert_int_equal(r->nlines, 748);
-    assert_int_equal(r->nfacts, 124);
-    assert_int_equal(c.kind[GE_FACT_ESCAPE], 54);
-    assert_int_equal(c.kind[GE_FACT_MOVED], 13);
-    assert_int_equal(c.kind[GE_FACT_NOESCAPE], 45);
-    assert_int_equal(c.kind[GE_FACT_PARAM], 12);
-    assert_int_equal(r->nothers, 0);
 
     /* Go 1.22 reports the make at its '(' and still knows "non-constant size". */
     const struct ge_fact *f = find(r, GE_FACT_ESCAPE, "big/big.go", 22, 11, "make([]int, n)");
@@ -159,15 +144,6 @@ static void test_go126_build(void **state)
 {
     (void)state;
     struct ge_report *r = parse_file("recordings/go126_testmod_build_m2.txt");
-    struct counts c = count(r);
-    assert_int_equal(r->nlines, 850);
-    assert_int_equal(r->nfacts, 134);
-    assert_int_equal(c.kind[GE_FACT_ESCAPE], 65);
-    assert_int_equal(c.kind[GE_FACT_MOVED], 13);
-    assert_int_equal(c.kind[GE_FACT_NOESCAPE], 44);
-    assert_int_equal(c.kind[GE_FACT_PARAM], 12);
-    assert_int_equal(r->nothers, 0);
-    assert_int_equal(c.with_edges, 90);
 
     /* "EXPR escapes to heap in FUNC:" and the U+2190 arrow. */
     const struct ge_fact *f =
@@ -210,7 +186,6 @@ static void test_go126_build(void **state)
     /* The go statement's own wrapper (20:3) has a block but no summary: dropped. */
     assert_null(find(r, GE_FACT_ESCAPE, "closures/closures.go", 20, 3, "func literal"));
     assert_non_null(find(r, GE_FACT_ESCAPE, "closures/closures.go", 20, 6, "func literal"));
-    assert_int_equal(r->nunmatched, 10);
 
     /* //line positions are kept as printed. */
     f = find(r, GE_FACT_MOVED, "template.tmpl", 101, 2, "x");
@@ -227,7 +202,6 @@ static void test_test_builds(void **state)
                            "recordings/go126_testmod_test_c_m2_misc.txt"};
     for (size_t k = 0; k < 3; k++) {
         struct ge_report *r = parse_file(files[k]);
-        assert_int_equal(r->nothers, 0);
         const struct ge_fact *f = find(r, GE_FACT_MOVED, "misc/ext_test.go", 12, 2, "v");
         assert_non_null(f);
         assert_string_equal(f->pkg, "example.com/escdemo/misc_test");
@@ -244,24 +218,7 @@ static void test_test_builds(void **state)
 static void test_nethttp(void **state)
 {
     (void)state;
-    struct ge_report *r = parse_file("go1.19/go119_nethttp_m2_run1.stderr.gz");
-    struct counts c = count(r);
-    assert_int_equal(r->nlines, 24491);
-    assert_int_equal(r->nothers, 0);
-    assert_int_equal(r->nfacts, 3210);
-    assert_int_equal(c.kind[GE_FACT_ESCAPE], 1354);
-    assert_int_equal(c.kind[GE_FACT_MOVED], 36);
-    ge_report_destroy(r);
-
-    r = parse_file("recordings/go126_nethttp_m2.stderr.gz");
-    c = count(r);
-    assert_int_equal(r->nlines, 34525);
-    assert_int_equal(r->nothers, 0);
-    assert_int_equal(r->nfacts, 3994);
-    assert_int_equal(c.kind[GE_FACT_ESCAPE], 1729);
-    assert_int_equal(c.kind[GE_FACT_MOVED], 43);
-    assert_int_equal(c.kind[GE_FACT_NOESCAPE], 929);
-    assert_int_equal(c.kind[GE_FACT_PARAM], 1293);
+    struct ge_report *r = parse_file("recordings/go126_nethttp_m2.stderr.gz");
     /* A step at "<unknown line number>" is kept with line 0. */
     bool unknown = false;
     for (size_t i = 0; i < r->nfacts; i++)

@@ -2,10 +2,10 @@
 # Real-editor tests: the editor integrations in editors/ against the real goescape server
 # and the real go command, in five editors:
 #   vscode   code-server 4.139 (VS Code 1.139) + headless Chromium, the packaged .vsix
-#   nvim10   Neovim 0.10 (diagnostics, inlay hints, hover, commands, save, settings)
-#   nvim07   Neovim 0.7 from Debian (diagnostics, hover, save)
-#   emacs30  Emacs 30 + eglot 1.17 (flymake, inlay hints, hover, toggle, save, settings)
-#   emacs28  Emacs 28 + eglot 1.9 from Debian (flymake, hover, save, settings)
+#   nvim10   Neovim 0.10 in tmux (diagnostics, hints as drawn, lenses, hover, commands, save, settings)
+#   nvim07   Neovim 0.7 from Debian in tmux (diagnostics, lenses, hover, save)
+#   emacs30  Emacs 30 + eglot 1.17 in tmux (flymake, hints as drawn, hover, toggle, save, settings)
+#   emacs28  Emacs 28 + eglot 1.9 from Debian, batch (flymake, hover, save, settings)
 #
 # usage: tests/e2e/run.sh [TEST...]        (default: all five)
 # env:

@@ -134,16 +134,31 @@ local function on_status(err, result)
 end
 
 local function hints_enabled(bufnr)
-  return has_inlay and vim.lsp.inlay_hint.is_enabled({ bufnr = bufnr })
+  if not has_inlay then
+    return false
+  end
+  -- 0.10+: is_enabled(filter); some 0.10 nightlies had is_enabled(bufnr).
+  local ok, on = pcall(vim.lsp.inlay_hint.is_enabled, { bufnr = bufnr })
+  if not ok then
+    ok, on = pcall(vim.lsp.inlay_hint.is_enabled, bufnr)
+  end
+  return ok and on == true
+end
+
+local function hints_on_in(bufnr)
+  -- 0.10+: enable(enable, filter); some 0.10 nightlies had enable(bufnr, enable).
+  if not pcall(vim.lsp.inlay_hint.enable, true, { bufnr = bufnr }) then
+    pcall(vim.lsp.inlay_hint.enable, bufnr, true)
+  end
 end
 
 local function shown_in_window(bufnr)
   return vim.fn.bufwinid(bufnr) ~= -1
 end
 
--- Buffers whose hints or lenses changed on the server while no window showed them; they
--- are fetched again when a window shows them (BufWinEnter).
-local stale_hints, stale_lenses = {}, {}
+-- Buffers whose hints changed on the server while no window showed them; they are
+-- fetched again when a window shows them (BufWinEnter).
+local stale_hints = {}
 
 -- Asks every client of the buffer for its inlay hints again and draws them.
 -- Neovim's decoration provider redraws a line only when the line's hints are of a newer
@@ -161,18 +176,14 @@ local function redraw_hints(bufnr)
     return
   end
   stale_hints[bufnr] = nil
-  vim.lsp.inlay_hint.enable(true, { bufnr = bufnr })
+  hints_on_in(bufnr)
 end
 
+-- Lenses of buffers no window shows are fetched on their next BufEnter.
 local function refresh_lenses(bufnr)
-  if not M.config.code_lens or not vim.api.nvim_buf_is_loaded(bufnr) then
+  if not M.config.code_lens or not shown_in_window(bufnr) then
     return
   end
-  if not shown_in_window(bufnr) then
-    stale_lenses[bufnr] = true
-    return
-  end
-  stale_lenses[bufnr] = nil
   if vim.fn.has('nvim-0.10') == 1 then
     vim.lsp.codelens.refresh({ bufnr = bufnr })
   else
@@ -241,12 +252,8 @@ local function apply_virtual_text(client_id, hints_on)
 end
 
 local function enable_hints(bufnr)
-  if not (has_inlay and M.config.inlay_hints) then
-    return
-  end
-  -- 0.10+: enable(enable, filter); some 0.10 nightlies had enable(bufnr, enable).
-  if not pcall(vim.lsp.inlay_hint.enable, true, { bufnr = bufnr }) then
-    pcall(vim.lsp.inlay_hint.enable, bufnr, true)
+  if has_inlay and M.config.inlay_hints then
+    hints_on_in(bufnr)
   end
 end
 

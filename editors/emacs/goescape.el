@@ -52,7 +52,7 @@
 
 (declare-function eglot-inlay-hints-mode "eglot" (&optional arg))
 (declare-function eglot-path-to-uri "eglot" (path))
-(declare-function eglot--update-hints-1 "eglot" (from to))
+(declare-function jit-lock-refontify "jit-lock" (&optional beg end))
 
 (defgroup goescape nil
   "Go escape analysis in the editor, through eglot."
@@ -227,20 +227,36 @@ A \"goescape\" section of `eglot-workspace-configuration' takes precedence."
 (defvar goescape-status nil
   "The latest goescape/status notification, a plist (:state :package ...).")
 
+(defvar eglot--outstanding-inlay-hints-last-region)
+
 (defun goescape--refresh-hints (server)
-  "Ask eglot for fresh inlay hints in the buffers SERVER manages.
-eglot requests hints only when jit-lock fontifies text, and does not take
-the server's workspace/inlayHint/refresh; after an analysis the hints of
-unchanged text would stay stale."
+  "Have the inlay hints of SERVER's buffers fetched again as they are displayed.
+eglot asks for hints from jit-lock, when text is fontified for display,
+and does not take the server's workspace/inlayHint/refresh: after an
+analysis the hints of unchanged text would stay stale.  Marking the text
+for refontification makes the next redisplay ask for the hints of what
+windows show, as when the text is first displayed."
   (dolist (buf (eglot--managed-buffers server))
     (with-current-buffer buf
-      (when (bound-and-true-p eglot-inlay-hints-mode)
-        (if (fboundp 'eglot--update-hints-1)
-            (save-restriction
-              (widen)
-              (eglot--update-hints-1 (point-min) (point-max)))
-          (eglot-inlay-hints-mode -1)
-          (eglot-inlay-hints-mode 1))))))
+      (when (and (bound-and-true-p eglot-inlay-hints-mode)
+                 (bound-and-true-p jit-lock-mode))
+        ;; eglot skips a request for the same region as its last one
+        (when (boundp 'eglot--outstanding-inlay-hints-last-region)
+          (setq eglot--outstanding-inlay-hints-last-region nil))
+        (jit-lock-refontify)))))
+
+(cl-defmethod eglot-client-capabilities ((_server eglot-goescape))
+  "eglot's capabilities, and workspace/inlayHint/refresh, which goescape.el takes."
+  (let* ((caps (cl-call-next-method))
+         (workspace (plist-get caps :workspace)))
+    (plist-put caps :workspace
+               (plist-put workspace :inlayHint (list :refreshSupport t)))))
+
+(cl-defmethod eglot-handle-request
+  ((server eglot-goescape) (_method (eql workspace/inlayHint/refresh)) &rest _)
+  "The server has new inlay hints: fetch those of SERVER's displayed text."
+  (goescape--refresh-hints server)
+  nil)
 
 (cl-defmethod eglot-handle-notification
   ((server eglot-goescape) (_method (eql goescape/status))

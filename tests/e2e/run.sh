@@ -2,10 +2,10 @@
 # Real-editor tests: the editor integrations in editors/ against the real goescape server
 # and the real go command, in five editors:
 #   vscode   code-server 4.139 (VS Code 1.139) + headless Chromium, the packaged .vsix
-#   nvim10   Neovim 0.10 (diagnostics, inlay hints, hover, commands, save, settings)
-#   nvim07   Neovim 0.7 from Debian (diagnostics, hover, save)
-#   emacs30  Emacs 30 + eglot 1.17 (flymake, inlay hints, hover, toggle, save, settings)
-#   emacs28  Emacs 28 + eglot 1.9 from Debian (flymake, hover, save, settings)
+#   nvim10   Neovim 0.10 in tmux (diagnostics, hints as drawn, lenses, hover, commands, save, settings)
+#   nvim07   Neovim 0.7 from Debian in tmux (diagnostics, lenses, hover, save)
+#   emacs30  Emacs 30 + eglot 1.17 in tmux (flymake, hints as drawn, hover, toggle, save, settings)
+#   emacs28  Emacs 28 + eglot 1.9 from Debian, batch (flymake, hover, save, settings)
 #
 # usage: tests/e2e/run.sh [TEST...]        (default: all five)
 # env:
@@ -92,6 +92,11 @@ log_install() { echo "e2e: $*"; }
 need() { case " $TESTS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 INSTALL_FAILED=""
 
+# the Neovim and Emacs 30 tests run the terminal UI in a tmux pane and read the screen back
+if { need nvim10 || need nvim07 || need emacs30; } && ! command -v tmux >/dev/null; then
+  if is_root; then log_install "apt-get install tmux"; ge_apt_install tmux; fi
+  command -v tmux >/dev/null || INSTALL_FAILED="$INSTALL_FAILED nvim10 nvim07 emacs30"
+fi
 if need nvim10; then
   NVIM10=$("$here/install/install-neovim.sh" "$CACHE/neovim" >"$WORK/install-neovim.log" 2>&1 && echo "$CACHE/neovim/nvim") \
     || { cat "$WORK/install-neovim.log" >&2; INSTALL_FAILED="$INSTALL_FAILED nvim10"; }
@@ -203,11 +208,11 @@ for name in $TESTS; do
   prepare "$name" || { RESULT[$name]="FAIL (expectations)"; SECS[$name]=0; continue; }
   case $name in
     nvim10) run_test nvim10 120 env E2E_PLUGIN="$repo/editors/nvim" \
-              "$NVIM10" --headless -u "$here/nvim/test.lua" ;;
+              bash "$here/lib/in-tmux.sh" "$NVIM10" -u "$here/nvim/test.lua" ;;
     nvim07) run_test nvim07 120 env E2E_PLUGIN="$repo/editors/nvim" \
-              "$NVIM07" --headless -u "$here/nvim/test.lua" ;;
+              bash "$here/lib/in-tmux.sh" "$NVIM07" -u "$here/nvim/test.lua" ;;
     emacs30) run_test emacs30 120 env E2E_PLUGIN="$repo/editors/emacs" \
-               "$EMACS30" --batch -q -l "$here/emacs/test.el" ;;
+               bash "$here/lib/in-tmux.sh" "$EMACS30" -nw -q -l "$here/emacs/test.el" ;;
     emacs28) run_test emacs28 120 env E2E_PLUGIN="$repo/editors/emacs" \
                "$EMACS28" --batch -q -l "$here/emacs/test.el" ;;
     vscode) run_test vscode 300 env GOESCAPE_VSIX="$GOESCAPE_VSIX" E2E_CS_ENV="$CACHE/code-server/env.sh" \

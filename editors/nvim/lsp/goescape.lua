@@ -4,16 +4,16 @@
 --   vim.lsp.enable('goescape')
 --
 -- Settings go under settings.goescape (answered on workspace/configuration); the server also
--- reads them from init_options.
+-- reads them from init_options. Hints, code lenses and the diagnostics' virtual text behave
+-- as with require('goescape').setup() (its defaults, or the options given to it).
+local goescape = require('goescape')
 return {
   cmd = { 'goescape' },
   filetypes = { 'go' },
   root_markers = { 'go.work', 'go.mod', '.git' },
   init_options = vim.empty_dict(),
   settings = { goescape = vim.empty_dict() },
-  on_attach = function(_, bufnr)
-    if vim.lsp.inlay_hint then
-      vim.lsp.inlay_hint.enable(true, { bufnr = bufnr })
-    end
-  end,
+  capabilities = goescape.capabilities(),
+  handlers = goescape.handlers,
+  on_attach = goescape.on_attach,
 }

@@ -1,13 +1,16 @@
 ;;; test.el --- real-editor test of editors/emacs/goescape.el  -*- lexical-binding: t -*-
 ;;
-;;   emacs --batch -q -l tests/e2e/emacs/test.el
+;;   emacs -nw -q -l tests/e2e/emacs/test.el      (in a terminal: lib/in-tmux.sh)
+;;   emacs --batch -q -l tests/e2e/emacs/test.el  (an eglot without inlay hints)
 ;;
 ;; env: GOESCAPE_BIN, E2E_EXPECT (resolved expectations, see lib/expect.py),
 ;;      E2E_PLUGIN (editors/emacs), E2E_RESULT (file for the PASS/FAIL lines),
-;;      E2E_WAIT_MS (per-step limit, default 60000)
-;; Emacs with `eglot-inlay-hints-mode' (30 + eglot 1.17): flymake diagnostics, inlay hint
-;; overlays, hover, goescape-toggle, a save that re-analyzes, a live setting change.
-;; Emacs 28 + eglot 1.9: flymake diagnostics, hover and a save.
+;;      E2E_WAIT_MS (per-step limit, default 60000), E2E_TMUX (tmux socket and pane)
+;; Emacs with `eglot-inlay-hints-mode' (30 + eglot 1.17), in a terminal: flymake diagnostics
+;; (range and message), hover (cause and a flow step), inlay hints drawn by the normal
+;; display path (redisplay runs jit-lock, which asks eglot for the hints; the overlays and
+;; the terminal's screen are checked), goescape-toggle, a save that re-analyzes, a live
+;; setting change. Emacs 28 + eglot 1.9, in batch: flymake diagnostics, hover and a save.
 
 (require 'package)
 (package-initialize)                    ; Debian's elpa-eglot / elpa-go-mode on Emacs 28
@@ -21,6 +24,7 @@
 (require 'eglot)
 (require 'flymake)
 (require 'json)
+(require 'subr-x)
 (require 'goescape)
 
 (defvar e2e-result (getenv "E2E_RESULT"))
@@ -32,7 +36,7 @@
 (defun e2e-log (fmt &rest args)
   (let ((s (format "[%6.0f ms] %s" (* 1000 (- (float-time) e2e-t0)) (apply #'format fmt args))))
     (push s e2e-lines)
-    (princ (concat s "\n") #'external-debugging-output)))
+    (when noninteractive (princ (concat s "\n") #'external-debugging-output))))
 
 (defun e2e-check (ok what)
   (e2e-log "%s%s" (if ok "ok   " "FAIL ") what)
@@ -50,48 +54,123 @@
     (kill-emacs (if pass 0 1))))
 
 (defun e2e-wait (pred &optional secs)
-  "Run the event loop until PRED is non-nil or SECS pass; return PRED's value."
+  "Run the event loop until PRED is non-nil or SECS pass; return PRED's value.
+In a terminal, Emacs waits as it does for a user who types nothing: `sit-for'
+redisplays when there is no input, runs timers and reads process output."
   (let ((deadline (+ (float-time) (or secs e2e-wait))) v)
     (while (and (not (setq v (funcall pred))) (< (float-time) deadline))
-      (accept-process-output nil 0.05)
+      (if noninteractive
+          (accept-process-output nil 0.05)
+        (sit-for 0.05))
       (when (bound-and-true-p flymake-mode) (flymake-start)))
     v))
 
 (defvar E (let ((json-object-type 'plist) (json-array-type 'list) (json-key-type 'keyword))
             (json-read-file (getenv "E2E_EXPECT"))))
 
+(defun e2e-linecol (pos)
+  "POS as (LINE0 . COLUMN), the column in characters."
+  (save-excursion
+    (goto-char pos)
+    (cons (1- (line-number-at-pos)) (- pos (line-beginning-position)))))
+
 (defun e2e-diags ()
-  "goescape diagnostics as (LINE0 CATEGORY TEXT)."
+  "goescape diagnostics as (START END CATEGORY MESSAGE), START and END (LINE0 . COLUMN)."
   (cl-loop for d in (flymake-diagnostics)
            for data = (flymake-diagnostic-data d)
            for lsp = (and (listp data) (cdr (assoc 'eglot-lsp-diag data)))
            when (equal (plist-get lsp :source) "goescape")
-           collect (list (1- (line-number-at-pos (flymake-diagnostic-beg d)))
+           collect (list (e2e-linecol (flymake-diagnostic-beg d))
+                         (e2e-linecol (flymake-diagnostic-end d))
                          (plist-get lsp :code)
-                         (flymake-diagnostic-text d))))
+                         (plist-get lsp :message))))
 
-(defun e2e-has-diag (line category)
-  (cl-some (lambda (d) (and (= (nth 0 d) line) (equal (nth 1 d) category))) (e2e-diags)))
+(defun e2e-pt (p)
+  "An expected position P as (LINE0 . COLUMN)."
+  (cons (plist-get p :line) (plist-get p :cp)))
+
+(defun e2e-has-diag (e)
+  "Whether the diagnostic E is shown: its range (start and end), category and message."
+  (cl-some (lambda (d) (and (equal (nth 0 d) (e2e-pt (plist-get e :start)))
+                            (equal (nth 1 d) (e2e-pt (plist-get e :end)))
+                            (equal (nth 2 d) (plist-get e :category))
+                            (equal (nth 3 d) (plist-get e :message))))
+           (e2e-diags)))
+
+(defun e2e-diag-text (e)
+  (format "flymake diagnostic %d:%d-%d:%d [%s] %S"
+          (plist-get (plist-get e :start) :line) (plist-get (plist-get e :start) :cp)
+          (plist-get (plist-get e :end) :line) (plist-get (plist-get e :end) :cp)
+          (plist-get e :category) (plist-get e :message)))
 
 (defun e2e-all-expected ()
-  (cl-every (lambda (e) (e2e-has-diag (plist-get e :line) (plist-get e :category)))
-            (plist-get E :diagnostics)))
+  (cl-every #'e2e-has-diag (plist-get E :diagnostics)))
 
 (defun e2e-hints ()
-  "goescape inlay hint overlays as (LINE0 . TEXT)."
+  "Inlay hint overlays as ((LINE0 . COLUMN) . TEXT), at the place the text is drawn."
   (cl-loop for o in (overlays-in (point-min) (point-max))
+           for before = (overlay-get o 'before-string)
            when (overlay-get o 'eglot--inlay-hint)
-           collect (cons (1- (line-number-at-pos (overlay-start o)))
-                         (substring-no-properties
-                          (or (overlay-get o 'before-string) (overlay-get o 'after-string) "")))))
+           collect (cons (e2e-linecol (if before (overlay-start o) (overlay-end o)))
+                         (substring-no-properties (or before (overlay-get o 'after-string) "")))))
 
-(defun e2e-hint-at (line)
-  (cl-some (lambda (h) (and (= (car h) line) (string-match-p (regexp-quote (plist-get E :hint_contains)) (cdr h))))
-           (e2e-hints)))
+(defun e2e-screen ()
+  "The terminal's rows, as tmux shows them."
+  (let ((tm (getenv "E2E_TMUX")))
+    (when tm
+      (split-string (with-output-to-string
+                      (call-process "tmux" nil standard-output nil "-S" (car (split-string tm))
+                                    "capture-pane" "-p" "-t" (cadr (split-string tm))))
+                    "\n"))))
+
+(defun e2e-screen-row (line)
+  "The screen row that shows LINE0 of the selected window."
+  (let ((top (cadr (window-body-edges)))
+        (first (1- (line-number-at-pos (window-start)))))
+    (or (nth (+ top (- line first)) (e2e-screen)) "")))
+
+(defun e2e-hint-screen-text (e)
+  "What the row of E's hint must show: the line up to the hint, then the label."
+  (let* ((p (plist-get (plist-get e :hint) :pos))
+         (line (save-excursion (goto-char (point-min)) (forward-line (plist-get p :line))
+                               (buffer-substring-no-properties (point) (line-end-position)))))
+    (concat (string-trim-left (substring line 0 (plist-get p :cp)))
+            " " (plist-get (plist-get e :hint) :label))))
+
+(defun e2e-hint-drawn (e)
+  "Whether E's hint is drawn: an overlay at its place with its label, and on the screen."
+  (let* ((h (plist-get e :hint))
+         ;; eglot may paint one hint as several overlays at its place (one per word)
+         (text (mapconcat #'cdr (cl-remove-if-not (lambda (o) (equal (car o) (e2e-pt (plist-get h :pos))))
+                                                  (e2e-hints))
+                          " ")))
+    (and (cl-every (lambda (w) (string-search w text)) (split-string (plist-get h :label)))
+         (string-search (e2e-hint-screen-text e)
+                        (e2e-screen-row (plist-get (plist-get h :pos) :line))))))
+
+(defun e2e-no-hint-drawn (want)
+  (and (null (e2e-hints))
+       (not (cl-some (lambda (e) (string-search (e2e-hint-screen-text e)
+                                                (e2e-screen-row (plist-get e :line))))
+                     want))))
+
+(defun e2e-hover-ok (text)
+  "Whether TEXT names the hover's cause and one of the compiler's flow steps."
+  (let ((h (plist-get E :hover)))
+    (and (stringp text)
+         (string-search (plist-get h :cause) text)
+         (cl-some (lambda (s) (and (string-search (plist-get s :text) text)
+                                   (string-search (plist-get s :ref) text)))
+                  (plist-get h :flow)))))
 
 (defun e2e-pos (line character)
   (save-excursion
     (goto-char (point-min)) (forward-line line) (forward-char character) (point)))
+
+(defvar e2e-jit-hint-calls 0
+  "How often jit-lock asked eglot for inlay hints (`eglot--update-hints').")
+(advice-add 'eglot--update-hints :before
+            (lambda (&rest _) (cl-incf e2e-jit-hint-calls)))
 
 (defun e2e-run ()
   (e2e-log "emacs %s, eglot %s, eglot-inlay-hints-mode: %s" emacs-version
@@ -118,63 +197,77 @@
   (flymake-mode 1)
   (flymake-start)
 
-  ;; 1. flymake diagnostics with the right categories at the right lines
+  ;; 1. flymake diagnostics: every expected range and message
   (e2e-wait #'e2e-all-expected)
   (e2e-log "diagnostics:")
-  (dolist (d (e2e-diags)) (e2e-log "  diag line %d [%s] %s" (1+ (nth 0 d)) (nth 1 d) (nth 2 d)))
+  (dolist (d (e2e-diags))
+    (e2e-log "  diag %d:%d-%d:%d [%s] %s" (car (nth 0 d)) (cdr (nth 0 d)) (car (nth 1 d)) (cdr (nth 1 d))
+             (nth 2 d) (nth 3 d)))
   (dolist (e (plist-get E :diagnostics))
-    (e2e-check (e2e-has-diag (plist-get e :line) (plist-get e :category))
-               (format "flymake diagnostic [%s] at line %d (%s)" (plist-get e :category) (1+ (plist-get e :line)) (plist-get e :text))))
+    (e2e-check (e2e-has-diag e) (e2e-diag-text e)))
   (unless (e2e-all-expected) (e2e-finish 1))
 
   ;; 2. hover: textDocument/hover through eglot's connection, and eldoc where eglot has it
   (let* ((h (plist-get E :hover))
-         (want (plist-get h :contains)))
-    (goto-char (e2e-pos (plist-get h :line) (plist-get h :character)))
+         (start (plist-get h :start))
+         (want (format "the cause %S and a flow step" (plist-get h :cause))))
+    (goto-char (e2e-pos (plist-get start :line) (plist-get start :cp)))
     (let* ((resp (jsonrpc-request (eglot-current-server) :textDocument/hover
                                   (eglot--TextDocumentPositionParams)))
            (contents (plist-get resp :contents))
            (text (if (stringp contents) contents (or (plist-get contents :value) (format "%S" contents)))))
-      (e2e-log "hover: %s" (replace-regexp-in-string "\n" " | " (truncate-string-to-width (or text "") 300)))
-      (e2e-check (and text (string-match-p (regexp-quote want) text))
-                 (format "hover at line %d mentions %S" (1+ (plist-get h :line)) want)))
+      (e2e-log "hover: %s" (replace-regexp-in-string "\n" " | " (truncate-string-to-width (or text "") 400)))
+      (e2e-check (e2e-hover-ok text) (format "hover at line %d has %s" (1+ (plist-get h :line)) want)))
     (when (fboundp 'eglot-hover-eldoc-function)
       (let (doc)
         (eglot-hover-eldoc-function (lambda (d &rest _) (setq doc (or d "")) t))
         (e2e-wait (lambda () doc) 10)
-        (e2e-log "eldoc: %s" (replace-regexp-in-string "\n" " | " (truncate-string-to-width (format "%s" doc) 300)))
-        (e2e-check (and (stringp doc) (string-match-p (regexp-quote want) doc))
-                   (format "eldoc (eglot-hover-eldoc-function) mentions %S" want)))))
+        (e2e-log "eldoc: %s" (replace-regexp-in-string "\n" " | " (truncate-string-to-width (format "%s" doc) 400)))
+        (e2e-check (e2e-hover-ok doc) (format "eldoc (eglot-hover-eldoc-function) has %s" want))))
+    (goto-char (point-min)))
 
   (when (fboundp 'eglot-inlay-hints-mode)
-    ;; 3. inlay hint overlays at the expected lines. jit-lock does not run in batch mode:
-    ;; they come from goescape.el's refresh at the end of each analysis.
+    ;; 3. inlay hints, drawn: redisplay runs jit-lock, which asks eglot for the hints of
+    ;; what is shown; the overlays and the terminal's rows must show them.
+    (e2e-check (not noninteractive) "Emacs runs in a terminal (hints are checked on the screen)")
     (e2e-check (bound-and-true-p eglot-inlay-hints-mode) "eglot-inlay-hints-mode is on")
-    (let ((want (cl-remove-if-not (lambda (e) (eq (plist-get e :hint) t)) (plist-get E :diagnostics))))
-      (e2e-wait (lambda () (cl-every (lambda (e) (e2e-hint-at (plist-get e :line))) want)))
-      (dolist (h (e2e-hints)) (e2e-log "  hint line %d: %S" (1+ (car h)) (cdr h)))
+    (let ((want (cl-remove-if-not (lambda (e) (plist-get e :hint)) (plist-get E :diagnostics))))
+      (e2e-wait (lambda () (cl-every #'e2e-hint-drawn want)))
+      (dolist (h (e2e-hints)) (e2e-log "  hint overlay %d:%d %S" (car (car h)) (cdr (car h)) (cdr h)))
       (dolist (e want)
-        (e2e-check (e2e-hint-at (plist-get e :line))
-                   (format "inlay hint overlay %S at line %d" (plist-get E :hint_contains) (1+ (plist-get e :line))))))
-    ;; 4. goescape-toggle off and on
-    (let ((on (goescape-toggle)))
-      (e2e-check (not on) "goescape-toggle turns the hints off")
-      (e2e-check (e2e-wait (lambda () (null (e2e-hints))) 15) "no hint overlays after goescape-toggle")
-      (setq on (goescape-toggle))
-      (e2e-check on "goescape-toggle turns them on again")
-      (e2e-check (e2e-wait (lambda () (e2e-hints)) 15) "hint overlays are back")))
+        (e2e-log "  screen row of line %d: %S" (1+ (plist-get e :line)) (e2e-screen-row (plist-get e :line)))
+        (e2e-check (e2e-hint-drawn e)
+                   (format "inlay hint %S drawn at %d:%d (overlay and screen %S)"
+                           (plist-get (plist-get e :hint) :label)
+                           (plist-get (plist-get (plist-get e :hint) :pos) :line)
+                           (plist-get (plist-get (plist-get e :hint) :pos) :cp)
+                           (e2e-hint-screen-text e))))
+      (e2e-check (> e2e-jit-hint-calls 0)
+                 (format "jit-lock asked eglot for the hints (%d calls of eglot--update-hints)" e2e-jit-hint-calls))
+      ;; 4. goescape-toggle off and on
+      (let ((on (goescape-toggle)))
+        (e2e-check (not on) "goescape-toggle turns the hints off")
+        (e2e-check (e2e-wait (lambda () (e2e-no-hint-drawn want)) 15)
+                   "no hint drawn after goescape-toggle (overlays and screen)")
+        (setq on (goescape-toggle))
+        (e2e-check on "goescape-toggle turns them on again")
+        (e2e-check (e2e-wait (lambda () (cl-every #'e2e-hint-drawn want)) 15)
+                   "every hint is drawn again (overlays and screen)"))))
 
   ;; 5. a save re-analyzes: append a function with a new escape
   (let ((s (plist-get E :save)))
     (goto-char (point-max))
     (insert (plist-get s :append))
+    (goto-char (point-min))
     (set-buffer-modified-p t)
     (save-buffer)
-    (e2e-check (e2e-wait (lambda () (e2e-has-diag (plist-get s :line) (plist-get s :category))))
-               (format "after save, diagnostic [%s] at the new line %d" (plist-get s :category) (1+ (plist-get s :line))))
+    (e2e-check (e2e-wait (lambda () (e2e-has-diag s)))
+               (concat "after save, " (e2e-diag-text s)))
     (when (fboundp 'eglot-inlay-hints-mode)
-      (e2e-check (e2e-wait (lambda () (e2e-hint-at (plist-get s :line))))
-                 (format "after save, an inlay hint at the new line %d" (1+ (plist-get s :line))))))
+      (e2e-check (e2e-wait (lambda () (e2e-hint-drawn s)))
+                 (format "after save, inlay hint %S drawn at the new line %d (overlay and screen)"
+                         (plist-get (plist-get s :hint) :label) (1+ (plist-get s :line))))
+      (e2e-log "  screen row of line %d: %S" (1+ (plist-get s :line)) (e2e-screen-row (plist-get s :line)))))
 
   ;; 6. a setting changes live (customize-set-variable pushes it to the server)
   (progn
@@ -182,17 +275,25 @@
           (old goescape-categories))
       (customize-set-variable 'goescape-categories
                               (cons (cons off nil) (assq-delete-all off (copy-alist old))))
-      (e2e-check (e2e-wait (lambda () (not (cl-some (lambda (d) (equal (nth 1 d) (symbol-name off))) (e2e-diags)))))
+      (e2e-check (e2e-wait (lambda () (not (cl-some (lambda (d) (equal (nth 2 d) (symbol-name off))) (e2e-diags)))))
                  (format "goescape-categories %s off removes its diagnostics" off))
       (e2e-check (e2e-diags) "other categories stay")
       (customize-set-variable 'goescape-categories old)
-      (e2e-check (e2e-wait (lambda () (cl-some (lambda (d) (equal (nth 1 d) (symbol-name off))) (e2e-diags))))
+      (e2e-check (e2e-wait (lambda () (cl-some (lambda (d) (equal (nth 2 d) (symbol-name off))) (e2e-diags))))
                  (format "goescape-categories %s on brings them back" off))))
   (e2e-finish 0))
 
 (run-at-time (/ (string-to-number (or (getenv "E2E_TIMEOUT_MS") "170000")) 1000.0) nil
              (lambda () (e2e-log "TIMEOUT") (cl-incf e2e-failures) (e2e-finish 2)))
-(condition-case err
-    (e2e-run)
-  (error (e2e-check nil (format "test raised: %S" err))
-         (e2e-finish 1)))
+(defun e2e-main ()
+  (condition-case err
+      (e2e-run)
+    (error (e2e-check nil (format "test raised: %S" err))
+           (e2e-finish 1))))
+
+(if noninteractive
+    (e2e-main)
+  ;; in a terminal: start from the command loop, with the screen set up as for a user
+  (setq inhibit-startup-screen t)
+  (menu-bar-mode -1)
+  (run-at-time 0 nil #'e2e-main))

@@ -1,6 +1,8 @@
 // Drives code-server in headless Chromium (playwright-core) while the probe extension runs
-// its assertions inside VS Code; then checks what a person sees (squiggles, hint text, the
-// status bar item, a hover, the server log from the command palette) and takes screenshots.
+// its assertions inside VS Code; then checks what a person sees in the editor's DOM
+// (squiggles, each expected hint's text at its place in its line, the status bar item, a
+// hover with a cause and a flow step, the server log from the command palette) and takes
+// screenshots.
 // usage: node drive.js URL
 // env: PLAYWRIGHT_DIR, CHROMIUM, E2E_PROBE_LOG, E2E_ARTIFACTS, E2E_RESULT, E2E_WAIT_MS
 const { chromium } = require(process.env.PLAYWRIGHT_DIR || 'playwright-core');
@@ -111,6 +113,53 @@ function probeLines() {
     }
     check(squiggles > 0, `information squiggles on screen (${squiggles})`);
     check(hintTexts.length > 0, `inlay hint text on screen: ${JSON.stringify(hintTexts.slice(0, 4))}`);
+
+    // each expected hint on screen, at its place: in the view line of its source line,
+    // after exactly the text before its position (the editor is scrolled to the top)
+    const E = JSON.parse(fs.readFileSync(process.env.E2E_EXPECT, 'utf8'));
+    const want = E.diagnostics.filter((e) => e.hint).map((e) => {
+      const line = fs.readFileSync(E.file, 'utf8').split('\n')[e.hint.pos.line];
+      return { text: e.text, label: e.hint.label, before: line.slice(0, e.hint.pos.u16).trimStart(), line: e.hint.pos.line };
+    });
+    const drawn = async () => page.evaluate((want) => {
+      const norm = (s) => s.replace(/\u00a0/g, ' ');
+      return want.map((w) => {
+        for (const vl of document.querySelectorAll('.monaco-editor .view-lines .view-line')) {
+          const hintEls = [...vl.querySelectorAll('span[class*="dyn-rule"]')];
+          const parts = [];
+          const walker = document.createTreeWalker(vl, NodeFilter.SHOW_TEXT);
+          for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+            parts.push({ text: norm(n.textContent), hint: hintEls.some((h) => h.contains(n)) });
+          }
+          const plain = parts.filter((p) => !p.hint).map((p) => p.text).join('');
+          if (plain.trim() !== w.text) continue;
+          let before = '';
+          for (let i = 0; i < parts.length; i++) {
+            if (!parts[i].hint) {
+              before += parts[i].text;
+              continue;
+            }
+            let label = '';
+            for (let j = i; j < parts.length && parts[j].hint; j++) label += parts[j].text;
+            if (label.includes(w.label)) return { found: true, before: before.trimStart(), label: label.trim() };
+            while (i + 1 < parts.length && parts[i + 1].hint) i++;
+          }
+          return { found: false, line: norm(vl.textContent) };
+        }
+        return { found: false, line: null };
+      });
+    }, want);
+    let got = [];
+    for (let i = 0; i < 40; i++) {
+      got = await drawn();
+      if (got.every((g, k) => g.found && g.before === want[k].before)) break;
+      await sleep(250);
+    }
+    want.forEach((w, k) => {
+      const g = got[k];
+      check(g.found && g.before === w.before,
+        `inlay hint "${w.label}" on screen at line ${w.line + 1} after "${w.before}" (${JSON.stringify(g)})`);
+    });
     let status = await statusTexts();
     // wait for the end of any analysis still running (the probe's last save)
     for (let i = 0; i < 120 && (!/heap escape/.test(status.join(' ')) || /analyzing/.test(status.join(' '))); i++) {
@@ -132,11 +181,15 @@ function probeLines() {
       await sq.hover({ force: true });
       const hov = page.locator('.monaco-hover:not(.hidden)');
       let htxt = '';
-      for (let i = 0; i < 20 && !htxt.includes('heap'); i++) {
+      // the hover names a finding's cause and one of the compiler's flow steps for it
+      const hoverOk = (t) => E.diagnostics.some((e) => t.includes(e.cause) &&
+        e.flow.some((st) => t.includes(st.text) && t.includes(st.ref)));
+      for (let i = 0; i < 20 && !hoverOk(htxt); i++) {
         await sleep(250);
         htxt = (await hov.allInnerTexts().catch(() => [])).join('\n');
       }
-      check(htxt.includes('heap'), 'hovering a squiggle shows a hover that mentions "heap"');
+      log('hover on screen: ' + JSON.stringify(htxt.slice(0, 400)));
+      check(hoverOk(htxt), "hovering a squiggle shows its finding's cause and a flow step");
       await page.screenshot({ path: path.join(ART, 'vscode-hover.png') });
       await page.mouse.move(5, 5);
       await page.keyboard.press('Escape');

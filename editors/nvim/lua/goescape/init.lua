@@ -4,10 +4,12 @@
 --     cmd = { 'goescape' },            -- or { '/path/to/goescape' }
 --     settings = { categories = { map = false } },
 --     inlay_hints = true,              -- enable inlay hints on attach (Neovim 0.10+)
+--     virtual_text = nil,              -- nil: diagnostic virtual text only while hints are off
+--     code_lens = true,                -- show the "3 heap escapes: ..." lenses
 --   })
 --
 -- Neovim 0.10+ starts it with vim.lsp.start and shows inlay hints; Neovim 0.7-0.9 use
--- vim.lsp.start_client + vim.lsp.buf_attach_client and get diagnostics and hovers.
+-- vim.lsp.start_client + vim.lsp.buf_attach_client and get diagnostics, hovers and lenses.
 -- goescape runs beside gopls: each is its own client on the same buffer.
 local M = {}
 
@@ -23,6 +25,13 @@ local defaults = {
   settings = {},
   -- Turn on inlay hints for attached buffers (Neovim 0.10+).
   inlay_hints = true,
+  -- Virtual text of goescape's diagnostics. nil: shown only while the inlay hints are off,
+  -- since a hint and the diagnostic's virtual text say the same thing; true or false: always
+  -- or never (vim.diagnostic.config() for goescape's namespace).
+  virtual_text = nil,
+  -- Show code lenses ("3 heap escapes: 1 map, ...") above functions: refreshed on attach,
+  -- on BufEnter and after each analysis.
+  code_lens = true,
   -- Called with (client, bufnr) after the client attaches to a buffer.
   on_attach = nil,
   -- Extra fields merged into the client configuration (capabilities, handlers, ...).
@@ -124,26 +133,179 @@ local function on_status(err, result)
   vim.api.nvim_exec_autocmds('User', { pattern = 'GoEscapeStatus', modeline = false })
 end
 
--- Handlers with the 0.5-0.9 signature (err, result, ctx, config) work on 0.10 too.
-local handlers = {
-  ['goescape/status'] = on_status,
-}
-
-local function enable_hints(bufnr)
-  if not (has_inlay and M.config.inlay_hints) then
-    return
+local function hints_enabled(bufnr)
+  if not has_inlay then
+    return false
   end
+  -- 0.10+: is_enabled(filter); some 0.10 nightlies had is_enabled(bufnr).
+  local ok, on = pcall(vim.lsp.inlay_hint.is_enabled, { bufnr = bufnr })
+  if not ok then
+    ok, on = pcall(vim.lsp.inlay_hint.is_enabled, bufnr)
+  end
+  return ok and on == true
+end
+
+local function hints_on_in(bufnr)
   -- 0.10+: enable(enable, filter); some 0.10 nightlies had enable(bufnr, enable).
   if not pcall(vim.lsp.inlay_hint.enable, true, { bufnr = bufnr }) then
     pcall(vim.lsp.inlay_hint.enable, bufnr, true)
   end
 end
 
-local function on_attach(client, bufnr)
+local function shown_in_window(bufnr)
+  return vim.fn.bufwinid(bufnr) ~= -1
+end
+
+-- Buffers whose hints changed on the server while no window showed them; they are
+-- fetched again when a window shows them (BufWinEnter).
+local stale_hints = {}
+
+-- Asks every client of the buffer for its inlay hints again and draws them.
+-- Neovim's decoration provider redraws a line only when the line's hints are of a newer
+-- document version than the ones it drew (0.10 does not forget what it drew on
+-- workspace/inlayHint/refresh): hints that change after an analysis, on an unchanged
+-- text, would be drawn only after the next edit. Enabling the hints again is the public
+-- way to start the buffer's hint state afresh; the old extmarks stay until the new
+-- answers are drawn, so nothing flickers.
+local function redraw_hints(bufnr)
+  if not hints_enabled(bufnr) then
+    return
+  end
+  if not shown_in_window(bufnr) then
+    stale_hints[bufnr] = true
+    return
+  end
+  stale_hints[bufnr] = nil
+  hints_on_in(bufnr)
+end
+
+-- Lenses of buffers no window shows are fetched on their next BufEnter.
+local function refresh_lenses(bufnr)
+  if not M.config.code_lens or not shown_in_window(bufnr) then
+    return
+  end
+  if vim.fn.has('nvim-0.10') == 1 then
+    vim.lsp.codelens.refresh({ bufnr = bufnr })
+  else
+    -- 0.7-0.9 refresh the current buffer only
+    vim.api.nvim_buf_call(bufnr, function()
+      vim.lsp.codelens.refresh()
+    end)
+  end
+end
+
+local function client_buffers(client_id)
+  if vim.lsp.get_buffers_by_client_id then
+    return vim.lsp.get_buffers_by_client_id(client_id)
+  end
+  local out = {}
+  for _, b in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.lsp.buf_is_attached(b, client_id) then
+      table.insert(out, b)
+    end
+  end
+  return out
+end
+
+-- workspace/inlayHint/refresh: the server has new hints (after an analysis, a toggle or a
+-- settings change).
+local function on_inlay_refresh(err, _, ctx)
+  if not err then
+    for _, bufnr in ipairs(client_buffers(ctx.client_id)) do
+      redraw_hints(bufnr)
+    end
+  end
+  return vim.NIL
+end
+
+-- workspace/codeLens/refresh: the same for code lenses. Neovim's client does not take it
+-- before 0.11, so goescape's client announces the capability and handles it here.
+local function on_lens_refresh(err, _, ctx)
+  if not err then
+    for _, bufnr in ipairs(client_buffers(ctx.client_id)) do
+      refresh_lenses(bufnr)
+    end
+  end
+  return vim.NIL
+end
+
+-- Handlers with the 0.5-0.9 signature (err, result, ctx, config) work on 0.10 too.
+local handlers = {
+  ['goescape/status'] = on_status,
+  ['workspace/inlayHint/refresh'] = on_inlay_refresh,
+  ['workspace/codeLens/refresh'] = on_lens_refresh,
+}
+
+-- A hint and the diagnostic's virtual text say the same thing: with virtual_text = nil,
+-- goescape's diagnostics have virtual text only while its hints are off.
+local function apply_virtual_text(client_id, hints_on)
+  local vt = M.config.virtual_text
+  if vt == nil then
+    if hints_on then
+      vt = false
+    else
+      vt = vim.diagnostic.config().virtual_text
+    end
+  end
+  local ns = vim.lsp.diagnostic.get_namespace(client_id)
+  vim.diagnostic.config({ virtual_text = vt }, ns)
+end
+
+local function enable_hints(bufnr)
+  if has_inlay and M.config.inlay_hints then
+    hints_on_in(bufnr)
+  end
+end
+
+-- Whether the server sends hints (settings.inlayHints, or the last goescape.toggle).
+local function server_hints_on()
+  if M.hints_on ~= nil then
+    return M.hints_on
+  end
+  return not (M.config.settings and M.config.settings.inlayHints == false)
+end
+
+local buf_group
+
+--- The client's on_attach (also used by lsp/goescape.lua): hints, virtual text, lenses.
+function M.on_attach(client, bufnr)
   enable_hints(bufnr)
+  apply_virtual_text(client.id, hints_enabled(bufnr) and server_hints_on())
+  if M.config.code_lens then
+    refresh_lenses(bufnr)
+  end
+  buf_group = buf_group or vim.api.nvim_create_augroup('goescape_buffers', { clear = true })
+  vim.api.nvim_clear_autocmds({ group = buf_group, buffer = bufnr })
+  vim.api.nvim_create_autocmd('BufWinEnter', {
+    group = buf_group,
+    buffer = bufnr,
+    callback = function()
+      if stale_hints[bufnr] then
+        redraw_hints(bufnr)
+      end
+    end,
+  })
+  vim.api.nvim_create_autocmd('BufEnter', {
+    group = buf_group,
+    buffer = bufnr,
+    callback = function()
+      refresh_lenses(bufnr)
+    end,
+  })
   if M.config.on_attach then
     M.config.on_attach(client, bufnr)
   end
+end
+
+M.handlers = handlers
+
+--- The client capabilities: Neovim's, and workspace/codeLens/refresh, which the handlers
+--- above take.
+function M.capabilities()
+  local capabilities = vim.lsp.protocol.make_client_capabilities()
+  capabilities.workspace = capabilities.workspace or {}
+  capabilities.workspace.codeLens = { refreshSupport = M.config.code_lens and true or false }
+  return capabilities
 end
 
 --- The client configuration for a buffer (also used by lsp/goescape.lua).
@@ -153,14 +315,16 @@ function M.client_config(root)
     return nil, err
   end
   local settings = as_object(M.config.settings)
+  local capabilities = M.capabilities()
   local cfg = vim.tbl_extend('force', {
     name = M.name,
     cmd = cmd,
     root_dir = root,
     init_options = settings,
     settings = { goescape = settings },
+    capabilities = capabilities,
     handlers = handlers,
-    on_attach = on_attach,
+    on_attach = M.on_attach,
   }, M.config.client_config or {})
   if root then
     cfg.workspace_folders = { { uri = vim.uri_from_fname(root), name = root } }
@@ -235,6 +399,9 @@ function M.toggle(on, bufnr)
   exec(bufnr, 'goescape.toggle', args, function(result)
     if type(result) == 'table' and result.inlayHints ~= nil then
       M.hints_on = result.inlayHints
+      for _, client in ipairs(get_clients()) do
+        apply_virtual_text(client.id, M.hints_on and hints_enabled(bufnr))
+      end
       notify('escape hints ' .. (result.inlayHints and 'on' or 'off'))
     end
   end)
@@ -244,8 +411,12 @@ end
 --- server applies them at once.
 function M.update_settings(settings)
   M.config.settings = vim.tbl_deep_extend('force', M.config.settings or {}, settings or {})
+  if settings and settings.inlayHints ~= nil then
+    M.hints_on = nil -- the setting speaks now, not the last toggle
+  end
   local s = as_object(M.config.settings)
   for _, client in ipairs(get_clients()) do
+    apply_virtual_text(client.id, server_hints_on() and hints_enabled(vim.api.nvim_get_current_buf()))
     client.config.settings = { goescape = s }
     client_notify(client, 'workspace/didChangeConfiguration', { settings = { goescape = s } })
   end

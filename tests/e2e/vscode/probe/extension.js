@@ -32,10 +32,20 @@ function codeOf(d) {
 }
 function diags(uri) {
   return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'goescape')
-    .map((d) => ({ line: d.range.start.line, character: d.range.start.character, code: codeOf(d), severity: d.severity, message: d.message }));
+    .map((d) => ({ line: d.range.start.line, character: d.range.start.character, endLine: d.range.end.line,
+      endCharacter: d.range.end.character, code: codeOf(d), severity: d.severity, message: d.message }));
 }
-function hasDiag(uri, line, category) {
-  return diags(uri).some((d) => d.line === line && d.code === category);
+// a diagnostic matches by its range (start and end, UTF-16 as VS Code counts) and message
+function hasDiag(uri, e) {
+  return diags(uri).some((d) => d.line === e.start.line && d.character === e.start.u16 &&
+    d.endLine === e.end.line && d.endCharacter === e.end.u16 && d.message === e.message && d.code === e.category);
+}
+function diagText(e) {
+  return `diagnostic ${e.start.line}:${e.start.u16}-${e.end.line}:${e.end.u16} [${e.category}] "${e.message}"`;
+}
+// the hover names the cause and one of the compiler's flow steps (its text and file:line)
+function hoverOk(text, h) {
+  return text.includes(h.cause) && h.flow.some((s) => text.includes(s.text) && text.includes(s.ref));
 }
 function labelText(h) {
   return typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join('');
@@ -67,30 +77,29 @@ async function run() {
   check(await waitFor(() => ext.isActive, 20000), 'the goescape extension activates on a Go file');
 
   // 1. diagnostics: each expected category at its line
-  const all = () => E.diagnostics.every((e) => hasDiag(uri, e.line, e.category));
+  const all = () => E.diagnostics.every((e) => hasDiag(uri, e));
   await waitFor(all);
   log({ diagnostics: diags(uri) });
-  for (const e of E.diagnostics) {
-    check(hasDiag(uri, e.line, e.category), `diagnostic [${e.category}] at line ${e.line + 1} (${e.text})`);
-  }
+  for (const e of E.diagnostics) check(hasDiag(uri, e), diagText(e));
   if (!all()) return;
 
   // 2. inlay hints through VS Code's provider machinery
   const want = E.diagnostics.filter((e) => e.hint);
-  const hintAt = (hs, line) => hs.some((h) => h.line === line && h.label.includes(E.hint_contains));
+  const hintAt = (hs, e) => hs.some((h) => h.line === e.hint.pos.line && h.character === e.hint.pos.u16 &&
+    h.label.includes(e.hint.label));
   let hs = await waitFor(async () => {
     const got = await hints(uri, doc);
-    return want.every((e) => hintAt(got, e.line)) ? got : null;
+    return want.every((e) => hintAt(got, e)) ? got : null;
   }) || await hints(uri, doc);
   log({ hints: hs });
-  for (const e of want) check(hintAt(hs, e.line), `inlay hint "${E.hint_contains}…" at line ${e.line + 1}`);
+  for (const e of want) check(hintAt(hs, e), `inlay hint "${e.hint.label}" at ${e.hint.pos.line}:${e.hint.pos.u16}`);
 
   // 3. hover at the first expected finding
   const hv = await vscode.commands.executeCommand('vscode.executeHoverProvider', uri,
     new vscode.Position(E.hover.line, E.hover.character));
   const ht = hoverText(hv);
   log({ hover: ht });
-  check(ht.includes(E.hover.contains), `hover at line ${E.hover.line + 1} mentions "${E.hover.contains}"`);
+  check(hoverOk(ht, E.hover), `hover at line ${E.hover.line + 1} has the cause "${E.hover.cause}" and a flow step`);
 
   // 4. palette commands
   const cmds = await vscode.commands.getCommands(true);
@@ -112,11 +121,10 @@ async function run() {
   const end = doc.lineAt(doc.lineCount - 1).range.end;
   await editor.edit((eb) => eb.insert(end, E.save.append)); // same text as expect.py assumed
   check(await doc.save(), 'the document saves');
-  check(await waitFor(() => hasDiag(uri, E.save.line, E.save.category)),
-    `after saving, diagnostic [${E.save.category}] at the new line ${E.save.line + 1}`);
+  check(await waitFor(() => hasDiag(uri, E.save)), `after saving, ${diagText(E.save)}`);
   log({ diagnostics_after_save: diags(uri) });
-  check(await waitFor(async () => hintAt(await hints(uri, doc), E.save.line)),
-    `after saving, an inlay hint at the new line ${E.save.line + 1}`);
+  check(await waitFor(async () => hintAt(await hints(uri, doc), E.save)),
+    `after saving, inlay hint "${E.save.hint.label}" at the new line ${E.save.line + 1}`);
 
   // 6. a setting change applies live
   const off = E.setting_off;
@@ -144,7 +152,7 @@ async function run() {
   const at = text.lastIndexOf(broken);
   await editor.edit((eb) => eb.delete(new vscode.Range(doc.positionAt(at), doc.positionAt(at + broken.length))));
   await doc.save();
-  check(await waitFor(() => all() && hasDiag(uri, E.save.line, E.save.category)), 'after fixing the build, the findings are back');
+  check(await waitFor(() => all() && hasDiag(uri, E.save)), 'after fixing the build, the findings are back');
 
   const fin = diags(uri);
   const HEAP = new Set(['map', 'closure', 'interface', 'slice', 'pointer', 'string', 'moved', 'other']);

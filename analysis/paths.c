@@ -178,20 +178,28 @@ static void cand_parse(struct cand *c, const struct comps *d)
     }
     c->t = p;
     c->tlen = (size_t)(end - p);
-    /* The package directory prints as ".", "T", "../..", or "../../T" with T its own tail. */
+    /* The package directory prints as ".", "T", "../..", or "../../T" with T its own tail: T's
+     * components, none empty, "." or "..", are the last components of the directory. */
     struct comps t = {.n = 0};
-    char *copy = ge_xstrndup(c->t, c->tlen);
-    bool clean = comps_add(&t, copy);
-    for (size_t i = 0; clean && i < t.n; i++)
-        clean = !(t.len[i] == 1 && t.s[i][0] == '.') && !(t.len[i] == 2 && t.s[i][0] == '.');
-    c->tcomps = t.n;
-    c->shaped = clean && !(c->dotted && c->tlen > 0) && t.n <= d->n && strstr(copy, "//") == NULL &&
-                !(c->tlen > 0 && c->t[c->tlen - 1] == '/');
-    for (size_t i = 0; c->shaped && i < t.n; i++) {
-        size_t j = d->n - t.n + i;
-        c->shaped = t.len[i] == d->len[j] && memcmp(t.s[i], d->s[j], t.len[i]) == 0;
+    bool ok = !(c->dotted && c->tlen > 0);
+    for (const char *q = c->t; ok && q < end;) {
+        const char *e = memchr(q, '/', (size_t)(end - q));
+        size_t n = e != NULL ? (size_t)(e - q) : (size_t)(end - q);
+        ok = n > 0 && !(n == 1 && q[0] == '.') && !(n == 2 && q[0] == '.' && q[1] == '.') &&
+             t.n < GE_PATH_DEPTH_MAX && (e == NULL || e + 1 < end);
+        if (ok) {
+            t.s[t.n] = q;
+            t.len[t.n++] = n;
+        }
+        q += n + 1;
     }
-    free(copy);
+    ok = ok && t.n <= d->n;
+    for (size_t i = 0; ok && i < t.n; i++) {
+        size_t j = d->n - t.n + i;
+        ok = t.len[i] == d->len[j] && memcmp(t.s[i], d->s[j], t.len[i]) == 0;
+    }
+    c->tcomps = t.n;
+    c->shaped = ok;
 }
 
 static bool starts_with(const char *s, size_t n, const char *prefix, size_t pn)

@@ -742,6 +742,8 @@ static void test_paths_same_base_name(void **state)
                 "util/util.go:4:2: moved to heap: a\n"
                 "./slices/util.go:6:13: append(slices.s, slices.v) escapes to heap\n",
                 "4");
+    /* A printed directory cmd/go never makes is not the package's. */
+    assert_kept("/w/m", "../internal/x/../util/util.go:4:2: moved to heap: a\n", "");
     /* A block with nothing of the package keeps nothing; absolute paths name the directory. */
     assert_kept("/w/m", "./util/util.go:6:2: moved to heap: c\n", "");
     assert_kept("/w/m",

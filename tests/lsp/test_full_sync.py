@@ -8,7 +8,13 @@ with no compiler run; a finding inside it goes until the next analysis.
 
 from __future__ import annotations
 
+import asyncio
+
+from support import procs
 from support import text as tx
+from support.checks import assert_parity
+from support.compiler import Escape, reference_escapes
+from support.gen import write_heavy_module
 
 EXAMPLES = "example.com/goescape-demo"
 WAIT = 15.0
@@ -90,3 +96,30 @@ async def test_restoring_an_earlier_text_keeps_the_findings_outside_the_change(l
     for d in s.diagnostics("escapes.go")[:3]:
         h = await s.hover("escapes.go", tx.Pos.of(d["range"]["start"]))
         assert h is not None and h["range"] == d["range"]
+
+
+async def test_a_whole_document_change_during_an_analysis_moves_its_results(lsp, tmp_path):
+    """The results of an analysis that was running during a whole-document change land on the
+    new text: the change logged for them is the bytes that differ, not the whole text."""
+    root = tmp_path / "ws" / "heavymod"
+    f = write_heavy_module(root, nfuncs=800)
+    s = await lsp(root)
+    mark = s.mark()
+    s.open(f)
+    await s.wait_for(lambda e: e.method == "goescape/status" and e.params.get("state") == "analyzing",
+                     mark, "the analysis to start", 30)
+    await asyncio.sleep(0.3)
+    assert procs.go_children(s.pid), "the analysis ended before the change could happen"
+    text = s.text_of(f)
+    at = tx.find_span(text, "func F0(", encoding=s.encoding).start
+    index = tx.pos_to_index(text, at, s.encoding)
+    s.change(f, None, text[:index] + "// inserted\n// while\n// analyzing\n" + text[index:])
+    st = await s.wait_analysis("example.com/heavy/heavy", mark)
+    assert st["state"] == "idle", st
+    await s.quiet(0.5)
+    escapes, files = reference_escapes(root, "./heavy")
+    moved = [Escape(e.path, e.line + 3 if e.line > at.line else e.line, e.col, e.kind, e.subject,
+                    e.raw) for e in escapes]
+    assert moved
+    assert_parity(moved, {str(f): s.diagnostics(f)}, {str(f): s.text_of(f)}, s.encoding,
+                  "results moved through a whole-document change made during the analysis")

@@ -1,12 +1,12 @@
 /*
- * Building a package's findings from a report. Facts are kept when their file belongs to the
- * package: the base name must be one of the package's files, and the printed directory is
- * ignored for relative paths because the build cache replays them relative to whichever
- * directory first filled it. Absolute paths must name the package directory itself. The plain
- * and "[p.test]" compiles of a file are merged, each fact is placed at a byte span of the
- * file's current text, classified, and explained with the package's declarations at hand.
+ * Building a package's findings from a report. Facts are kept when their printed path resolves
+ * to one of the package's files (paths.c reads each compile block, live or replayed from the
+ * build cache). The plain and "[p.test]" compiles of a file are merged, each fact is placed at
+ * a byte span of the file's current text, classified, and explained with the package's
+ * declarations at hand.
  */
 #include "explain_internal.h"
+#include "paths.h"
 #include "scan_internal.h"
 
 #include <errno.h>
@@ -25,56 +25,17 @@ struct pkg_decls {
 /* One kept fact and where it goes. */
 struct placed {
     const struct ge_fact *fact;
-    size_t index;     /* in the report, to keep the first of duplicates */
-    const char *base; /* borrowed from fact->file */
+    size_t index;                      /* in the report, to keep the first of duplicates */
+    long file;                         /* index in the filter's files */
+    const struct ge__paths_block *blk; /* the compile block it was printed in */
 };
 
-static const char *base_name(const char *path)
+/* The absolute path of the package's file i. */
+static char *file_path_new(const struct ge_pkg_filter *flt, long i)
 {
-    const char *s = strrchr(path, '/');
-    return s ? s + 1 : path;
-}
-
-/* Index of base in the package's files, or -1. */
-static long file_index(const struct ge_pkg_filter *flt, const char *base)
-{
-    for (size_t i = 0; i < flt->nfiles; i++)
-        if (strcmp(flt->files[i], base) == 0)
-            return (long)i;
-    return -1;
-}
-
-static bool pkg_matches(const char *pkg, const char *import_path)
-{
-    if (import_path == NULL)
-        return true;
-    if (pkg == NULL)
-        return false;
-    size_t n = strlen(import_path);
-    return strncmp(pkg, import_path, n) == 0 && (pkg[n] == '\0' || strcmp(pkg + n, "_test") == 0);
-}
-
-/* Is the directory of an absolute path the package directory? */
-static bool abs_dir_matches(const char *path, const char *base, const char *dir)
-{
-    size_t n = (size_t)(base - path); /* includes the trailing '/' */
-    size_t dn = strlen(dir);
-    while (dn > 1 && dir[dn - 1] == '/')
-        dn--;
-    return n == dn + 1 && strncmp(path, dir, dn) == 0;
-}
-
-/* Resolves a printed path to dir/base when it names a package file, else NULL. */
-static char *resolve(const struct ge_pkg_filter *flt, const char *file)
-{
-    if (file == NULL || file[0] == '<' || file[0] == '$')
-        return NULL;
-    const char *base = base_name(file);
-    if (file_index(flt, base) < 0 || (file[0] == '/' && !abs_dir_matches(file, base, flt->dir)))
-        return NULL;
     size_t dn = strlen(flt->dir);
     bool slash = dn > 0 && flt->dir[dn - 1] == '/';
-    return ge_xasprintf("%s%s%s", flt->dir, slash ? "" : "/", base);
+    return ge_xasprintf("%s%s%s", flt->dir, slash ? "" : "/", flt->files[i]);
 }
 
 static int cmp_str(const char *a, const char *b)
@@ -86,7 +47,7 @@ static int cmp_str(const char *a, const char *b)
 static int cmp_placed(const void *pa, const void *pb)
 {
     const struct placed *a = pa, *b = pb;
-    int c = strcmp(a->base, b->base);
+    int c = (a->file > b->file) - (a->file < b->file);
     if (c == 0)
         c = (a->fact->line > b->fact->line) - (a->fact->line < b->fact->line);
     if (c == 0)
@@ -104,32 +65,32 @@ static int cmp_placed(const void *pa, const void *pb)
 
 static bool same_fact(const struct placed *a, const struct placed *b)
 {
-    return strcmp(a->base, b->base) == 0 && a->fact->line == b->fact->line &&
-           a->fact->col == b->fact->col && a->fact->kind == b->fact->kind &&
-           cmp_str(a->fact->subject, b->fact->subject) == 0 &&
+    return a->file == b->file && a->fact->line == b->fact->line && a->fact->col == b->fact->col &&
+           a->fact->kind == b->fact->kind && cmp_str(a->fact->subject, b->fact->subject) == 0 &&
            cmp_str(a->fact->param_detail, b->fact->param_detail) == 0;
 }
 
 /* Keeps the package's facts, sorted by file, without duplicates. Returns the count. */
-static size_t select_facts(const struct ge_report *r, const struct ge_pkg_filter *flt,
+static size_t select_facts(const struct ge_report *r, const struct ge__paths *paths,
                            struct placed *v)
 {
     size_t n = 0;
     for (size_t i = 0; i < r->nfacts; i++) {
         const struct ge_fact *f = &r->facts[i];
-        char *path = pkg_matches(f->pkg, flt->import_path) ? resolve(flt, f->file) : NULL;
-        if (path == NULL)
-            continue;
-        free(path);
-        v[n++] = (struct placed){f, i, base_name(f->file)};
+        const struct ge__paths_block *blk = ge__paths_block(paths, f);
+        long file = blk != NULL ? ge__paths_file(paths, blk, f->file) : -1;
+        if (file >= 0)
+            v[n++] = (struct placed){f, i, file, blk};
     }
     qsort(v, n, sizeof(*v), cmp_placed);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         if (k > 0 && same_fact(&v[k - 1], &v[i])) {
             /* The first copy wins, but a later one may carry the explanation. */
-            if (v[k - 1].fact->nedges == 0 && v[i].fact->nedges > 0)
+            if (v[k - 1].fact->nedges == 0 && v[i].fact->nedges > 0) {
                 v[k - 1].fact = v[i].fact;
+                v[k - 1].blk = v[i].blk; /* its steps were printed there */
+            }
             continue;
         }
         v[k++] = v[i];
@@ -196,6 +157,7 @@ static size_t *line_starts(const char *text, size_t len, size_t *n)
 /* What a file contributes while its facts are placed. */
 struct file_ctx {
     const struct ge_pkg_filter *flt;
+    const struct ge__paths *paths;
     const char *path;
     const char *text;
     size_t len;
@@ -227,17 +189,20 @@ static bool place_offset(const struct file_ctx *fc, const struct ge_fact *f, siz
     return *off < fc->len;
 }
 
-static void resolve_steps(const struct file_ctx *fc, struct ge_finding *fi)
+/* A step was printed in its fact's block, so it resolves the same way. */
+static void resolve_steps(const struct file_ctx *fc, const struct ge__paths_block *blk,
+                          struct ge_finding *fi)
 {
     for (size_t i = 0; i < fi->nsteps; i++) {
-        char *abs = resolve(fc->flt, fi->steps[i].path);
+        long file = ge__paths_file(fc->paths, blk, fi->steps[i].path);
         free(fi->steps[i].path);
-        fi->steps[i].path = abs;
+        fi->steps[i].path = file >= 0 ? file_path_new(fc->flt, file) : NULL;
     }
 }
 
-static bool place_fact(struct file_ctx *fc, const struct ge_fact *f, struct ge_finding *fi)
+static bool place_fact(struct file_ctx *fc, const struct placed *pl, struct ge_finding *fi)
 {
+    const struct ge_fact *f = pl->fact;
     size_t off;
     if (!place_offset(fc, f, &off))
         return false;
@@ -264,7 +229,7 @@ static bool place_fact(struct file_ctx *fc, const struct ge_fact *f, struct ge_f
     free(written);
     fi->path = ge_xstrdup(fc->path);
     fi->span = span;
-    resolve_steps(fc, fi);
+    resolve_steps(fc, pl->blk, fi);
     return true;
 }
 
@@ -305,7 +270,7 @@ static void place_file(struct file_ctx *fc, ge_text_source_cb source, void *ctx,
     out->items = ge_xmalloc(n * sizeof(*out->items));
     size_t pooled = 0;
     for (size_t i = 0; i < n; i++) {
-        if (place_fact(fc, v[i].fact, &out->items[out->count]))
+        if (place_fact(fc, &v[i], &out->items[out->count]))
             out->count++;
         if (out->count - pooled == GE_POOL_CHUNK || (i + 1 == n && out->count > pooled))
             pool_chunk(out, &pooled);
@@ -331,24 +296,26 @@ int ge_findings_build_files(const struct ge_report *r, const struct ge_pkg_filte
         return -EINVAL;
     for (size_t i = 0; i < filter->nfiles; i++)
         files_out[i] = (struct ge_finding_set){0};
+    struct ge__paths paths;
+    ge__paths_init(&paths, filter, r);
     struct placed *v = ge_xmalloc((r->nfacts ? r->nfacts : 1) * sizeof(*v));
-    size_t n = select_facts(r, filter, v);
+    size_t n = select_facts(r, &paths, v);
     struct pkg_decls decls = {0};
     if (n > 0)
         gather_decls(filter, source, source_ctx, &decls);
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
-        while (j < n && strcmp(v[j].base, v[i].base) == 0)
+        while (j < n && v[j].file == v[i].file)
             j++;
-        char *path = resolve(filter, v[i].fact->file);
-        struct file_ctx fc = {.flt = filter, .path = path, .decls = &decls};
-        place_file(&fc, source, source_ctx, v + i, j - i,
-                   &files_out[file_index(filter, v[i].base)]);
+        char *path = file_path_new(filter, v[i].file);
+        struct file_ctx fc = {.flt = filter, .paths = &paths, .path = path, .decls = &decls};
+        place_file(&fc, source, source_ctx, v + i, j - i, &files_out[v[i].file]);
         free(path);
         i = j;
     }
     free_decls(&decls);
     free(v);
+    ge__paths_free(&paths);
     return 0;
 }
 

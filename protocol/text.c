@@ -309,20 +309,50 @@ static int resolve_range(const char *text, size_t len, const struct ge_range *ra
     return *end < *start ? -EINVAL : 0;
 }
 
+static bool continuation(char c)
+{
+    return ((unsigned char)c & 0xc0u) == 0x80u;
+}
+
+void ge_text_diff(const char *old_text, size_t old_len, const char *new_text, size_t new_len,
+                  struct ge_text_delta *delta)
+{
+    size_t max = old_len < new_len ? old_len : new_len;
+    size_t pre = 0;
+    while (pre < max && old_text[pre] == new_text[pre])
+        pre++;
+    /* A change inside a character starts at the character. */
+    while (pre > 0 && ((pre < old_len && continuation(old_text[pre])) ||
+                       (pre < new_len && continuation(new_text[pre]))))
+        pre--;
+    size_t suf = 0;
+    while (suf < max - pre && old_text[old_len - 1 - suf] == new_text[new_len - 1 - suf])
+        suf++;
+    while (suf > 0 && continuation(old_text[old_len - suf]))
+        suf--;
+    *delta =
+        (struct ge_text_delta){.start = pre, .old_end = old_len - suf, .new_end = new_len - suf};
+}
+
 int ge_text_apply(struct ge_buf *text, const struct ge_range *range, enum ge_encoding enc,
                   const char *new_text, size_t new_len, struct ge_text_delta *delta)
 {
-    size_t start = 0;
-    size_t end = text->len;
+    struct ge_text_delta d;
     if (range != NULL) {
+        size_t start = 0, end = 0;
         int rc = resolve_range(nonnull(text->data), text->len, range, enc, &start, &end);
         if (rc != 0)
             return rc;
+        d = (struct ge_text_delta){.start = start, .old_end = end, .new_end = start + new_len};
+    } else {
+        ge_text_diff(nonnull(text->data), text->len, nonnull(new_text), new_len, &d);
     }
-    int rc = ge_buf_splice(text, start, end - start, new_text, new_len);
+    /* Only the changed bytes are spliced: a whole-document change is usually a small one. */
+    const char *ins = range != NULL ? new_text : nonnull(new_text) + d.start;
+    int rc = ge_buf_splice(text, d.start, d.old_end - d.start, ins, d.new_end - d.start);
     if (rc != 0)
         return rc;
     if (delta != NULL)
-        *delta = (struct ge_text_delta){.start = start, .old_end = end, .new_end = start + new_len};
+        *delta = d;
     return 0;
 }

@@ -272,7 +272,8 @@ static int analyze_group(struct check *c, struct ge_parser *parser, const char *
         struct ge_pkg_filter filter = {.import_path = p->import_path,
                                        .dir = p->dir,
                                        .files = (const char *const *)p->files,
-                                       .nfiles = p->nfiles};
+                                       .nfiles = p->nfiles,
+                                       .cwd = modroot ? modroot : c->cwd};
         struct ge_finding_set set = {0};
         ge_findings_build(report, &filter, read_source, c, &set);
         collect(c, &set);

@@ -187,6 +187,7 @@ static void place_package(struct ge_run *run, const struct ge_report *report, si
         .dir = pkg->dir,
         .files = (const char *const *)names,
         .nfiles = nfiles,
+        .cwd = run->cwd,
     };
     res->paths = ge_xcalloc(nfiles + 1, sizeof(char *));
     res->sets = ge_xcalloc(nfiles ? nfiles : 1, sizeof *res->sets);

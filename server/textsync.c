@@ -97,26 +97,20 @@ static int apply_change(struct ge_server *s, struct ge_doc *d, json_t *change)
     json_t *text = json_object_get(change, "text");
     if (!json_is_string(text))
         return -EINVAL;
-    if (range == NULL) {
-        struct ge_text_delta delta = {.start = 0, .old_end = d->text.len};
-        ge_buf_reset(&d->text);
-        int rc = ge_buf_append(&d->text, json_string_value(text), json_string_length(text));
-        delta.new_end = d->text.len;
-        if (rc == 0)
-            ge_doc_track_edit(s, d, &delta);
-        return rc;
-    }
     struct ge_range r;
-    if (ge_lsp_range_unpack(range, &r) != 0)
+    if (range != NULL && ge_lsp_range_unpack(range, &r) != 0)
         return -EINVAL;
     size_t off;
-    if (ge_text_line_offset(d->text.data, d->text.len, r.start.line, &off) == -ERANGE)
+    if (range != NULL &&
+        ge_text_line_offset(d->text.data, d->text.len, r.start.line, &off) == -ERANGE)
         ge_log_warn("change to %s starts at line %u, past the end of the document; clamped to "
                     "its end",
                     d->uri, r.start.line + 1);
+    /* A change without a range (full sync, a revert, a formatter) replaces the whole text, but
+     * the delta covers only what differs, so findings outside it move as for a ranged edit. */
     struct ge_text_delta delta;
-    int rc = ge_text_apply(&d->text, &r, s->enc, json_string_value(text), json_string_length(text),
-                           &delta);
+    int rc = ge_text_apply(&d->text, range != NULL ? &r : NULL, s->enc, json_string_value(text),
+                           json_string_length(text), &delta);
     if (rc == 0)
         ge_doc_track_edit(s, d, &delta);
     return rc;

@@ -83,12 +83,21 @@ struct ge_text_delta {
     size_t new_end; /* end of the inserted bytes in the new text */
 };
 
+/* The byte span that turns old_text into new_text (both borrowed, NULL when their length is
+ * 0): the common prefix and, after it, the common suffix stay, each ending at a character
+ * boundary (a byte that is not a UTF-8 continuation byte). Identical texts give an empty
+ * change at the end. O(length). */
+void ge_text_diff(const char *old_text, size_t old_len, const char *new_text, size_t new_len,
+                  struct ge_text_delta *delta);
+
 /* Replaces range (in units of enc; NULL means the whole text) with new_text[0..new_len)
  * (borrowed). Ranges past the end of the text are clamped as the LSP specification asks; a
  * range that splits a character, or whose end precedes its start, is rejected with -EINVAL
  * and the text is unchanged. -ENOBUFS when the result would pass text->max. delta (may be
- * NULL) receives the byte span that changed. Costs O(offset of the range end + text length)
- * with memchr doing the line scanning. */
+ * NULL) receives the byte span that changed: for a whole-text replacement, the span
+ * ge_text_diff finds between the old and the new text, so that positions kept outside it
+ * (findings) survive a full-document sync, a revert or a formatter. Costs O(offset of the
+ * range end + text length) with memchr doing the line scanning. */
 int ge_text_apply(struct ge_buf *text, const struct ge_range *range, enum ge_encoding enc,
                   const char *new_text, size_t new_len, struct ge_text_delta *delta);
 

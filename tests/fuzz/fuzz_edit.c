@@ -3,7 +3,9 @@
  * encoding and the buffer cap, an initial document, then edits. Each edit is applied both by
  * ge_text_apply and by a reference model (a byte-at-a-time line walk with its own UTF-8
  * decoder and a plain splice); return codes, deltas and resulting text must match, and a
- * rejected edit must leave the text untouched.
+ * rejected edit must leave the text untouched. A whole-text replacement must report only the
+ * bytes that differ: the model finds the longest common prefix and suffix on its own, and the
+ * delta must leave both texts equal outside it.
  *
  * Input layout (all integers little-endian):
  *   u8  flags     bit 0: UTF-8 positions (else UTF-16); bits 1-3: cap = 32 << n bytes
@@ -110,6 +112,28 @@ static bool before(struct ge_position a, struct ge_position b)
     return a.line < b.line || (a.line == b.line && a.character < b.character);
 }
 
+static bool is_continuation(uint8_t c)
+{
+    return (c & 0xc0) == 0x80;
+}
+
+/* The model's diff of a whole-text replacement: the longest common prefix, then the longest
+ * common suffix of what remains, each shortened until it ends at a character boundary. */
+static struct ge_text_delta ref_diff(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
+{
+    size_t pre = 0, suf = 0;
+    while (pre < an && pre < bn && a[pre] == b[pre])
+        pre++;
+    while (pre > 0 &&
+           ((pre < an && is_continuation(a[pre])) || (pre < bn && is_continuation(b[pre]))))
+        pre--;
+    while (pre + suf < an && pre + suf < bn && a[an - 1 - suf] == b[bn - 1 - suf])
+        suf++;
+    while (suf > 0 && is_continuation(a[an - suf]))
+        suf--;
+    return (struct ge_text_delta){.start = pre, .old_end = an - suf, .new_end = bn - suf};
+}
+
 /* Predicts ge_text_apply on model[0..*n) and applies the prediction to model. */
 static int ref_apply(uint8_t *model, size_t *n, size_t cap, const struct ge_range *range,
                      enum ge_encoding enc, const uint8_t *ins, size_t ins_len,
@@ -127,10 +151,17 @@ static int ref_apply(uint8_t *model, size_t *n, size_t cap, const struct ge_rang
     }
     if (*n - (e - s) + ins_len > cap)
         return -ENOBUFS;
+    *d = range != NULL ? (struct ge_text_delta){.start = s, .old_end = e, .new_end = s + ins_len}
+                       : ref_diff(model, *n, ins, ins_len);
+    if (range == NULL) {
+        check(memcmp(model, ins, d->start) == 0, "the texts agree before the change");
+        check(*n - d->old_end == ins_len - d->new_end &&
+                  memcmp(model + d->old_end, ins + d->new_end, ins_len - d->new_end) == 0,
+              "the texts agree after the change");
+    }
     memmove(model + s + ins_len, model + e, *n - e);
     memcpy(model + s, ins, ins_len);
     *n = *n - (e - s) + ins_len;
-    *d = (struct ge_text_delta){.start = s, .old_end = e, .new_end = s + ins_len};
     return 0;
 }
 

@@ -92,7 +92,7 @@ static void build(const struct ge_report *r, const char *import_path, const char
 {
     char dir[1024];
     snprintf(dir, sizeof(dir), "%s/%s", TESTMOD, pkgdir);
-    struct ge_pkg_filter flt = {import_path, dir, files, nfiles};
+    struct ge_pkg_filter flt = {import_path, dir, files, nfiles, NULL};
     struct source src = {0};
     assert_int_equal(ge_findings_build(r, &flt, read_source, &src, set), 0);
     free(src.text);
@@ -208,8 +208,10 @@ static void test_test_variants(void **state)
 static void test_dedupe_replayed_paths(void **state)
 {
     (void)state;
-    /* The build cache replays paths relative to the directory that first filled it; the same
-     * file reached through the package and its test binary is one finding. */
+    /* The build cache replays paths relative to the directory that first filled it: the test
+     * binary's block below was printed from the package directory. The same file reached
+     * through the package and its test binary is one finding. A path that only shares the base
+     * name (another package's maps.go, printed from the same place) is not the package's. */
     const char *text = "# example.com/escdemo/maps\n"
                        "maps/maps.go:7:11: make(map[string]int) escapes to heap\n"
                        "# example.com/escdemo/maps [example.com/escdemo/maps.test]\n"
@@ -230,13 +232,12 @@ static void test_dedupe_replayed_paths(void **state)
     assert_int_equal(r->nfacts, 8);
     struct ge_finding_set set;
     build(r, "example.com/escdemo/maps", "maps", MAPS, 1, &set);
-    assert_int_equal(set.count, 3);
+    assert_int_equal(set.count, 2);
     const struct ge_finding *f = &set.items[0];
     assert_int_equal(f->line, 7);
     assert_int_equal(f->nsteps, 1); /* the explained copy */
     assert_string_equal(f->steps[0].path, TESTMOD "/maps/maps.go");
-    assert_int_equal(set.items[1].line, 44);
-    assert_int_equal(set.items[2].line, 58);
+    assert_int_equal(set.items[1].line, 58);
     ge_finding_set_free(&set);
 
     /* An absolute path must name the package directory. */
@@ -291,7 +292,7 @@ static void test_stale_and_unreadable(void **state)
 
     char dir[1024];
     snprintf(dir, sizeof(dir), "%s/maps", TESTMOD);
-    struct ge_pkg_filter flt = {"example.com/escdemo/maps", dir, MAPS, 1};
+    struct ge_pkg_filter flt = {"example.com/escdemo/maps", dir, MAPS, 1, NULL};
     struct source src = {.fail = "maps.go"};
     assert_int_equal(ge_findings_build(r, &flt, read_source, &src, &set), 0);
     assert_int_equal(set.count, 0);
@@ -394,8 +395,8 @@ static void build_probes(const char *text, size_t len, size_t probe, struct ge_f
 {
     size_t cap = 64 + len * (strlen(PROBES[probe].subject) + 48), n = 0;
     char *out = malloc(cap);
-    const char *format = PROBES[probe].kind == GE_FACT_MOVED ? "p.go:%u:%u: moved to heap: %s\n"
-                                                             : "p.go:%u:%u: %s escapes to heap\n";
+    const char *format = PROBES[probe].kind == GE_FACT_MOVED ? "./p.go:%u:%u: moved to heap: %s\n"
+                                                             : "./p.go:%u:%u: %s escapes to heap\n";
     uint32_t line = 1, col = 1;
     for (size_t i = 0; i < len; i++) {
         if (text[i] != ' ' && text[i] != '\t' && text[i] != '\n')
@@ -408,7 +409,7 @@ static void build_probes(const char *text, size_t len, size_t probe, struct ge_f
     struct ge_report *r = parse(out, n);
     free(out);
     const char *const files[] = {"p.go"};
-    struct ge_pkg_filter flt = {NULL, "/p", files, 1};
+    struct ge_pkg_filter flt = {NULL, "/p", files, 1, NULL};
     struct fixed_text src = {text, len};
     assert_int_equal(ge_findings_build(r, &flt, read_fixed, &src, set), 0);
     ge_report_destroy(r);
@@ -457,7 +458,7 @@ static void build_text(const char *output, const char *text, struct ge_finding_s
 {
     struct ge_report *r = parse(output, strlen(output));
     const char *const files[] = {"p.go"};
-    struct ge_pkg_filter flt = {NULL, "/p", files, 1};
+    struct ge_pkg_filter flt = {NULL, "/p", files, 1, NULL};
     struct fixed_text src = {text, strlen(text)};
     assert_int_equal(ge_findings_build(r, &flt, read_fixed, &src, set), 0);
     ge_report_destroy(r);
@@ -490,7 +491,7 @@ static void test_source_subjects(void **state)
     struct ge_report *r = parse(out, strlen(out));
     char dir[1024];
     snprintf(dir, sizeof(dir), "%s/../../examples", GE_FIXTURES);
-    struct ge_pkg_filter flt = {"example.com/goescape-demo", dir, files, 1};
+    struct ge_pkg_filter flt = {"example.com/goescape-demo", dir, files, 1, NULL};
     struct source src = {0};
     struct ge_finding_set set;
     assert_int_equal(ge_findings_build(r, &flt, read_source, &src, &set), 0);
@@ -524,14 +525,14 @@ static void test_source_subjects(void **state)
         "\treturn streamError(f.Header().StreamID, ErrCodeFlowControl, extraArgument)\n"
         "\tc.goAway = string(f.DebugData())\n"
         "}\n";
-    const char *facts = "p.go:4:10: \"x\" + ~r0 + ~r1 escapes to heap\n"
-                        "p.go:5:10: \"y\" + ~R0 escapes to heap\n"
-                        "p.go:8:20: ~r0 escapes to heap:\n"
-                        "p.go:8:20:   flow: ~r1 ← &{storage for ~r0}:\n"
-                        "p.go:8:20:     from ~r0 (spill) at p.go:8:20\n"
-                        "p.go:8:20:     from return nil, ~r0 (return) at p.go:8:2\n"
-                        "p.go:8:20: ~r0 escapes to heap\n"
-                        "p.go:9:31: string(~r0) escapes to heap\n";
+    const char *facts = "./p.go:4:10: \"x\" + ~r0 + ~r1 escapes to heap\n"
+                        "./p.go:5:10: \"y\" + ~R0 escapes to heap\n"
+                        "./p.go:8:20: ~r0 escapes to heap:\n"
+                        "./p.go:8:20:   flow: ~r1 ← &{storage for ~r0}:\n"
+                        "./p.go:8:20:     from ~r0 (spill) at ./p.go:8:20\n"
+                        "./p.go:8:20:     from return nil, ~r0 (return) at ./p.go:8:2\n"
+                        "./p.go:8:20: ~r0 escapes to heap\n"
+                        "./p.go:9:31: string(~r0) escapes to heap\n";
     build_text(facts, text, &set);
     assert_int_equal(set.count, 4);
     with_subject(&set, "\"x\" + f(T{...}) + g(S{})");
@@ -569,7 +570,7 @@ static void test_build_files(void **state)
     struct ge_report *r = parse_fixture("recordings/go126_testmod_test_c_m2_misc.txt");
     char dir[1024];
     snprintf(dir, sizeof(dir), "%s/misc", TESTMOD);
-    struct ge_pkg_filter flt = {"example.com/escdemo/misc", dir, files, 4};
+    struct ge_pkg_filter flt = {"example.com/escdemo/misc", dir, files, 4, NULL};
     struct source src = {0};
     struct ge_finding_set per[4];
     assert_int_equal(ge_findings_build_files(r, &flt, read_source, &src, per), 0);
@@ -653,6 +654,137 @@ static void test_pooled_storage(void **state)
     ge_report_destroy(r);
 }
 
+/* A package at /w/m/internal/util with a util.go, in the module /w/m that also has a package
+ * /w/m/util with a util.go, and a replaced module /w/util: three files named util.go. */
+#define UTIL_DIR "/w/m/internal/util"
+static const char UTIL_TEXT[] = "package util\n"
+                                "\n"
+                                "func F() *int {\n"
+                                "\ta := 1\n"
+                                "\tb := 2\n"
+                                "\tc := 3\n"
+                                "\treturn &a\n"
+                                "}\n";
+
+/* Builds output (one "# example.com/m/internal/util" block is prepended) for UTIL_DIR with the
+ * go command's working directory cwd, and returns the lines of the kept facts as digits. */
+static void kept_lines(const char *cwd, const char *output, char *lines, size_t cap,
+                       struct ge_finding_set *set)
+{
+    char text[4096];
+    snprintf(text, sizeof(text), "# example.com/m/internal/util\n%s", output);
+    struct ge_report *r = parse(text, strlen(text));
+    const char *const files[] = {"util.go", "util_test.go"};
+    struct ge_pkg_filter flt = {"example.com/m/internal/util", UTIL_DIR, files, 2, cwd};
+    struct fixed_text src = {UTIL_TEXT, sizeof(UTIL_TEXT) - 1};
+    assert_int_equal(ge_findings_build(r, &flt, read_fixed, &src, set), 0);
+    size_t n = 0;
+    for (size_t i = 0; i < set->count && n + 1 < cap; i++) {
+        assert_string_equal(set->items[i].path, UTIL_DIR "/util.go");
+        lines[n++] = (char)('0' + set->items[i].line);
+    }
+    lines[n] = '\0';
+    ge_report_destroy(r);
+}
+
+static void assert_kept(const char *cwd, const char *output, const char *want)
+{
+    char got[16];
+    struct ge_finding_set set;
+    kept_lines(cwd, output, got, sizeof(got), &set);
+    ge_finding_set_free(&set);
+    if (strcmp(got, want) != 0)
+        fail_msg("cwd %s: kept lines \"%s\", want \"%s\" from\n%s", cwd ? cwd : "(unknown)", got,
+                 want, output);
+}
+
+/* Lines 4 and 5 are the package's own; lines 6 come from the other util.go files, printed as
+ * cmd/go prints them from the directory that ran (or first filled the cache for) the build. */
+static void test_paths_same_base_name(void **state)
+{
+    (void)state;
+    /* Printed from the module root, as goescape runs the go command. */
+    const char *root = "internal/util/util.go:4:2: moved to heap: a\n"
+                       "./util/util.go:6:2: moved to heap: c\n"
+                       "../util/util.go:6:2: moved to heap: c\n"
+                       "internal/util/util.go:5:2: moved to heap: b\n";
+    assert_kept("/w/m", root, "45");
+    assert_kept(NULL, root, "45");
+    /* Printed from the package directory and replayed from the cache in the module root. */
+    const char *pkgdir = "./util.go:4:2: moved to heap: a\n"
+                         "../../util/util.go:6:2: moved to heap: c\n"
+                         "../../../util/util.go:6:2: moved to heap: c\n"
+                         "./util.go:5:2: moved to heap: b\n";
+    assert_kept("/w/m", pkgdir, "45");
+    assert_kept("/w/m/internal/util", pkgdir, "45");
+    assert_kept(NULL, pkgdir, "45");
+    /* From /w/m/internal: the package is "util", the other one "../util". */
+    const char *parent = "../util/util.go:6:2: moved to heap: c\n"
+                         "util/util.go:4:2: moved to heap: a\n"
+                         "util/util.go:5:2: moved to heap: b\n";
+    assert_kept("/w/m", parent, "45");
+    assert_kept(NULL, parent, "45");
+    /* From a sibling directory /w/m/cmd: both start with "../". */
+    const char *sibling = "../util/util.go:6:2: moved to heap: c\n"
+                          "../internal/util/util.go:4:2: moved to heap: a\n"
+                          "../internal/util/util.go:5:2: moved to heap: b\n";
+    assert_kept("/w/m", sibling, "45");
+    assert_kept(NULL, sibling, "45");
+    /* Live output from the module root: another package's util.go under an ancestor of the
+     * package directory, and a same-named directory below the module root. */
+    assert_kept("/w/m",
+                "internal/util/util.go:4:2: moved to heap: a\n"
+                "internal/util.go:6:2: moved to heap: c\n"
+                "internal/x/util/util.go:6:2: moved to heap: c\n",
+                "4");
+    /* The standard library: strings compiled with tests prints slices' generic code. */
+    assert_kept("/w/m/internal",
+                "util/util.go:4:2: moved to heap: a\n"
+                "./slices/util.go:6:13: append(slices.s, slices.v) escapes to heap\n",
+                "4");
+    /* A printed directory cmd/go never makes is not the package's. */
+    assert_kept("/w/m", "../internal/x/../util/util.go:4:2: moved to heap: a\n", "");
+    /* A block with nothing of the package keeps nothing; absolute paths name the directory. */
+    assert_kept("/w/m", "./util/util.go:6:2: moved to heap: c\n", "");
+    assert_kept("/w/m",
+                "/w/m/util/util.go:6:2: moved to heap: c\n"
+                "/w/m/internal/util/util.go:5:2: moved to heap: b\n",
+                "5");
+}
+
+/* A flow step in another package's same-named file does not link to the package's file. */
+static void test_paths_steps(void **state)
+{
+    (void)state;
+    const char *out = "./util.go:7:9: &a escapes to heap:\n"
+                      "./util.go:7:9:   flow: ~r0 = &a:\n"
+                      "./util.go:7:9:     from &a (address-of) at ./util.go:7:9\n"
+                      "./util.go:7:9:     from ~r0 (assign) at ../../util/util.go:6:2\n"
+                      "./util.go:7:9:     from return (return) at ./util.go:7:2\n"
+                      "./util.go:7:9: &a escapes to heap\n"
+                      "../../util/util.go:4:2: moved to heap: x\n";
+    for (int k = 0; k < 2; k++) {
+        char lines[16];
+        struct ge_finding_set set;
+        kept_lines(k == 0 ? "/w/m/internal/util" : "/w/m", out, lines, sizeof(lines), &set);
+        assert_string_equal(lines, "7");
+        const struct ge_finding *f = &set.items[0];
+        assert_true(f->nsteps >= 3);
+        size_t linked = 0, foreign = 0;
+        for (size_t i = 0; i < f->nsteps; i++) {
+            if (f->steps[i].path == NULL)
+                foreign++;
+            else if (strcmp(f->steps[i].path, UTIL_DIR "/util.go") == 0)
+                linked++;
+            else
+                fail_msg("step path %s", f->steps[i].path);
+        }
+        assert_int_equal(foreign, 1);
+        assert_true(linked >= 2);
+        ge_finding_set_free(&set);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -661,7 +793,8 @@ int main(void)
         cmocka_unit_test(test_unicode),         cmocka_unit_test(test_stale_and_unreadable),
         cmocka_unit_test(test_named_types),     cmocka_unit_test(test_scan_expr_agrees),
         cmocka_unit_test(test_source_subjects), cmocka_unit_test(test_build_files),
-        cmocka_unit_test(test_pooled_storage),
+        cmocka_unit_test(test_pooled_storage),  cmocka_unit_test(test_paths_same_base_name),
+        cmocka_unit_test(test_paths_steps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -443,6 +443,46 @@ static void test_lines_index_matches_scan(void **state)
     }
 }
 
+/* A whole-text change reports only the bytes that differ, so findings outside them stay. */
+static void expect_diff(const char *old_text, const char *new_text, size_t start, size_t old_end,
+                        size_t new_end)
+{
+    struct ge_text_delta d;
+    ge_text_diff(old_text, strlen(old_text), new_text, strlen(new_text), &d);
+    if (d.start != start || d.old_end != old_end || d.new_end != new_end)
+        fail_msg("\"%s\" -> \"%s\": [%zu, %zu) -> [%zu, %zu), want [%zu, %zu) -> [%zu, %zu)",
+                 old_text, new_text, d.start, d.old_end, d.start, d.new_end, start, old_end, start,
+                 new_end);
+    struct ge_buf b;
+    ge_buf_init(&b, GE_TEXT_MAX);
+    assert_int_equal(ge_buf_appends(&b, old_text), 0);
+    struct ge_text_delta applied;
+    assert_int_equal(ge_text_apply(&b, NULL, GE_ENC_UTF16, new_text, strlen(new_text), &applied),
+                     0);
+    assert_string_equal(b.data ? b.data : "", new_text);
+    assert_memory_equal(&applied, &d, sizeof(d));
+    ge_buf_free(&b);
+}
+
+static void test_whole_change_diff(void **state)
+{
+    (void)state;
+    const char *go = "package p\n\nvar x = 1\n";
+    expect_diff(go, go, 21, 21, 21);                                   /* the same text */
+    expect_diff(go, "// a\n// b\npackage p\n\nvar x = 1\n", 0, 0, 10); /* lines on top */
+    expect_diff(go, "package p\n\nvar x = 2\n", 19, 20, 20);           /* one byte */
+    expect_diff("a\nXYZ\nc\n", "a\nb\nc\n", 2, 5, 3);                  /* a revert */
+    expect_diff("aa", "aaa", 2, 2, 3);                                 /* prefix first */
+    expect_diff("", "abc", 0, 0, 3);
+    expect_diff("abc", "", 0, 3, 0);
+    expect_diff("", "", 0, 0, 0);
+    /* 中 and 丫 share two leading bytes, 丫 and 乫 the last: the change is the character. */
+    expect_diff("x\xe4\xb8\xady", "x\xe4\xb8\xaby", 1, 4, 4);
+    expect_diff("x\xe4\xb8\xabyz", "x\xe4\xb9\xabyz", 1, 4, 4);
+    /* A 4-byte character whose last three bytes equal the end of another. */
+    expect_diff("\xf0\x9f\x98\x80", "\xf1\x9f\x98\x80", 0, 4, 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -462,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_edit_sequence_matches_splice),
         cmocka_unit_test(test_edit_large_document),
         cmocka_unit_test(test_lines_index_matches_scan),
+        cmocka_unit_test(test_whole_change_diff),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,255 @@
+/*
+ * `goescape check`'s output: one package at a time, its spooled compiler output is parsed,
+ * its findings are built and filtered by the rule the editor uses (goescape/filter.h), and
+ * each one is printed as it is reached and then dropped with the package. JSON is one
+ * document written in pieces, byte for byte what dumping the whole tree with two-space
+ * indentation gives, so it stays valid and diffable however many packages there are.
+ */
+#include "check_internal.h"
+
+#include "fileio.h"
+#include "goescape/filter.h"
+#include "goescape/finding.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int ge_check_spool_append(struct check *c, struct check_extent **ext, size_t *n, const char *data,
+                          size_t len)
+{
+    if (len == 0)
+        return 0;
+    for (size_t done = 0; done < len;) {
+        ssize_t w = pwrite(c->spool.fd, data + done, len - done, (off_t)(c->spool.size + done));
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return w < 0 ? -errno : -EIO;
+        done += (size_t)w;
+    }
+    if (*n > 0 && (*ext)[*n - 1].off + (*ext)[*n - 1].len == c->spool.size) {
+        (*ext)[*n - 1].len += len;
+    } else {
+        *ext = ge_xrealloc(*ext, (*n + 1) * sizeof **ext);
+        (*ext)[(*n)++] = (struct check_extent){c->spool.size, len};
+    }
+    c->spool.size += len;
+    return 0;
+}
+
+void ge_check_error(struct check *c, const char *line)
+{
+    fprintf(stderr, "%s\n", line);
+    if (c->nerrors++ < GE_CHECK_ERRORS_MAX)
+        json_array_append_new(c->errors, json_string(line));
+}
+
+/* The text of path, read once for all of its findings in a row. Borrowed until the next
+ * call with another path. */
+static int file_text(struct check *c, const char *path, const char **text, size_t *len)
+{
+    if (c->text_path == NULL || strcmp(c->text_path, path) != 0) {
+        free(c->text);
+        free(c->text_path);
+        c->text_path = ge_xstrdup(path);
+        c->text = ge_file_read(path, GE_TEXT_MAX, &c->text_len);
+        c->text_gen++;
+    }
+    if (c->text == NULL)
+        return -EIO;
+    *text = c->text;
+    *len = c->text_len;
+    return 0;
+}
+
+static int read_source(void *ctx, const char *path, const char **text, size_t *len)
+{
+    return file_text(ctx, path, text, len);
+}
+
+static const char *display_path(const struct check *c, const char *path)
+{
+    size_t n = strlen(c->cwd);
+    if (strncmp(path, c->cwd, n) == 0 && path[n] == '/')
+        return path + n + 1;
+    return path;
+}
+
+/* Line and 1-based byte column of a byte offset, through the file's line index. */
+static void line_col(const struct ge_lines *lines, size_t off, unsigned *line, unsigned *col)
+{
+    size_t lo = 0, hi = lines->count;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (lines->starts[mid] <= off)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    *line = (unsigned)lo + 1;
+    *col = (unsigned)(off - lines->starts[lo] + 1);
+}
+
+/* Writes s with every line after the first indented by pad more spaces. */
+static void put_indented(const char *s, const char *pad)
+{
+    for (const char *nl; (nl = strchr(s, '\n')) != NULL; s = nl + 1) {
+        fwrite(s, 1, (size_t)(nl - s) + 1, stdout);
+        fputs(pad, stdout);
+    }
+    fputs(s, stdout);
+}
+
+static void print_json(struct check *c, const struct ge_finding *f, unsigned l1, unsigned c1,
+                       unsigned l2, unsigned c2, const char *message)
+{
+    json_t *flow = json_array();
+    for (size_t k = 0; k < f->nsteps; k++)
+        json_array_append_new(
+            flow, json_pack("{s:s, s:s?, s:i, s:i}", "message", f->steps[k].message, "file",
+                            f->steps[k].path ? display_path(c, f->steps[k].path) : NULL, "line",
+                            f->steps[k].line, "column", f->steps[k].col));
+    json_t *o =
+        json_pack("{s:s, s:i, s:i, s:i, s:i, s:s, s:s, s:s, s:s, s:o}", "file",
+                  display_path(c, f->path), "line", l1, "column", c1, "endLine", l2, "endColumn",
+                  c2, "category", ge_category_name(f->category), "subject", f->subject, "cause",
+                  f->cause ? f->cause : "", "message", message, "flow", flow);
+    char *s = json_dumps(o, JSON_INDENT(2));
+    json_decref(o);
+    fputs(c->nprinted > 0 ? ",\n    " : "\n    ", stdout);
+    put_indented(s, "    ");
+    free(s);
+}
+
+static void print_set(struct check *c, const struct ge_finding_set *set)
+{
+    struct ge_buf msg;
+    ge_buf_init(&msg, GE_MESSAGE_MAX);
+    struct ge_lines lines = {0};
+    bool have_lines = false;
+    unsigned lines_gen = 0;
+    for (size_t i = 0; i < set->count; i++) {
+        const struct ge_finding *f = &set->items[i];
+        const char *text = NULL;
+        size_t len = 0;
+        if (file_text(c, f->path, &text, &len) != 0)
+            text = NULL;
+        if (!ge_filter_shows(c->config.categories, text, len, f))
+            continue;
+        unsigned l1 = f->line, c1 = f->col, l2 = f->line, c2 = f->col;
+        if (text != NULL) {
+            if (!have_lines || lines_gen != c->text_gen) {
+                if (have_lines)
+                    ge_lines_free(&lines);
+                ge_lines_init(&lines, text, len);
+                have_lines = true;
+                lines_gen = c->text_gen;
+            }
+            line_col(&lines, f->span.start, &l1, &c1);
+            line_col(&lines, f->span.end, &l2, &c2);
+        }
+        const char *message = ge_finding_message(f, &msg);
+        if (c->json)
+            print_json(c, f, l1, c1, l2, c2, message);
+        else
+            printf("%s:%u:%u: %s: %s\n", display_path(c, f->path), l1, c1,
+                   ge_category_name(f->category), message);
+        c->nprinted++;
+    }
+    if (have_lines)
+        ge_lines_free(&lines);
+    ge_buf_free(&msg);
+}
+
+static void report_errors(struct check *c, const struct ge_report *r)
+{
+    for (size_t i = 0; i < r->nothers; i++) {
+        const struct ge_report_line *l = &r->others[i];
+        char *line = l->file ? ge_xasprintf("%s:%u:%u: %s", l->file, l->line, l->col, l->text)
+                             : ge_xstrdup(l->text);
+        ge_check_error(c, line);
+        free(line);
+    }
+}
+
+/* Feeds the spooled stretches to the parser. */
+static int feed(struct check *c, const struct check_extent *ext, size_t n)
+{
+    char *buf = ge_xmalloc(GE_CHECK_READ_SIZE);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        for (size_t done = 0; done < ext[i].len;) {
+            size_t want = ext[i].len - done;
+            if (want > GE_CHECK_READ_SIZE)
+                want = GE_CHECK_READ_SIZE;
+            ssize_t r = pread(c->spool.fd, buf, want, (off_t)(ext[i].off + done));
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0) {
+                rc = r < 0 ? -errno : -EIO;
+                break;
+            }
+            ge_parse_feed(c->parser, buf, (size_t)r);
+            done += (size_t)r;
+        }
+    }
+    free(buf);
+    return rc;
+}
+
+void ge_check_emit_pkg(struct check *c, const struct check_pkg *pkg, const struct check_extent *ext,
+                       size_t n, bool failed)
+{
+    if (n == 0)
+        return;
+    ge_parse_begin(c->parser);
+    int rc = feed(c, ext, n);
+    struct ge_report *report = NULL;
+    ge_parse_end(c->parser, &report);
+    if (rc != 0) {
+        fprintf(stderr, "goescape: cannot read back the compiler output: %s\n", strerror(-rc));
+        c->failed = true;
+    }
+    if (failed)
+        report_errors(c, report);
+    if (pkg != NULL && rc == 0) {
+        struct ge_pkg_filter filter = {.import_path = pkg->import_path,
+                                       .dir = pkg->dir,
+                                       .files = (const char *const *)pkg->files,
+                                       .nfiles = pkg->nfiles};
+        struct ge_finding_set set = {0};
+        ge_findings_build(report, &filter, read_source, c, &set);
+        /* The report is not needed for printing: free it first, for a lower peak. */
+        ge_report_destroy(report);
+        report = NULL;
+        print_set(c, &set);
+        ge_finding_set_free(&set);
+    }
+    ge_report_destroy(report);
+}
+
+void ge_check_emit_begin(struct check *c)
+{
+    if (c->json)
+        fputs("{\n  \"findings\": [", stdout);
+}
+
+void ge_check_emit_end(struct check *c)
+{
+    if (c->nerrors > GE_CHECK_ERRORS_MAX) {
+        char *more = ge_xasprintf("goescape: %zu more error lines not shown",
+                                  c->nerrors - GE_CHECK_ERRORS_MAX);
+        fprintf(stderr, "%s\n", more);
+        json_array_append_new(c->errors, json_string(more));
+        free(more);
+    }
+    if (!c->json)
+        return;
+    fputs(c->nprinted > 0 ? "\n  ],\n  \"errors\": " : "],\n  \"errors\": ", stdout);
+    char *errs = json_dumps(c->errors, JSON_INDENT(2));
+    put_indented(errs, "  ");
+    free(errs);
+    fputs("\n}\n", stdout);
+}

@@ -7,6 +7,8 @@
  */
 #include "goescape/filter.h"
 
+#include "parse_internal.h"
+
 #include <string.h>
 
 #define MARK     "goescape:ignore"
@@ -189,4 +191,51 @@ bool ge_filter_shows(const bool *categories, const char *text, size_t len,
     if (f->category >= GE_CAT_COUNT || !categories[f->category])
         return false;
     return !ge_filter_ignored(text, len, f->span.start);
+}
+
+static bool starts(const char *s, size_t n, const char *lit)
+{
+    size_t k = strlen(lit);
+    return n >= k && memcmp(s, lit, k) == 0;
+}
+
+static bool ends(const char *s, size_t n, const char *lit)
+{
+    size_t k = strlen(lit);
+    return n >= k && memcmp(s + n - k, lit, k) == 0;
+}
+
+static bool contains(const char *s, size_t n, const char *lit)
+{
+    size_t k = strlen(lit);
+    for (size_t i = 0; i + k <= n; i++)
+        if (s[i] == lit[0] && memcmp(s + i, lit, k) == 0)
+            return true;
+    return false;
+}
+
+bool ge_filter_skip_line(struct ge_output_skip *s, const char *line, size_t n)
+{
+    if (n > 0 && line[n - 1] == '\r')
+        n--;
+    struct rpos pos;
+    size_t k = n > 0 && line[0] != '#' ? ge__parse_pos(line, n, &pos, true) : 0;
+    if (k == 0) {
+        s->pos_len = 0;
+        return false;
+    }
+    const char *m = line + k;
+    size_t mn = n - k;
+    if (mn > 0 && m[0] == ' ')
+        return s->pos_len == k && memcmp(s->pos, line, k) == 0;
+    s->pos_len = 0;
+    if (!s->params && starts(m, mn, "parameter ") && ends(m, mn, ":") &&
+        contains(m, mn, " leaks to ") && k <= sizeof s->pos) {
+        memcpy(s->pos, line, k);
+        s->pos_len = k;
+        return true;
+    }
+    if (!s->params && starts(m, mn, "leaking param"))
+        return true;
+    return !s->noescape && ends(m, mn, " does not escape");
 }

@@ -115,8 +115,21 @@ static void add_package(struct check *c, json_t *obj)
     const char *mod = json_string_value(json_object_get(json_object_get(obj, "Module"), "Dir"));
     p->modroot = mod ? ge_xstrdup(mod) : NULL;
     static const char *const lists[] = {"GoFiles", "CgoFiles", "TestGoFiles", "XTestGoFiles"};
-    for (size_t i = 0; i < GE_ARRAY_SIZE(lists); i++)
+    size_t compiled = 0;
+    for (size_t i = 0; i < GE_ARRAY_SIZE(lists); i++) {
         add_string_list(json_object_get(obj, lists[i]), &p->files, &p->nfiles);
+        if (i == 1 || (i == 3 && c->config.include_tests))
+            compiled = p->nfiles;
+    }
+    /* Nothing to compile here (all files excluded by build constraints, or only test files
+     * with --no-tests): skipped, as go build skips such packages that a pattern matches. */
+    if (compiled == 0 && err == NULL) {
+        free(p->import_path);
+        free(p->dir);
+        free(p->modroot);
+        ge_strv_free(p->files);
+        c->npkgs--;
+    }
 }
 
 static int list_packages(struct check *c, char **targets, size_t ntargets)

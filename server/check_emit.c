@@ -174,9 +174,95 @@ static void report_errors(struct check *c, const struct ge_report *r)
     }
 }
 
+/* Leaking parameters and values that do not escape are off unless --all: their facts are
+ * dropped before findings are built, which spares placing and explaining them (most of the
+ * compiler's output, and most of the time, in a package like go/types). */
+static void drop_hidden_facts(const struct check *c, struct ge_report *r)
+{
+    bool param = c->config.categories[GE_CAT_PARAM];
+    bool noescape = c->config.categories[GE_CAT_NOESCAPE];
+    size_t k = 0;
+    for (size_t i = 0; i < r->nfacts; i++) {
+        uint8_t kind = r->facts[i].kind;
+        if ((kind == GE_FACT_PARAM && !param) || (kind == GE_FACT_NOESCAPE && !noescape))
+            continue;
+        r->facts[k++] = r->facts[i];
+    }
+    r->nfacts = k;
+}
+
+/* Parser input with the lines no output needs left out (ge_filter_skip_line). Lines may be
+ * split across reads: the start of an unfinished one waits in carry. */
+struct feeder {
+    struct ge_parser *parser;
+    struct ge_output_skip skip;
+    bool skipping; /* off with --all: everything goes to the parser */
+    struct ge_buf carry;
+    bool passthrough; /* the unfinished line outgrew carry: the rest of it goes through */
+};
+
+/* Feeds the complete lines of d[0..n), skipping those that are not needed, in runs. */
+static void feed_lines(struct feeder *f, const char *d, size_t n)
+{
+    size_t run = 0;
+    for (size_t i = 0; i < n;) {
+        const char *nl = memchr(d + i, '\n', n - i);
+        size_t end = nl != NULL ? (size_t)(nl - d) : n;
+        if (ge_filter_skip_line(&f->skip, d + i, end - i)) {
+            ge_parse_feed(f->parser, d + run, i - run);
+            run = end + 1 < n ? end + 1 : n;
+        }
+        i = end + 1;
+    }
+    if (run < n)
+        ge_parse_feed(f->parser, d + run, n - run);
+}
+
+static void feed_chunk(struct feeder *f, const char *d, size_t n)
+{
+    if (!f->skipping) {
+        ge_parse_feed(f->parser, d, n);
+        return;
+    }
+    size_t i = 0;
+    if (f->carry.len > 0 || f->passthrough) {
+        const char *nl = memchr(d, '\n', n);
+        size_t take = nl != NULL ? (size_t)(nl - d) + 1 : n;
+        if (f->passthrough) {
+            ge_parse_feed(f->parser, d, take);
+        } else if (ge_buf_append(&f->carry, d, take) != 0) {
+            /* Longer than the parser keeps anyway: it is not one of the skipped forms. */
+            ge_parse_feed(f->parser, f->carry.data, f->carry.len);
+            ge_parse_feed(f->parser, d, take);
+            f->carry.len = 0;
+            f->passthrough = true;
+        }
+        if (nl == NULL)
+            return;
+        if (!f->passthrough)
+            feed_lines(f, f->carry.data, f->carry.len);
+        f->carry.len = 0;
+        f->passthrough = false;
+        i = take;
+    }
+    size_t last = n;
+    while (last > i && d[last - 1] != '\n')
+        last--;
+    feed_lines(f, d + i, last - i);
+    if (last < n && ge_buf_append(&f->carry, d + last, n - last) != 0) {
+        ge_parse_feed(f->parser, d + last, n - last);
+        f->passthrough = true;
+    }
+}
+
 /* Feeds the spooled stretches to the parser. */
 static int feed(struct check *c, const struct check_extent *ext, size_t n)
 {
+    struct feeder f = {.parser = c->parser,
+                       .skip = {.params = c->config.categories[GE_CAT_PARAM],
+                                .noescape = c->config.categories[GE_CAT_NOESCAPE]}};
+    f.skipping = !f.skip.params || !f.skip.noescape;
+    ge_buf_init(&f.carry, GE_PARSE_LINE_MAX);
     char *buf = ge_xmalloc(GE_CHECK_READ_SIZE);
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
@@ -191,10 +277,14 @@ static int feed(struct check *c, const struct check_extent *ext, size_t n)
                 rc = r < 0 ? -errno : -EIO;
                 break;
             }
-            ge_parse_feed(c->parser, buf, (size_t)r);
+            feed_chunk(&f, buf, (size_t)r);
             done += (size_t)r;
         }
     }
+    /* A last line without a newline. */
+    if (f.carry.len > 0)
+        feed_lines(&f, f.carry.data, f.carry.len);
+    ge_buf_free(&f.carry);
     free(buf);
     return rc;
 }
@@ -220,6 +310,7 @@ void ge_check_emit_pkg(struct check *c, const struct check_pkg *pkg, const struc
                                        .files = (const char *const *)pkg->files,
                                        .nfiles = pkg->nfiles};
         struct ge_finding_set set = {0};
+        drop_hidden_facts(c, report);
         ge_findings_build(report, &filter, read_source, c, &set);
         /* The report is not needed for printing: free it first, for a lower peak. */
         ge_report_destroy(report);

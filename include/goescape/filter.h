@@ -34,4 +34,26 @@ bool ge_filter_ignored(const char *text, size_t len, size_t off);
 bool ge_filter_shows(const bool *categories, const char *text, size_t len,
                      const struct ge_finding *f);
 
+/* Longest position prefix of a skipped explanation block that is remembered. */
+#define GE_SKIP_POS_MAX 512u
+
+/*
+ * Compiler output that a run which shows no leaking parameters (or no values that do not
+ * escape) can leave out of the parse: the "parameter P leaks to SINK ...:" explanation blocks
+ * with their "leaking param" summaries, which can be nearly all of the -m=2 output (go/types:
+ * 83 of 85 MB), and the "does not escape" lines. Nothing else is skipped, so every other fact
+ * and its explanation come out of the parse exactly as without the skip. Line by line; the
+ * state carries the open block from one line to the next.
+ */
+struct ge_output_skip {
+    bool params;    /* leaking parameters are shown: keep their lines */
+    bool noescape;  /* "does not escape" facts are shown: keep them */
+    size_t pos_len; /* the position prefix of the skipped block still open, or 0 */
+    char pos[GE_SKIP_POS_MAX];
+};
+
+/* True when line[0..n) (without its newline) can be left out of the parse. A "#" header or
+ * any line that is not the continuation of the skipped block ends it. */
+bool ge_filter_skip_line(struct ge_output_skip *s, const char *line, size_t n);
+
 #endif

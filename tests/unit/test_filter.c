@@ -129,13 +129,53 @@ static void test_shows(void **state)
     assert_false(ge_filter_shows(cats, text, strlen(text), &bad));
 }
 
+static bool skipped(struct ge_output_skip *s, const char *line)
+{
+    return ge_filter_skip_line(s, line, strlen(line));
+}
+
+static void test_skip_parameter_blocks(void **state)
+{
+    (void)state;
+    struct ge_output_skip s = {0};
+    assert_false(skipped(&s, "# example.com/m/a"));
+    assert_true(skipped(&s, "./a.go:3:8: parameter p leaks to {heap} with derefs=0:"));
+    assert_true(skipped(&s, "./a.go:3:8:   flow: {heap} = p:"));
+    assert_true(skipped(&s, "./a.go:3:8:     from sink = p (assign) at ./a.go:4:7\r"));
+    assert_true(skipped(&s, "./a.go:3:8: parameter q leaks to r for F with derefs=0:"));
+    assert_true(skipped(&s, "./a.go:3:8: leaking param: p"));
+    assert_true(skipped(&s, "./a.go:3:8: leaking param content: q"));
+    assert_true(skipped(&s, "./a.go:9:2: s does not escape"));
+    /* An escape's block and summary stay, and so do their continuation lines. */
+    assert_false(skipped(&s, "./a.go:5:2: x escapes to heap:"));
+    assert_false(skipped(&s, "./a.go:5:2:   flow: {heap} = &x:"));
+    assert_false(skipped(&s, "./a.go:5:2:     from &x (address-of) at ./a.go:6:9"));
+    assert_false(skipped(&s, "./a.go:5:2: moved to heap: x"));
+    /* A continuation at another position than the skipped block's is not the block's. */
+    assert_true(skipped(&s, "./a.go:3:8: parameter p leaks to {heap} with derefs=0:"));
+    assert_false(skipped(&s, "./a.go:30:8:   flow: {heap} = p:"));
+    /* A header ends the block. */
+    assert_true(skipped(&s, "./a.go:3:8: parameter p leaks to {heap} with derefs=0:"));
+    assert_false(skipped(&s, "# example.com/m/a [example.com/m/a.test]"));
+    assert_false(skipped(&s, "./a.go:3:8:   flow: {heap} = p:"));
+    /* Lines without a position and compile errors go through. */
+    assert_false(skipped(&s, "<unknown line number>: moved to heap: #next"));
+    assert_false(skipped(&s, "./a.go:12:1: undefined: y"));
+    /* With leaking parameters and non-escaping values shown, nothing is skipped. */
+    struct ge_output_skip all = {.params = true, .noescape = true};
+    assert_false(skipped(&all, "./a.go:3:8: parameter p leaks to {heap} with derefs=0:"));
+    assert_false(skipped(&all, "./a.go:3:8:   flow: {heap} = p:"));
+    assert_false(skipped(&all, "./a.go:3:8: leaking param: p"));
+    assert_false(skipped(&all, "./a.go:9:2: s does not escape"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_line_forms), cmocka_unit_test(test_not_marks),
         cmocka_unit_test(test_line_above),      cmocka_unit_test(test_group_cap),
         cmocka_unit_test(test_inside_literals), cmocka_unit_test(test_bounds),
-        cmocka_unit_test(test_shows),
+        cmocka_unit_test(test_shows),           cmocka_unit_test(test_skip_parameter_blocks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,12 +49,9 @@ static const char help[] =
     "  1  a package could not be listed or built, or the go command could not run\n"
     "  2  bad usage: an unknown flag, or a flag's value missing or not allowed\n";
 
-static void job_done(struct ge_job *job)
-{
-    (void)job;
-}
+static void job_done(struct ge_job *job);
 
-static void split_output(struct ge_job *job, const char *data, size_t len);
+static void job_output(struct ge_job *job, const char *data, size_t len);
 
 /* Runs argv to completion on a private loop; job holds the output afterwards, unless c is
  * given: then stderr is split into the spool as it arrives. */
@@ -68,10 +65,11 @@ static int run_go(struct check *c, char **argv, const char *cwd, struct ge_job *
         .env = (const char *const *)env,
         .cwd = cwd,
         .timeout_ms = c->config.timeout_ms,
-        .on_stderr = spool ? split_output : NULL,
+        .on_stderr = spool ? job_output : NULL,
         .stderr_max = spool ? GE_CHECK_SPOOL_MAX : 0,
     };
     job->data = c;
+    c->loop = spool ? &loop : NULL;
     ge_job_start(job, &loop, &spec, job_done);
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
@@ -196,20 +194,103 @@ static struct check_pkg *header_pkg(struct check *c, const char *line, size_t n)
     return p;
 }
 
-/* A whole "#" line has arrived: it opens the next block. */
-static void end_header(struct check *c)
+static void after_work(uv_work_t *req, int status);
+
+/* Prints one package on the thread pool: to stdout when its turn has come, else to the output
+ * spool, from which it is copied when the packages before it are out. */
+static void work(uv_work_t *req)
 {
+    struct check *c = req->data;
+    struct check_pkg *p = c->work_pkg;
+    bool turn = c->next_print < c->norder && c->order[c->next_print] == p;
+    c->out = turn ? stdout : c->outspool;
+    c->out_spooled = !turn;
+    p->out.off = c->outspool_size;
+    ge_check_emit_pkg(c, p, p->ext, p->next);
+    if (!turn) {
+        fflush(c->outspool);
+        long end = ftell(c->outspool);
+        c->outspool_size = end > 0 ? (size_t)end : c->outspool_size;
+        p->out.len = c->outspool_size - p->out.off;
+        p->spooled = true;
+    }
+    p->done = true;
+    ge_check_flush_ready(c);
+}
+
+static void start_next(struct check *c, uv_loop_t *loop)
+{
+    if (c->busy || c->qhead == c->qlen)
+        return;
+    c->work_pkg = c->queue[c->qhead++];
+    c->busy = true;
+    c->work.data = c;
+    uv_queue_work(loop, &c->work, work, after_work);
+}
+
+static void after_work(uv_work_t *req, int status)
+{
+    struct check *c = req->data;
+    (void)status;
+    c->busy = false;
+    start_next(c, req->loop);
+}
+
+/* Hands p to the worker; its output is complete. */
+static void enqueue(struct check *c, uv_loop_t *loop, struct check_pkg *p)
+{
+    if (p == NULL || p->queued)
+        return;
+    p->queued = true;
+    c->queue[c->qlen++] = p;
+    start_next(c, loop);
+}
+
+/* A whole "#" line has arrived: it opens the next block, and under go build, the block before
+ * was its package's last. */
+static void end_header(struct check *c, uv_loop_t *loop)
+{
+    if (c->early)
+        enqueue(c, loop, c->block);
     c->block = header_pkg(c, c->header, c->header_len);
+    if (c->block != NULL && c->block->queued) {
+        /* go build prints a package once; more output for a package already printed cannot
+         * join it any more. */
+        if (!c->late_warned)
+            fprintf(stderr, "goescape: more compiler output for %s after its block; left out\n",
+                    c->block->import_path);
+        c->late_warned = true;
+        c->block = NULL;
+    }
     spool_block(c, c->header, c->header_len);
     c->in_header = false;
     c->header_len = 0;
 }
 
-/* Splits the go command's stderr at the lines that start with '#', which open a package's
- * block, and spools each block for its package. Chunks may end anywhere, even in a header. */
-static void split_output(struct ge_job *job, const char *d, size_t n)
+static void job_output(struct ge_job *job, const char *data, size_t len)
 {
     struct check *c = job->data;
+    ge_check_feeder_chunk(&c->feeder, data, len);
+}
+
+/* The go command is over: every package left goes to the worker, in print order. */
+static void job_done(struct ge_job *job)
+{
+    struct check *c = job->data;
+    if (c->loop == NULL)
+        return; /* go list */
+    ge_check_feeder_end(&c->feeder);
+    if (c->in_header)
+        end_header(c, job->loop);
+    for (size_t i = 0; i < c->norder; i++)
+        enqueue(c, job->loop, c->order[i]);
+}
+
+/* Splits the go command's stderr at the lines that start with '#', which open a package's
+ * block, and spools each block for its package. Chunks may end anywhere, even in a header. */
+static void split_output(void *ctx, const char *d, size_t n)
+{
+    struct check *c = ctx;
     size_t i = 0;
     while (i < n) {
         if (c->in_header) {
@@ -227,7 +308,7 @@ static void split_output(struct ge_job *job, const char *d, size_t n)
             c->header_len += take;
             i += take;
             if (nl != NULL) {
-                end_header(c);
+                end_header(c, c->loop);
                 c->line_start = true;
             }
             continue;
@@ -254,63 +335,80 @@ static bool same_module(const char *a, const char *b)
     return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
-/* One go command for every package of one module (or of the standard library). */
-static int analyze_group(struct check *c, const char *modroot)
+/* The end of one go command's run: its errors when it failed, and the reset of its state. */
+static void finish_group(struct check *c, const struct ge_job *job, int rc)
 {
-    const char **patterns = ge_xmalloc((c->npkgs + 1) * sizeof(char *));
-    size_t n = 0;
-    for (size_t i = 0; i < c->npkgs; i++)
-        if (same_module(modroot, c->pkgs[i].modroot))
-            patterns[n++] = c->pkgs[i].import_path;
-    char **argv =
-        ge_gocmd_build_argv(&c->config, c->config.include_tests, modroot, NULL, patterns, n);
-    free(patterns);
-    /* The spool is reused from the start for each go command. */
-    if (ftruncate(c->spool.fd, 0) != 0 && c->spool_error == 0)
-        c->spool_error = -errno;
-    c->spool.size = 0;
-    c->block = NULL;
-    c->line_start = true;
-    c->in_header = false;
-    c->header_len = 0;
-    struct ge_job job = {0};
-    int rc = run_go(c, argv, modroot ? modroot : c->cwd, &job, true);
-    ge_strv_free(argv);
-    if (c->in_header)
-        end_header(c);
-    bool failed = rc != 0 || !ge_job_succeeded(&job) || c->spool_error != 0;
+    bool failed = rc != 0 || !ge_job_succeeded(job) || c->spool_error != 0;
     if (rc == 0 && failed) {
         c->failed = true;
         size_t before = c->nerrors;
         /* go's own messages first (a package it cannot find, a module error), then each
          * package's compiler errors. */
-        ge_check_emit_pkg(c, NULL, c->other, c->nother, true);
-        if (job.output_capped)
+        ge_check_emit_pkg(c, NULL, c->other, c->nother);
+        for (size_t i = 0; i < c->nheld; i++)
+            ge_check_error(c, c->held[i]);
+        if (job->output_capped)
             fprintf(stderr, "goescape: the go command printed more than %zu MB; stopped it\n",
                     GE_CHECK_SPOOL_MAX >> 20);
         else if (c->spool_error != 0)
             fprintf(stderr, "goescape: cannot keep the compiler output in a temporary file: %s\n",
                     strerror(-c->spool_error));
-        else if (job.timed_out)
+        else if (job->timed_out)
             fprintf(stderr, "goescape: the go command ran longer than %llu ms; stopped it\n",
                     (unsigned long long)c->config.timeout_ms);
         else if (c->nerrors == before)
             fprintf(stderr, "goescape: the go command failed (status %lld)\n",
-                    (long long)job.exit_status);
+                    (long long)job->exit_status);
     }
-    for (size_t i = 0; i < c->npkgs; i++) {
-        struct check_pkg *p = &c->pkgs[i];
-        if (!same_module(modroot, p->modroot))
-            continue;
-        if (rc == 0 && c->spool_error == 0)
-            ge_check_emit_pkg(c, p, p->ext, p->next, failed);
-        free(p->ext);
-        p->ext = NULL;
-        p->next = 0;
+    for (size_t i = 0; i < c->nheld; i++)
+        free(c->held[i]);
+    free(c->held);
+    c->held = NULL;
+    c->nheld = 0;
+    for (size_t i = 0; i < c->norder; i++) {
+        free(c->order[i]->ext);
+        c->order[i]->ext = NULL;
+        c->order[i]->next = 0;
     }
     free(c->other);
     c->other = NULL;
     c->nother = 0;
+}
+
+/* One go command for every package of one module (or of the standard library). Packages are
+ * printed on the thread pool as their output completes, while the command runs. */
+static int analyze_group(struct check *c, const char *modroot)
+{
+    const char **patterns = ge_xmalloc((c->npkgs + 1) * sizeof(char *));
+    c->order = ge_xrealloc(c->order, (c->npkgs + 1) * sizeof *c->order);
+    c->queue = ge_xrealloc(c->queue, (c->npkgs + 1) * sizeof *c->queue);
+    c->norder = c->next_print = c->qhead = c->qlen = 0;
+    for (size_t i = 0; i < c->npkgs; i++) {
+        if (!same_module(modroot, c->pkgs[i].modroot))
+            continue;
+        patterns[c->norder] = c->pkgs[i].import_path;
+        c->order[c->norder++] = &c->pkgs[i];
+    }
+    char **argv = ge_gocmd_build_argv(&c->config, c->config.include_tests, modroot, NULL, patterns,
+                                      c->norder);
+    free(patterns);
+    /* The spools are reused from the start for each go command. */
+    if ((ftruncate(c->spool.fd, 0) != 0 || ftruncate(fileno(c->outspool), 0) != 0) &&
+        c->spool_error == 0)
+        c->spool_error = -errno;
+    rewind(c->outspool);
+    c->spool.size = c->outspool_size = 0;
+    c->block = NULL;
+    c->line_start = true;
+    c->in_header = false;
+    c->header_len = 0;
+    c->early = !c->config.include_tests;
+    ge_check_feeder_init(&c->feeder, &c->config, split_output, c);
+    struct ge_job job = {0};
+    int rc = run_go(c, argv, modroot ? modroot : c->cwd, &job, true);
+    c->loop = NULL;
+    ge_strv_free(argv);
+    finish_group(c, &job, rc);
     ge_buf_free(&job.out);
     ge_buf_free(&job.err);
     return rc;
@@ -392,8 +490,9 @@ static int parse_args(struct check *c, int argc, char **argv, char ***targets, s
     return -1;
 }
 
-/* An unlinked file in $TMPDIR (or /tmp): it goes away with the process, however it ends. */
-static int spool_open(struct check *c)
+/* An unlinked file in $TMPDIR (or /tmp): it goes away with the process, however it ends.
+ * Returns the descriptor or a negative errno. */
+static int temp_open(void)
 {
     const char *dir = getenv("TMPDIR");
     if (dir == NULL || dir[0] == '\0')
@@ -406,8 +505,19 @@ static int spool_open(struct check *c)
     else
         fprintf(stderr, "goescape: cannot create a temporary file in %s: %s\n", dir, strerror(-rc));
     free(path);
-    c->spool.fd = fd;
-    return rc;
+    return fd >= 0 ? fd : rc;
+}
+
+static int spool_open(struct check *c)
+{
+    c->spool.fd = temp_open();
+    if (c->spool.fd < 0)
+        return c->spool.fd;
+    int fd = temp_open();
+    c->outspool = fd >= 0 ? fdopen(fd, "w+") : NULL;
+    if (c->outspool == NULL && fd >= 0)
+        close(fd);
+    return c->outspool != NULL ? 0 : -EIO;
 }
 
 int ge_check_main(int argc, char **argv)
@@ -446,6 +556,10 @@ out:
         ge_parser_destroy(c.parser);
     if (c.spool.fd >= 0)
         close(c.spool.fd);
+    if (c.outspool != NULL)
+        fclose(c.outspool);
+    free(c.order);
+    free(c.queue);
     ge_strv_free(targets);
     for (size_t i = 0; i < c.npkgs; i++) {
         free(c.pkgs[i].import_path);

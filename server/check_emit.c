@@ -93,13 +93,13 @@ static void line_col(const struct ge_lines *lines, size_t off, unsigned *line, u
 }
 
 /* Writes s with every line after the first indented by pad more spaces. */
-static void put_indented(const char *s, const char *pad)
+static void put_indented(FILE *out, const char *s, const char *pad)
 {
     for (const char *nl; (nl = strchr(s, '\n')) != NULL; s = nl + 1) {
-        fwrite(s, 1, (size_t)(nl - s) + 1, stdout);
-        fputs(pad, stdout);
+        fwrite(s, 1, (size_t)(nl - s) + 1, out);
+        fputs(pad, out);
     }
-    fputs(s, stdout);
+    fputs(s, out);
 }
 
 static void print_json(struct check *c, const struct ge_finding *f, unsigned l1, unsigned c1,
@@ -118,12 +118,14 @@ static void print_json(struct check *c, const struct ge_finding *f, unsigned l1,
                   f->cause ? f->cause : "", "message", message, "flow", flow);
     char *s = json_dumps(o, JSON_INDENT(2));
     json_decref(o);
-    fputs(c->nprinted > 0 ? ",\n    " : "\n    ", stdout);
-    put_indented(s, "    ");
+    /* In the output spool every finding has its separator; the first one printed on stdout
+     * loses it when the spool is copied (ge_check_flush_ready). */
+    fputs(c->out_spooled || c->nprinted > 0 ? ",\n    " : "\n    ", c->out);
+    put_indented(c->out, s, "    ");
     free(s);
 }
 
-static void print_set(struct check *c, const struct ge_finding_set *set)
+static void print_set(struct check *c, struct check_pkg *pkg, const struct ge_finding_set *set)
 {
     struct ge_buf msg;
     ge_buf_init(&msg, GE_MESSAGE_MAX);
@@ -154,23 +156,35 @@ static void print_set(struct check *c, const struct ge_finding_set *set)
         if (c->json)
             print_json(c, f, l1, c1, l2, c2, message);
         else
-            printf("%s:%u:%u: %s: %s\n", display_path(c, f->path), l1, c1,
-                   ge_category_name(f->category), message);
-        c->nprinted++;
+            fprintf(c->out, "%s:%u:%u: %s: %s\n", display_path(c, f->path), l1, c1,
+                    ge_category_name(f->category), message);
+        if (c->out_spooled)
+            pkg->nout++;
+        else
+            c->nprinted++;
     }
     if (have_lines)
         ge_lines_free(&lines);
     ge_buf_free(&msg);
 }
 
-static void report_errors(struct check *c, const struct ge_report *r)
+/* The report's unknown lines: errors when the build fails. With hold, they wait in c->held
+ * (at most GE_CHECK_ERRORS_MAX in all) until the go command's status is known. */
+static void report_errors(struct check *c, const struct ge_report *r, bool hold)
 {
     for (size_t i = 0; i < r->nothers; i++) {
         const struct ge_report_line *l = &r->others[i];
         char *line = l->file ? ge_xasprintf("%s:%u:%u: %s", l->file, l->line, l->col, l->text)
                              : ge_xstrdup(l->text);
-        ge_check_error(c, line);
-        free(line);
+        if (!hold) {
+            ge_check_error(c, line);
+            free(line);
+        } else if (c->nheld < GE_CHECK_ERRORS_MAX) {
+            c->held = ge_xrealloc(c->held, (c->nheld + 1) * sizeof *c->held);
+            c->held[c->nheld++] = line;
+        } else {
+            free(line);
+        }
     }
 }
 
@@ -191,37 +205,39 @@ static void drop_hidden_facts(const struct check *c, struct ge_report *r)
     r->nfacts = k;
 }
 
-/* Parser input with the lines no output needs left out (ge_filter_skip_line). Lines may be
- * split across reads: the start of an unfinished one waits in carry. */
-struct feeder {
-    struct ge_parser *parser;
-    struct ge_output_skip skip;
-    bool skipping; /* off with --all: everything goes to the parser */
-    struct ge_buf carry;
-    bool passthrough; /* the unfinished line outgrew carry: the rest of it goes through */
-};
+void ge_check_feeder_init(struct check_feeder *f, const struct ge_config *config,
+                          ge_check_sink_cb sink, void *ctx)
+{
+    *f = (struct check_feeder){.sink = sink,
+                               .ctx = ctx,
+                               .skip = {.params = config->categories[GE_CAT_PARAM],
+                                        .noescape = config->categories[GE_CAT_NOESCAPE]}};
+    f->skipping = !f->skip.params || !f->skip.noescape;
+    ge_buf_init(&f->carry, GE_PARSE_LINE_MAX);
+}
 
-/* Feeds the complete lines of d[0..n), skipping those that are not needed, in runs. */
-static void feed_lines(struct feeder *f, const char *d, size_t n)
+/* Passes on the complete lines of d[0..n), leaving out those that are not needed, in runs. */
+static void feed_lines(struct check_feeder *f, const char *d, size_t n)
 {
     size_t run = 0;
     for (size_t i = 0; i < n;) {
         const char *nl = memchr(d + i, '\n', n - i);
         size_t end = nl != NULL ? (size_t)(nl - d) : n;
         if (ge_filter_skip_line(&f->skip, d + i, end - i)) {
-            ge_parse_feed(f->parser, d + run, i - run);
+            if (i > run)
+                f->sink(f->ctx, d + run, i - run);
             run = end + 1 < n ? end + 1 : n;
         }
         i = end + 1;
     }
     if (run < n)
-        ge_parse_feed(f->parser, d + run, n - run);
+        f->sink(f->ctx, d + run, n - run);
 }
 
-static void feed_chunk(struct feeder *f, const char *d, size_t n)
+void ge_check_feeder_chunk(struct check_feeder *f, const char *d, size_t n)
 {
     if (!f->skipping) {
-        ge_parse_feed(f->parser, d, n);
+        f->sink(f->ctx, d, n);
         return;
     }
     size_t i = 0;
@@ -229,11 +245,11 @@ static void feed_chunk(struct feeder *f, const char *d, size_t n)
         const char *nl = memchr(d, '\n', n);
         size_t take = nl != NULL ? (size_t)(nl - d) + 1 : n;
         if (f->passthrough) {
-            ge_parse_feed(f->parser, d, take);
+            f->sink(f->ctx, d, take);
         } else if (ge_buf_append(&f->carry, d, take) != 0) {
             /* Longer than the parser keeps anyway: it is not one of the skipped forms. */
-            ge_parse_feed(f->parser, f->carry.data, f->carry.len);
-            ge_parse_feed(f->parser, d, take);
+            f->sink(f->ctx, f->carry.data, f->carry.len);
+            f->sink(f->ctx, d, take);
             f->carry.len = 0;
             f->passthrough = true;
         }
@@ -250,19 +266,22 @@ static void feed_chunk(struct feeder *f, const char *d, size_t n)
         last--;
     feed_lines(f, d + i, last - i);
     if (last < n && ge_buf_append(&f->carry, d + last, n - last) != 0) {
-        ge_parse_feed(f->parser, d + last, n - last);
+        f->sink(f->ctx, d + last, n - last);
         f->passthrough = true;
     }
+}
+
+void ge_check_feeder_end(struct check_feeder *f)
+{
+    if (f->carry.len > 0)
+        feed_lines(f, f->carry.data, f->carry.len);
+    ge_buf_free(&f->carry);
+    f->passthrough = false;
 }
 
 /* Feeds the spooled stretches to the parser. */
 static int feed(struct check *c, const struct check_extent *ext, size_t n)
 {
-    struct feeder f = {.parser = c->parser,
-                       .skip = {.params = c->config.categories[GE_CAT_PARAM],
-                                .noescape = c->config.categories[GE_CAT_NOESCAPE]}};
-    f.skipping = !f.skip.params || !f.skip.noescape;
-    ge_buf_init(&f.carry, GE_PARSE_LINE_MAX);
     char *buf = ge_xmalloc(GE_CHECK_READ_SIZE);
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
@@ -277,20 +296,16 @@ static int feed(struct check *c, const struct check_extent *ext, size_t n)
                 rc = r < 0 ? -errno : -EIO;
                 break;
             }
-            feed_chunk(&f, buf, (size_t)r);
+            ge_parse_feed(c->parser, buf, (size_t)r);
             done += (size_t)r;
         }
     }
-    /* A last line without a newline. */
-    if (f.carry.len > 0)
-        feed_lines(&f, f.carry.data, f.carry.len);
-    ge_buf_free(&f.carry);
     free(buf);
     return rc;
 }
 
-void ge_check_emit_pkg(struct check *c, const struct check_pkg *pkg, const struct check_extent *ext,
-                       size_t n, bool failed)
+void ge_check_emit_pkg(struct check *c, struct check_pkg *pkg, const struct check_extent *ext,
+                       size_t n)
 {
     if (n == 0)
         return;
@@ -302,8 +317,7 @@ void ge_check_emit_pkg(struct check *c, const struct check_pkg *pkg, const struc
         fprintf(stderr, "goescape: cannot read back the compiler output: %s\n", strerror(-rc));
         c->failed = true;
     }
-    if (failed)
-        report_errors(c, report);
+    report_errors(c, report, pkg != NULL);
     if (pkg != NULL && rc == 0) {
         struct ge_pkg_filter filter = {.import_path = pkg->import_path,
                                        .dir = pkg->dir,
@@ -315,10 +329,46 @@ void ge_check_emit_pkg(struct check *c, const struct check_pkg *pkg, const struc
         /* The report is not needed for printing: free it first, for a lower peak. */
         ge_report_destroy(report);
         report = NULL;
-        print_set(c, &set);
+        print_set(c, pkg, &set);
         ge_finding_set_free(&set);
     }
     ge_report_destroy(report);
+}
+
+/* Copies what pkg left in the output spool to stdout. */
+static void copy_spooled(struct check *c, const struct check_pkg *pkg)
+{
+    fflush(c->outspool);
+    char *buf = ge_xmalloc(GE_CHECK_READ_SIZE);
+    size_t off = pkg->out.off, end = pkg->out.off + pkg->out.len;
+    /* The first finding on stdout has no separator before it. */
+    if (c->json && c->nprinted == 0 && pkg->nout > 0)
+        off++;
+    while (off < end) {
+        size_t want = end - off < GE_CHECK_READ_SIZE ? end - off : GE_CHECK_READ_SIZE;
+        ssize_t r = pread(fileno(c->outspool), buf, want, (off_t)off);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            fprintf(stderr, "goescape: cannot read back the output of %s: %s\n", pkg->import_path,
+                    r < 0 ? strerror(errno) : "short file");
+            c->failed = true;
+            break;
+        }
+        fwrite(buf, 1, (size_t)r, stdout);
+        off += (size_t)r;
+    }
+    free(buf);
+    c->nprinted += pkg->nout;
+}
+
+void ge_check_flush_ready(struct check *c)
+{
+    while (c->next_print < c->norder && c->order[c->next_print]->done) {
+        struct check_pkg *p = c->order[c->next_print++];
+        if (p->spooled)
+            copy_spooled(c, p);
+    }
 }
 
 void ge_check_emit_begin(struct check *c)
@@ -340,7 +390,7 @@ void ge_check_emit_end(struct check *c)
         return;
     fputs(c->nprinted > 0 ? "\n  ],\n  \"errors\": " : "],\n  \"errors\": ", stdout);
     char *errs = json_dumps(c->errors, JSON_INDENT(2));
-    put_indented(errs, "  ");
+    put_indented(stdout, errs, "  ");
     free(errs);
     fputs("\n}\n", stdout);
 }

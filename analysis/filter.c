@@ -218,6 +218,11 @@ bool ge_filter_skip_line(struct ge_output_skip *s, const char *line, size_t n)
 {
     if (n > 0 && line[n - 1] == '\r')
         n--;
+    /* Most lines are the next line of the block being skipped: the same position, then the
+     * indented message. */
+    if (s->pos_len > 0 && n > s->pos_len && line[s->pos_len] == ' ' &&
+        memcmp(line, s->pos, s->pos_len) == 0)
+        return true;
     struct rpos pos;
     size_t k = n > 0 && line[0] != '#' ? ge__parse_pos(line, n, &pos, true) : 0;
     if (k == 0) {

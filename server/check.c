@@ -113,11 +113,15 @@ static void add_package(struct check *c, json_t *obj)
     const char *mod = json_string_value(json_object_get(json_object_get(obj, "Module"), "Dir"));
     p->modroot = mod ? ge_xstrdup(mod) : NULL;
     static const char *const lists[] = {"GoFiles", "CgoFiles", "TestGoFiles", "XTestGoFiles"};
-    size_t compiled = 0;
+    size_t compiled = 0, go_files = 0;
     for (size_t i = 0; i < GE_ARRAY_SIZE(lists); i++) {
         add_string_list(json_object_get(obj, lists[i]), &p->files, &p->nfiles);
+        if (i == 0)
+            go_files = p->nfiles;
         if (i == 1 || (i == 3 && c->config.include_tests))
             compiled = p->nfiles;
+        if (i == 1)
+            p->cgo = p->nfiles > go_files;
     }
     /* Nothing to compile here (all files excluded by build constraints, or only test files
      * with --no-tests): skipped, as go build skips such packages that a pattern matches. */
@@ -250,7 +254,8 @@ static void enqueue(struct check *c, uv_loop_t *loop, struct check_pkg *p)
  * was its package's last. */
 static void end_header(struct check *c, uv_loop_t *loop)
 {
-    if (c->early)
+    /* A cgo package can print a block for the C compiler's warnings before its own. */
+    if (c->early && c->block != NULL && !c->block->cgo)
         enqueue(c, loop, c->block);
     c->block = header_pkg(c, c->header, c->header_len);
     if (c->block != NULL && c->block->queued) {

@@ -65,6 +65,7 @@ struct check_pkg {
     char *modroot; /* NULL for the standard library */
     char **files;  /* base names */
     size_t nfiles;
+    bool cgo;                 /* has cgo files: printed only at the end of the go command */
     struct check_extent *ext; /* owned: its compiler output in the spool, in output order */
     size_t next;
     /* Its place in the run of its go command. The loop thread sets queued; the worker sets

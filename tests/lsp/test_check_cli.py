@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -262,3 +263,33 @@ def test_no_findings_is_still_a_document(goescape_bin, tmp_path):
     r = check(goescape_bin, root, "--format", "json", tmp=tmp_path)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout) == {"findings": [], "errors": []}
+
+
+CGO_GO = '''\
+package c
+
+/*
+#warning "a warning from the C compiler"
+static int one(void) { return 1; }
+*/
+import "C"
+
+func One() *int {
+	cx := int(C.one())
+	return &cx
+}
+'''
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None and shutil.which("cc") is None,
+                    reason="cgo needs a C compiler")
+def test_cgo_package_with_c_warnings_keeps_its_findings(goescape_bin, mod, tmp_path):
+    # go build prints the C compiler's warnings under the package's header, in a block of
+    # their own before the compiler's; check must wait for both.
+    (mod / "c").mkdir()
+    (mod / "c" / "c.go").write_text(CGO_GO)
+    for args in (["--no-tests", "./..."], ["./..."]):
+        r = check(goescape_bin, mod, *args, tmp=tmp_path)
+        assert r.returncode == 0, r.stderr
+        assert "cx moved to heap" in r.stdout, (args, r.stdout, r.stderr)
+        assert "after its block" not in r.stderr

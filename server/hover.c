@@ -91,7 +91,8 @@ char *ge_finding_markdown(struct ge_server *s, struct ge_file *file, const struc
 }
 
 /* A summary of one function's findings, for a hover over its name. */
-static char *function_summary(struct ge_server *s, struct ge_file *f, const struct ge_func_decl *fn)
+static char *function_summary(struct ge_server *s, struct ge_file *f, const struct ge_func_decl *fn,
+                              const char *text, size_t len)
 {
     size_t counts[GE_CAT_COUNT] = {0};
     struct ge_buf params;
@@ -103,7 +104,7 @@ static char *function_summary(struct ge_server *s, struct ge_file *f, const stru
             continue;
         if (fi->category == GE_CAT_PARAM)
             ge_buf_printf(&params, "- `%s`: %s\n", fi->subject, fi->cause ? fi->cause : "leaks");
-        if (ge_category_is_heap(fi->category) && s->config.categories[fi->category]) {
+        if (ge_finding_shown(s, fi, text, len)) {
             counts[fi->category]++;
             total++;
         }
@@ -192,8 +193,8 @@ int ge_m_hover(struct ge_server *s, json_t *id, json_t *params, json_t **result_
     size_t n = ge_scan_funcs(text, d->text.len, &fns);
     for (size_t i = 0; i < n && *result_new == NULL; i++)
         if (offset >= fns[i].name_span.start && offset <= fns[i].name_span.end)
-            *result_new = hover_result(s, function_summary(s, f, &fns[i]), text, d->text.len,
-                                       fns[i].name_span);
+            *result_new = hover_result(s, function_summary(s, f, &fns[i], text, d->text.len), text,
+                                       d->text.len, fns[i].name_span);
     ge_func_decls_free(fns, n);
     return 0;
 }

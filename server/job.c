@@ -97,7 +97,7 @@ static void pipe_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
      * parsed as it is read, so small reads keep that iteration short (about 1 ms for 512 KB)
      * when the build cache replays megabytes at once. */
     size_t want = streamed(job, h) ? GE_JOB_STREAM_READ : 64 * 1024;
-    size_t left = streamed(job, h) ? GE_JOB_STDERR_MAX - job->err_total : b->max - b->len;
+    size_t left = streamed(job, h) ? job->err_max - job->err_total : b->max - b->len;
     if (left < want)
         want = left;
     if (want == 0 || ge_buf_reserve(b, want) != 0) {
@@ -126,7 +126,8 @@ static void pipe_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         return;
     if (nread == UV_ENOBUFS && !job->output_capped) {
         job->output_capped = true;
-        ge_log_warn("go command printed more than %zu MB; stopping it", b->max >> 20);
+        ge_log_warn("go command printed more than %zu MB; stopping it",
+                    (streamed(job, (uv_handle_t *)s) ? job->err_max : b->max) >> 20);
         escalate(job);
     }
     uv_read_stop(s);
@@ -245,8 +246,12 @@ void ge_job_start(struct ge_job *job, uv_loop_t *loop, const struct ge_job_spec 
                   ge_job_done_cb done)
 {
     void *data = job->data;
-    *job = (struct ge_job){
-        .loop = loop, .done = done, .data = data, .pending = 1, .on_stderr = spec->on_stderr};
+    *job = (struct ge_job){.loop = loop,
+                           .done = done,
+                           .data = data,
+                           .pending = 1,
+                           .on_stderr = spec->on_stderr,
+                           .err_max = spec->stderr_max ? spec->stderr_max : GE_JOB_STDERR_MAX};
     ge_buf_init(&job->out, GE_JOB_STDOUT_MAX);
     ge_buf_init(&job->err, GE_JOB_STDERR_MAX);
     job->started_ms = uv_now(loop);

@@ -34,6 +34,7 @@ struct ge_job_spec {
     uint64_t timeout_ms;      /* 0 for none */
     ge_job_data_cb on_stderr; /* when set, stderr goes here as it arrives and is not kept */
     int nice;                 /* 1..19: lower the process and all it starts to this nice value */
+    size_t stderr_max;        /* cap on stderr in bytes; 0 for GE_JOB_STDERR_MAX */
 };
 
 struct ge_job {
@@ -44,7 +45,8 @@ struct ge_job {
     uv_timer_t timer;
     struct ge_buf out; /* stdout, capped at GE_JOB_STDOUT_MAX */
     struct ge_buf err; /* stderr, capped at GE_JOB_STDERR_MAX; with on_stderr, one read */
-    size_t err_total;  /* bytes read from stderr, counted against GE_JOB_STDERR_MAX */
+    size_t err_total;  /* bytes read from stderr, counted against err_max */
+    size_t err_max;    /* the spec's stderr_max, or GE_JOB_STDERR_MAX */
     ge_job_data_cb on_stderr;
     int spawn_error; /* negative errno when the process could not start, else 0 */
     int64_t exit_status;

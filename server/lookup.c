@@ -4,6 +4,7 @@
  */
 #include "lookup.h"
 
+#include "goescape/filter.h"
 #include "goescape/lsp.h"
 
 #include <errno.h>
@@ -29,8 +30,7 @@ bool ge_hints_on(const struct ge_server *s)
 
 bool ge_finding_shown(struct ge_server *s, const struct ge_finding *f, const char *text, size_t len)
 {
-    return ge_category_is_heap(f->category) && s->config.categories[f->category] &&
-           !ge_finding_ignored(text, len, f);
+    return ge_category_is_heap(f->category) && ge_filter_shows(s->config.categories, text, len, f);
 }
 
 /* The innermost finding whose span holds offset; with at_end, also spans ending at offset. */

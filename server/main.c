@@ -34,7 +34,9 @@ static const char usage[] =
     "  --all            also print leaking parameters and values that do not escape\n"
     "  --go PATH        the go command to run (default: go)\n"
     "  --tags TAGS      build tags, as for go build -tags\n"
+    "A goescape:ignore comment hides a line's findings, in the editor and in check.\n"
     "Exit status: 0 with or without findings, 1 when the build fails, 2 on bad usage.\n"
+    "goescape check --help describes every flag of check.\n"
     "\n"
     "Settings, the JSON format and editor setup: see the README.\n";
 

@@ -7,6 +7,7 @@
 #include "server.h"
 
 #include "log.h"
+#include "goescape/filter.h"
 #include "goescape/lsp.h"
 #include "goescape/uri.h"
 
@@ -14,7 +15,6 @@
 #include <string.h>
 
 #define GE_REPUBLISH_DELAY_MS 150
-#define GE_IGNORE_MARK        "//goescape:ignore"
 
 struct ge_range ge_span_range(struct ge_server *s, const char *text, size_t len,
                               struct ge_span span)
@@ -23,40 +23,6 @@ struct ge_range ge_span_range(struct ge_server *s, const char *text, size_t len,
         .start = ge_text_position(text, len, span.start, s->enc),
         .end = ge_text_position(text, len, span.end, s->enc),
     };
-}
-
-static bool line_has_mark(const char *text, size_t len, size_t line_start)
-{
-    size_t n = ge_text_line_length(text, len, line_start);
-    const char *line = text + line_start;
-    size_t m = sizeof GE_IGNORE_MARK - 1;
-    for (size_t i = 0; i + m <= n; i++)
-        if (memcmp(line + i, GE_IGNORE_MARK, m) == 0)
-            return true;
-    return false;
-}
-
-bool ge_finding_ignored(const char *text, size_t len, const struct ge_finding *f)
-{
-    if (f->span.start > len)
-        return false;
-    size_t start = f->span.start;
-    while (start > 0 && text[start - 1] != '\n')
-        start--;
-    if (line_has_mark(text, len, start))
-        return true;
-    if (start == 0)
-        return false;
-    size_t prev = start - 1;
-    while (prev > 0 && text[prev - 1] != '\n')
-        prev--;
-    return line_has_mark(text, len, prev);
-}
-
-/* True when the settings show this finding at all. */
-static bool visible(struct ge_server *s, const struct ge_finding *f)
-{
-    return s->config.categories[f->category];
 }
 
 /* The text a diagnostic's own file is published with, and its line index. */
@@ -264,7 +230,7 @@ bool ge_publish_step(struct ge_server *s, struct ge_publish_job *job, struct ge_
     struct own_text own = {.uri = f->uri, .text = text, .len = len, .lines = &job->lines};
     while (job->next < job->count) {
         const struct ge_finding *fi = &job->items[job->next++];
-        if (visible(s, fi) && !ge_finding_ignored(text, len, fi))
+        if (ge_filter_shows(s->config.categories, text, len, fi))
             job_add(job, diagnostic(s, fi, &own, f->stale));
         if (job->next % 16 == 0 && job->next < job->count && uv_hrtime() >= deadline_ns)
             return false;

@@ -11,7 +11,7 @@ Usage: lspbench.py --build-dir DIR --cache DIR --goroot COPY --gopls BIN --modul
        lspbench.py report results.json [--previous older.json] --md docs/benchmarks.md
        lspbench.py compare first.json second.json
 
-Figures: parse, latency, burst, many, startup, load (default: all). Standard library only.
+Figures: parse, latency, burst, many, startup, load, check (default: all).
 """
 
 import argparse
@@ -728,6 +728,15 @@ class Bench:
         self.put("startup_floor_ms", median(floor), "%.2f")
         self.put("startup_p90_ms", percentile(ge, 90), "%.2f")
 
+    # goescape check: the command line's memory and time
+
+    def fig_check(self):
+        import checkbench
+        res = checkbench.figures(self.goescape, os.path.join(self.goroot, "bin", "go"),
+                                 self.gowrap, self.env, self.work, 1 if QUICK else 3)
+        for name, value in sorted(res.items()):
+            self.put(name, value, "%.3f" if "ratio" in name else "%.1f")
+
     # issue 5: load
 
     @staticmethod
@@ -978,6 +987,14 @@ FIGURES = [
     ("load_hover_p99_ms_noedits", "  hover p99, same requests without the edits (ms, reference)", "", None),
     ("load_inlay_p99_ms_noedits", "  inlayHint p99, same requests without the edits (ms, reference)", "", None),
     ("load_rss_ratio", "load: RSS after the burst ÷ RSS before", "≤ 1.10", le(1.10)),
+    ("check_rss_mb_fasthttp_tests", "goescape check --format json ./... on fasthttp, tests included: peak RSS (MB)", "≤ 48", le(48)),
+    ("check_go_rss_mb_fasthttp_tests", "  the go commands it runs, by hand: peak RSS of the largest (MB, reference)", "", None),
+    ("check_ratio_fasthttp_tests", "  goescape check ÷ the go commands it runs, by hand, fasthttp", "", None),
+    ("check_rss_mb_std", "goescape check --no-tests std: peak RSS (MB)", "≤ 64", le(64)),
+    ("check_go_rss_mb_std", "  the go commands it runs, by hand: peak RSS of the largest (MB, reference)", "", None),
+    ("check_ratio_std", "goescape check --no-tests std ÷ the go commands it runs, by hand", "≤ 1.05", le(1.05)),
+    ("check_ms_std", "  goescape check --no-tests std (ms, median)", "", None),
+    ("check_go_ms_std", "  the go commands it runs, by hand (ms, median, reference)", "", None),
 ]
 
 # Supporting values, printed and shown in a second table.
@@ -996,7 +1013,7 @@ def fmt(v):
     return str(v)
 
 
-ALL_FIGURES = ["startup", "parse", "latency", "many", "load"]
+ALL_FIGURES = ["startup", "parse", "latency", "many", "load", "check"]
 
 
 def wait_cpu_quiet(clients, window=0.5, budget=0.02, timeout=60.0):
@@ -1150,7 +1167,17 @@ METHOD = """## How each figure is measured
   module that have the most files, 1,000 `didChange` per second for 10 s (lines inserted and
   removed again), with a hover and an inlayHint every 10 ms; p99 latencies, and `VmRSS` 3 s
   after the burst over `VmRSS` before it. The same hovers and inlay hints for 3 s without the
-  edits are the reference."""
+  edits are the reference.
+- **goescape check** (`checkbench.py`): fasthttp (pinned version, fetched once into a
+  temporary module with `go mod init` and `go get`, then copied next to the cache) with
+  `check --format json ./...`, tests included; the whole standard library of the private
+  GOROOT with `check --no-tests std`. The reference is the go commands goescape ran (`go list`
+  and `go test -c` or `go build`, recorded by the logging wrapper), run by hand one after the
+  other with their output discarded. One warm-up run of each fills the build cache, so both
+  sides replay the compiler's output from it; then three rounds alternate the two sides, and
+  the ratio is the median of the per-round ratios. goescape's peak RSS is the `VmHWM` of its
+  own process, sampled from `/proc` every 2 ms while it runs; the go command's is the
+  largest `ru_maxrss` from `wait4`."""
 
 
 def compare(a):

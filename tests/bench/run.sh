@@ -3,10 +3,11 @@
 #
 #   tests/bench/run.sh BUILD_DIR [figure...]
 #
-# figures: startup parse latency many load (default: all of them). It prepares what the
+# figures: startup parse latency many load check (default: all of them). It prepares what the
 # benchmarks need under $GOESCAPE_BENCH_CACHE (default ~/.cache/goescape-bench): a private copy
 # of GOROOT to edit, gopls installed with `go install golang.org/x/tools/gopls@latest`, and a
-# third-party module from the module cache with its dependencies. Later runs reuse all of it.
+# third-party module from the module cache with its dependencies, and for the check figures
+# fasthttp at a pinned version (checkbench.py). Later runs reuse all of it.
 # Then it measures, writes docs/benchmarks.md and prints one name=value line per figure.
 #
 # GOESCAPE_BENCH_QUICK=1 runs fewer rounds (for trying the scripts, not for reporting).

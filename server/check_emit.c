@@ -1,0 +1,397 @@
+/*
+ * `goescape check`'s output: one package at a time, its spooled compiler output is parsed,
+ * its findings are built and filtered by the rule the editor uses (goescape/filter.h), and
+ * each one is printed as it is reached and then dropped with the package. JSON is one
+ * document written in pieces, byte for byte what dumping the whole tree with two-space
+ * indentation gives, so it stays valid and diffable however many packages there are.
+ */
+#include "check_internal.h"
+
+#include "fileio.h"
+#include "goescape/filter.h"
+#include "goescape/finding.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int ge_check_spool_append(struct check *c, struct check_extent **ext, size_t *n, const char *data,
+                          size_t len)
+{
+    if (len == 0)
+        return 0;
+    for (size_t done = 0; done < len;) {
+        ssize_t w = pwrite(c->spool.fd, data + done, len - done, (off_t)(c->spool.size + done));
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return w < 0 ? -errno : -EIO;
+        done += (size_t)w;
+    }
+    if (*n > 0 && (*ext)[*n - 1].off + (*ext)[*n - 1].len == c->spool.size) {
+        (*ext)[*n - 1].len += len;
+    } else {
+        *ext = ge_xrealloc(*ext, (*n + 1) * sizeof **ext);
+        (*ext)[(*n)++] = (struct check_extent){c->spool.size, len};
+    }
+    c->spool.size += len;
+    return 0;
+}
+
+void ge_check_error(struct check *c, const char *line)
+{
+    fprintf(stderr, "%s\n", line);
+    if (c->nerrors++ < GE_CHECK_ERRORS_MAX)
+        json_array_append_new(c->errors, json_string(line));
+}
+
+/* The text of path, read once for all of its findings in a row. Borrowed until the next
+ * call with another path. */
+static int file_text(struct check *c, const char *path, const char **text, size_t *len)
+{
+    if (c->text_path == NULL || strcmp(c->text_path, path) != 0) {
+        free(c->text);
+        free(c->text_path);
+        c->text_path = ge_xstrdup(path);
+        c->text = ge_file_read(path, GE_TEXT_MAX, &c->text_len);
+        c->text_gen++;
+    }
+    if (c->text == NULL)
+        return -EIO;
+    *text = c->text;
+    *len = c->text_len;
+    return 0;
+}
+
+static int read_source(void *ctx, const char *path, const char **text, size_t *len)
+{
+    return file_text(ctx, path, text, len);
+}
+
+static const char *display_path(const struct check *c, const char *path)
+{
+    size_t n = strlen(c->cwd);
+    if (strncmp(path, c->cwd, n) == 0 && path[n] == '/')
+        return path + n + 1;
+    return path;
+}
+
+/* Line and 1-based byte column of a byte offset, through the file's line index. */
+static void line_col(const struct ge_lines *lines, size_t off, unsigned *line, unsigned *col)
+{
+    size_t lo = 0, hi = lines->count;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (lines->starts[mid] <= off)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    *line = (unsigned)lo + 1;
+    *col = (unsigned)(off - lines->starts[lo] + 1);
+}
+
+/* Writes s with every line after the first indented by pad more spaces. */
+static void put_indented(FILE *out, const char *s, const char *pad)
+{
+    for (const char *nl; (nl = strchr(s, '\n')) != NULL; s = nl + 1) {
+        fwrite(s, 1, (size_t)(nl - s) + 1, out);
+        fputs(pad, out);
+    }
+    fputs(s, out);
+}
+
+static void print_json(struct check *c, const struct ge_finding *f, unsigned l1, unsigned c1,
+                       unsigned l2, unsigned c2, const char *message)
+{
+    json_t *flow = json_array();
+    for (size_t k = 0; k < f->nsteps; k++)
+        json_array_append_new(
+            flow, json_pack("{s:s, s:s?, s:i, s:i}", "message", f->steps[k].message, "file",
+                            f->steps[k].path ? display_path(c, f->steps[k].path) : NULL, "line",
+                            f->steps[k].line, "column", f->steps[k].col));
+    json_t *o =
+        json_pack("{s:s, s:i, s:i, s:i, s:i, s:s, s:s, s:s, s:s, s:o}", "file",
+                  display_path(c, f->path), "line", l1, "column", c1, "endLine", l2, "endColumn",
+                  c2, "category", ge_category_name(f->category), "subject", f->subject, "cause",
+                  f->cause ? f->cause : "", "message", message, "flow", flow);
+    char *s = json_dumps(o, JSON_INDENT(2));
+    json_decref(o);
+    /* In the output spool every finding has its separator; the first one printed on stdout
+     * loses it when the spool is copied (ge_check_flush_ready). */
+    fputs(c->out_spooled || c->nprinted > 0 ? ",\n    " : "\n    ", c->out);
+    put_indented(c->out, s, "    ");
+    free(s);
+}
+
+static void print_set(struct check *c, struct check_pkg *pkg, const struct ge_finding_set *set)
+{
+    struct ge_buf msg;
+    ge_buf_init(&msg, GE_MESSAGE_MAX);
+    struct ge_lines lines = {0};
+    bool have_lines = false;
+    unsigned lines_gen = 0;
+    for (size_t i = 0; i < set->count; i++) {
+        const struct ge_finding *f = &set->items[i];
+        const char *text = NULL;
+        size_t len = 0;
+        if (file_text(c, f->path, &text, &len) != 0)
+            text = NULL;
+        if (!ge_filter_shows(c->config.categories, text, len, f))
+            continue;
+        unsigned l1 = f->line, c1 = f->col, l2 = f->line, c2 = f->col;
+        if (text != NULL) {
+            if (!have_lines || lines_gen != c->text_gen) {
+                if (have_lines)
+                    ge_lines_free(&lines);
+                ge_lines_init(&lines, text, len);
+                have_lines = true;
+                lines_gen = c->text_gen;
+            }
+            line_col(&lines, f->span.start, &l1, &c1);
+            line_col(&lines, f->span.end, &l2, &c2);
+        }
+        const char *message = ge_finding_message(f, &msg);
+        if (c->json)
+            print_json(c, f, l1, c1, l2, c2, message);
+        else
+            fprintf(c->out, "%s:%u:%u: %s: %s\n", display_path(c, f->path), l1, c1,
+                    ge_category_name(f->category), message);
+        if (c->out_spooled)
+            pkg->nout++;
+        else
+            c->nprinted++;
+    }
+    if (have_lines)
+        ge_lines_free(&lines);
+    ge_buf_free(&msg);
+}
+
+/* The report's unknown lines: errors when the build fails. With hold, they wait in c->held
+ * (at most GE_CHECK_ERRORS_MAX in all) until the go command's status is known. */
+static void report_errors(struct check *c, const struct ge_report *r, bool hold)
+{
+    for (size_t i = 0; i < r->nothers; i++) {
+        const struct ge_report_line *l = &r->others[i];
+        char *line = l->file ? ge_xasprintf("%s:%u:%u: %s", l->file, l->line, l->col, l->text)
+                             : ge_xstrdup(l->text);
+        if (!hold) {
+            ge_check_error(c, line);
+            free(line);
+        } else if (c->nheld < GE_CHECK_ERRORS_MAX) {
+            c->held = ge_xrealloc(c->held, (c->nheld + 1) * sizeof *c->held);
+            c->held[c->nheld++] = line;
+        } else {
+            free(line);
+        }
+    }
+}
+
+/* Leaking parameters and values that do not escape are off unless --all: their facts are
+ * dropped before findings are built, which spares placing and explaining them (most of the
+ * compiler's output, and most of the time, in a package like go/types). */
+static void drop_hidden_facts(const struct check *c, struct ge_report *r)
+{
+    bool param = c->config.categories[GE_CAT_PARAM];
+    bool noescape = c->config.categories[GE_CAT_NOESCAPE];
+    size_t k = 0;
+    for (size_t i = 0; i < r->nfacts; i++) {
+        uint8_t kind = r->facts[i].kind;
+        if ((kind == GE_FACT_PARAM && !param) || (kind == GE_FACT_NOESCAPE && !noescape))
+            continue;
+        r->facts[k++] = r->facts[i];
+    }
+    r->nfacts = k;
+}
+
+void ge_check_feeder_init(struct check_feeder *f, const struct ge_config *config,
+                          ge_check_sink_cb sink, void *ctx)
+{
+    *f = (struct check_feeder){.sink = sink,
+                               .ctx = ctx,
+                               .skip = {.params = config->categories[GE_CAT_PARAM],
+                                        .noescape = config->categories[GE_CAT_NOESCAPE]}};
+    f->skipping = !f->skip.params || !f->skip.noescape;
+    ge_buf_init(&f->carry, GE_PARSE_LINE_MAX);
+}
+
+/* Passes on the complete lines of d[0..n), leaving out those that are not needed, in runs. */
+static void feed_lines(struct check_feeder *f, const char *d, size_t n)
+{
+    size_t run = 0;
+    for (size_t i = 0; i < n;) {
+        const char *nl = memchr(d + i, '\n', n - i);
+        size_t end = nl != NULL ? (size_t)(nl - d) : n;
+        if (ge_filter_skip_line(&f->skip, d + i, end - i)) {
+            if (i > run)
+                f->sink(f->ctx, d + run, i - run);
+            run = end + 1 < n ? end + 1 : n;
+        }
+        i = end + 1;
+    }
+    if (run < n)
+        f->sink(f->ctx, d + run, n - run);
+}
+
+void ge_check_feeder_chunk(struct check_feeder *f, const char *d, size_t n)
+{
+    if (!f->skipping) {
+        f->sink(f->ctx, d, n);
+        return;
+    }
+    size_t i = 0;
+    if (f->carry.len > 0 || f->passthrough) {
+        const char *nl = memchr(d, '\n', n);
+        size_t take = nl != NULL ? (size_t)(nl - d) + 1 : n;
+        if (f->passthrough) {
+            f->sink(f->ctx, d, take);
+        } else if (ge_buf_append(&f->carry, d, take) != 0) {
+            /* Longer than the parser keeps anyway: it is not one of the skipped forms. */
+            f->sink(f->ctx, f->carry.data, f->carry.len);
+            f->sink(f->ctx, d, take);
+            f->carry.len = 0;
+            f->passthrough = true;
+        }
+        if (nl == NULL)
+            return;
+        if (!f->passthrough)
+            feed_lines(f, f->carry.data, f->carry.len);
+        f->carry.len = 0;
+        f->passthrough = false;
+        i = take;
+    }
+    size_t last = n;
+    while (last > i && d[last - 1] != '\n')
+        last--;
+    feed_lines(f, d + i, last - i);
+    if (last < n && ge_buf_append(&f->carry, d + last, n - last) != 0) {
+        f->sink(f->ctx, d + last, n - last);
+        f->passthrough = true;
+    }
+}
+
+void ge_check_feeder_end(struct check_feeder *f)
+{
+    if (f->carry.len > 0)
+        feed_lines(f, f->carry.data, f->carry.len);
+    ge_buf_free(&f->carry);
+    f->passthrough = false;
+}
+
+/* Feeds the spooled stretches to the parser. */
+static int feed(struct check *c, const struct check_extent *ext, size_t n)
+{
+    char *buf = ge_xmalloc(GE_CHECK_READ_SIZE);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        for (size_t done = 0; done < ext[i].len;) {
+            size_t want = ext[i].len - done;
+            if (want > GE_CHECK_READ_SIZE)
+                want = GE_CHECK_READ_SIZE;
+            ssize_t r = pread(c->spool.fd, buf, want, (off_t)(ext[i].off + done));
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0) {
+                rc = r < 0 ? -errno : -EIO;
+                break;
+            }
+            ge_parse_feed(c->parser, buf, (size_t)r);
+            done += (size_t)r;
+        }
+    }
+    free(buf);
+    return rc;
+}
+
+void ge_check_emit_pkg(struct check *c, struct check_pkg *pkg, const struct check_extent *ext,
+                       size_t n)
+{
+    if (n == 0)
+        return;
+    ge_parse_begin(c->parser);
+    int rc = feed(c, ext, n);
+    struct ge_report *report = NULL;
+    ge_parse_end(c->parser, &report);
+    if (rc != 0) {
+        fprintf(stderr, "goescape: cannot read back the compiler output: %s\n", strerror(-rc));
+        c->failed = true;
+    }
+    report_errors(c, report, pkg != NULL);
+    if (pkg != NULL && rc == 0) {
+        struct ge_pkg_filter filter = {.import_path = pkg->import_path,
+                                       .dir = pkg->dir,
+                                       .files = (const char *const *)pkg->files,
+                                       .nfiles = pkg->nfiles,
+                                       .cwd = pkg->modroot ? pkg->modroot : c->cwd};
+        struct ge_finding_set set = {0};
+        drop_hidden_facts(c, report);
+        ge_findings_build(report, &filter, read_source, c, &set);
+        /* The report is not needed for printing: free it first, for a lower peak. */
+        ge_report_destroy(report);
+        report = NULL;
+        print_set(c, pkg, &set);
+        ge_finding_set_free(&set);
+    }
+    ge_report_destroy(report);
+}
+
+/* Copies what pkg left in the output spool to stdout. */
+static void copy_spooled(struct check *c, const struct check_pkg *pkg)
+{
+    fflush(c->outspool);
+    char *buf = ge_xmalloc(GE_CHECK_READ_SIZE);
+    size_t off = pkg->out.off, end = pkg->out.off + pkg->out.len;
+    /* The first finding on stdout has no separator before it. */
+    if (c->json && c->nprinted == 0 && pkg->nout > 0)
+        off++;
+    while (off < end) {
+        size_t want = end - off < GE_CHECK_READ_SIZE ? end - off : GE_CHECK_READ_SIZE;
+        ssize_t r = pread(fileno(c->outspool), buf, want, (off_t)off);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            fprintf(stderr, "goescape: cannot read back the output of %s: %s\n", pkg->import_path,
+                    r < 0 ? strerror(errno) : "short file");
+            c->failed = true;
+            break;
+        }
+        fwrite(buf, 1, (size_t)r, stdout);
+        off += (size_t)r;
+    }
+    free(buf);
+    c->nprinted += pkg->nout;
+}
+
+void ge_check_flush_ready(struct check *c)
+{
+    while (c->next_print < c->norder && c->order[c->next_print]->done) {
+        struct check_pkg *p = c->order[c->next_print++];
+        if (p->spooled)
+            copy_spooled(c, p);
+    }
+}
+
+void ge_check_emit_begin(struct check *c)
+{
+    if (c->json)
+        fputs("{\n  \"findings\": [", stdout);
+}
+
+void ge_check_emit_end(struct check *c)
+{
+    if (c->nerrors > GE_CHECK_ERRORS_MAX) {
+        char *more = ge_xasprintf("goescape: %zu more error lines not shown",
+                                  c->nerrors - GE_CHECK_ERRORS_MAX);
+        fprintf(stderr, "%s\n", more);
+        json_array_append_new(c->errors, json_string(more));
+        free(more);
+    }
+    if (!c->json)
+        return;
+    fputs(c->nprinted > 0 ? "\n  ],\n  \"errors\": " : "],\n  \"errors\": ", stdout);
+    char *errs = json_dumps(c->errors, JSON_INDENT(2));
+    put_indented(stdout, errs, "  ");
+    free(errs);
+    fputs("\n}\n", stdout);
+}

@@ -1,0 +1,160 @@
+/*
+ * Shared between check.c (flags, package listing, running the go command) and check_emit.c
+ * (turning one package's compiler output into printed findings). Private to `goescape check`.
+ *
+ * Memory stays flat however large the repository is: while the go command runs, its output
+ * is split at the "# package" lines that open each block and appended to a spool, an unlinked
+ * file in $TMPDIR, without the explanation blocks of what is not shown. When a package's
+ * output is complete, its blocks are read back, parsed, placed, printed and freed on the
+ * thread pool, one package at a time.
+ */
+#ifndef GE_SERVER_CHECK_INTERNAL_H
+#define GE_SERVER_CHECK_INTERNAL_H
+
+#include "config.h"
+#include "strmap.h"
+#include "goescape/filter.h"
+#include "goescape/report.h"
+
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <uv.h>
+
+/* Compiler output one go command may leave in the spool (the standard library with -m=2
+ * prints about 150 MB); past it the go command is stopped and the run fails. */
+#define GE_CHECK_SPOOL_MAX ((size_t)4 << 30)
+/* Error lines kept for the report; the rest are counted. */
+#define GE_CHECK_ERRORS_MAX 2000u
+/* Longest "# package" line looked at; a longer one is kept as output of the block before. */
+#define GE_CHECK_HEADER_MAX 4096u
+/* One read of the spool while a package's output is parsed. */
+#define GE_CHECK_READ_SIZE (64u * 1024u)
+
+/* Receives output a piece at a time. */
+typedef void (*ge_check_sink_cb)(void *ctx, const char *data, size_t len);
+
+/* The go command's output with the lines no output needs left out (ge_filter_skip_line),
+ * before it is spooled. Lines may be split across reads: the start of an unfinished one
+ * waits in carry. */
+struct check_feeder {
+    ge_check_sink_cb sink;
+    void *ctx;
+    struct ge_output_skip skip;
+    bool skipping; /* off with --all: everything goes through */
+    struct ge_buf carry;
+    bool passthrough; /* the unfinished line outgrew carry: the rest of it goes through */
+};
+
+void ge_check_feeder_init(struct check_feeder *f, const struct ge_config *config,
+                          ge_check_sink_cb sink, void *ctx);
+/* Passes data[0..len) on to the sink, without the lines that are not needed. */
+void ge_check_feeder_chunk(struct check_feeder *f, const char *data, size_t len);
+/* Passes on a last line without a newline, and frees the feeder's buffer. */
+void ge_check_feeder_end(struct check_feeder *f);
+
+/* A stretch of the spool. */
+struct check_extent {
+    size_t off;
+    size_t len;
+};
+
+struct check_pkg {
+    char *import_path;
+    char *dir;
+    char *modroot; /* NULL for the standard library */
+    char **files;  /* base names */
+    size_t nfiles;
+    bool cgo;                 /* has cgo files: printed only at the end of the go command */
+    struct check_extent *ext; /* owned: its compiler output in the spool, in output order */
+    size_t next;
+    /* Its place in the run of its go command. The loop thread sets queued; the worker sets
+     * the rest while the package is its work item. */
+    bool queued;             /* handed to the worker: no more output is spooled for it */
+    bool done;               /* its findings are printed, or wait in the output spool */
+    bool spooled;            /* they wait in the output spool, at out */
+    struct check_extent out; /* in the output spool */
+    size_t nout;             /* findings in out */
+};
+
+/* The spool: compiler output of one go command, on disk. */
+struct check_spool {
+    int fd; /* -1 when none */
+    size_t size;
+};
+
+struct check {
+    struct ge_config config;
+    bool json;
+    char cwd[PATH_MAX];
+    struct check_pkg *pkgs;
+    size_t npkgs;
+    struct ge_strmap by_path; /* import path -> struct check_pkg * (borrowed) */
+    json_t *errors;           /* error lines, for --format json */
+    size_t nerrors;           /* error lines seen, kept or not */
+    bool failed;
+    size_t nprinted; /* findings printed on stdout so far */
+    struct ge_parser *parser;
+    struct check_spool spool;
+    int spool_error;            /* a write to the spool failed: the run fails */
+    struct check_feeder feeder; /* in front of the spool */
+    /* The block being spooled: its package (NULL for lines outside the given packages) and
+     * a header line still arriving. */
+    struct check_pkg *block;
+    struct check_extent *other; /* owned: output outside the packages (go's own errors) */
+    size_t nother;
+    bool line_start;
+    char header[GE_CHECK_HEADER_MAX];
+    size_t header_len;
+    bool in_header;
+    /* The packages of the running go command, in the order they are printed, and the
+     * first of them not on stdout yet (worker). */
+    struct check_pkg **order;
+    size_t norder;
+    size_t next_print;
+    /* Output of packages finished before their turn (worker): an unlinked file. */
+    FILE *outspool;
+    size_t outspool_size;
+    FILE *out;        /* where the package being printed goes: stdout or outspool */
+    bool out_spooled; /* out is outspool: every JSON finding gets its separator */
+    /* Error lines of packages, held until the go command's status says they are errors. */
+    char **held;
+    size_t nheld;
+    /* Packages waiting for the worker (loop thread); one work item runs at a time. */
+    uv_loop_t *loop; /* the private loop of the running go command, or NULL */
+    uv_work_t work;
+    bool busy;
+    struct check_pkg *work_pkg; /* the package of the work item in flight */
+    struct check_pkg **queue;
+    size_t qhead;
+    size_t qlen;
+    /* go build prints one block per package, so a package is complete when the next block
+     * starts; go test -c may print several, so each waits for the end of the command. */
+    bool early;
+    bool late_warned;
+    /* The file whose text emission last read. */
+    char *text;
+    char *text_path;
+    size_t text_len;
+    unsigned text_gen; /* counts the reads, so a line index knows its text */
+};
+
+/* Appends data to the spool and to *ext (merged with its last stretch when adjacent).
+ * Returns 0 or a negative errno (disk full: the run fails with that error). */
+int ge_check_spool_append(struct check *c, struct check_extent **ext, size_t *n, const char *data,
+                          size_t len);
+/* Parses the spooled stretches and prints pkg's findings to c->out, counting them in
+ * pkg->nout when out is the output spool; the report's unknown lines are held (c->held).
+ * pkg NULL: the output outside the packages, whose unknown lines are reported at once.
+ * Runs on the worker while the go command runs, and on the main thread after it. */
+void ge_check_emit_pkg(struct check *c, struct check_pkg *pkg, const struct check_extent *ext,
+                       size_t n);
+/* Writes the waiting output of the packages whose turn has come to stdout. */
+void ge_check_flush_ready(struct check *c);
+/* Records one error line: stderr now, and the JSON report at the end. */
+void ge_check_error(struct check *c, const char *line);
+/* The JSON document's opening and end (after every package). */
+void ge_check_emit_begin(struct check *c);
+void ge_check_emit_end(struct check *c);
+
+#endif

@@ -1,0 +1,9 @@
+package p
+
+func f() *int {
+	// goescape:ignore: reason
+	x := 1 // goescape:ignore
+	s := `a
+// goescape:ignore` + "//goescape:ignore"
+	/* goescape:ignore */ return &x
+}

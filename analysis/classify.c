@@ -5,7 +5,8 @@
  * of its implicit conversion to an interface. The cause is read from the -m=2 explanation:
  * a forced reason (too large, size not constant) wins, then a closure capture, then an
  * interface conversion, then the step where the path leaves the function (a return, the
- * call that keeps the value, a send, a store to a global).
+ * call that keeps the value, a send, a store to a global). A value converted to an interface
+ * that the compiler lays out without allocating is static (static.c).
  */
 #include "explain_internal.h"
 
@@ -460,6 +461,14 @@ void ge__classify(const struct ge_fact *f, const struct ge_explain_source *src, 
         break;
     case GE_FACT_ESCAPE:
         out->category = escape_category(f->subject, src, out);
+        if (out->category == GE_CAT_INTERFACE) {
+            enum ge_cause sc = ge__static_cause(f, src);
+            if (sc != GE_CAUSE_UNKNOWN) {
+                out->category = GE_CAT_STATIC;
+                out->cause = sc;
+                return;
+            }
+        }
         break;
     }
     out->cause = escape_cause(f, src, out);

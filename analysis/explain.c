@@ -19,7 +19,7 @@ static const char *const category_names[GE_CAT_COUNT] = {
     [GE_CAT_MAP] = "map",           [GE_CAT_CLOSURE] = "closure", [GE_CAT_INTERFACE] = "interface",
     [GE_CAT_SLICE] = "slice",       [GE_CAT_POINTER] = "pointer", [GE_CAT_STRING] = "string",
     [GE_CAT_MOVED] = "moved",       [GE_CAT_OTHER] = "other",     [GE_CAT_PARAM] = "param",
-    [GE_CAT_NOESCAPE] = "noescape",
+    [GE_CAT_NOESCAPE] = "noescape", [GE_CAT_STATIC] = "static",   [GE_CAT_INLINED] = "inlined",
 };
 
 static const char *const cause_names[GE_CAUSE_COUNT] = {
@@ -42,6 +42,10 @@ static const char *const cause_names[GE_CAUSE_COUNT] = {
     [GE_CAUSE_HEAP] = "heap",
     [GE_CAUSE_RESULT] = "result",
     [GE_CAUSE_NONE] = "none",
+    [GE_CAUSE_CONSTANT] = "constant",
+    [GE_CAUSE_ZERO_SIZE] = "zero-size",
+    [GE_CAUSE_SMALL_VALUE] = "small-value",
+    [GE_CAUSE_STATIC_DATA] = "static-data",
 };
 
 /* Inlay labels: at most 16 bytes, "heap: <why>" for every heap escape. */
@@ -65,6 +69,10 @@ static const char *const cause_labels[GE_CAUSE_COUNT] = {
     [GE_CAUSE_HEAP] = "heap",
     [GE_CAUSE_RESULT] = "leak: result",
     [GE_CAUSE_NONE] = "stack",
+    [GE_CAUSE_CONSTANT] = "static",
+    [GE_CAUSE_ZERO_SIZE] = "static",
+    [GE_CAUSE_SMALL_VALUE] = "static",
+    [GE_CAUSE_STATIC_DATA] = "static",
 };
 
 const char *ge_category_name(enum ge_category c)
@@ -522,6 +530,17 @@ static char *cause_words(const struct ge_why *w)
         [GE_CAUSE_DEFER] = "deferred in a loop",
     };
     switch (w->cause) {
+    case GE_CAUSE_CONSTANT:
+        return ge_xstrdup(w->printed != NULL && w->printed[0] != '\0' &&
+                                  w->printed[strlen(w->printed) - 1] == '}'
+                              ? "no allocation: a literal of constants is stored in read-only data"
+                              : "no allocation: a constant is stored in read-only data");
+    case GE_CAUSE_ZERO_SIZE:
+        return ge_xstrdup("no allocation: a zero-size value takes no memory");
+    case GE_CAUSE_SMALL_VALUE:
+        return ge_xstrdup("no allocation: a bool or a single byte comes from a static table");
+    case GE_CAUSE_STATIC_DATA:
+        return ge_xstrdup("no allocation: static data, not a heap allocation per call");
     case GE_CAUSE_RETURNED:
         return w->func ? ge_xasprintf("returned from %s", w->func) : ge_xstrdup("returned");
     case GE_CAUSE_INTERFACE: {
@@ -677,7 +696,10 @@ void ge__finding_explain_as(const struct ge_fact *fact, const struct ge_explain_
     };
     out->subject = readable_subject(fact, written);
     out->cause = cause_words(&w);
-    out->message = message_of(fact, out->subject, out->cause);
+    if (w.category == GE_CAT_STATIC) /* the cause starts "no allocation: " */
+        out->message = ge_xasprintf("%s needs no allocation: %s", out->subject, out->cause + 15);
+    else
+        out->message = message_of(fact, out->subject, out->cause);
     out->func = w.func ? ge_xstrdup(w.func) : NULL;
     build_steps(fact, &w, out);
     ge__why_free(&w);

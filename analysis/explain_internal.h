@@ -31,6 +31,10 @@ struct ge_why {
     const char *written;
 };
 
+/* static.c: the cause of an escape that allocates nothing (GE_CAUSE_CONSTANT, _ZERO_SIZE,
+ * _SMALL_VALUE or _STATIC_DATA), or GE_CAUSE_UNKNOWN when it may allocate. */
+enum ge_cause ge__static_cause(const struct ge_fact *f, const struct ge_explain_source *src);
+
 void ge__classify(const struct ge_fact *f, const struct ge_explain_source *src, struct ge_why *out);
 void ge__why_free(struct ge_why *w);
 

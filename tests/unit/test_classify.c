@@ -208,10 +208,16 @@ static void test_interfaces(void **state)
           "heap: interface");
     ge_finding_free(&fi);
 
-    /* Go 1.26: summarised as the constant, explained as the variable stored in a global. */
+    /* Go 1.26 replaces a variable that is never reassigned by its constant (summarised as
+     * 1000, explained as x), which then needs no allocation; Go 1.22 prints x and boxes it. */
     explain(find(r126, GE_FACT_ESCAPE, "ifaces/ifaces.go", 20, 9), false, &fi);
-    assert_string_equal(fi.message,
-                        "1000 escapes to heap: converted to interface (stored in the global sink)");
+    check(&fi, GE_CAT_STATIC, GE_CAUSE_CONSTANT,
+          "1000 needs no allocation: a constant is stored in read-only data", "static");
+    ge_finding_free(&fi);
+    explain(find(r122, GE_FACT_ESCAPE, "ifaces/ifaces.go", 20, 9), false, &fi);
+    check(&fi, GE_CAT_INTERFACE, GE_CAUSE_INTERFACE,
+          "x escapes to heap: converted to interface (stored in the global sink)",
+          "heap: interface");
     ge_finding_free(&fi);
 
     /* A field passed to fmt.Println, named as the user wrote the call. */
@@ -378,7 +384,7 @@ static void test_m1_and_hints(void **state)
         {"map[go.shape.string]go.shape.*uint8{}", GE_CAT_MAP},
         {"\"[\" + net.host + \"]:\" + net.port", GE_CAT_STRING},
         {"r.start + r.length - int64(1)", GE_CAT_INTERFACE},
-        {"re.res == nil", GE_CAT_INTERFACE},
+        {"re.res == nil", GE_CAT_STATIC},
         {"http2ConnectionError(1)", GE_CAT_INTERFACE},
         {"... argument", GE_CAT_SLICE},
         {"[4]int{...}", GE_CAT_INTERFACE},
@@ -442,6 +448,110 @@ static void test_humanize(void **state)
                          .nedges = 1};
     ge_finding_explain(&f, &fi);
     assert_string_equal(fi.steps[0].message, "x flows to the storage of f(\"{\\\"a\\\": {...)");
+    ge_finding_free(&fi);
+}
+
+/* One escape of subject at the start of text (the value the compiler reports there), placed
+ * at the whole text as the range finder places an expression it found. */
+static void explain_at(const char *subject, const char *text, struct ge_finding *out)
+{
+    static const struct ge_type_decl types[] = {{"Pair", GE_TYPE_STRUCT},
+                                                {"Arr", GE_TYPE_ARRAY},
+                                                {"Status", GE_TYPE_NAMED},
+                                                {"Names", GE_TYPE_SLICE},
+                                                {"H", GE_TYPE_MAP}};
+    struct ge_fact f = {.kind = GE_FACT_ESCAPE,
+                        .file = "a.go",
+                        .line = 1,
+                        .col = 1,
+                        .subject = subject,
+                        .param_detail = ""};
+    size_t len = text ? strlen(text) : 0;
+    struct ge_explain_source src = {.text = text,
+                                    .len = len,
+                                    .types = types,
+                                    .ntypes = sizeof(types) / sizeof(types[0]),
+                                    .span = {0, len},
+                                    .fit = 0 /* the expression itself */};
+    ge_finding_explain_src(&f, &src, out);
+}
+
+/* Values the compiler gives an address without allocating, and their near misses, which the
+ * fixture tests/lsp/fixtures/static measures with testing.AllocsPerRun. */
+static void test_static(void **state)
+{
+    (void)state;
+    const struct {
+        const char *subject;
+        const char *source;  /* the text at the fact's position */
+        enum ge_cause cause; /* GE_CAUSE_UNKNOWN: not static */
+    } cases[] = {
+        {"\"label:\"", "\"label:\"", GE_CAUSE_CONSTANT},
+        {"401", "401", GE_CAUSE_CONSTANT},
+        {"-5", "-5", GE_CAUSE_CONSTANT},
+        {"3.5", "3.5", GE_CAUSE_CONSTANT},
+        {"'x'", "'x'", GE_CAUSE_CONSTANT},
+        {"true", "true", GE_CAUSE_CONSTANT},
+        {"\"a long constant the compiler shortens...", "longConst", GE_CAUSE_CONSTANT},
+        {"int64(7)", "int64(7)", GE_CAUSE_CONSTANT},
+        {"Status(200)", "StatusOK", GE_CAUSE_CONSTANT},
+        {"time.Duration(1000000000)", "time.Second", GE_CAUSE_CONSTANT},
+        {"Pair{}", "Pair{}", GE_CAUSE_CONSTANT},
+        {"Pair{...}", "Pair{A: 1, B: \"a\"}", GE_CAUSE_CONSTANT},
+        {"Pair{...}", "Pair{1, \"a\"}", GE_CAUSE_CONSTANT},
+        {"Arr{...}", "Arr{1, 2}", GE_CAUSE_CONSTANT},
+        {"[2]int{...}", "[2]int{1, -2}", GE_CAUSE_CONSTANT},
+        {"struct {}{}", "struct{}{}", GE_CAUSE_ZERO_SIZE},
+        {"context.backgroundCtx{}", "context.Background()", GE_CAUSE_ZERO_SIZE},
+        {"a == b", "a == b", GE_CAUSE_SMALL_VALUE},
+        {"x > 0 && y", "x > 0 && y", GE_CAUSE_SMALL_VALUE},
+        {"!ok", "!ok", GE_CAUSE_SMALL_VALUE},
+        {"byte(i)", "byte(i)", GE_CAUSE_SMALL_VALUE},
+        {"net/http..stmp_3", "x", GE_CAUSE_STATIC_DATA},
+        /* Near misses: variables, calls, concatenations, slices, maps, unknown types. */
+        {"x", "x", GE_CAUSE_UNKNOWN},
+        {"s + \"x\"", "s + \"x\"", GE_CAUSE_UNKNOWN},
+        {"\"a\" + s", "\"a\" + s", GE_CAUSE_UNKNOWN},
+        {"strconv.Itoa(5)", "strconv.Itoa(5)", GE_CAUSE_UNKNOWN},
+        {"f(1)", "f(1)", GE_CAUSE_UNKNOWN},
+        {"int64(n)", "int64(n)", GE_CAUSE_UNKNOWN},
+        {"uint16(i)", "uint16(i)", GE_CAUSE_UNKNOWN},
+        {"Pair{...}", "Pair{i, \"a\"}", GE_CAUSE_UNKNOWN},
+        {"Pair{...}", "Pair{A: n}", GE_CAUSE_UNKNOWN},
+        {"Pair{...}", "Pair{A: -n}", GE_CAUSE_UNKNOWN},
+        {"Pair{...}", NULL, GE_CAUSE_UNKNOWN},
+        {"[2][]int{...}", "[2][]int{{1}, {2}}", GE_CAUSE_UNKNOWN},
+        {"[]int{...}", "[]int{1, 2}", GE_CAUSE_UNKNOWN},
+        {"Names{...}", "Names{\"a\"}", GE_CAUSE_UNKNOWN},
+        {"H{...}", "H{\"a\": 1}", GE_CAUSE_UNKNOWN},
+        {"http.Header{}", "http.Header{}", GE_CAUSE_UNKNOWN},
+        {"render.String{...}", "render.String{Format: \"x\"}", GE_CAUSE_UNKNOWN},
+        {"&Pair{}", "&Pair{}", GE_CAUSE_UNKNOWN},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct ge_finding fi;
+        explain_at(cases[i].subject, cases[i].source, &fi);
+        bool want = cases[i].cause != GE_CAUSE_UNKNOWN;
+        if ((fi.category == GE_CAT_STATIC) != want ||
+            (want && fi.cause_kind != (uint8_t)cases[i].cause))
+            fail_msg("%s at %s: %s, %s", cases[i].subject, cases[i].source,
+                     ge_category_name(fi.category), ge_cause_name(fi.cause_kind));
+        if (want) {
+            assert_false(ge_category_is_heap(fi.category));
+            assert_non_null(strstr(fi.message, " needs no allocation: "));
+            assert_true(strncmp(fi.cause, "no allocation: ", 15) == 0);
+            assert_string_equal(ge_finding_label(&fi), "static");
+            assert_null(ge_finding_remedy_new(&fi));
+        }
+        ge_finding_free(&fi);
+    }
+    struct ge_finding fi;
+    explain_at("\"label:\"", "\"label:\"", &fi);
+    assert_string_equal(fi.message,
+                        "\"label:\" needs no allocation: a constant is stored in read-only data");
+    ge_finding_free(&fi);
+    explain_at("struct {}{}", "struct{}{}", &fi);
+    assert_string_equal(fi.cause, "no allocation: a zero-size value takes no memory");
     ge_finding_free(&fi);
 }
 
@@ -542,7 +652,11 @@ static void test_properties(void **state)
             struct ge_finding fi;
             ge_finding_explain(f, &fi);
             bool heap = f->kind == GE_FACT_ESCAPE || f->kind == GE_FACT_MOVED;
-            assert_int_equal(ge_category_is_heap(fi.category), heap);
+            if (ge_category_is_heap(fi.category))
+                assert_true(heap);
+            else if (heap)
+                assert_true(fi.category == GE_CAT_STATIC || fi.category == GE_CAT_INLINED);
+            heap = ge_category_is_heap(fi.category);
             assert_true(strlen(ge_finding_label(&fi)) <= 16);
             assert_true(fi.escape_step >= -1 && fi.escape_step < (int)fi.nsteps);
             if (f->nedges > 0 && heap)
@@ -569,12 +683,19 @@ static void test_properties(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_returned_map), cmocka_unit_test(test_map_to_println),
-        cmocka_unit_test(test_closures),     cmocka_unit_test(test_interfaces),
-        cmocka_unit_test(test_forced),       cmocka_unit_test(test_pointers_and_strings),
-        cmocka_unit_test(test_stores),       cmocka_unit_test(test_params_and_noescape),
-        cmocka_unit_test(test_m1_and_hints), cmocka_unit_test(test_humanize),
-        cmocka_unit_test(test_names),        cmocka_unit_test(test_repeats_in_parens),
+        cmocka_unit_test(test_returned_map),
+        cmocka_unit_test(test_map_to_println),
+        cmocka_unit_test(test_closures),
+        cmocka_unit_test(test_interfaces),
+        cmocka_unit_test(test_forced),
+        cmocka_unit_test(test_pointers_and_strings),
+        cmocka_unit_test(test_stores),
+        cmocka_unit_test(test_params_and_noescape),
+        cmocka_unit_test(test_m1_and_hints),
+        cmocka_unit_test(test_humanize),
+        cmocka_unit_test(test_static),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_repeats_in_parens),
         cmocka_unit_test(test_properties),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

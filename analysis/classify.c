@@ -440,7 +440,7 @@ static enum ge_cause escape_cause(const struct ge_fact *f, const struct ge_expla
 
 void ge__classify(const struct ge_fact *f, const struct ge_explain_source *src, struct ge_why *out)
 {
-    *out = (struct ge_why){.decisive = -1, .via = GE_CAUSE_UNKNOWN};
+    *out = (struct ge_why){.decisive = -1, .via = GE_CAUSE_UNKNOWN, .src = src, .fact = f};
     const char *func = f->func != NULL ? f->func : src != NULL ? src->func : NULL;
     out->func = func != NULL ? ge__humanize(func) : NULL;
     flatten(f, out);
@@ -466,6 +466,7 @@ void ge__classify(const struct ge_fact *f, const struct ge_explain_source *src, 
             if (sc != GE_CAUSE_UNKNOWN) {
                 out->category = GE_CAT_STATIC;
                 out->cause = sc;
+                ge__inlined_origin(f, src, out); /* for the words only */
                 return;
             }
         }
@@ -474,6 +475,13 @@ void ge__classify(const struct ge_fact *f, const struct ge_explain_source *src, 
     out->cause = escape_cause(f, src, out);
     if (f->kind == GE_FACT_MOVED && out->cause == GE_CAUSE_CAPTURED)
         out->category = GE_CAT_CLOSURE;
+    /* What an inlined body allocates at a call is the user's value only when the call
+     * evaluates to it; a field of the result, a buffer or a panic message is not. */
+    if (f->kind != GE_FACT_PARAM) {
+        ge__inlined_origin(f, src, out);
+        if (out->inlined_call != NULL && !ge__becomes_result(out))
+            out->category = GE_CAT_INLINED;
+    }
     if (f->kind == GE_FACT_PARAM && out->cause == GE_CAUSE_UNKNOWN && f->nedges > 0)
         out->cause = GE_CAUSE_HEAP;
 }
@@ -484,5 +492,7 @@ void ge__why_free(struct ge_why *w)
     free(w->callee);
     free(w->place);
     free(w->func);
+    free(w->inlined_call);
+    free(w->call_text);
     *w = (struct ge_why){.decisive = -1};
 }

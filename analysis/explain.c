@@ -306,6 +306,9 @@ static char *step_sentence(const struct ge_flat *e, const struct ge_why *w, cons
     const char *why = e->step->why ? e->step->why : "";
     if (has_prefix(why, "assign") && ge__is_result_assign(e->step->what))
         return result_sentence(w, e->step);
+    /* A generic callee's dictionary handed over with the value is the compiler's plumbing. */
+    if (e->step->what != NULL && strstr(e->step->what, "..dict") != NULL)
+        return NULL;
     /* A temporary the compiler holds a value in while a call runs adds nothing. */
     if (has_prefix(why, "assign") && e->step->what != NULL &&
         has_prefix(e->step->what, ".autotmp_") && strstr(e->step->what, " = ") != NULL)
@@ -475,7 +478,9 @@ static char *cause_words_of(const struct ge_why *w)
     case GE_CAUSE_MAP_STORE:
     case GE_CAUSE_POINTER_STORE:
     case GE_CAUSE_HEAP: {
-        char *place = w->place ? readable(w, w->place) : NULL;
+        char *place = w->place ? ge__inlined_place_new(w, w->place) : NULL;
+        if (place == NULL && w->place != NULL)
+            place = readable(w, w->place);
         char *s = place_words(w, place);
         free(place);
         return s;

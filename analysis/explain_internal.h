@@ -57,6 +57,11 @@ bool ge__is_result_assign(const char *what);
 char *ge__source_call_new(const struct ge_explain_source *src, uint32_t line, uint32_t col,
                           char **callee_new);
 
+/* "a variable of the inlined call to sync.OnceValue" when place is a local of another
+ * package's inlined body (sync.d: the compiler qualifies it with the package the file
+ * imports) and a step of w names the call; else NULL. New. */
+char *ge__inlined_place_new(const struct ge_why *w, const char *place);
+
 void ge__classify(const struct ge_fact *f, const struct ge_explain_source *src, struct ge_why *out);
 void ge__why_free(struct ge_why *w);
 

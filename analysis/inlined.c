@@ -152,3 +152,61 @@ void ge__inlined_origin(const struct ge_fact *f, const struct ge_explain_source 
     w->inlined_call = callee;
     w->call_text = call;
 }
+
+/* The first occurrence of the NUL-terminated needle in text[0..len), or NULL. */
+static const char *find_text(const char *text, size_t len, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (const char *p = text; (p = memchr(p, needle[0], len - (size_t)(p - text))) != NULL; p++)
+        if ((size_t)(text + len - p) >= n && memcmp(p, needle, n) == 0)
+            return p;
+    return NULL;
+}
+
+/* Does the file import a package named q ("q" or ".../q" in its import declarations, which
+ * come before its first top-level declaration)? */
+static bool imports(const struct ge_explain_source *src, const char *q, size_t qn)
+{
+    size_t end = src->len;
+    static const char *const decls[] = {"\nfunc ", "\ntype ", "\nvar ", "\nconst "};
+    for (size_t i = 0; i < GE_ARRAY_SIZE(decls); i++) {
+        const char *d = find_text(src->text, end, decls[i]);
+        if (d != NULL && (size_t)(d - src->text) < end)
+            end = (size_t)(d - src->text);
+    }
+    for (const char *p = src->text; (p = memchr(p, '"', end - (size_t)(p - src->text))) != NULL;) {
+        const char *close = memchr(p + 1, '"', end - (size_t)(p + 1 - src->text));
+        if (close == NULL)
+            break;
+        size_t n = (size_t)(close - p - 1);
+        if (n >= qn && memcmp(close - qn, q, qn) == 0 && (n == qn || close[-(long)qn - 1] == '/'))
+            return true;
+        p = close + 1;
+    }
+    return false;
+}
+
+char *ge__inlined_place_new(const struct ge_why *w, const char *place)
+{
+    const struct ge_explain_source *src = w->src;
+    const char *dot = strchr(place, '.');
+    if (src == NULL || src->text == NULL || dot == NULL || strchr(dot + 1, '.') != NULL ||
+        !imports(src, place, (size_t)(dot - place)))
+        return NULL;
+    size_t pn = strlen(place);
+    for (size_t i = 0; i < w->nflat; i++) {
+        const struct ge_report_step *st = w->flat[i].step;
+        if (st == NULL || st->what == NULL || strncmp(st->what, place, pn) != 0 ||
+            (strncmp(st->what + pn, " := ", 4) != 0 && strncmp(st->what + pn, " = ", 3) != 0) ||
+            st->file == NULL || w->fact->file == NULL || strcmp(st->file, w->fact->file) != 0)
+            continue;
+        char *callee = NULL;
+        free(ge__source_call_new(src, st->line, st->col, &callee));
+        if (callee != NULL) {
+            char *s = ge_xasprintf("a variable of the inlined call to %s", callee);
+            free(callee);
+            return s;
+        }
+    }
+    return NULL;
+}

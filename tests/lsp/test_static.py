@@ -89,3 +89,54 @@ async def test_static_hidden_by_default_shown_on_request(lsp, module):
     assert {d["severity"] for d in static} == {4}, "static findings are hints"
     assert all("needs no allocation" in d["message"] for d in static), static[:3]
     assert s.analyses_started(mark) == 0, "a display setting ran the compiler"
+
+
+# Compiler names that must never reach the user, in a message, a flow step or a hover.
+JARGON = re.compile(r"~[rRp]\d|\.autotmp|\.\.stmp_|\.\.dict|result \d+ =|= result \d|"
+                    r"\(result \d|a temporary\.|inlined result|\{storage for|\{heap\}")
+ALL = {c: True for c in (*HEAP, "param", "noescape", "static", "inlined")}
+
+
+async def test_inlined_code_of_other_packages(lsp, module):
+    """strings.NewReplacer, sync.OnceValue, errors.New and context methods are inlined into
+    inlined.go: only what such a call evaluates to is the user's value, it says where it was
+    made, and no flow step shows the compiler's names."""
+    root = module("static")
+    s = await lsp(root)
+    mark = s.mark()
+    s.open("inlined.go")
+    assert (await s.wait_analysis(PKG, mark))["state"] == "idle"
+    await s.quiet(0.3)
+    text = s.text_of("inlined.go")
+    shown = s.diagnostics("inlined.go")
+    messages = [d["message"] for d in shown]
+    # A panic message and the copy of the arguments inside strings.NewReplacer are not the
+    # user's values; the replacer it returns is.
+    assert not [m for m in messages if "odd argument count" in m or "oldnew" in m], messages
+    _, call = tx.marked(text, "htmlEscaper = «strings.NewReplacer»(", s.encoding)
+    here = [d for d in shown if tx.Span.of(d["range"]).contains(call.start)]
+    assert [d["code"] for d in here] == ["pointer"], here
+    assert "inside the inlined call to strings.NewReplacer" in here[0]["message"], here[0]
+    # The state sync.OnceValue keeps is its own; the function it returns is the user's.
+    assert not [m for m in messages if "sync.d" in m], messages
+    assert any("inside the inlined call to sync.OnceValue" in m for m in messages), messages
+    # context.Background() inside r.Context() is a zero-size value.
+    assert not [m for m in messages if "backgroundCtx" in m], messages
+
+    mark = s.mark()
+    s.change_configuration({"goescape": {"categories": ALL}})
+    ds = await s.wait_publish(s.uri("inlined.go"), mark,
+                              lambda ds: any(d["code"] == "inlined" for d in ds),
+                              what="every category shown")
+    inlined = [d for d in ds if d["code"] == "inlined"]
+    assert any("sync.d moved to heap" in d["message"] and
+               "inside the inlined call to sync.OnceValue" in d["message"] for d in inlined), inlined
+    done = [d for d in ds if d["code"] not in ("param", "noescape") and "r.Context().Done()" in
+            " ".join(r["message"] for r in d.get("relatedInformation") or [])]
+    assert done and all(d["code"] == "static" for d in done), ds
+    for d in ds:
+        words = [d["message"], *(r["message"] for r in d.get("relatedInformation") or [])]
+        bad = [w for w in words if JARGON.search(w)]
+        assert not bad, f"compiler names in a finding: {bad}"
+        md = (await s.hover("inlined.go", tx.Pos.of(d["range"]["start"])))["contents"]["value"]
+        assert not JARGON.search(md), md

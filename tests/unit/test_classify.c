@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "goescape/buf.h"
 #include "goescape/finding.h"
 
 static struct ge_report *r126, *r122, *r119;
@@ -573,8 +574,9 @@ static void test_names(void **state)
 
 static bool has_internal_name(const char *s)
 {
-    static const char *const bad[] = {"~r",     "~R",     "~p",        ".autotmp", "{storage for",
-                                      "{heap}", "{temp}", "go.shape.", "..stmp_",  NULL};
+    static const char *const bad[] = {"~r",           "~R",     "~p",     ".autotmp",
+                                      "{storage for", "{heap}", "{temp}", "go.shape.",
+                                      "..stmp_",      "..dict", NULL};
     for (int i = 0; s != NULL && bad[i]; i++)
         if (strstr(s, bad[i]) != NULL)
             return true;
@@ -629,6 +631,103 @@ static void test_repeats_in_parens(void **state)
     assert_int_equal(repeats_in_parens("stored in the global global"), -1);
     assert_int_equal(repeats_in_parens("stored in h[textproto.Key(textproto.key)]"), -1);
     assert_int_equal(repeats_in_parens("converted to interface (argument of (*T).M)"), -1);
+}
+
+/* Reads a file of tests/lsp/fixtures/static for ge_findings_build; keeps the last one. */
+static int read_static(void *ctx, const char *path, const char **text, size_t *len)
+{
+    char **keep = ctx;
+    free(*keep);
+    const char *base = strrchr(path, '/');
+    char rel[256];
+    snprintf(rel, sizeof(rel), "../lsp/fixtures/static/%s", base ? base + 1 : path);
+    *keep = load(rel, len);
+    *text = *keep;
+    return 0;
+}
+
+/* Words that are the compiler's, not the user's, even after humanizing: a result handed on
+ * (result 0 = x), a temporary's method, an inlined call's result, a generic dictionary. */
+static bool has_jargon(const char *s)
+{
+    static const char *const bad[] = {
+        "result 0 =", "= result 0", "a temporary.", "inlined result", "type dictionary",
+        "(result 0",  NULL};
+    for (int i = 0; s != NULL && bad[i]; i++)
+        if (strstr(s, bad[i]) != NULL)
+            return true;
+    return has_internal_name(s);
+}
+
+/* The 0-based line numbers of static.go that end in mark. */
+static bool line_marked(const char *text, uint32_t line, const char *mark)
+{
+    const char *p = text;
+    for (uint32_t l = 1; l < line && p != NULL; l++) {
+        p = strchr(p, '\n');
+        p = p ? p + 1 : NULL;
+    }
+    if (p == NULL)
+        return false;
+    const char *end = strchr(p, '\n');
+    size_t n = end ? (size_t)(end - p) : strlen(p), m = strlen(mark);
+    return n >= m && memcmp(p + n - m, mark, m) == 0;
+}
+
+/* The fixture of values that need no allocation and of inlined standard-library calls, placed
+ * with its source as the server places it: the static lines are static and the heap lines
+ * are not, what inlined bodies make is the user's only when the call evaluates to it, and no
+ * compiler name reaches a message, subject or step. */
+static void test_static_fixture(void **state)
+{
+    (void)state;
+    struct ge_report *r = parse_file("recordings/go126_static_build_m2.txt");
+    const char *files[] = {"inlined.go", "static.go", "static_test.go"};
+    struct ge_pkg_filter flt = {"example.com/static", GE_FIXTURES "/../lsp/fixtures/static", files,
+                                3};
+    char *keep = NULL;
+    struct ge_finding_set set;
+    assert_int_equal(ge_findings_build(r, &flt, read_static, &keep, &set), 0);
+    size_t len;
+    char *text = load("../lsp/fixtures/static/static.go", &len);
+    size_t nstatic = 0, ninlined = 0, nuser = 0;
+    struct ge_buf scratch;
+    ge_buf_init(&scratch, GE_MESSAGE_MAX);
+    for (size_t i = 0; i < set.count; i++) {
+        const struct ge_finding *fi = &set.items[i];
+        const char *msg = ge_finding_message(fi, &scratch);
+        if (has_jargon(msg) || has_jargon(fi->subject) || has_jargon(fi->cause))
+            fail_msg("%s:%u: %s", fi->path, fi->line, msg);
+        for (size_t k = 0; k < fi->nsteps; k++)
+            if (has_jargon(fi->steps[k].message))
+                fail_msg("%s:%u: step %s", fi->path, fi->line, fi->steps[k].message);
+        bool in_static = strstr(fi->path, "/static.go") != NULL;
+        if (in_static && fi->kind == GE_FACT_ESCAPE && line_marked(text, fi->line, "// static")) {
+            assert_int_equal(fi->category, GE_CAT_STATIC);
+            nstatic++;
+        }
+        if (in_static && line_marked(text, fi->line, "// heap") && fi->kind == GE_FACT_ESCAPE)
+            assert_true(ge_category_is_heap(fi->category));
+        if (strstr(msg, "oldnew") != NULL || strstr(msg, "sync.d moved") != NULL) {
+            assert_int_equal(fi->category, GE_CAT_INLINED);
+            ninlined++;
+        }
+        if (strstr(msg, "&strings.Replacer{...}") == msg) {
+            assert_int_equal(fi->category, GE_CAT_POINTER);
+            assert_non_null(strstr(msg, "inside the inlined call to strings.NewReplacer"));
+            nuser++;
+        }
+        if (strstr(msg, "odd argument count") != NULL)
+            assert_int_equal(fi->category, GE_CAT_STATIC);
+    }
+    assert_true(nstatic >= 21);
+    assert_int_equal(ninlined, 3);
+    assert_int_equal(nuser, 2);
+    ge_buf_free(&scratch);
+    free(text);
+    free(keep);
+    ge_finding_set_free(&set);
+    ge_report_destroy(r);
 }
 
 /* Properties over every fact of every recording. */
@@ -697,6 +796,7 @@ int main(void)
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_repeats_in_parens),
         cmocka_unit_test(test_properties),
+        cmocka_unit_test(test_static_fixture),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

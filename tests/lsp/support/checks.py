@@ -12,6 +12,12 @@ from .session import DEFAULT_SEVERITY, GOESCAPE, HEAP_CATEGORIES
 
 ESCAPE_MSG_RX = re.compile(r"^(?P<subject>.+) escapes to heap: (?P<cause>\S.*)$", re.S)
 MOVED_MSG_RX = re.compile(r"^(?P<name>\S+) moved to heap: (?P<cause>\S.*)$", re.S)
+# An escape that allocates nothing (the static category, shown on request).
+STATIC_MSG_RX = re.compile(r"^(?P<subject>.+) needs no allocation: (?P<cause>\S.*)$", re.S)
+# Compiler escape lines that are not heap escapes for the user, shown when their category is
+# on (hints by default): values that need no allocation, and what an inlined callee
+# allocates besides the value of the call.
+ON_REQUEST = {"static": 4, "inlined": 4}
 
 
 def kind_of(diag: dict) -> str | None:
@@ -19,7 +25,7 @@ def kind_of(diag: dict) -> str | None:
     msg = diag["message"]
     if MOVED_MSG_RX.match(msg):
         return "moved"
-    if ESCAPE_MSG_RX.match(msg):
+    if ESCAPE_MSG_RX.match(msg) or STATIC_MSG_RX.match(msg):
         return "escape"
     return None
 
@@ -29,13 +35,14 @@ def loose_kind(diag: dict) -> str | None:
     msg = diag["message"]
     if re.match(r"^\S+ moved to heap\b", msg):
         return "moved"
-    if " escapes to heap" in msg:
+    if " escapes to heap" in msg or " needs no allocation" in msg:
         return "escape"
     return None
 
 
 def cause_of(diag: dict) -> str:
-    m = MOVED_MSG_RX.match(diag["message"]) or ESCAPE_MSG_RX.match(diag["message"])
+    m = (MOVED_MSG_RX.match(diag["message"]) or ESCAPE_MSG_RX.match(diag["message"])
+         or STATIC_MSG_RX.match(diag["message"]))
     assert m, diag["message"]
     return m["cause"]
 
@@ -47,7 +54,9 @@ def shape_problems(diag: dict, severity: dict[str, int] | None = None) -> list[s
     if diag.get("source") != GOESCAPE:
         probs.append(f"source {diag.get('source')!r}")
     code = diag.get("code")
-    if code not in HEAP_CATEGORIES:
+    if code in ON_REQUEST and diag.get("severity") == sev.get(code, ON_REQUEST[code]):
+        pass
+    elif code not in HEAP_CATEGORIES:
         probs.append(f"code {code!r} is not a heap category")
     elif diag.get("severity") != sev[code]:
         probs.append(f"severity {diag.get('severity')} for {code}, expected {sev[code]}")

@@ -136,6 +136,23 @@ static bool subject_is_call(const char *subject, const char *callee)
     return an > 0 && an == bn && memcmp(a, b, an) == 0;
 }
 
+/* Builtins and conversions to basic types look like calls but inline nothing: a value the
+ * compiler reports at len("123") is the constant it folds to. */
+static bool builtin(const char *callee)
+{
+    static const char *const names[] = {
+        "len",    "cap",     "make",    "new",     "append",    "copy",       "delete",
+        "panic",  "print",   "println", "complex", "real",      "imag",       "min",
+        "max",    "clear",   "string",  "byte",    "rune",      "int",        "int8",
+        "int16",  "int32",   "int64",   "uint",    "uint8",     "uint16",     "uint32",
+        "uint64", "uintptr", "float32", "float64", "complex64", "complex128", "bool",
+    };
+    for (size_t i = 0; i < GE_ARRAY_SIZE(names); i++)
+        if (strcmp(callee, names[i]) == 0)
+            return true;
+    return false;
+}
+
 void ge__inlined_origin(const struct ge_fact *f, const struct ge_explain_source *src,
                         struct ge_why *w)
 {
@@ -144,7 +161,7 @@ void ge__inlined_origin(const struct ge_fact *f, const struct ge_explain_source 
         return;
     char *callee = NULL;
     char *call = ge__source_call_new(src, f->line, f->col, &callee);
-    if (call == NULL || subject_is_call(f->subject, callee)) {
+    if (call == NULL || builtin(callee) || subject_is_call(f->subject, callee)) {
         free(call);
         free(callee);
         return;

@@ -148,7 +148,7 @@ def parity(escapes: list[Escape], diagnostics: dict[str, list[dict]], texts: dic
         cand = []
         for j in by_line.get((e.path, pos.line), []):
             d = diags[j][1]
-            if loose_kind(d) != e.kind:
+            if loose_kind(d) != e.kind or (printed_constant(e) and d.get("code") != "static"):
                 continue
             span = tx.Span.of(d["range"])
             if exact:

@@ -554,6 +554,19 @@ static void test_static(void **state)
     explain_at("struct {}{}", "struct{}{}", &fi);
     assert_string_equal(fi.cause, "no allocation: a zero-size value takes no memory");
     ge_finding_free(&fi);
+    /* A constant the compiler folds from a builtin is reported at its '(' (the range finder
+     * places it at the call), but nothing was inlined there. */
+    struct ge_fact f = {.kind = GE_FACT_ESCAPE,
+                        .file = "a.go",
+                        .line = 1,
+                        .col = 4,
+                        .subject = "3",
+                        .param_detail = ""};
+    struct ge_explain_source src = {.text = "len(\"123\")", .len = 10, .span = {0, 10}, .fit = 1};
+    ge_finding_explain_src(&f, &src, &fi);
+    assert_string_equal(fi.message,
+                        "3 needs no allocation: a constant is stored in read-only data");
+    ge_finding_free(&fi);
 }
 
 static void test_names(void **state)

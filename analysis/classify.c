@@ -291,7 +291,14 @@ static char *callee_of(const struct ge_fact *f, const struct ge_explain_source *
         if (cn > 0 && (open == 0 || same_callee(cs, cn, w, open)))
             return ge_xstrndup(cs, cn);
     }
-    return open > 0 ? ge_xstrndup(w, open) : NULL;
+    /* A printed callee with a compiler name in it, or cut inside a string, names nothing the
+     * reader can find: the cause then says "argument" alone. */
+    char *printed = open > 0 ? ge_xstrndup(w, open) : NULL;
+    if (printed != NULL && (ge__has_compiler_name(printed) || strchr(printed, '"') != NULL)) {
+        free(printed);
+        printed = NULL;
+    }
+    return printed;
 }
 
 /* What an assignment to the heap stores into: a global, a map or slice element, or memory

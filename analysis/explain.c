@@ -491,10 +491,20 @@ static char *cause_words_of(const struct ge_why *w)
 }
 
 /* The readable subject; "append" (Go 1.25+) takes the call from the explanation. */
-static char *readable_subject(const struct ge_fact *f, const char *written)
+static char *readable_subject(const struct ge_fact *f, const struct ge_why *w, const char *written)
 {
     if (written != NULL)
         return ge_xstrdup(written);
+    /* With the source at hand but the expression not found as printed, a result the compiler
+     * names (~r0, the value of a call inlined into this one) is shown as an ellipsis rather
+     * than as "result 0", which the reader could not find. */
+    if (w->src != NULL && w->src->text != NULL && strcmp(f->subject, "append") != 0 &&
+        ge__has_compiler_name(f->subject)) {
+        char *s = replace_results(f->subject, "\xe2\x80\xa6");
+        char *h = ge__humanize(s);
+        free(s);
+        return h;
+    }
     if (strcmp(f->subject, "append") == 0) {
         for (size_t i = 0; i < f->nedges; i++) {
             const char *s = strstr(f->edges[i].src ? f->edges[i].src : "", "{storage for append(");
@@ -618,7 +628,7 @@ void ge__finding_explain_as(const struct ge_fact *fact, const struct ge_explain_
                         strcmp(fact->param_detail, "content") == 0,
         .escape_step = -1,
     };
-    out->subject = readable_subject(fact, written);
+    out->subject = readable_subject(fact, &w, written);
     out->cause = cause_words(&w);
     if (w.category == GE_CAT_STATIC) /* the cause starts "no allocation: " */
         out->message = ge_xasprintf("%s needs no allocation: %s", out->subject, out->cause + 15);

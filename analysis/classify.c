@@ -5,7 +5,8 @@
  * of its implicit conversion to an interface. The cause is read from the -m=2 explanation:
  * a forced reason (too large, size not constant) wins, then a closure capture, then an
  * interface conversion, then the step where the path leaves the function (a return, the
- * call that keeps the value, a send, a store to a global).
+ * call that keeps the value, a send, a store to a global). A value converted to an interface
+ * that the compiler lays out without allocating is static (static.c).
  */
 #include "explain_internal.h"
 
@@ -290,7 +291,14 @@ static char *callee_of(const struct ge_fact *f, const struct ge_explain_source *
         if (cn > 0 && (open == 0 || same_callee(cs, cn, w, open)))
             return ge_xstrndup(cs, cn);
     }
-    return open > 0 ? ge_xstrndup(w, open) : NULL;
+    /* A printed callee with a compiler name in it, or cut inside a string, names nothing the
+     * reader can find: the cause then says "argument" alone. */
+    char *printed = open > 0 ? ge_xstrndup(w, open) : NULL;
+    if (printed != NULL && (ge__has_compiler_name(printed) || strchr(printed, '"') != NULL)) {
+        free(printed);
+        printed = NULL;
+    }
+    return printed;
 }
 
 /* What an assignment to the heap stores into: a global, a map or slice element, or memory
@@ -439,7 +447,7 @@ static enum ge_cause escape_cause(const struct ge_fact *f, const struct ge_expla
 
 void ge__classify(const struct ge_fact *f, const struct ge_explain_source *src, struct ge_why *out)
 {
-    *out = (struct ge_why){.decisive = -1, .via = GE_CAUSE_UNKNOWN};
+    *out = (struct ge_why){.decisive = -1, .via = GE_CAUSE_UNKNOWN, .src = src, .fact = f};
     const char *func = f->func != NULL ? f->func : src != NULL ? src->func : NULL;
     out->func = func != NULL ? ge__humanize(func) : NULL;
     flatten(f, out);
@@ -460,11 +468,27 @@ void ge__classify(const struct ge_fact *f, const struct ge_explain_source *src, 
         break;
     case GE_FACT_ESCAPE:
         out->category = escape_category(f->subject, src, out);
+        if (out->category == GE_CAT_INTERFACE) {
+            enum ge_cause sc = ge__static_cause(f, src);
+            if (sc != GE_CAUSE_UNKNOWN) {
+                out->category = GE_CAT_STATIC;
+                out->cause = sc;
+                ge__inlined_origin(f, src, out); /* for the words only */
+                return;
+            }
+        }
         break;
     }
     out->cause = escape_cause(f, src, out);
     if (f->kind == GE_FACT_MOVED && out->cause == GE_CAUSE_CAPTURED)
         out->category = GE_CAT_CLOSURE;
+    /* What an inlined body allocates at a call is the user's value only when the call
+     * evaluates to it; a field of the result, a buffer or a panic message is not. */
+    if (f->kind != GE_FACT_PARAM) {
+        ge__inlined_origin(f, src, out);
+        if (out->inlined_call != NULL && !ge__becomes_result(out))
+            out->category = GE_CAT_INLINED;
+    }
     if (f->kind == GE_FACT_PARAM && out->cause == GE_CAUSE_UNKNOWN && f->nedges > 0)
         out->cause = GE_CAUSE_HEAP;
 }
@@ -475,5 +499,7 @@ void ge__why_free(struct ge_why *w)
     free(w->callee);
     free(w->place);
     free(w->func);
+    free(w->inlined_call);
+    free(w->call_text);
     *w = (struct ge_why){.decisive = -1};
 }

@@ -1,13 +1,14 @@
 /*
  * The words of a finding: its readable subject, cause, message, inlay label and flow steps.
- * Compiler names never reach the user as printed: "~r0" becomes "result 0", "{storage for X}"
- * "the storage of X", "{heap}" "the heap", ".autotmp_3" "a temporary". Each flow step becomes
- * one sentence with its position, and escape_step points at the one where the value leaves.
+ * Compiler names never reach the user as printed: where the source is at hand, a call printed
+ * with an inlined result or a temporary in it is shown as written, and an inlined call that
+ * hands its result on is named ("returned by the inlined call to strings.NewReplacer");
+ * elsewhere humanize.c gives words for them. Each flow step becomes one sentence with its
+ * position, and escape_step points at the one where the value leaves.
  */
 #include "explain_internal.h"
 #include "goescape/buf.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,7 @@ static const char *const category_names[GE_CAT_COUNT] = {
     [GE_CAT_MAP] = "map",           [GE_CAT_CLOSURE] = "closure", [GE_CAT_INTERFACE] = "interface",
     [GE_CAT_SLICE] = "slice",       [GE_CAT_POINTER] = "pointer", [GE_CAT_STRING] = "string",
     [GE_CAT_MOVED] = "moved",       [GE_CAT_OTHER] = "other",     [GE_CAT_PARAM] = "param",
-    [GE_CAT_NOESCAPE] = "noescape",
+    [GE_CAT_NOESCAPE] = "noescape", [GE_CAT_STATIC] = "static",   [GE_CAT_INLINED] = "inlined",
 };
 
 static const char *const cause_names[GE_CAUSE_COUNT] = {
@@ -42,6 +43,10 @@ static const char *const cause_names[GE_CAUSE_COUNT] = {
     [GE_CAUSE_HEAP] = "heap",
     [GE_CAUSE_RESULT] = "result",
     [GE_CAUSE_NONE] = "none",
+    [GE_CAUSE_CONSTANT] = "constant",
+    [GE_CAUSE_ZERO_SIZE] = "zero-size",
+    [GE_CAUSE_SMALL_VALUE] = "small-value",
+    [GE_CAUSE_STATIC_DATA] = "static-data",
 };
 
 /* Inlay labels: at most 16 bytes, "heap: <why>" for every heap escape. */
@@ -65,6 +70,10 @@ static const char *const cause_labels[GE_CAUSE_COUNT] = {
     [GE_CAUSE_HEAP] = "heap",
     [GE_CAUSE_RESULT] = "leak: result",
     [GE_CAUSE_NONE] = "stack",
+    [GE_CAUSE_CONSTANT] = "static",
+    [GE_CAUSE_ZERO_SIZE] = "static",
+    [GE_CAUSE_SMALL_VALUE] = "static",
+    [GE_CAUSE_STATIC_DATA] = "static",
 };
 
 const char *ge_category_name(enum ge_category c)
@@ -104,191 +113,6 @@ static bool ident_byte(char c)
            (unsigned char)c >= 0x80;
 }
 
-/* Index just past the '}' that closes the '{' at s[0], or 0 when unbalanced. */
-static size_t brace_end(const char *s)
-{
-    int depth = 0;
-    for (size_t i = 0; s[i]; i++) {
-        if (s[i] == '{')
-            depth++;
-        else if (s[i] == '}' && --depth == 0)
-            return i + 1;
-    }
-    return 0;
-}
-
-/* Appends the readable form of s[0..n) to b. */
-static void humanize_into(struct ge_buf *b, const char *s, size_t n);
-
-/* Length of the shape type that follows "go.shape." at s: up to a ',' ')' ']' or space
- * outside brackets ("struct { X int }" keeps its braces). */
-static size_t shape_extent(const char *s, size_t n)
-{
-    int depth = 0;
-    size_t i = 0;
-    for (; i < n; i++) {
-        char c = s[i];
-        if (c == '(' || c == '[' || c == '{') {
-            depth++;
-        } else if (c == ')' || c == ']' || c == '}') {
-            if (depth-- == 0)
-                break;
-        } else if (depth == 0 && (c == ',' || (c == ' ' && (i + 1 >= n || s[i + 1] != '{')))) {
-            break;
-        }
-    }
-    return i;
-}
-
-/* Drops "go.shape." and, for Go before 1.20, the "_0" suffix of the shape type. */
-static size_t humanize_shape(struct ge_buf *b, const char *s, size_t n)
-{
-    size_t ext = shape_extent(s + 9, n - 9);
-    size_t k = ext;
-    while (k > 0 && s[9 + k - 1] >= '0' && s[9 + k - 1] <= '9')
-        k--;
-    if (k == ext || k == 0 || s[9 + k - 1] != '_')
-        return 9;
-    humanize_into(b, s + 9, k - 1);
-    return 9 + ext;
-}
-
-/* Handles a compiler name at s, if there is one; returns the bytes it consumed. */
-static size_t humanize_name(struct ge_buf *b, const char *s, size_t n, bool at_word)
-{
-    size_t k = 0;
-    if (s[0] != '{' && s[0] != 'g' && s[0] != '.' && s[0] != '~')
-        return 0;
-    if (n > 9 && has_prefix(s, "go.shape."))
-        return humanize_shape(b, s, n);
-    if (has_prefix(s, "{storage for ")) {
-        k = brace_end(s);
-        /* A shortened string constant may hold unbalanced braces: a location that is all of
-         * s ends at its last '}'. */
-        if ((k == 0 || k > n) && n > 14 && s[n - 1] == '}')
-            k = n;
-    }
-    if (k > 0 && k <= n) {
-        ge_buf_appends(b, "the storage of ");
-        humanize_into(b, s + 13, k - 14);
-        return k;
-    }
-    static const struct {
-        const char *name;
-        const char *text;
-    } fixed[] = {{"{heap}", "the heap"},
-                 {"{temp}", "a temporary"},
-                 {"go.shape.", ""},
-                 {".this", "the receiver"},
-                 {".autotmp_", "a temporary"}};
-    for (size_t i = 0; i < GE_ARRAY_SIZE(fixed); i++) {
-        size_t len = strlen(fixed[i].name);
-        if (len <= n && has_prefix(s, fixed[i].name) && (fixed[i].name[0] != '.' || at_word)) {
-            ge_buf_appends(b, fixed[i].text);
-            while (fixed[i].name[len - 1] == '_' && len < n && s[len] >= '0' && s[len] <= '9')
-                len++;
-            return len;
-        }
-    }
-    if (at_word && n >= 3 && s[0] == '~' && (s[1] == 'r' || s[1] == 'R' || s[1] == 'p') &&
-        s[2] >= '0' && s[2] <= '9') {
-        k = 2;
-        while (k < n && s[k] >= '0' && s[k] <= '9')
-            k++;
-        const char *what = s[1] == 'r' ? "result " : s[1] == 'R' ? "inlined result " : "param ";
-        ge_buf_printf(b, "%s%.*s", what, (int)(k - 2), s + 2);
-        return k;
-    }
-    return 0;
-}
-
-/* Length of a static temporary at s, "PKG..stmp_N" or "PKG..stmp_N@OFF": the data the
- * compiler lays out for a package-level variable's composite literal. 0 when there is none. */
-static size_t stmp_name(const char *s, size_t n)
-{
-    size_t j = 0;
-    while (j < n && (ident_byte(s[j]) || s[j] == '/' || s[j] == '-' || s[j] == '.') &&
-           !(j + 7 <= n && memcmp(s + j, "..stmp_", 7) == 0))
-        j++;
-    if (j == 0 || j + 7 >= n || memcmp(s + j, "..stmp_", 7) != 0 ||
-        !isdigit((unsigned char)s[j + 7]))
-        return 0;
-    j += 7;
-    while (j < n && isdigit((unsigned char)s[j]))
-        j++;
-    if (j + 1 < n && s[j] == '@' && isdigit((unsigned char)s[j + 1]))
-        for (j++; j < n && isdigit((unsigned char)s[j]);)
-            j++;
-    return j;
-}
-
-/* Length of a static temporary at s, bare or viewed as a type ("(T)(PKG..stmp_N@OFF)"). */
-static size_t static_data(const char *s, size_t n)
-{
-    if (s[0] != '(')
-        return stmp_name(s, n);
-    int depth = 0;
-    size_t k = 0;
-    for (; k < n; k++) {
-        depth += s[k] == '(' || s[k] == '[' || s[k] == '{';
-        depth -= s[k] == ')' || s[k] == ']' || s[k] == '}';
-        if (depth == 0)
-            break;
-    }
-    if (k + 2 >= n || s[k + 1] != '(')
-        return 0;
-    size_t m = stmp_name(s + k + 2, n - k - 2);
-    return m > 0 && k + 2 + m < n && s[k + 2 + m] == ')' ? k + 3 + m : 0;
-}
-
-static void humanize_into(struct ge_buf *b, const char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        bool at_word = i == 0 || !ident_byte(s[i - 1]);
-        size_t k = at_word ? static_data(s + i, n - i) : 0;
-        if (k > 0) {
-            ge_buf_appends(b, "a package-level variable");
-            i += k;
-            continue;
-        }
-        k = humanize_name(b, s + i, n - i, at_word);
-        if (k > 0) {
-            i += k;
-            continue;
-        }
-        ge_buf_append(b, s + i, 1);
-        i++;
-    }
-}
-
-char *ge__humanize_n(const char *s, size_t n)
-{
-    struct ge_buf b;
-    ge_buf_init(&b, TEXT_MAX);
-    humanize_into(&b, s, n);
-    char *out = ge_buf_steal(&b, NULL);
-    return out != NULL ? out : ge_xstrdup("");
-}
-
-char *ge__humanize(const char *s)
-{
-    return ge__humanize_n(s != NULL ? s : "", s != NULL ? strlen(s) : 0);
-}
-
-bool ge__has_compiler_name(const char *s)
-{
-    for (size_t i = 0; s != NULL && s[i] != '\0'; i++) {
-        bool at_word = i == 0 || !ident_byte(s[i - 1]);
-        if (at_word && s[i] == '~' && s[i + 1] != '\0' && strchr("rRp", s[i + 1]) != NULL &&
-            s[i + 2] >= '0' && s[i + 2] <= '9')
-            return true;
-        if (at_word && has_prefix(s + i, ".autotmp_"))
-            return true;
-    }
-    return false;
-}
-
 /* Is s one compiler name and nothing else ("~r0")? Such a name may also stand for another
  * value in the same explanation (the function's own result), so only a step that is exactly
  * the subject shows the written one. */
@@ -319,14 +143,27 @@ static char *readable(const struct ge_why *w, const char *s)
     while ((at = strstr(s, p)) != NULL) {
         bool word = (at == s || !ident_byte(at[-1]) || !ident_byte(p[0])) &&
                     (!ident_byte(at[pn]) || !ident_byte(p[pn - 1]));
-        humanize_into(&b, s, (size_t)(at - s) + (word ? 0 : pn));
+        ge__humanize_into(&b, s, (size_t)(at - s) + (word ? 0 : pn));
         if (word)
             ge_buf_appends(&b, w->written);
         s = at + pn;
     }
-    humanize_into(&b, s, strlen(s));
+    ge__humanize_into(&b, s, strlen(s));
     char *out = ge_buf_steal(&b, NULL);
     return out != NULL ? out : ge_xstrdup("");
+}
+
+static char *replace_results(const char *s, const char *call);
+
+/* A location of an edge, readable: an inlined call's result is the call the fact sits in. */
+static char *edge_part(const struct ge_why *w, const char *s)
+{
+    if (w->call_text == NULL || !ge__has_compiler_name(s))
+        return readable(w, s);
+    char *r = replace_results(s, w->call_text);
+    char *h = readable(w, r);
+    free(r);
+    return h;
 }
 
 /* The source of an edge without its & and * prefixes, readable. */
@@ -335,7 +172,7 @@ static char *edge_src(const struct ge_report_edge *e, const struct ge_why *w)
     const char *s = e->src ? e->src : "";
     while (*s == '&' || *s == '*')
         s++;
-    return readable(w, s);
+    return edge_part(w, s);
 }
 
 /* "the function" when the name is unknown. */
@@ -377,7 +214,7 @@ static char *edge_step_sentence(const struct ge_flat *e, const struct ge_why *w,
     if (has_prefix(why, "assign") && to_heap)
         return ge_xasprintf("stored where the compiler cannot follow it: %s", what);
     if (has_prefix(why, "assign")) {
-        char *dst = readable(w, e->edge->dst);
+        char *dst = edge_part(w, e->edge->dst);
         char *m = ge_xasprintf("assigned to %s: %s", dst, what);
         free(dst);
         return m;
@@ -398,16 +235,91 @@ static char *edge_step_sentence(const struct ge_flat *e, const struct ge_why *w,
     return ge_xasprintf("%s (%s)", what, why);
 }
 
+/* Is the step in the fact's own file, whose text the explainer has? */
+static bool step_in_source(const struct ge_why *w, const struct ge_report_step *st)
+{
+    return w->src != NULL && w->src->text != NULL && st->file != NULL && w->fact->file != NULL &&
+           strcmp(st->file, w->fact->file) == 0;
+}
+
+/* Copies s with each lone result name (~r0, ~R1) replaced by call. New. */
+static char *replace_results(const char *s, const char *call)
+{
+    struct ge_buf b;
+    ge_buf_init(&b, TEXT_MAX);
+    for (size_t i = 0; s[i];) {
+        bool at_word = i == 0 || !ident_byte(s[i - 1]);
+        if (at_word && s[i] == '~' && (s[i + 1] == 'r' || s[i + 1] == 'R') && s[i + 2] >= '0' &&
+            s[i + 2] <= '9') {
+            i += 2;
+            while (s[i] >= '0' && s[i] <= '9')
+                i++;
+            ge_buf_appends(&b, call);
+            continue;
+        }
+        ge_buf_append(&b, s + i, 1);
+        i++;
+    }
+    char *out = ge_buf_steal(&b, NULL);
+    return out != NULL ? out : ge_xstrdup("");
+}
+
+/* The step's expression without compiler names where the source can stand in: a call printed
+ * with an inlined result or a temporary in it (assert.Equal(t, "x", ~r0), .autotmp_5.Done())
+ * is the call written at the step's position; elsewhere an inlined call's result is the call
+ * the fact sits in. Readable text, new. */
+static char *step_what(const struct ge_why *w, const struct ge_report_step *st)
+{
+    const char *what = st->what ? st->what : "";
+    if (!ge__has_compiler_name(what) || (w->written != NULL && strcmp(what, w->printed) == 0))
+        return readable(w, what);
+    size_t n = strlen(what);
+    if (step_in_source(w, st) && n > 0 && what[n - 1] == ')') {
+        char *call = ge__source_call_new(w->src, st->line, st->col, NULL);
+        if (call != NULL)
+            return call;
+    }
+    if (w->call_text == NULL)
+        return readable(w, what);
+    char *s = replace_results(what, w->call_text);
+    char *r = readable(w, s);
+    free(s);
+    return r;
+}
+
+/* "returned by the inlined call to F" for "~r0 = x": the inlined call hands its result on. */
+static char *result_sentence(const struct ge_why *w, const struct ge_report_step *st)
+{
+    char *callee = NULL;
+    if (step_in_source(w, st))
+        free(ge__source_call_new(w->src, st->line, st->col, &callee));
+    const char *name = callee != NULL ? callee : w->inlined_call;
+    char *m = name != NULL ? ge_xasprintf("returned by the inlined call to %s", name)
+                           : ge_xstrdup("returned by an inlined call");
+    free(callee);
+    return m;
+}
+
 /* One sentence for a "from WHAT (WHY)" step, or NULL to leave the step out. */
 static char *step_sentence(const struct ge_flat *e, const struct ge_why *w, const char *prev_why)
 {
     const char *why = e->step->why ? e->step->why : "";
-    char *what = readable(w, e->step->what);
+    if (has_prefix(why, "assign") && ge__is_result_assign(e->step->what))
+        return result_sentence(w, e->step);
+    /* A generic callee's dictionary handed over with the value is the compiler's plumbing. */
+    if (e->step->what != NULL && strstr(e->step->what, "..dict") != NULL)
+        return NULL;
+    /* A temporary the compiler holds a value in while a call runs adds nothing. */
+    if (has_prefix(why, "assign") && e->step->what != NULL &&
+        has_prefix(e->step->what, ".autotmp_") && strstr(e->step->what, " = ") != NULL)
+        return NULL;
+    char *what = step_what(w, e->step);
     char *m = NULL;
     /* A value converted to an interface is only allocated when the compiler cannot use
      * static storage (constants, single bytes and zero-sized values avoid it), so the step
      * says what happens, not that memory is allocated. */
-    if (has_prefix(why, "spill") && w->category == GE_CAT_INTERFACE)
+    if (has_prefix(why, "spill") &&
+        (w->category == GE_CAT_INTERFACE || w->category == GE_CAT_STATIC))
         m = ge_xasprintf("%s is stored in an interface value", what);
     for (size_t i = 0; m == NULL && i < GE_ARRAY_SIZE(simple_steps); i++)
         if (has_prefix(why, simple_steps[i].why))
@@ -422,7 +334,7 @@ static char *step_sentence(const struct ge_flat *e, const struct ge_why *w, cons
 static char *edge_sentence(const struct ge_report_edge *e, const struct ge_why *w)
 {
     char *src = edge_src(e, w);
-    char *dst = readable(w, e->dst);
+    char *dst = edge_part(w, e->dst);
     char *m = ge_xasprintf("%s flows to %s", src, dst);
     free(src);
     free(dst);
@@ -450,6 +362,11 @@ static void build_steps(const struct ge_fact *f, const struct ge_why *w, struct 
         const struct ge_flat *e = &w->flat[i];
         char *m = e->step != NULL ? step_sentence(e, w, prev_why) : edge_sentence(e->edge, w);
         prev_why = e->step != NULL && e->step->why ? e->step->why : "";
+        /* Nested inlined calls hand a result on twice in the same words. */
+        if (m != NULL && out->nsteps > 0 && strcmp(out->steps[out->nsteps - 1].message, m) == 0) {
+            free(m);
+            m = NULL;
+        }
         if (m != NULL)
             push_step(out, m, f, e->step);
         if ((long)i == w->decisive && out->nsteps > 0)
@@ -508,7 +425,20 @@ static char *place_words(const struct ge_why *w, const char *place)
     }
 }
 
+static char *cause_words_of(const struct ge_why *w);
+
+/* The cause, and where the value was made when an inlined body made it. */
 static char *cause_words(const struct ge_why *w)
+{
+    char *c = cause_words_of(w);
+    if (w->inlined_call == NULL)
+        return c;
+    char *s = ge_xasprintf("%s%sinside the inlined call to %s", c, *c ? ", " : "", w->inlined_call);
+    free(c);
+    return s;
+}
+
+static char *cause_words_of(const struct ge_why *w)
 {
     static const char *const words[GE_CAUSE_COUNT] = {
         [GE_CAUSE_CAPTURED] = "captured by a closure",
@@ -522,6 +452,17 @@ static char *cause_words(const struct ge_why *w)
         [GE_CAUSE_DEFER] = "deferred in a loop",
     };
     switch (w->cause) {
+    case GE_CAUSE_CONSTANT:
+        return ge_xstrdup(w->printed != NULL && w->printed[0] != '\0' &&
+                                  w->printed[strlen(w->printed) - 1] == '}'
+                              ? "no allocation: a literal of constants is stored in read-only data"
+                              : "no allocation: a constant is stored in read-only data");
+    case GE_CAUSE_ZERO_SIZE:
+        return ge_xstrdup("no allocation: a zero-size value takes no memory");
+    case GE_CAUSE_SMALL_VALUE:
+        return ge_xstrdup("no allocation: a bool or a single byte comes from a static table");
+    case GE_CAUSE_STATIC_DATA:
+        return ge_xstrdup("no allocation: static data, not a heap allocation per call");
     case GE_CAUSE_RETURNED:
         return w->func ? ge_xasprintf("returned from %s", w->func) : ge_xstrdup("returned");
     case GE_CAUSE_INTERFACE: {
@@ -537,7 +478,9 @@ static char *cause_words(const struct ge_why *w)
     case GE_CAUSE_MAP_STORE:
     case GE_CAUSE_POINTER_STORE:
     case GE_CAUSE_HEAP: {
-        char *place = w->place ? readable(w, w->place) : NULL;
+        char *place = w->place ? ge__inlined_place_new(w, w->place) : NULL;
+        if (place == NULL && w->place != NULL)
+            place = readable(w, w->place);
         char *s = place_words(w, place);
         free(place);
         return s;
@@ -548,14 +491,24 @@ static char *cause_words(const struct ge_why *w)
 }
 
 /* The readable subject; "append" (Go 1.25+) takes the call from the explanation. */
-static char *readable_subject(const struct ge_fact *f, const char *written)
+static char *readable_subject(const struct ge_fact *f, const struct ge_why *w, const char *written)
 {
     if (written != NULL)
         return ge_xstrdup(written);
+    /* With the source at hand but the expression not found as printed, a result the compiler
+     * names (~r0, the value of a call inlined into this one) is shown as an ellipsis rather
+     * than as "result 0", which the reader could not find. */
+    if (w->src != NULL && w->src->text != NULL && strcmp(f->subject, "append") != 0 &&
+        ge__has_compiler_name(f->subject)) {
+        char *s = replace_results(f->subject, "\xe2\x80\xa6");
+        char *h = ge__humanize(s);
+        free(s);
+        return h;
+    }
     if (strcmp(f->subject, "append") == 0) {
         for (size_t i = 0; i < f->nedges; i++) {
             const char *s = strstr(f->edges[i].src ? f->edges[i].src : "", "{storage for append(");
-            size_t k = s ? brace_end(s) : 0;
+            size_t k = s ? ge__brace_end(s) : 0;
             if (k > 14)
                 return ge__humanize_n(s + 13, k - 14);
         }
@@ -675,9 +628,12 @@ void ge__finding_explain_as(const struct ge_fact *fact, const struct ge_explain_
                         strcmp(fact->param_detail, "content") == 0,
         .escape_step = -1,
     };
-    out->subject = readable_subject(fact, written);
+    out->subject = readable_subject(fact, &w, written);
     out->cause = cause_words(&w);
-    out->message = message_of(fact, out->subject, out->cause);
+    if (w.category == GE_CAT_STATIC) /* the cause starts "no allocation: " */
+        out->message = ge_xasprintf("%s needs no allocation: %s", out->subject, out->cause + 15);
+    else
+        out->message = message_of(fact, out->subject, out->cause);
     out->func = w.func ? ge_xstrdup(w.func) : NULL;
     build_steps(fact, &w, out);
     ge__why_free(&w);

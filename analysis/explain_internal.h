@@ -5,6 +5,7 @@
 #ifndef GE_ANALYSIS_EXPLAIN_INTERNAL_H
 #define GE_ANALYSIS_EXPLAIN_INTERNAL_H
 
+#include "goescape/buf.h"
 #include "goescape/finding.h"
 
 /* One entry of an explanation read in order: a "from" step, or an edge with no steps. */
@@ -29,7 +30,37 @@ struct ge_why {
      * subject shows the written one. */
     const char *printed;
     const char *written;
+    const struct ge_explain_source *src; /* borrowed, or NULL */
+    const struct ge_fact *fact;          /* borrowed */
+    /* For a value made by the inlined body of a call (inlined.c), the callee and the call as
+     * written ("strings.NewReplacer", "strings.NewReplacer(\"a\", \"b\")"); owned, or NULL. */
+    char *inlined_call;
+    char *call_text;
 };
+
+/* static.c: the cause of an escape that allocates nothing (GE_CAUSE_CONSTANT, _ZERO_SIZE,
+ * _SMALL_VALUE or _STATIC_DATA), or GE_CAUSE_UNKNOWN when it may allocate. */
+enum ge_cause ge__static_cause(const struct ge_fact *f, const struct ge_explain_source *src);
+
+/* inlined.c: fills w->inlined_call and w->call_text when the compiler reports f at the '('
+ * of a call whose inlined body made the value (and the value is not the call itself). */
+void ge__inlined_origin(const struct ge_fact *f, const struct ge_explain_source *src,
+                        struct ge_why *w);
+/* Does the explanation carry the value into a call's result (an inlined call's ~r0 or ~R0):
+ * is it what the call evaluates to? */
+bool ge__becomes_result(const struct ge_why *w);
+/* Is what an assignment to a lone result name ("~r0 = x", "~R0 := x")? */
+bool ge__is_result_assign(const char *what);
+/* The call whose '(' is at line:col of src->text as written, receiver chain included
+ * ("c.Request.Context().Done()"), as a one-line subject, and its callee in *callee_new (may
+ * be NULL); both new. NULL when there is no call there. */
+char *ge__source_call_new(const struct ge_explain_source *src, uint32_t line, uint32_t col,
+                          char **callee_new);
+
+/* "a variable of the inlined call to sync.OnceValue" when place is a local of another
+ * package's inlined body (sync.d: the compiler qualifies it with the package the file
+ * imports) and a step of w names the call; else NULL. New. */
+char *ge__inlined_place_new(const struct ge_why *w, const char *place);
 
 void ge__classify(const struct ge_fact *f, const struct ge_explain_source *src, struct ge_why *out);
 void ge__why_free(struct ge_why *w);
@@ -53,6 +84,10 @@ bool ge__message_derivable(const struct ge_finding *f);
 /* Readable text for compiler names: "~r0" -> "result 0", "{storage for X}" -> "the storage
  * of X", "{heap}" -> "the heap", ".autotmp_3" -> "a temporary", "go.shape." dropped. New. */
 char *ge__humanize(const char *s);
+/* The same, appended to b (humanize.c). */
+void ge__humanize_into(struct ge_buf *b, const char *s, size_t n);
+/* Index just past the '}' that closes the '{' at s[0], or 0 when unbalanced. */
+size_t ge__brace_end(const char *s);
 char *ge__humanize_n(const char *s, size_t n);
 
 #endif

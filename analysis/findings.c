@@ -222,6 +222,8 @@ static bool place_fact(struct file_ctx *fc, const struct placed *pl, struct ge_f
         ge__scan_expr_in(&fc->toks, fc->text, fc->len, off, f->kind, f->subject, &fit);
     /* A subject with compiler names (~r0 for an inlined call's result) reads better as the
      * source text of the expression, when the span is that expression. */
+    src.span = span;
+    src.fit = (uint8_t)fit;
     char *written = fit == GE_FIT_EXPR && ge__has_compiler_name(f->subject)
                         ? ge__source_subject_new(fc->text, span)
                         : NULL;

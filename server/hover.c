@@ -1,7 +1,8 @@
 /*
  * textDocument/hover: over an escaping expression, what escapes, why, the path to the heap as
  * numbered steps with links, and a remedy; over a function name, a summary of its escapes.
- * Facts that are not displayed (does not escape, leaking parameters) still answer hovers.
+ * Facts that are not displayed (does not escape, leaking parameters, values that need no
+ * allocation) still answer hovers.
  */
 #include "lookup.h"
 
@@ -43,7 +44,8 @@ static void append_steps(struct ge_buf *b, const struct ge_finding *f)
 {
     if (f->nsteps == 0)
         return;
-    ge_buf_appends(b, "\n\n**Path to the heap:**\n");
+    ge_buf_appends(b, f->category == GE_CAT_STATIC ? "\n\n**What the compiler reports:**\n"
+                                                   : "\n\n**Path to the heap:**\n");
     for (size_t i = 0; i < f->nsteps; i++) {
         const struct ge_flow_step *st = &f->steps[i];
         ge_buf_printf(b, "%s%zu. %s", i ? "\n" : "", i + 1, st->message);
@@ -61,7 +63,11 @@ char *ge_finding_markdown(struct ge_server *s, struct ge_file *file, const struc
 {
     struct ge_buf b;
     ge_buf_init(&b, GE_HOVER_MAX);
-    const char *what = f->kind == GE_FACT_MOVED      ? "moves to the heap"
+    /* A static value is reported as escaping but is never allocated: the hover over the
+     * line says so, which is why it is not marked. */
+    const char *what = f->category == GE_CAT_STATIC  ? "is reported as escaping but needs no "
+                                                       "allocation"
+                       : f->kind == GE_FACT_MOVED    ? "moves to the heap"
                        : f->kind == GE_FACT_ESCAPE   ? "escapes to the heap"
                        : f->kind == GE_FACT_NOESCAPE ? "stays on the stack"
                                                      : "leaks";

@@ -78,21 +78,27 @@ an absolute file name."
 (defconst goescape--category-choice
   '(choice (const map) (const closure) (const interface) (const slice)
            (const pointer) (const string) (const moved) (const other)
-           (const param) (const noescape)))
+           (const param) (const noescape) (const static) (const inlined)))
 
 (defcustom goescape-categories
   '((map . t) (closure . t) (interface . t) (slice . t) (pointer . t)
-    (string . t) (moved . t) (other . t) (param . nil) (noescape . nil))
+    (string . t) (moved . t) (other . t) (param . nil) (noescape . nil)
+    (static . nil) (inlined . nil))
   "Which categories of findings are shown.
-An alist of (CATEGORY . SHOW).  `param' (leaking parameters) and
-`noescape' (values that stay on the stack) are not heap escapes."
+An alist of (CATEGORY . SHOW).  `param' (leaking parameters),
+`noescape' (values that stay on the stack), `static' (values reported
+as escaping that need no allocation, such as constants) and `inlined'
+\(what another function's inlined body allocates at a call, other than
+the value the call returns) are not heap escapes; hovers still explain
+them."
   :type `(alist :key-type ,goescape--category-choice :value-type boolean)
   :set #'goescape--set)
 
 (defcustom goescape-severity
   '((map . "information") (closure . "information") (interface . "information")
     (slice . "hint") (pointer . "hint") (string . "hint") (moved . "hint")
-    (other . "hint") (param . "hint") (noescape . "hint"))
+    (other . "hint") (param . "hint") (noescape . "hint") (static . "hint")
+    (inlined . "hint"))
   "Diagnostic severity per category."
   :type `(alist :key-type ,goescape--category-choice
                 :value-type (choice (const "error") (const "warning")

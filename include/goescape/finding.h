@@ -23,6 +23,12 @@ enum ge_category {
     GE_CAT_OTHER,     /* any other heap escape */
     GE_CAT_PARAM,     /* leaking parameter facts (not heap escapes) */
     GE_CAT_NOESCAPE,  /* "does not escape" facts (not heap escapes) */
+    GE_CAT_STATIC,    /* "escapes" that allocate nothing: constants and constant composite
+                         literals (read-only data), zero-size values, bool and single-byte
+                         values (a static table), static temporaries (not heap escapes) */
+    GE_CAT_INLINED,   /* what another function's inlined body allocates at a call, when it is
+                         not the call's value: a field of the returned object, an internal
+                         buffer (not shown as heap escapes; the call's value is) */
     GE_CAT_COUNT
 };
 
@@ -30,7 +36,8 @@ enum ge_category {
 const char *ge_category_name(enum ge_category c);
 /* Returns 0 and the category for a name, or -EINVAL. */
 int ge_category_parse(const char *name, enum ge_category *out);
-/* True for the eight heap-escape categories. */
+/* True for the eight heap-escape categories; false for param, noescape, static and inlined,
+ * which are hidden by default and still answer hovers. */
 bool ge_category_is_heap(enum ge_category c);
 
 /* Why a value reaches the heap, as derived from the compiler's explanation (-m=2). */
@@ -54,6 +61,10 @@ enum ge_cause {
     GE_CAUSE_HEAP,          /* flows to the heap by a path with no more specific reason */
     GE_CAUSE_RESULT,        /* a parameter that flows to a result (not a heap escape) */
     GE_CAUSE_NONE,          /* "does not escape" */
+    GE_CAUSE_CONSTANT,      /* static: a constant, kept in read-only data */
+    GE_CAUSE_ZERO_SIZE,     /* static: a zero-size value, which takes no memory */
+    GE_CAUSE_SMALL_VALUE,   /* static: a bool or single byte, taken from a static table */
+    GE_CAUSE_STATIC_DATA,   /* static: data laid out once (a static temporary) */
     GE_CAUSE_COUNT
 };
 
@@ -174,6 +185,12 @@ struct ge_explain_source {
     size_t nmethods;
     const struct ge_type_decl *types; /* the package's named types */
     size_t ntypes;
+    /* Where the fact was placed in text, when the caller has placed it (an empty span
+     * otherwise), and how: an enum ge_span_fit of analysis/scan_internal.h. With it a
+     * composite literal of constants is told from one of variables, and what an inlined
+     * call's body allocates from the value of the call. */
+    struct ge_span span;
+    uint8_t fit;
 };
 
 /* ge_finding_explain with the help of src (may be NULL). The text is used only for positions

@@ -118,7 +118,7 @@ async def test_two_quick_saves(lsp, tmp_path):
 
 async def test_test_file_gets_findings_without_duplicates(lsp, module):
     root = module("examples")
-    s = await lsp(root)
+    s = await lsp(root, settings={"categories": {"static": True}})  # the t.Fatal constant
     mark = s.mark()
     s.open("escapes_test.go")
     await s.wait_analysis(EXAMPLES, mark)

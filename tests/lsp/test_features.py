@@ -188,9 +188,10 @@ async def test_hover_remedy(lsp, module, anchor, words):
                                     "func ToAnySmall(b byte) any {\n\treturn «b»"])
 async def test_hover_promises_no_allocation_for_constants_and_bytes(lsp, module, anchor):
     """Constants and single-byte values are not allocated when converted to an interface;
-    the explanation must not say they are."""
+    the explanation must not say they are. (The constant is the static category, shown on
+    request.)"""
     root = module("testmod")
-    s = await lsp(root)
+    s = await lsp(root, settings={"categories": {"static": True}})
     mark = s.mark()
     s.open("ifaces/ifaces.go")
     await s.wait_analysis("example.com/escdemo/ifaces", mark)

@@ -45,7 +45,7 @@ TESTMOD_PACKAGES = ["maps", "closures", "ifaces", "big", "misc", "other", "gen",
 # Every category on, "static" included (values that need no allocation), so that positions
 # stay one to one with the compiler's lines. A server that does not know a name reports it as
 # a settings problem and applies the others.
-ALL_CATEGORIES = {"categories": {c: True for c in (*HEAP_CATEGORIES, "static")}}
+ALL_CATEGORIES = {"categories": {c: True for c in (*HEAP_CATEGORIES, "static", "inlined")}}
 
 # Packages whose files get no escape line from the compiler, on purpose: in linedir a //line
 # directive moves every position into template.tmpl, which is not a file of the package.

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "goescape/buf.h"
 #include "goescape/finding.h"
 
 static struct ge_report *r126, *r122, *r119;
@@ -208,10 +209,16 @@ static void test_interfaces(void **state)
           "heap: interface");
     ge_finding_free(&fi);
 
-    /* Go 1.26: summarised as the constant, explained as the variable stored in a global. */
+    /* Go 1.26 replaces a variable that is never reassigned by its constant (summarised as
+     * 1000, explained as x), which then needs no allocation; Go 1.22 prints x and boxes it. */
     explain(find(r126, GE_FACT_ESCAPE, "ifaces/ifaces.go", 20, 9), false, &fi);
-    assert_string_equal(fi.message,
-                        "1000 escapes to heap: converted to interface (stored in the global sink)");
+    check(&fi, GE_CAT_STATIC, GE_CAUSE_CONSTANT,
+          "1000 needs no allocation: a constant is stored in read-only data", "static");
+    ge_finding_free(&fi);
+    explain(find(r122, GE_FACT_ESCAPE, "ifaces/ifaces.go", 20, 9), false, &fi);
+    check(&fi, GE_CAT_INTERFACE, GE_CAUSE_INTERFACE,
+          "x escapes to heap: converted to interface (stored in the global sink)",
+          "heap: interface");
     ge_finding_free(&fi);
 
     /* A field passed to fmt.Println, named as the user wrote the call. */
@@ -378,7 +385,7 @@ static void test_m1_and_hints(void **state)
         {"map[go.shape.string]go.shape.*uint8{}", GE_CAT_MAP},
         {"\"[\" + net.host + \"]:\" + net.port", GE_CAT_STRING},
         {"r.start + r.length - int64(1)", GE_CAT_INTERFACE},
-        {"re.res == nil", GE_CAT_INTERFACE},
+        {"re.res == nil", GE_CAT_STATIC},
         {"http2ConnectionError(1)", GE_CAT_INTERFACE},
         {"... argument", GE_CAT_SLICE},
         {"[4]int{...}", GE_CAT_INTERFACE},
@@ -445,6 +452,123 @@ static void test_humanize(void **state)
     ge_finding_free(&fi);
 }
 
+/* One escape of subject at the start of text (the value the compiler reports there), placed
+ * at the whole text as the range finder places an expression it found. */
+static void explain_at(const char *subject, const char *text, struct ge_finding *out)
+{
+    static const struct ge_type_decl types[] = {{"Pair", GE_TYPE_STRUCT},
+                                                {"Arr", GE_TYPE_ARRAY},
+                                                {"Status", GE_TYPE_NAMED},
+                                                {"Names", GE_TYPE_SLICE},
+                                                {"H", GE_TYPE_MAP}};
+    struct ge_fact f = {.kind = GE_FACT_ESCAPE,
+                        .file = "a.go",
+                        .line = 1,
+                        .col = 1,
+                        .subject = subject,
+                        .param_detail = ""};
+    size_t len = text ? strlen(text) : 0;
+    struct ge_explain_source src = {.text = text,
+                                    .len = len,
+                                    .types = types,
+                                    .ntypes = sizeof(types) / sizeof(types[0]),
+                                    .span = {0, len},
+                                    .fit = 0 /* the expression itself */};
+    ge_finding_explain_src(&f, &src, out);
+}
+
+/* Values the compiler gives an address without allocating, and their near misses, which the
+ * fixture tests/lsp/fixtures/static measures with testing.AllocsPerRun. */
+static void test_static(void **state)
+{
+    (void)state;
+    const struct {
+        const char *subject;
+        const char *source;  /* the text at the fact's position */
+        enum ge_cause cause; /* GE_CAUSE_UNKNOWN: not static */
+    } cases[] = {
+        {"\"label:\"", "\"label:\"", GE_CAUSE_CONSTANT},
+        {"401", "401", GE_CAUSE_CONSTANT},
+        {"-5", "-5", GE_CAUSE_CONSTANT},
+        {"3.5", "3.5", GE_CAUSE_CONSTANT},
+        {"'x'", "'x'", GE_CAUSE_CONSTANT},
+        {"true", "true", GE_CAUSE_CONSTANT},
+        {"\"a long constant the compiler shortens...", "longConst", GE_CAUSE_CONSTANT},
+        {"int64(7)", "int64(7)", GE_CAUSE_CONSTANT},
+        {"Status(200)", "StatusOK", GE_CAUSE_CONSTANT},
+        {"time.Duration(1000000000)", "time.Second", GE_CAUSE_CONSTANT},
+        {"Pair{}", "Pair{}", GE_CAUSE_CONSTANT},
+        {"Pair{...}", "Pair{A: 1, B: \"a\"}", GE_CAUSE_CONSTANT},
+        {"Pair{...}", "Pair{1, \"a\"}", GE_CAUSE_CONSTANT},
+        {"Arr{...}", "Arr{1, 2}", GE_CAUSE_CONSTANT},
+        {"[2]int{...}", "[2]int{1, -2}", GE_CAUSE_CONSTANT},
+        {"struct {}{}", "struct{}{}", GE_CAUSE_ZERO_SIZE},
+        {"context.backgroundCtx{}", "context.Background()", GE_CAUSE_ZERO_SIZE},
+        {"a == b", "a == b", GE_CAUSE_SMALL_VALUE},
+        {"x > 0 && y", "x > 0 && y", GE_CAUSE_SMALL_VALUE},
+        {"!ok", "!ok", GE_CAUSE_SMALL_VALUE},
+        {"byte(i)", "byte(i)", GE_CAUSE_SMALL_VALUE},
+        {"net/http..stmp_3", "x", GE_CAUSE_STATIC_DATA},
+        /* Near misses: variables, calls, concatenations, slices, maps, unknown types. */
+        {"x", "x", GE_CAUSE_UNKNOWN},
+        {"s + \"x\"", "s + \"x\"", GE_CAUSE_UNKNOWN},
+        {"\"a\" + s", "\"a\" + s", GE_CAUSE_UNKNOWN},
+        {"strconv.Itoa(5)", "strconv.Itoa(5)", GE_CAUSE_UNKNOWN},
+        {"f(1)", "f(1)", GE_CAUSE_UNKNOWN},
+        {"int64(n)", "int64(n)", GE_CAUSE_UNKNOWN},
+        {"uint16(i)", "uint16(i)", GE_CAUSE_UNKNOWN},
+        {"Pair{...}", "Pair{i, \"a\"}", GE_CAUSE_UNKNOWN},
+        {"Pair{...}", "Pair{A: n}", GE_CAUSE_UNKNOWN},
+        {"Pair{...}", "Pair{A: -n}", GE_CAUSE_UNKNOWN},
+        {"Pair{...}", NULL, GE_CAUSE_UNKNOWN},
+        {"[2][]int{...}", "[2][]int{{1}, {2}}", GE_CAUSE_UNKNOWN},
+        {"[]int{...}", "[]int{1, 2}", GE_CAUSE_UNKNOWN},
+        {"Names{...}", "Names{\"a\"}", GE_CAUSE_UNKNOWN},
+        {"H{...}", "H{\"a\": 1}", GE_CAUSE_UNKNOWN},
+        {"http.Header{}", "http.Header{}", GE_CAUSE_UNKNOWN},
+        {"render.String{...}", "render.String{Format: \"x\"}", GE_CAUSE_UNKNOWN},
+        {"&Pair{}", "&Pair{}", GE_CAUSE_UNKNOWN},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct ge_finding fi;
+        explain_at(cases[i].subject, cases[i].source, &fi);
+        bool want = cases[i].cause != GE_CAUSE_UNKNOWN;
+        if ((fi.category == GE_CAT_STATIC) != want ||
+            (want && fi.cause_kind != (uint8_t)cases[i].cause))
+            fail_msg("%s at %s: %s, %s", cases[i].subject, cases[i].source,
+                     ge_category_name(fi.category), ge_cause_name(fi.cause_kind));
+        if (want) {
+            assert_false(ge_category_is_heap(fi.category));
+            assert_non_null(strstr(fi.message, " needs no allocation: "));
+            assert_true(strncmp(fi.cause, "no allocation: ", 15) == 0);
+            assert_string_equal(ge_finding_label(&fi), "static");
+            assert_null(ge_finding_remedy_new(&fi));
+        }
+        ge_finding_free(&fi);
+    }
+    struct ge_finding fi;
+    explain_at("\"label:\"", "\"label:\"", &fi);
+    assert_string_equal(fi.message,
+                        "\"label:\" needs no allocation: a constant is stored in read-only data");
+    ge_finding_free(&fi);
+    explain_at("struct {}{}", "struct{}{}", &fi);
+    assert_string_equal(fi.cause, "no allocation: a zero-size value takes no memory");
+    ge_finding_free(&fi);
+    /* A constant the compiler folds from a builtin is reported at its '(' (the range finder
+     * places it at the call), but nothing was inlined there. */
+    struct ge_fact f = {.kind = GE_FACT_ESCAPE,
+                        .file = "a.go",
+                        .line = 1,
+                        .col = 4,
+                        .subject = "3",
+                        .param_detail = ""};
+    struct ge_explain_source src = {.text = "len(\"123\")", .len = 10, .span = {0, 10}, .fit = 1};
+    ge_finding_explain_src(&f, &src, &fi);
+    assert_string_equal(fi.message,
+                        "3 needs no allocation: a constant is stored in read-only data");
+    ge_finding_free(&fi);
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -463,8 +587,9 @@ static void test_names(void **state)
 
 static bool has_internal_name(const char *s)
 {
-    static const char *const bad[] = {"~r",     "~R",     "~p",        ".autotmp", "{storage for",
-                                      "{heap}", "{temp}", "go.shape.", "..stmp_",  NULL};
+    static const char *const bad[] = {"~r",           "~R",     "~p",     ".autotmp",
+                                      "{storage for", "{heap}", "{temp}", "go.shape.",
+                                      "..stmp_",      "..dict", NULL};
     for (int i = 0; s != NULL && bad[i]; i++)
         if (strstr(s, bad[i]) != NULL)
             return true;
@@ -521,6 +646,106 @@ static void test_repeats_in_parens(void **state)
     assert_int_equal(repeats_in_parens("converted to interface (argument of (*T).M)"), -1);
 }
 
+/* Reads a file of tests/lsp/fixtures/static for ge_findings_build; keeps the last one. */
+static int read_static(void *ctx, const char *path, const char **text, size_t *len)
+{
+    char **keep = ctx;
+    free(*keep);
+    const char *base = strrchr(path, '/');
+    char rel[256];
+    snprintf(rel, sizeof(rel), "../lsp/fixtures/static/%s", base ? base + 1 : path);
+    *keep = load(rel, len);
+    *text = *keep;
+    return 0;
+}
+
+/* Words that are the compiler's, not the user's, even after humanizing: a result handed on
+ * (result 0 = x), a temporary's method, an inlined call's result, a generic dictionary. */
+static bool has_jargon(const char *s)
+{
+    static const char *const bad[] = {
+        "result 0 =", "= result 0", "a temporary.", "inlined result", "type dictionary",
+        "(result 0",  NULL};
+    for (int i = 0; s != NULL && bad[i]; i++)
+        if (strstr(s, bad[i]) != NULL)
+            return true;
+    return has_internal_name(s);
+}
+
+/* The 0-based line numbers of static.go that end in mark. */
+static bool line_marked(const char *text, uint32_t line, const char *mark)
+{
+    const char *p = text;
+    for (uint32_t l = 1; l < line && p != NULL; l++) {
+        p = strchr(p, '\n');
+        p = p ? p + 1 : NULL;
+    }
+    if (p == NULL)
+        return false;
+    const char *end = strchr(p, '\n');
+    size_t n = end ? (size_t)(end - p) : strlen(p), m = strlen(mark);
+    return n >= m && memcmp(p + n - m, mark, m) == 0;
+}
+
+/* The fixture of values that need no allocation and of inlined standard-library calls, placed
+ * with its source as the server places it: the static lines are static and the heap lines
+ * are not, what inlined bodies make is the user's only when the call evaluates to it, and no
+ * compiler name reaches a message, subject or step. */
+static void test_static_fixture(void **state)
+{
+    (void)state;
+    struct ge_report *r = parse_file("recordings/go126_static_build_m2.txt");
+    const char *files[] = {"inlined.go", "static.go", "static_test.go"};
+    struct ge_pkg_filter flt = {.import_path = "example.com/static",
+                                .dir = GE_FIXTURES "/../lsp/fixtures/static",
+                                .files = files,
+                                .nfiles = 3,
+                                .cwd = NULL};
+    char *keep = NULL;
+    struct ge_finding_set set;
+    assert_int_equal(ge_findings_build(r, &flt, read_static, &keep, &set), 0);
+    size_t len;
+    char *text = load("../lsp/fixtures/static/static.go", &len);
+    size_t nstatic = 0, ninlined = 0, nuser = 0;
+    struct ge_buf scratch;
+    ge_buf_init(&scratch, GE_MESSAGE_MAX);
+    for (size_t i = 0; i < set.count; i++) {
+        const struct ge_finding *fi = &set.items[i];
+        const char *msg = ge_finding_message(fi, &scratch);
+        if (has_jargon(msg) || has_jargon(fi->subject) || has_jargon(fi->cause))
+            fail_msg("%s:%u: %s", fi->path, fi->line, msg);
+        for (size_t k = 0; k < fi->nsteps; k++)
+            if (has_jargon(fi->steps[k].message))
+                fail_msg("%s:%u: step %s", fi->path, fi->line, fi->steps[k].message);
+        bool in_static = strstr(fi->path, "/static.go") != NULL;
+        if (in_static && fi->kind == GE_FACT_ESCAPE && line_marked(text, fi->line, "// static")) {
+            assert_int_equal(fi->category, GE_CAT_STATIC);
+            nstatic++;
+        }
+        if (in_static && line_marked(text, fi->line, "// heap") && fi->kind == GE_FACT_ESCAPE)
+            assert_true(ge_category_is_heap(fi->category));
+        if (strstr(msg, "oldnew") != NULL || strstr(msg, "sync.d moved") != NULL) {
+            assert_int_equal(fi->category, GE_CAT_INLINED);
+            ninlined++;
+        }
+        if (strstr(msg, "&strings.Replacer{...}") == msg) {
+            assert_int_equal(fi->category, GE_CAT_POINTER);
+            assert_non_null(strstr(msg, "inside the inlined call to strings.NewReplacer"));
+            nuser++;
+        }
+        if (strstr(msg, "odd argument count") != NULL)
+            assert_int_equal(fi->category, GE_CAT_STATIC);
+    }
+    assert_true(nstatic >= 21);
+    assert_int_equal(ninlined, 3);
+    assert_int_equal(nuser, 2);
+    ge_buf_free(&scratch);
+    free(text);
+    free(keep);
+    ge_finding_set_free(&set);
+    ge_report_destroy(r);
+}
+
 /* Properties over every fact of every recording. */
 static void test_properties(void **state)
 {
@@ -542,7 +767,11 @@ static void test_properties(void **state)
             struct ge_finding fi;
             ge_finding_explain(f, &fi);
             bool heap = f->kind == GE_FACT_ESCAPE || f->kind == GE_FACT_MOVED;
-            assert_int_equal(ge_category_is_heap(fi.category), heap);
+            if (ge_category_is_heap(fi.category))
+                assert_true(heap);
+            else if (heap)
+                assert_true(fi.category == GE_CAT_STATIC || fi.category == GE_CAT_INLINED);
+            heap = ge_category_is_heap(fi.category);
             assert_true(strlen(ge_finding_label(&fi)) <= 16);
             assert_true(fi.escape_step >= -1 && fi.escape_step < (int)fi.nsteps);
             if (f->nedges > 0 && heap)
@@ -569,13 +798,21 @@ static void test_properties(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_returned_map), cmocka_unit_test(test_map_to_println),
-        cmocka_unit_test(test_closures),     cmocka_unit_test(test_interfaces),
-        cmocka_unit_test(test_forced),       cmocka_unit_test(test_pointers_and_strings),
-        cmocka_unit_test(test_stores),       cmocka_unit_test(test_params_and_noescape),
-        cmocka_unit_test(test_m1_and_hints), cmocka_unit_test(test_humanize),
-        cmocka_unit_test(test_names),        cmocka_unit_test(test_repeats_in_parens),
+        cmocka_unit_test(test_returned_map),
+        cmocka_unit_test(test_map_to_println),
+        cmocka_unit_test(test_closures),
+        cmocka_unit_test(test_interfaces),
+        cmocka_unit_test(test_forced),
+        cmocka_unit_test(test_pointers_and_strings),
+        cmocka_unit_test(test_stores),
+        cmocka_unit_test(test_params_and_noescape),
+        cmocka_unit_test(test_m1_and_hints),
+        cmocka_unit_test(test_humanize),
+        cmocka_unit_test(test_static),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_repeats_in_parens),
         cmocka_unit_test(test_properties),
+        cmocka_unit_test(test_static_fixture),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -23,7 +23,7 @@ const SECTION = 'goescape';
 const SOURCE = 'goescape';
 /** Settings that belong to the extension itself and are not sent to the server. */
 const CLIENT_ONLY = new Set(['serverPath', 'serverArgs', 'trace']);
-/** Diagnostic codes that are heap escapes (param and noescape are not). */
+/** Diagnostic codes that are heap escapes (param, noescape, static and inlined are not). */
 const HEAP_CATEGORIES = new Set(['map', 'closure', 'interface', 'slice', 'pointer', 'string', 'moved', 'other']);
 
 /** The body of the server's goescape/status notification (docs/lsp.md). */

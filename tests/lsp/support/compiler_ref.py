@@ -236,20 +236,41 @@ def cause_patterns(e: Escape, b: Block, category: str) -> tuple[str, str]:
 STEPS_OUTSIDE_PACKAGE_SHOWN = False
 
 
+def plumbing(s: Step) -> bool:
+    """A step that is the compiler's own bookkeeping, which the flow leaves out: a generic
+    callee's type dictionary handed over with the value, and an assignment to the compiler's
+    temporaries (".autotmp_3, .autotmp_4 = func literal, i") that holds a value while a call
+    runs."""
+    if "..dict" in s.what:
+        return True
+    return s.why.startswith("assign") and s.what.startswith(".autotmp_") and " = " in s.what
+
+
+def repeats_result(s: Step, prev: Step | None) -> bool:
+    """An inlined call's result handed on to itself ("~r0 = ~r0") right after the step that
+    assigned it ("~r0 = reflect.Value{...}") says the same thing again: "returned by the
+    inlined call"."""
+    m = re.fullmatch(r"(~[rR]\d+) = \1", s.what) if s.why.startswith("assign") else None
+    return (m is not None and prev is not None and prev.why.startswith("assign")
+            and prev.what.startswith(m[1] + " = "))
+
+
 def expected_steps(e: Escape, b: Block, files: set[str]) -> list[tuple[str, int]]:
     """(file, line) of every step the explanation shows, in order: each "from ... at" line,
     and the header's position for an edge explained by no step. A "reference" right after
-    the capture it repeats, and a step at an unknown line, have no place to show; nor, for
-    now, a step outside the package's files."""
+    the capture it repeats, a step of the compiler's own bookkeeping (plumbing), and a step at
+    an unknown line, have no place to show; nor, for now, a step outside the package's files."""
     out = []
-    prev = ""
+    prev: Step | None = None
     for _, s in b.flat():
         if s is None:
             out.append((b.path, b.line))
         elif (s.path is not None and (STEPS_OUTSIDE_PACKAGE_SHOWN or s.path in files)
-              and not (s.why == "reference" and prev == "captured by a closure")):
+              and not (s.why == "reference" and prev is not None
+                       and prev.why == "captured by a closure")
+              and not plumbing(s) and not repeats_result(s, prev)):
             out.append((s.path, s.line))
-        prev = s.why if s is not None else ""
+        prev = s
     return out
 
 
@@ -274,12 +295,16 @@ def compare(pairs: list[tuple[Escape, dict]], output: str, cwd: Path, files: set
     claimed = {id(b) for e, _ in pairs for b in blocks.get((e.path, e.line, e.col), [])
                if b.subject == e.subject}
     problems: list[str] = []
-    n_cat = n_cause = n_flow = n_unexplained = n_static = 0
+    n_cat = n_cause = n_flow = n_unexplained = n_static = n_inlined = 0
     for e, d in pairs:
         where = f"{e.raw} -> {d['message']!r}"
         b = block_for(e, blocks, claimed)
         want = categories_by_wording(e, b)
-        if want is not None:
+        # What an inlined call's body allocates besides its result is "inlined" whatever it
+        # is: the compiler's words at the call cannot tell the user's value from the callee's.
+        if want is not None and d.get("code") == "inlined":
+            n_inlined += 1
+        elif want is not None:
             n_cat += 1
             if d.get("code") not in want:
                 problems.append(f"category {d.get('code')!r}, the compiler's words say "
@@ -287,12 +312,13 @@ def compare(pairs: list[tuple[Escape, dict]], output: str, cwd: Path, files: set
         if b is None:
             n_unexplained += 1
             continue
-        if d.get("code") == "static":
-            n_static += 1  # no allocation: its words are the static category's own
+        if d.get("code") in ("static", "inlined"):
+            n_static += 1  # no allocation, or the callee's: its words are the category's own
         else:
             pattern, reason = cause_patterns(e, b, d.get("code", ""))
             n_cause += 1
-            cause = cause_of(d)
+            # A value the user gets from an inlined call says where the code comes from.
+            cause = re.sub(r", inside the inlined call to .*$", "", cause_of(d), flags=re.S)
             if not re.fullmatch(pattern, cause, re.S):
                 problems.append(f"cause {cause!r} does not say {reason!r} (/{pattern}/): {where}")
         want_steps = expected_steps(e, b, files)
@@ -304,5 +330,6 @@ def compare(pairs: list[tuple[Escape, dict]], output: str, cwd: Path, files: set
                             f"{where}")
     summary = (f"{n_cat} categories, {n_cause} causes and {n_flow} flows compared with the "
                f"compiler's words; {n_unexplained} lines without an explanation block, "
-               f"{n_static} static (cause not compared)")
+               f"{n_static} static or inlined (cause not compared), {n_inlined} inlined "
+               f"(category not compared)")
     return summary, problems

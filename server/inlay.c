@@ -23,8 +23,19 @@
 #define HINT_TOOLTIP_MAX (256u * 1024u)
 #define HINT_RULE        "\n\n---\n\n"
 
+/* One inlayHint request: the document's text and, made once, the offsets of its lines, so
+ * that placing many hints (and the links of their causes into the same text) does not count
+ * lines from the start of the text for each. */
+struct req {
+    struct ge_server *s;
+    struct ge_file *file;
+    const char *text; /* borrowed: the document's text */
+    size_t len;
+    struct ge_lines lines;
+};
+
 /* The escape point's location, or NULL when the flow has none in the package. */
-static json_t *escape_location(struct ge_server *s, const struct ge_finding *f)
+static json_t *escape_location(const struct req *q, const struct ge_finding *f)
 {
     if (f->escape_step < 0 || (size_t)f->escape_step >= f->nsteps)
         return NULL;
@@ -32,13 +43,15 @@ static json_t *escape_location(struct ge_server *s, const struct ge_finding *f)
     if (st->path == NULL || st->line == 0)
         return NULL;
     struct ge_range r = {{st->line - 1, 0}, {st->line - 1, 0}};
-    struct ge_file *other = ge_strmap_get(&s->files, st->path);
+    struct ge_file *other = ge_strmap_get(&q->s->files, st->path);
     if (other != NULL) {
         size_t len, off;
-        const char *text = ge_file_text(s, other, &len);
-        if (ge_text_line_offset(text, len, st->line - 1, &off) == 0) {
+        const char *text = ge_file_text(q->s, other, &len);
+        int rc = text == q->text ? ge_lines_offset(&q->lines, st->line - 1, &off)
+                                 : ge_text_line_offset(text, len, st->line - 1, &off);
+        if (rc == 0) {
             size_t n = ge_text_line_length(text, len, off);
-            r.start.character = ge_text_units(text + off, n, st->col ? st->col - 1 : 0, s->enc);
+            r.start.character = ge_text_units(text + off, n, st->col ? st->col - 1 : 0, q->s->enc);
             r.end = r.start;
         }
     }
@@ -139,17 +152,14 @@ static void add_part(struct parts *p, const char *text, size_t n, json_t *loc_ne
 /* Adds one cause, after the separator sp, and its count when several findings have it
  * ("interface ×2"). A linked part starts with sp, as "heap:" then " returned", so the link
  * underlines the word and its space. */
-static void add_cause(struct ge_server *s, struct parts *p, const char *sp, const char *word,
+static void add_cause(const struct req *q, struct parts *p, const char *sp, const char *word,
                       const struct cause *c, const struct ge_finding *f, const char *tooltip)
 {
-    json_t *loc = s->caps.label_location ? escape_location(s, f) : NULL;
+    json_t *loc = q->s->caps.label_location ? escape_location(q, f) : NULL;
     char text[64];
     int n = snprintf(text, sizeof(text), "%s%s", sp, word);
-    add_part(p, text,
-             n < 0                      ? 0
-             : (size_t)n < sizeof(text) ? (size_t)n
-                                        : sizeof(text) - 1,
-             loc, tooltip);
+    size_t used = n < 0 ? 0 : (size_t)n;
+    add_part(p, text, used < sizeof(text) ? used : sizeof(text) - 1, loc, tooltip);
     if (c->count > 1) {
         n = snprintf(text, sizeof(text), " \xc3\x97%zu", c->count); /* U+00D7, times */
         add_part(p, text, (size_t)n, NULL, NULL);
@@ -158,7 +168,7 @@ static void add_cause(struct ge_server *s, struct parts *p, const char *sp, cons
 
 /* The label of the findings fs[0..n) at one place: "heap: returned", "heap: returned, global",
  * "heap: global +1". A plain string unless a part links somewhere. */
-static json_t *label(struct ge_server *s, const struct ge_finding *const *fs, char *const *tips,
+static json_t *label(const struct req *q, const struct ge_finding *const *fs, char *const *tips,
                      size_t n)
 {
     struct cause c[HINT_CAUSES_MAX];
@@ -175,7 +185,7 @@ static json_t *label(struct ge_server *s, const struct ge_finding *const *fs, ch
         if (i > 0)
             add_part(&p, ";", 1, NULL, NULL);
         if (c[i].tail == NULL) {
-            add_cause(s, &p, sp, c[i].label, &c[i], fs[c[i].item], tips[c[i].item]);
+            add_cause(q, &p, sp, c[i].label, &c[i], fs[c[i].item], tips[c[i].item]);
             continue;
         }
         /* A head names its group once: "heap: returned, global". */
@@ -186,7 +196,7 @@ static json_t *label(struct ge_server *s, const struct ge_finding *const *fs, ch
                 continue;
             if (j > i)
                 add_part(&p, ",", 1, NULL, NULL);
-            add_cause(s, &p, " ", c[j].tail, &c[j], fs[c[j].item], tips[c[j].item]);
+            add_cause(q, &p, " ", c[j].tail, &c[j], fs[c[j].item], tips[c[j].item]);
             done[j] = true;
         }
     }
@@ -222,23 +232,22 @@ static int spot_cmp(const void *a, const void *b)
 }
 
 /* The hint for the findings of spots[0..n), which share one place. */
-static json_t *hint(struct ge_server *s, struct ge_file *f, const struct spot *spots, size_t n,
-                    const char *text, size_t len)
+static json_t *hint(const struct req *q, const struct spot *spots, size_t n)
 {
     const struct ge_finding **fs = ge_xmalloc(n * sizeof(*fs));
     char **tips = ge_xmalloc(n * sizeof(*tips));
     struct ge_buf all;
     ge_buf_init(&all, HINT_TOOLTIP_MAX);
     for (size_t i = 0; i < n; i++) {
-        fs[i] = &f->set.items[spots[i].item];
-        tips[i] = ge_finding_markdown(s, f, fs[i]);
+        fs[i] = &q->file->set.items[spots[i].item];
+        tips[i] = ge_finding_markdown(q->s, q->file, fs[i]);
         if (i > 0)
             ge_buf_appends(&all, HINT_RULE);
         ge_buf_appends(&all, tips[i]);
     }
-    struct ge_position at = ge_text_position(text, len, spots[0].at, s->enc);
+    struct ge_position at = ge_lines_position(&q->lines, q->text, q->len, spots[0].at, q->s->enc);
     json_t *h = json_pack("{s:o, s:o, s:b, s:{s:s, s:s%}}", "position", ge_lsp_position_pack(at),
-                          "label", label(s, fs, tips, n), "paddingLeft", 1, "tooltip", "kind",
+                          "label", label(q, fs, tips, n), "paddingLeft", 1, "tooltip", "kind",
                           "markdown", "value", all.data ? all.data : "", all.len);
     for (size_t i = 0; i < n; i++)
         free(tips[i]);
@@ -290,13 +299,17 @@ int ge_m_inlay_hint(struct ge_server *s, json_t *id, json_t *params, json_t **re
         }
         spots[n++] = (struct spot){at, i};
     }
-    if (n > 0)
-        qsort(spots, n, sizeof(*spots), spot_cmp);
+    if (n == 0)
+        return 0;
+    qsort(spots, n, sizeof(*spots), spot_cmp);
+    struct req q = {.s = s, .file = f, .text = text, .len = len};
+    ge_lines_init(&q.lines, text, len);
     for (size_t i = 0, j; i < n; i = j) {
         for (j = i + 1; j < n && spots[j].at == spots[i].at;)
             j++;
-        json_array_append_new(hints, hint(s, f, spots + i, j - i, text, len));
+        json_array_append_new(hints, hint(&q, spots + i, j - i));
     }
+    ge_lines_free(&q.lines);
     free(spots);
     return 0;
 }

@@ -307,6 +307,12 @@ static void reap(struct ge_server *s, struct ge_run *run)
 
 void ge_run_finished(struct ge_server *s, struct ge_run *run)
 {
+    if (run->npkgs > 0) {
+        char *what = ge_xasprintf("the analysis of %s%s", run->pkgs[0]->import_path,
+                                  run->npkgs > 1 ? " and more packages" : "");
+        ge_stall_summary(&s->stall, what);
+        free(what);
+    }
     for (struct ge_run **pp = &s->runs; *pp; pp = &(*pp)->next) {
         if (*pp == run) {
             *pp = run->next;

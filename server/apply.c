@@ -123,7 +123,8 @@ static char *failure_reason(struct ge_server *s, struct ge_run *run, struct ge_r
                                                              "a shell)"
                                                            : uv_strerror(job->spawn_error));
     if (job->timed_out)
-        return ge_xasprintf("the go command took longer than timeoutMs (%llu ms) and was stopped",
+        return ge_xasprintf("the go command took longer than the timeoutMs setting (%llu ms) and "
+                            "was stopped",
                             (unsigned long long)s->config.timeout_ms);
     if (job->output_capped)
         return ge_xasprintf("the go command printed more than %u MB and was stopped",
@@ -174,14 +175,13 @@ static void apply_failed(struct ge_server *s, struct ge_run *run, struct ge_pkg 
     if (missing && !s->go_missing_told) {
         s->go_missing_told = true;
         ge_show_message(s, 1,
-                        "goescape: the go command \"%s\" was not found. Install Go, or set "
-                        "goescape.goBinary to its path.",
+                        "goescape: the go command \"%s\" was not found. Install Go, or set the "
+                        "goBinary setting to its path.",
                         s->config.go_binary);
     } else if (!missing && !pkg->failing) {
         ge_show_message(s, 2, "goescape: build failed for %s: %s%s%s", pkg->import_path, reason,
-                        needs_network(reason) ? ". Downloads are off; set "
-                                                "goescape.allowModuleDownloads to true to allow "
-                                                "them"
+                        needs_network(reason) ? ". Downloads are off; turn on the "
+                                                "allowModuleDownloads setting to allow them"
                                               : "",
                         pkg->good ? ". Showing findings from the last successful build." : "");
     }

@@ -1,7 +1,9 @@
 /*
  * The loop-stall log. Busy time between two prepare callbacks is the wall time between them
  * minus what the loop spent blocked in the poller (uv_metrics_idle_time); it covers timers,
- * I/O callbacks, idle and check handles, and close callbacks of one iteration.
+ * I/O callbacks, idle and check handles, and close callbacks of one iteration. Each stall is
+ * a debug line; an analysis on a loaded machine has dozens of them, which at info level
+ * drowned everything else, so info gets one summary when an analysis ends.
  */
 #include "stall.h"
 
@@ -11,37 +13,17 @@
 
 #define NS_PER_MS 1000000ull
 
+static double ms(uint64_t ns)
+{
+    return (double)ns / NS_PER_MS;
+}
+
 static uint64_t thread_cpu_ns(void)
 {
     struct timespec ts;
     if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
         return 0;
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void report(struct ge_stall *st)
-{
-    if (st->pending == 0)
-        return;
-    if (st->pending == 1)
-        ge_log_info("the event loop was busy for %.1f ms (%.1f ms on the CPU) without reading "
-                    "input",
-                    (double)st->worst_ns / NS_PER_MS, (double)st->worst_cpu_ns / NS_PER_MS);
-    else
-        ge_log_info("the event loop was busy for up to %.1f ms (up to %.1f ms on the CPU) "
-                    "without reading input, %u times in the last second",
-                    (double)st->worst_ns / NS_PER_MS, (double)st->worst_cpu_ns / NS_PER_MS,
-                    st->pending);
-    st->pending = 0;
-    st->worst_ns = 0;
-    st->worst_cpu_ns = 0;
-}
-
-static void flush_fired(uv_timer_t *t)
-{
-    struct ge_stall *st = t->data;
-    report(st);
-    st->logged_ns = uv_hrtime();
 }
 
 static void before_wait(uv_prepare_t *h)
@@ -56,21 +38,14 @@ static void before_wait(uv_prepare_t *h)
     st->last_ns = now;
     st->last_idle_ns = idle;
     st->last_cpu_ns = cpu;
-    if (busy >= GE_STALL_LOG_MS * NS_PER_MS) {
-        st->pending++;
-        if (busy > st->worst_ns)
-            st->worst_ns = busy;
-        if (busy_cpu > st->worst_cpu_ns)
-            st->worst_cpu_ns = busy_cpu;
-    }
-    if (st->pending == 0)
+    if (busy < GE_STALL_LOG_MS * NS_PER_MS)
         return;
-    uint64_t since = now - st->logged_ns;
-    if (since >= 1000 * NS_PER_MS) {
-        report(st);
-        st->logged_ns = now;
-    } else if (!uv_is_active((uv_handle_t *)&st->flush)) {
-        uv_timer_start(&st->flush, flush_fired, (1000 * NS_PER_MS - since) / NS_PER_MS + 1, 0);
+    ge_log_debug("the event loop was busy for %.1f ms (%.1f ms on the CPU) without reading input",
+                 ms(busy), ms(busy_cpu));
+    st->count++;
+    if (busy > st->worst_ns) {
+        st->worst_ns = busy;
+        st->worst_cpu_ns = busy_cpu;
     }
 }
 
@@ -83,9 +58,6 @@ int ge_stall_start(struct ge_stall *st, uv_loop_t *loop)
     rc = uv_prepare_init(loop, &st->prepare);
     if (rc != 0)
         return rc;
-    uv_timer_init(loop, &st->flush);
-    uv_unref((uv_handle_t *)&st->flush);
-    st->flush.data = st;
     st->prepare.data = st;
     st->last_ns = uv_hrtime();
     st->last_idle_ns = uv_metrics_idle_time(loop);
@@ -96,11 +68,23 @@ int ge_stall_start(struct ge_stall *st, uv_loop_t *loop)
     return 0;
 }
 
+void ge_stall_summary(struct ge_stall *st, const char *what)
+{
+    if (!st->started || st->count == 0)
+        return;
+    ge_log_info("%s ended; since the last such line the event loop was busy over %u ms %u "
+                "time%s without reading input, longest %.1f ms (%.1f ms on the CPU)",
+                what, GE_STALL_LOG_MS, st->count, st->count == 1 ? "" : "s", ms(st->worst_ns),
+                ms(st->worst_cpu_ns));
+    st->count = 0;
+    st->worst_ns = 0;
+    st->worst_cpu_ns = 0;
+}
+
 void ge_stall_close(struct ge_stall *st, uv_close_cb cb)
 {
     if (!st->started || uv_is_closing((uv_handle_t *)&st->prepare))
         return;
-    report(st);
+    ge_stall_summary(st, "the session");
     uv_close((uv_handle_t *)&st->prepare, cb);
-    uv_close((uv_handle_t *)&st->flush, cb);
 }

@@ -32,6 +32,16 @@
 struct ge_span ge_scan_expr(const char *text, size_t len, size_t pos, enum ge_fact_kind kind,
                             const char *subject);
 
+/*
+ * Where the inlay hint of an expression that ends at byte end goes: end itself when what
+ * follows on its line, past spaces and comments, is ',', ')', ']', '}', ';' or nothing;
+ * otherwise the end of the line's last token, before a comment that ends the line (when a
+ * token such as a raw string goes on past the line, the line where it ends). A line longer
+ * than GE_SCAN_HINT_MAX bytes past end keeps the hint at end. Returns end when end >= len.
+ */
+#define GE_SCAN_HINT_MAX (16u * 1024u)
+size_t ge_scan_hint_offset(const char *text, size_t len, size_t end);
+
 /* One top-level function or method declaration. */
 struct ge_func_decl {
     char *name; /* owned: "F", "(*T).M" or "T.M", as the compiler names it; a generic receiver

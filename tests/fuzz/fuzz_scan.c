@@ -7,7 +7,8 @@
  *   the rest  the source text
  *
  * The range finder must return a span inside the text that contains the position; the
- * declaration listers and the small lookups must not read out of bounds.
+ * declaration listers and the small lookups must not read out of bounds, and an inlay hint
+ * goes at or after the end of the span, inside the text.
  */
 #include "goescape/scan.h"
 
@@ -61,6 +62,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (c.start > c.end || c.end > len)
             __builtin_trap();
         (void)ge_scan_stmt_keyword(copy, len, pos);
+        size_t hint = ge_scan_hint_offset(copy, len, sp.end);
+        if (hint < sp.end || hint > len)
+            __builtin_trap();
     }
     scan_decls(copy, len);
     free(copy);

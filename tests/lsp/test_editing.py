@@ -17,6 +17,7 @@ from support import text as tx
 from support.checks import assert_parity
 from support.compiler import Escape, reference_escapes
 from support.gen import write_heavy_module
+from support.hints import hint_positions
 
 EXAMPLES = "example.com/goescape-demo"
 
@@ -81,7 +82,7 @@ async def test_lines_inserted_above_move_findings_without_a_compiler_run(lsp, mo
     now = s.diagnostics("escapes.go")
     hints = await s.inlay_hints("escapes.go")
     assert sorted((h["position"]["line"], h["position"]["character"]) for h in hints) == \
-        sorted((d["range"]["end"]["line"], d["range"]["end"]["character"]) for d in now)
+        sorted(hint_positions(s.text_of("escapes.go"), now, s.encoding))
     for d in now:
         h = await s.hover("escapes.go", tx.Pos.of(d["range"]["start"]))
         assert h is not None and h["range"] == d["range"], f"no hover at the moved {d['message']!r}"

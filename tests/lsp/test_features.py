@@ -1,7 +1,7 @@
 """Inlay hints, hover, code lens, commands, progress and status (issue 3).
 
-Every heap-escape diagnostic has exactly one inlay hint at the end of its range, with a short
-label naming the outcome and the cause; a hover on it gives the cause, the numbered flow with
+Every heap-escape diagnostic is explained by exactly one inlay hint, at the end of its range
+or of its line (support/hints.py), with a short label naming the outcome and the cause; a hover on it gives the cause, the numbered flow with
 file:line links and a remedy; a lens above each function counts its escapes by category.
 """
 
@@ -16,6 +16,7 @@ import pytest
 from support import text as tx
 from support.checks import cause_of
 from support.compiler import compile_output, leaking_params
+from support.hints import findings_in, hint_position, hint_positions
 from support.session import HEAP_CATEGORIES
 
 EXAMPLES = "example.com/goescape-demo"
@@ -66,7 +67,7 @@ def func_extents(text: str) -> list[tuple[str, int, int]]:
     ("testmod", "big/big.go", "example.com/escdemo/big"),
     ("testmod", "closures/closures.go", "example.com/escdemo/closures"),
 ])
-async def test_one_hint_per_diagnostic_at_the_end_of_its_range(lsp, module, mod, rel, pkg, utf8):
+async def test_one_hint_per_diagnostic_at_its_place(lsp, module, mod, rel, pkg, utf8):
     s = await lsp(module(mod), utf8=utf8)
     mark = s.mark()
     s.open(rel)
@@ -76,13 +77,14 @@ async def test_one_hint_per_diagnostic_at_the_end_of_its_range(lsp, module, mod,
     assert diags
     hints = await s.inlay_hints(rel)
     at = Counter((h["position"]["line"], h["position"]["character"]) for h in hints)
-    want = Counter((d["range"]["end"]["line"], d["range"]["end"]["character"]) for d in diags)
-    assert at == want, (f"hint positions differ from the diagnostics' range ends:\n"
+    want = hint_positions(s.text_of(rel), diags, s.encoding)
+    assert at == want, (f"hint positions differ from the diagnostics' places:\n"
                         f"missing: {want - at}\nextra: {at - want}")
+    assert sum(findings_in(h) for h in hints) == len(diags)
     for h in hints:
         label = label_text(h)
         assert label.startswith("heap"), f"label {label!r}"
-        assert len(label) <= 20, f"label {label!r} is long ({len(label)} characters)"
+        assert len(label) <= 32, f"label {label!r} is long ({len(label)} characters)"
         assert h.get("paddingLeft") or h.get("paddingRight"), f"no padding: {h}"
         tip = h.get("tooltip")
         tip = tip.get("value") if isinstance(tip, dict) else tip
@@ -94,7 +96,7 @@ async def test_hint_label_part_links_to_the_escape_point(lsp, module):
     text = s.text_of("escapes.go")
     hints = await s.inlay_hints("escapes.go")
     _, make = tx.marked(text, "index := «make(map[string]int)»", s.encoding)
-    [h] = [h for h in hints if tx.Pos.of(h["position"]) == make.end]
+    [h] = [h for h in hints if tx.Pos.of(h["position"]) == hint_position(text, make.end, s.encoding)]
     assert isinstance(h["label"], list), "the client supports label parts, but got a plain label"
     locs = [p["location"] for p in h["label"] if p.get("location")]
     assert locs, f"no label part carries a location: {h['label']}"
@@ -105,7 +107,7 @@ async def test_hint_label_part_links_to_the_escape_point(lsp, module):
         f"got {locs[0]['range']}")
     # A captured variable links into the closure that captures it.
     _, n = tx.marked(text, "\t«n» := 0", s.encoding)
-    [hn] = [h for h in hints if tx.Pos.of(h["position"]) == n.end]
+    [hn] = [h for h in hints if tx.Pos.of(h["position"]) == hint_position(text, n.end, s.encoding)]
     assert "captur" in label_text(hn)
     loc = [p["location"] for p in hn["label"] if p.get("location")][0]
     closure = tx.find_span(text, "\t\tn++", encoding=s.encoding)
@@ -119,8 +121,7 @@ async def test_hints_only_in_the_requested_range(lsp, module):
     lo = tx.find_span(text, "func Counter", encoding=s.encoding).start.line
     hi = tx.find_span(text, "func Describe(", encoding=s.encoding).start.line
     hints = await s.inlay_hints("escapes.go", tx.Span(tx.Pos(lo, 0), tx.Pos(hi, 0)))
-    want = sorted((d["range"]["end"]["line"], d["range"]["end"]["character"]) for d in diags
-                  if lo <= d["range"]["end"]["line"] < hi)
+    want = sorted(p for p in hint_positions(text, diags, s.encoding) if lo <= p[0] < hi)
     assert want
     assert sorted((h["position"]["line"], h["position"]["character"]) for h in hints) == want
 

@@ -541,6 +541,87 @@ static void test_raw_string_with_decl_line(void **state)
     expect_at(src, "&T{", 0, GE_FACT_ESCAPE, "&T{...}", "&T{A: 1}");
 }
 
+/* The hint of the expression `span` (its first occurrence after `after`) goes where '|' is
+ * in `want`, a piece of src with a '|' added. */
+static void expect_hint(const char *src, const char *after, const char *span, const char *want)
+{
+    const char *from = strstr(src, after);
+    assert_non_null(from);
+    const char *sp = strstr(from, span);
+    assert_non_null(sp);
+    size_t end = (size_t)(sp - src) + strlen(span);
+    char piece[256];
+    const char *bar = strchr(want, '|');
+    assert_non_null(bar);
+    snprintf(piece, sizeof(piece), "%.*s%s", (int)(bar - want), want, bar + 1);
+    const char *at = strstr(src, piece);
+    assert_non_null(at);
+    size_t got = ge_scan_hint_offset(src, strlen(src), end);
+    if (got != (size_t)(at - src) + (size_t)(bar - want))
+        fail_msg("hint of %s after %s at %zu (%.*s|%s), want %s", span, after, got, (int)got, src,
+                 src + got, want);
+}
+
+static void test_hint_offset(void **state)
+{
+    (void)state;
+    const char *src = "package p\n"
+                      "\n"
+                      "func F(c *C, key any, xs []int) (any, error) {\n"
+                      "\tv := c.Request.Context().Value(key)\n"
+                      "\tcp := Context{\n"
+                      "\t\tA: 1,\n"
+                      "\t}\n"
+                      "\tvar a [4]int\r\n"
+                      "\tuse(a, &cp)\n"
+                      "\t_ = xs[len(a)]\n"
+                      "\tgo func() { keep(&cp) }()\n"
+                      "\tp := &T{}; keep(p)\n"
+                      "\tf(v /* why */, key)\n"
+                      "\tg(v + \")\") // )\n"
+                      "\tw := c.Field // the field\n"
+                      "\ts := fmt.Sprint(v, `a\n"
+                      "b`) + \"x\"\n"
+                      "\treturn &T{\n"
+                      "\t\tB: 2,\n"
+                      "\t}, nil\n"
+                      "}\n"
+                      "var last = x";
+    /* Followed by something that is not a delimiter: the end of the line. */
+    expect_hint(src, "v :=", "c.Request.Context()", "Value(key)|\n");
+    expect_hint(src, "\tcp", "cp", "cp := Context{|\n");
+    expect_hint(src, "var a", "a", "var a [4]int|\r\n");
+    expect_hint(src, "go func", "func() { keep(&cp) }", "{ keep(&cp) }()|\n");
+    expect_hint(src, "g(v", "v", "g(v + \")\")| // )\n");
+    expect_hint(src, "w :=", "w", "w := c.Field| // the field\n");
+    /* A raw string carries the line on to the one where it ends. */
+    expect_hint(src, "s :=", "s", "b`) + \"x\"|\n");
+    /* Followed by a delimiter, a comment that ends the line, or the end of the text. */
+    expect_hint(src, "use(", "a", "use(a|, &cp)");
+    expect_hint(src, "use(", "&cp", "use(a, &cp|)");
+    expect_hint(src, "xs[", "len(a)", "xs[len(a)|]");
+    expect_hint(src, "keep(&", "&cp", "keep(&cp|) }");
+    expect_hint(src, "p :=", "&T{}", "&T{}|; keep");
+    expect_hint(src, "f(v", "v", "f(v| /* why */");
+    expect_hint(src, "w := c", "c.Field", "c.Field| // the field");
+    expect_hint(src, "return &T", "&T{\n\t\tB: 2,\n\t}", "\t}|, nil");
+    expect_hint(src, "cp := ", "Context{\n\t\tA: 1,\n\t}", "\t}|\n\tvar a");
+    expect_hint(src, "var last", "x", "last = x|");
+    /* Past the text, and a line too long to follow. */
+    assert_int_equal(ge_scan_hint_offset(src, strlen(src), strlen(src) + 5), strlen(src) + 5);
+    size_t n = GE_SCAN_HINT_MAX + 64;
+    char *long_line = malloc(n + 1);
+    assert_non_null(long_line);
+    memcpy(long_line, "x := y", 6);
+    for (size_t i = 6; i + 1 < n; i += 2)
+        memcpy(long_line + i, "+z", 2);
+    long_line[n - 1] = '\n';
+    long_line[n] = '\0';
+    assert_int_equal(ge_scan_hint_offset(long_line, n, 1), 1);
+    assert_int_equal(ge_scan_hint_offset(long_line, 4096, 1), 4096);
+    free(long_line);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -552,6 +633,7 @@ int main(void)
         cmocka_unit_test(test_one_utf8_char), cmocka_unit_test(test_scan_funcs),
         cmocka_unit_test(test_scan_types),    cmocka_unit_test(test_scan_callee),
         cmocka_unit_test(test_nul_bytes),     cmocka_unit_test(test_raw_string_with_decl_line),
+        cmocka_unit_test(test_hint_offset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

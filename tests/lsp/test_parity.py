@@ -36,6 +36,7 @@ from support.checks import _match, assert_parity, cause_of, kind_of, loose_kind
 from support.compiler import (compile_output, go_list, package_files, parse_escapes,
                               reference_escapes, server_env)
 from support.session import HEAP_CATEGORIES, Session
+from support.hints import findings_in, hint_positions
 
 ENCODINGS = [pytest.param(False, id="utf-16"), pytest.param(True, id="utf-8")]
 
@@ -254,13 +255,20 @@ async def check_hints_and_hovers(s: Session, files: set[str]) -> str:
         text = s.text_of(uri)
         diags = s.diagnostics(uri)
         hints = await s.inlay_hints(uri)
-        ends = Counter(
-            (d["range"]["end"]["line"], d["range"]["end"]["character"]) for d in diags)
+        # Only heap escapes get hints: what needs no allocation (static) and what an inlined
+        # callee allocates (inlined) are diagnostics when asked for, never hints.
+        heap = [d for d in diags if d.get("code") in HEAP_CATEGORIES]
+        ends = hint_positions(text, heap, s.encoding)
         at = Counter(
             (h["position"]["line"], h["position"]["character"]) for h in hints)
         if ends != at:
-            problems.append(f"{Path(path).name}: hints {sorted((at - ends).elements())[:5]} without a "
-                            f"diagnostic end, range ends {sorted((ends - at).elements())[:5]} without a hint")
+            problems.append(f"{Path(path).name}: hints {sorted((at - ends).elements())[:5]} not "
+                            f"where a heap escape's hint goes, places {sorted((ends - at).elements())[:5]} "
+                            f"without a hint")
+        explained = sum(findings_in(h) for h in hints)
+        if explained != len(heap):
+            problems.append(f"{Path(path).name}: the hints explain {explained} findings of "
+                            f"{len(heap)}")
         for d in diags:
             p = hover_point(d, diags, text, s.encoding)
             if p is None:

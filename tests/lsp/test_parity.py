@@ -34,6 +34,8 @@ TESTMOD_PACKAGES = ["maps", "closures", "ifaces", "big", "misc", "other", "gen",
 
 async def check_package(s: Session, root: Path, import_path: str, pattern: str, open_rel: str,
                         *, env: dict | None = None, tests: bool = True) -> str:
+    # Parity covers every file of the package, not only the open one.
+    s.change_configuration({"goescape": {"diagnosticsScope": "package"}})
     mark = s.mark()
     s.open(open_rel)
     status = await s.wait_analysis(import_path, mark)

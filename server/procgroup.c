@@ -90,7 +90,11 @@ int ge_proc_sample_group(int pgid, struct ge_proc_sample *out)
     uint64_t ticks = 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+        /* The group's processes were started after its leader, so with ascending process
+         * ids only the newer ones are read: a few files instead of one per process of the
+         * machine. After the ids wrap, a compiler with a lower id is missed until the go
+         * command reaps it; its CPU time then shows in the leader's children's time. */
+        if (e->d_name[0] < '1' || e->d_name[0] > '9' || atoi(e->d_name) < pgid)
             continue;
         char path[300], buf[1024];
         snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);

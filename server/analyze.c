@@ -5,7 +5,9 @@
  * batched into one go invocation, started in the module root with the same -gcflags every
  * time so the build cache keeps hitting. A trigger for a package whose analysis is running
  * cancels that run; its results are never published and the packages are analyzed again.
- * A lone save of a package file with tests included runs a quick go build pass first and the
+ * The test binary (go test -c) is compiled only while a _test.go file of the package is open,
+ * or with diagnosticsScope "package"; otherwise go build of the package is the whole run. When
+ * tests are compiled, a lone save of a package file runs a quick go build pass first and the
  * full go test -c right after it (see GE_TRIGGER_SAVE_SOURCE in server.h).
  */
 #include "run.h"
@@ -22,6 +24,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* How long a go command may be silent before the fallback says it is building. */
+#define GE_QUIET_REPORT_MS 3000
 
 static void start_runs(struct ge_server *s, struct ge_pkg *first);
 
@@ -43,9 +48,10 @@ void ge_analyze_schedule(struct ge_server *s, struct ge_pkg *pkg, enum ge_trigge
     bool quiet = pkg->trigger_ms == 0 || now - pkg->trigger_ms >= s->config.debounce_ms;
     bool save = trigger == GE_TRIGGER_SAVE || trigger == GE_TRIGGER_SAVE_SOURCE;
     bool at_once = trigger == GE_TRIGGER_NOW || (save && quiet);
-    /* A lone save of a package file is answered by the quick pass first. A burst settles
-     * into one full run, so it costs no more compiler runs than before. */
-    pkg->quick = trigger == GE_TRIGGER_SAVE_SOURCE && quiet && s->config.include_tests &&
+    /* A lone save of a package file is answered by the quick pass first, when the full run
+     * compiles the tests. A burst settles into one full run, so it costs no more compiler
+     * runs than before. */
+    pkg->quick = trigger == GE_TRIGGER_SAVE_SOURCE && quiet && ge_analyze_wants_tests(s, pkg) &&
                  ge_pkg_has_tests(pkg);
     pkg->trigger_ms = now;
     pkg->dirty = true;
@@ -55,6 +61,37 @@ void ge_analyze_schedule(struct ge_server *s, struct ge_pkg *pkg, enum ge_trigge
         ge_job_cancel(&pkg->run->job);
     }
     uv_timer_start(&pkg->debounce, debounce_fired, at_once ? 0 : s->config.debounce_ms, 0);
+}
+
+bool ge_analyze_wants_tests(struct ge_server *s, const struct ge_pkg *pkg)
+{
+    if (!s->config.include_tests)
+        return false;
+    if (s->config.diagnostics_scope == GE_SCOPE_PACKAGE)
+        return true;
+    size_t i = 0;
+    const char *k;
+    void *v;
+    while (ge_strmap_next(&s->docs, &i, &k, &v)) {
+        struct ge_doc *d = v;
+        if (d->pkg == pkg && ge_is_test_file(d->path))
+            return true;
+    }
+    return false;
+}
+
+void ge_analyze_test_opened(struct ge_server *s, struct ge_pkg *pkg)
+{
+    if (pkg->tests_current || pkg->dirty || !ge_analyze_wants_tests(s, pkg))
+        return;
+    if (pkg->run != NULL) {
+        /* Its results are good for the package files; the test run starts after it. */
+        if (!pkg->run->tests)
+            pkg->dirty = true;
+        return;
+    }
+    ge_log_info("a test file of %s was opened; compiling its tests", pkg->import_path);
+    ge_analyze_schedule(s, pkg, GE_TRIGGER_NOW);
 }
 
 void ge_analyze_cancel_all(struct ge_server *s, bool kill)
@@ -189,6 +226,107 @@ static void lend_texts(struct ge_server *s, struct ge_run *run)
     }
 }
 
+/* Sends message as the run's progress, to each of its packages, when it is news. */
+static void report(struct ge_server *s, struct ge_run *run, const char *message)
+{
+    if (run->activity != NULL && strcmp(run->activity, message) == 0)
+        return;
+    free(run->activity);
+    run->activity = ge_xstrdup(message);
+    for (size_t i = 0; i < run->npkgs; i++)
+        ge_progress_report(s, run->pkgs[i], message);
+}
+
+/* True when the compiler's -p names one of the run's packages, its external test package, or
+ * the test binary's main. */
+static bool compiles_ours(const struct ge_run *run, const char *pkg)
+{
+    if (strcmp(pkg, "main") == 0)
+        return true;
+    for (size_t i = 0; i < run->npkgs; i++) {
+        const char *ip = run->pkgs[i]->import_path;
+        size_t n = strlen(ip);
+        if (strncmp(pkg, ip, n) == 0 && (pkg[n] == '\0' || strcmp(pkg + n, "_test") == 0))
+            return true;
+    }
+    return false;
+}
+
+/*
+ * What the go command is doing, said while it is silent. The compiler prints escape facts only
+ * for the packages named on the command line, so a cold build cache means minutes without a
+ * word while dependencies compile. Where the group's compilers can be seen, their packages tell
+ * dependencies from ours; elsewhere a long silence before any output is all there is to say.
+ */
+static void job_sample(struct ge_job *job, const struct ge_proc_sample *sample)
+{
+    struct ge_run *run = job->data;
+    struct ge_server *s = run->server;
+    if (run->cancelled || s->stopping)
+        return;
+    if (sample == NULL) {
+        if (job->err_total == 0 && uv_now(s->loop) - job->started_ms >= GE_QUIET_REPORT_MS)
+            report(s, run, "building (dependencies first when the build cache is cold)…");
+        return;
+    }
+    const char *dep = NULL;
+    bool ours = false;
+    for (size_t i = 0; i < sample->ncompiling; i++) {
+        if (compiles_ours(run, sample->compiling[i]))
+            ours = true;
+        else if (dep == NULL)
+            dep = sample->compiling[i];
+    }
+    if (dep != NULL) {
+        char *msg = ge_xasprintf("building dependencies… (%s)", dep);
+        report(s, run, msg);
+        free(msg);
+    } else if (ours) {
+        report(s, run,
+               run->tests ? "compiling the package and its tests" : "compiling the package");
+    }
+}
+
+static void job_done(struct ge_job *job);
+
+static void start_job(struct ge_server *s, struct ge_run *run)
+{
+    struct ge_job_spec spec = {
+        .argv = (const char *const *)run->argv,
+        .env = (const char *const *)run->env,
+        .cwd = run->cwd,
+        .timeout_ms = s->config.timeout_ms,
+        .nice = (int)s->config.compiler_nice,
+        .on_stderr = ge_run_on_output,
+        .on_sample = job_sample,
+    };
+    ge_run_stream_begin(run);
+    run->job.data = run;
+    ge_job_start(&run->job, s->loop, &spec, job_done);
+}
+
+/* A run that timed out is started once more: a build that was stuck (on a lock, say) often
+ * goes through, and one that was merely slow has left its finished packages in the build
+ * cache. */
+static bool retry(struct ge_server *s, struct ge_run *run)
+{
+    if (!run->job.timed_out || run->retried)
+        return false;
+    run->retried = true;
+    ge_log_warn("%s: the go command %s; starting it once more", run->pkgs[0]->import_path,
+                run->job.hard_limit ? "reached its hard time limit" : "made no progress");
+    char *msg = ge_xasprintf("no progress for %g s; trying once more",
+                             (double)s->config.timeout_ms / 1000.0);
+    report(s, run,
+           run->job.hard_limit ? "still running at the hard time limit; trying once more" : msg);
+    free(msg);
+    ge_run_stream_drop(run);
+    ge_buf_free(&run->job.out);
+    ge_buf_free(&run->job.err);
+    start_job(s, run);
+    return true;
+}
+
 static void job_done(struct ge_job *job)
 {
     struct ge_run *run = job->data;
@@ -200,6 +338,8 @@ static void job_done(struct ge_job *job)
         ge_run_finished(s, run);
         return;
     }
+    if (retry(s, run))
+        return;
     run->work.data = run;
     lend_texts(s, run);
     int rc = uv_queue_work(s->loop, &run->work, ge_run_work, ge_run_after_work);
@@ -217,7 +357,7 @@ static void start_run(struct ge_server *s, struct ge_pkg **pkgs, size_t n)
     memcpy(run->pkgs, pkgs, n * sizeof *pkgs);
     run->npkgs = n;
     run->quick = pkgs[0]->quick;
-    run->tests = s->config.include_tests && !run->quick;
+    run->tests = ge_analyze_wants_tests(s, pkgs[0]) && !run->quick;
     run->cwd = ge_xstrdup(pkgs[0]->modroot ? pkgs[0]->modroot : pkgs[0]->dir);
     run->started_ms = uv_now(s->loop);
     for (size_t i = 0; i < n; i++) {
@@ -233,23 +373,14 @@ static void start_run(struct ge_server *s, struct ge_pkg **pkgs, size_t n)
         ge_log_warn("cannot write the overlay for unsaved buffers; analyzing the files on disk");
     build_command(s, run);
     ge_log_info("running %s %s ... (%zu packages) in %s", run->argv[0], run->argv[1], n, run->cwd);
-    struct ge_job_spec spec = {
-        .argv = (const char *const *)run->argv,
-        .env = (const char *const *)run->env,
-        .cwd = run->cwd,
-        .timeout_ms = s->config.timeout_ms,
-        .nice = (int)s->config.compiler_nice,
-        .on_stderr = ge_run_on_output,
-    };
-    ge_run_stream_begin(run);
-    run->job.data = run;
-    ge_job_start(&run->job, s->loop, &spec, job_done);
+    start_job(s, run);
 }
 
-/* Batches every waiting package of first's module that waits for the same kind of pass
- * (packages outside modules run alone). */
+/* Batches every waiting package of first's module that waits for the same kind of pass, with
+ * or without tests (packages outside modules run alone). */
 static void start_runs(struct ge_server *s, struct ge_pkg *first)
 {
+    bool tests = ge_analyze_wants_tests(s, first);
     size_t cap = s->pkgs.count + 1, n = 0;
     struct ge_pkg **batch = ge_xmalloc(cap * sizeof *batch);
     batch[n++] = first;
@@ -259,7 +390,8 @@ static void start_runs(struct ge_server *s, struct ge_pkg *first)
     while (first->modroot != NULL && ge_strmap_next(&s->pkgs, &i, &k, &v)) {
         struct ge_pkg *p = v;
         if (p != first && p->dirty && p->run == NULL && !p->closing && p->modroot != NULL &&
-            p->quick == first->quick && strcmp(p->modroot, first->modroot) == 0)
+            p->quick == first->quick && ge_analyze_wants_tests(s, p) == tests &&
+            strcmp(p->modroot, first->modroot) == 0)
             batch[n++] = p;
     }
     start_run(s, batch, n);

@@ -68,7 +68,9 @@ size_t ge_pkg_count_heap(struct ge_server *s, struct ge_pkg *pkg)
     size_t n = 0;
     for (char **p = pkg->files; *p; p++) {
         struct ge_file *f = ge_strmap_get(&s->files, *p);
-        for (size_t i = 0; f != NULL && i < f->set.count; i++)
+        if (f == NULL || !ge_file_in_view(s, f))
+            continue;
+        for (size_t i = 0; i < f->set.count; i++)
             if (ge_category_is_heap(f->set.items[i].category) &&
                 s->config.categories[f->set.items[i].category])
                 n++;
@@ -81,8 +83,10 @@ static void apply_good(struct ge_server *s, struct ge_run *run, struct ge_pkg *p
 {
     for (size_t k = 0; res->paths[k] != NULL; k++) {
         const char *path = res->paths[k];
-        /* The quick pass did not compile the test files: they keep what they have. */
-        if (run->quick && ge_is_test_file(path))
+        /* A run without tests did not compile the test files. When a test run follows (the
+         * quick pass, a test file opened meanwhile) they keep what they have; otherwise they
+         * take the empty set, so findings made for older sources are never shown. */
+        if (!run->tests && ge_is_test_file(path) && ge_analyze_wants_tests(s, pkg))
             continue;
         struct ge_file *f = ge_file_get(s, pkg, path);
         struct ge_finding_set set = res->sets[k];
@@ -105,6 +109,7 @@ static void apply_good(struct ge_server *s, struct ge_run *run, struct ge_pkg *p
             ge_finding_set_free(&f->set);
     }
     pkg->good = true;
+    pkg->tests_current = run->tests;
     pkg->failing = false;
     free(pkg->first_error);
     pkg->first_error = NULL;
@@ -122,10 +127,16 @@ static char *failure_reason(struct ge_server *s, struct ge_run *run, struct ge_r
                                                              "#! script (goescape never runs "
                                                              "a shell)"
                                                            : uv_strerror(job->spawn_error));
+    const char *again = run->retried ? ", on both tries" : "";
+    if (job->timed_out && job->hard_limit)
+        return ge_xasprintf("the go command was still running after %llu ms (%d times "
+                            "timeoutMs) and was stopped%s",
+                            (unsigned long long)(job->finished_ms - job->started_ms),
+                            GE_JOB_HARD_FACTOR, again);
     if (job->timed_out)
-        return ge_xasprintf("the go command took longer than the timeoutMs setting (%llu ms) and "
-                            "was stopped",
-                            (unsigned long long)s->config.timeout_ms);
+        return ge_xasprintf("the go command made no progress (no output, no CPU time) for the "
+                            "timeoutMs setting (%llu ms) and was stopped%s",
+                            (unsigned long long)s->config.timeout_ms, again);
     if (job->output_capped)
         return ge_xasprintf("the go command printed more than %u MB and was stopped",
                             GE_JOB_STDERR_MAX >> 20);
@@ -186,6 +197,7 @@ static void apply_failed(struct ge_server *s, struct ge_run *run, struct ge_pkg 
                         pkg->good ? ". Showing findings from the last successful build." : "");
     }
     pkg->failing = true;
+    pkg->tests_current = false;
     free(pkg->first_error);
     pkg->first_error = reason;
     res->end_message = ge_xasprintf("build failed: %s", reason);
@@ -303,6 +315,7 @@ void ge_run_free(struct ge_run *run)
     free(run->pkgs);
     free(run->first_unknown);
     free(run->first_error);
+    free(run->activity);
     ge_buf_free(&run->job.out);
     ge_buf_free(&run->job.err);
     free(run);

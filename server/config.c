@@ -34,6 +34,7 @@ void ge_config_init(struct ge_config *c)
         .env = ge_xcalloc(1, sizeof(char *)),
         .extra_gcflags = ge_xcalloc(1, sizeof(char *)),
         .include_tests = true,
+        .diagnostics_scope = GE_SCOPE_OPEN,
         .timeout_ms = 120000,
         .compiler_nice = 10,
     };
@@ -183,6 +184,17 @@ static void read_analyze_on(json_t *v, struct ge_config *c, struct ge_buf *p)
         problem(p, "analyzeOn", "expected \"save\", \"open\" or \"type\"");
 }
 
+static void read_scope(json_t *v, struct ge_config *c, struct ge_buf *p)
+{
+    const char *s = json_string_value(v);
+    if (s != NULL && strcmp(s, "open") == 0)
+        c->diagnostics_scope = GE_SCOPE_OPEN;
+    else if (s != NULL && strcmp(s, "package") == 0)
+        c->diagnostics_scope = GE_SCOPE_PACKAGE;
+    else
+        problem(p, "diagnosticsScope", "expected \"open\" or \"package\"");
+}
+
 static void read_go_binary(json_t *v, struct ge_config *c, struct ge_buf *p)
 {
     if (!json_is_string(v) || json_string_length(v) == 0) {
@@ -231,6 +243,8 @@ int ge_config_apply(struct ge_config *c, json_t *obj, char **problems_new)
             read_list(v, k, &c->extra_gcflags, &p);
         else if (strcmp(k, "includeTests") == 0)
             read_bool(v, k, &c->include_tests, &p);
+        else if (strcmp(k, "diagnosticsScope") == 0)
+            read_scope(v, c, &p);
         else if (strcmp(k, "timeoutMs") == 0)
             read_uint(v, k, 3600000, &c->timeout_ms, &p);
         else if (strcmp(k, "compilerNice") == 0)
@@ -263,8 +277,8 @@ char *ge_config_fingerprint(const struct ge_config *c)
     struct ge_buf b;
     ge_buf_init(&b, 1u << 20);
     char *gcflags = ge_config_gcflags(c);
-    ge_buf_printf(&b, "%s\n%s\n%d%d\n", c->go_binary, gcflags, c->include_tests,
-                  c->allow_downloads);
+    ge_buf_printf(&b, "%s\n%s\n%d%d%d\n", c->go_binary, gcflags, c->include_tests,
+                  c->allow_downloads, (int)c->diagnostics_scope);
     free(gcflags);
     for (char **f = c->build_flags; *f; f++)
         ge_buf_printf(&b, "b:%s\n", *f);

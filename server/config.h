@@ -12,6 +12,10 @@
 #include "goescape/finding.h"
 
 enum ge_analyze_on { GE_ANALYZE_SAVE, GE_ANALYZE_OPEN, GE_ANALYZE_TYPE };
+/* Which files get diagnostics, code lenses and status counts: the open documents only, or
+ * every file of a package that has an open document. With GE_SCOPE_OPEN the test binary is
+ * compiled only while a _test.go file of the package is open. */
+enum ge_diag_scope { GE_SCOPE_OPEN, GE_SCOPE_PACKAGE };
 
 struct ge_config {
     bool categories[GE_CAT_COUNT];
@@ -26,7 +30,8 @@ struct ge_config {
     char **env;           /* owned, NULL-terminated "K=V" */
     char **extra_gcflags; /* owned, NULL-terminated */
     bool include_tests;
-    uint64_t timeout_ms;
+    enum ge_diag_scope diagnostics_scope;
+    uint64_t timeout_ms;    /* a run with no output and no CPU time for this long is stopped */
     uint64_t compiler_nice; /* nice value of the go command and its compilers, 0..19 */
     bool report_build_errors;
     bool allow_downloads;
@@ -45,7 +50,8 @@ int ge_config_apply(struct ge_config *c, json_t *obj, char **problems_new);
 char *ge_config_gcflags(const struct ge_config *c);
 
 /* A string that changes exactly when a setting that changes the go command's results changes
- * (goBinary, buildFlags, env, extraGcflags, includeTests, allowModuleDownloads). New. */
+ * (goBinary, buildFlags, env, extraGcflags, includeTests, allowModuleDownloads), or which
+ * go command runs (diagnosticsScope decides whether test files are compiled). New. */
 char *ge_config_fingerprint(const struct ge_config *c);
 
 #endif

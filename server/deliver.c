@@ -24,8 +24,9 @@ static void end_pkg(struct ge_server *s, struct ge_run *run, size_t i)
     struct ge_run_result *res = &run->results[i];
     if (!res->applied)
         return;
-    if (run->quick && res->ok) {
-        /* A trigger during the delivery has already asked for the next run. */
+    /* A trigger during the delivery has already asked for the next run. Without an open
+     * test file any more (and scope "open"), the quick pass was the whole analysis. */
+    if (run->quick && res->ok && (run->cancelled || ge_analyze_wants_tests(s, run->pkgs[i]))) {
         if (!run->cancelled) {
             run->pkgs[i]->quick = false;
             run->pkgs[i]->dirty = true;

@@ -38,6 +38,46 @@ static void kill_group(struct ge_job *job, int sig)
         job->killed = true;
 }
 
+static void timer_fired(uv_timer_t *t);
+
+static void stop_for_time(struct ge_job *job, bool hard)
+{
+    uint64_t now = uv_now(job->loop);
+    job->timed_out = true;
+    job->hard_limit = hard;
+    if (hard)
+        ge_log_warn("go command still running after %llu ms, its hard limit; stopping it",
+                    (unsigned long long)(now - job->started_ms));
+    else
+        ge_log_warn("go command made no progress (no output, no CPU time) for %llu ms; stopping "
+                    "it",
+                    (unsigned long long)(now - job->progress_ms));
+    kill_group(job, SIGTERM);
+    uv_timer_stop(&job->timer);
+    uv_timer_start(&job->timer, timer_fired, GE_JOB_KILL_GRACE_MS, 0);
+}
+
+/* One look at a running job: output since the last look, or CPU time used by its group,
+ * is progress. */
+static void check_progress(struct ge_job *job)
+{
+    struct ge_proc_sample sample;
+    bool seen = ge_proc_sample_group(job->proc.pid, &sample) == 0;
+    uint64_t now = uv_now(job->loop);
+    if (seen && (!job->cpu_seen || sample.cpu_ms != job->cpu_ms))
+        job->progress_ms = now;
+    if (seen) {
+        job->cpu_ms = sample.cpu_ms;
+        job->cpu_seen = true;
+    }
+    if (job->on_sample != NULL)
+        job->on_sample(job, seen ? &sample : NULL);
+    if (job->timeout_ms > 0 && now - job->progress_ms >= job->timeout_ms)
+        stop_for_time(job, false);
+    else if (job->hard_timeout_ms > 0 && now - job->started_ms >= job->hard_timeout_ms)
+        stop_for_time(job, true);
+}
+
 static void timer_fired(uv_timer_t *t)
 {
     struct ge_job *job = t->data;
@@ -48,11 +88,16 @@ static void timer_fired(uv_timer_t *t)
         kill_group(job, SIGKILL);
         return;
     }
-    job->timed_out = true;
-    ge_log_warn("go command timed out after %llu ms; stopping it",
-                (unsigned long long)(uv_now(job->loop) - job->started_ms));
-    kill_group(job, SIGTERM);
-    uv_timer_start(&job->timer, timer_fired, GE_JOB_KILL_GRACE_MS, 0);
+    check_progress(job);
+}
+
+/* Time between looks: often enough that a timeout is noticed within a quarter of it. */
+static uint64_t sample_interval(const struct ge_job *job)
+{
+    uint64_t ms = job->timeout_ms > 0 ? job->timeout_ms / 4 : GE_JOB_SAMPLE_MS;
+    if (ms > GE_JOB_SAMPLE_MS)
+        ms = GE_JOB_SAMPLE_MS;
+    return ms < 50 ? 50 : ms;
 }
 
 static void escalate(struct ge_job *job)
@@ -112,6 +157,8 @@ static void pipe_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     struct ge_job *job = s->data;
     struct ge_buf *b = pipe_buf(job, (uv_handle_t *)s);
     (void)buf;
+    if (nread > 0)
+        job->progress_ms = uv_now(job->loop);
     if (nread > 0 && streamed(job, (uv_handle_t *)s)) {
         job->err_total += (size_t)nread;
         job->on_stderr(job, b->data, (size_t)nread);
@@ -246,15 +293,22 @@ void ge_job_start(struct ge_job *job, uv_loop_t *loop, const struct ge_job_spec 
                   ge_job_done_cb done)
 {
     void *data = job->data;
-    *job = (struct ge_job){.loop = loop,
-                           .done = done,
-                           .data = data,
-                           .pending = 1,
-                           .on_stderr = spec->on_stderr,
-                           .err_max = spec->stderr_max ? spec->stderr_max : GE_JOB_STDERR_MAX};
+    *job = (struct ge_job){
+        .loop = loop,
+        .done = done,
+        .data = data,
+        .pending = 1,
+        .on_stderr = spec->on_stderr,
+        .on_sample = spec->on_sample,
+        .err_max = spec->stderr_max ? spec->stderr_max : GE_JOB_STDERR_MAX,
+        .timeout_ms = spec->timeout_ms,
+        .hard_timeout_ms =
+            spec->hard_timeout_ms ? spec->hard_timeout_ms : spec->timeout_ms * GE_JOB_HARD_FACTOR,
+    };
     ge_buf_init(&job->out, GE_JOB_STDOUT_MAX);
     ge_buf_init(&job->err, GE_JOB_STDERR_MAX);
     job->started_ms = uv_now(loop);
+    job->progress_ms = job->started_ms;
     uv_timer_init(loop, &job->timer);
     job->timer.data = job;
     job->pending++;
@@ -308,8 +362,8 @@ void ge_job_start(struct ge_job *job, uv_loop_t *loop, const struct ge_job_spec 
     job->pending += 4; /* the exit callback, the process close, and two EOFs */
     uv_read_start((uv_stream_t *)&job->out_pipe, pipe_alloc, pipe_read);
     uv_read_start((uv_stream_t *)&job->err_pipe, pipe_alloc, pipe_read);
-    if (spec->timeout_ms > 0)
-        uv_timer_start(&job->timer, timer_fired, spec->timeout_ms, 0);
+    if (job->timeout_ms > 0 || job->hard_timeout_ms > 0 || job->on_sample != NULL)
+        uv_timer_start(&job->timer, timer_fired, sample_interval(job), sample_interval(job));
     finish_one(job);
 }
 

@@ -16,7 +16,7 @@ static void send_status(struct ge_server *s, struct ge_pkg *pkg, const char *sta
     json_t *escapes = json_object();
     for (char **p = pkg->files; *p; p++) {
         struct ge_file *f = ge_strmap_get(&s->files, *p);
-        if (f == NULL)
+        if (f == NULL || !ge_file_in_view(s, f))
             continue;
         int n = 0;
         for (size_t i = 0; i < f->set.count; i++)
@@ -43,6 +43,15 @@ void ge_progress_begin(struct ge_server *s, struct ge_pkg *pkg)
     }
     send_status(s, pkg, "analyzing", title);
     free(title);
+}
+
+void ge_progress_report(struct ge_server *s, struct ge_pkg *pkg, const char *message)
+{
+    if (pkg->progress != NULL)
+        ge_notify(s, "$/progress",
+                  json_pack("{s:s, s:{s:s, s:s}}", "token", pkg->progress, "value", "kind",
+                            "report", "message", message));
+    send_status(s, pkg, "analyzing", message);
 }
 
 void ge_progress_end(struct ge_server *s, struct ge_pkg *pkg, const char *message)

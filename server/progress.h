@@ -9,6 +9,9 @@
 
 /* "Escape analysis: <package>" */
 void ge_progress_begin(struct ge_server *s, struct ge_pkg *pkg);
+/* Tells what the analysis is doing now (message borrowed, e.g. "building dependencies…"):
+ * a work-done progress report and an "analyzing" status. */
+void ge_progress_report(struct ge_server *s, struct ge_pkg *pkg, const char *message);
 /* Ends the progress with message (borrowed), e.g. "12 heap escapes" or "build failed: ...",
  * and sends the package's status. */
 void ge_progress_end(struct ge_server *s, struct ge_pkg *pkg, const char *message);

@@ -215,9 +215,33 @@ static void job_finish(struct ge_server *s, struct ge_publish_job *job)
     ge_publish_job_reset(job);
 }
 
+bool ge_file_in_view(struct ge_server *s, const struct ge_file *f)
+{
+    return s->config.diagnostics_scope == GE_SCOPE_PACKAGE || ge_doc_find(s, f->uri) != NULL;
+}
+
+/* A file out of view: the client keeps no diagnostics of it. */
+static void clear_file(struct ge_server *s, struct ge_file *f)
+{
+    if (f->published && !f->published_empty)
+        ge_notify(s, "textDocument/publishDiagnostics",
+                  json_pack("{s:s, s:[]}", "uri", f->uri, "diagnostics"));
+    if (f->published) {
+        /* What an empty list digests to, so showing it again publishes what it has. */
+        f->published_digest = FNV_OFFSET;
+        f->published_empty = true;
+    }
+}
+
 bool ge_publish_step(struct ge_server *s, struct ge_publish_job *job, struct ge_file *f,
                      uint64_t deadline_ns)
 {
+    if (!ge_file_in_view(s, f)) {
+        if (job->file == f)
+            ge_publish_job_reset(job);
+        clear_file(s, f);
+        return true;
+    }
     size_t len;
     const char *text = ge_file_text(s, f, &len);
     struct ge_doc *d = ge_doc_find(s, f->uri);

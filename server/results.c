@@ -246,7 +246,10 @@ void ge_run_work(uv_work_t *req)
     run->nfacts = report->nfacts;
     for (size_t i = 0; i < report->nothers; i++) {
         const struct ge_report_line *l = &report->others[i];
-        if (run->first_error == NULL && (l->file != NULL || strncmp(l->text, "go: ", 4) == 0))
+        /* "go: downloading m v1" says what the go command tried, not why it failed. */
+        bool chatter = strncmp(l->text, "go: downloading ", 16) == 0;
+        if (run->first_error == NULL && !chatter &&
+            (l->file != NULL || strncmp(l->text, "go: ", 4) == 0))
             run->first_error = format_line(l);
         if (run->first_unknown == NULL)
             run->first_unknown = format_line(l);

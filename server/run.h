@@ -56,6 +56,7 @@ struct ge_run {
     size_t nsnaps;
     struct ge_parser *parser; /* owned: reads the output as it arrives, until the worker ends it */
     bool cancelled;
+    bool retried; /* the go command timed out once and was started again */
     bool tests;
     bool quick;      /* the quick pass: the package files only; its test files keep their findings
                         and a full run follows (see GE_TRIGGER_SAVE_SOURCE) */
@@ -64,6 +65,7 @@ struct ge_run {
     size_t deliver_file;              /* the next of its files */
     struct ge_publish_job publishing; /* that file, when it takes more than one slice */
     uint64_t started_ms;
+    char *activity; /* owned: the last progress report sent ("building dependencies…"), or NULL */
     /* Filled by the worker. */
     struct ge_run_result *results; /* one per package */
     struct ge_run_text *texts;
@@ -94,6 +96,7 @@ void ge_run_after_work(uv_work_t *req, int status);
 void ge_run_free(struct ge_run *run);
 
 /* apply.c */
+/* Heap escapes of the enabled categories in pkg's files that are in view. */
 size_t ge_pkg_count_heap(struct ge_server *s, struct ge_pkg *pkg);
 /* Answers the goescape.analyze requests waiting for pkg. */
 void ge_pkg_answer_waiters(struct ge_server *s, struct ge_pkg *pkg, bool ok);

@@ -95,6 +95,8 @@ struct ge_pkg {
     bool good;           /* the last successful analysis exists */
     bool failing;        /* inside a failure episode (one message per episode) */
     bool quick;          /* the next run is the quick pass (see GE_TRIGGER_SAVE_SOURCE) */
+    bool tests_current;  /* the last applied run compiled the test files and nothing since
+                            ran without them: their findings need no new test compile */
     struct ge_run *run;  /* the analysis in flight, or NULL */
     int nopen;           /* open documents in this package */
     char **files;        /* owned: paths of its files with findings, NULL-terminated */
@@ -231,13 +233,24 @@ enum ge_trigger { GE_TRIGGER_NOW, GE_TRIGGER_SAVE, GE_TRIGGER_SAVE_SOURCE, GE_TR
 /* Asks for an analysis of pkg. A trigger that arrives while pkg is analyzed cancels that run;
  * the package is analyzed again once the trigger's delay has passed. */
 void ge_analyze_schedule(struct ge_server *s, struct ge_pkg *pkg, enum ge_trigger trigger);
+/* True when pkg's next run compiles its test binary (go test -c): includeTests is on and
+ * either diagnosticsScope is "package" or a _test.go file of pkg is open. */
+bool ge_analyze_wants_tests(struct ge_server *s, const struct ge_pkg *pkg);
+/* A _test.go file of pkg was opened. Its findings come from the test binary, so a run with
+ * tests is asked for, unless the test files' findings are current or such a run is waiting
+ * or going. A run without tests in flight is not cancelled: the test run follows it. */
+void ge_analyze_test_opened(struct ge_server *s, struct ge_pkg *pkg);
 /* Cancels every analysis in flight (used when stopping). */
 void ge_analyze_cancel_all(struct ge_server *s, bool kill);
 /* deliver.c: finishes every analysis still being published, at once (used when stopping). */
 void ge_deliver_abort(struct ge_server *s);
 
 /* publish.c: diagnostics. */
-/* Publishes the diagnostics of one file, only when they changed. */
+/* True when f's diagnostics, code lenses and status count are shown: f is open, or
+ * diagnosticsScope is "package". */
+bool ge_file_in_view(struct ge_server *s, const struct ge_file *f);
+/* Publishes the diagnostics of one file, only when they changed; a file out of view gets an
+ * empty list when the client has diagnostics of it. */
 void ge_publish_file(struct ge_server *s, struct ge_file *f);
 /* One file's diagnostics built over several slices of loop time. */
 struct ge_publish_job {

@@ -89,6 +89,8 @@ void ge_m_did_open(struct ge_server *s, json_t *params)
     } else if (f != NULL) {
         ge_publish_file(s, f);
     }
+    if (ge_is_test_file(d->path))
+        ge_analyze_test_opened(s, d->pkg);
 }
 
 static int apply_change(struct ge_server *s, struct ge_doc *d, json_t *change)
@@ -190,6 +192,9 @@ void ge_m_did_close(struct ge_server *s, json_t *params)
         f->disk = ge_blob_new(d->text.data ? d->text.data : "", d->text.len);
     }
     doc_destroy(d);
+    /* Out of view now (with diagnosticsScope "open"): its diagnostics are cleared. */
+    if (f != NULL && pkg != NULL && pkg->nopen > 1)
+        ge_publish_file(s, f);
     if (pkg != NULL)
         ge_pkg_release(s, pkg);
 }

@@ -150,8 +150,16 @@ the analysis.  A save after a quiet spell of this length starts at once."
   "Whether _test.go files are compiled too (go test -c)."
   :type 'boolean :set #'goescape--set)
 
+(defcustom goescape-diagnostics-scope "open"
+  "Which files get diagnostics, code lenses and status counts.
+\"open\": the open buffers only; test files are compiled only while
+one is open.  \"package\": every file of a package with an open buffer."
+  :type '(choice (const "open") (const "package")) :set #'goescape--set)
+
 (defcustom goescape-timeout-ms 120000
-  "Time limit in milliseconds for one analysis."
+  "Milliseconds without progress after which the go command is stopped.
+Progress is output or CPU time; a busy build goes on up to ten times
+this long.  A stopped run is started once more."
   :type 'natnum :set #'goescape--set)
 
 (defcustom goescape-compiler-nice 10
@@ -198,6 +206,7 @@ Only where the mode exists (eglot 1.12 and later)."
         :env (goescape--object goescape-env #'identity)
         :extraGcflags (vconcat goescape-extra-gcflags)
         :includeTests (goescape--bool goescape-include-tests)
+        :diagnosticsScope goescape-diagnostics-scope
         :timeoutMs goescape-timeout-ms
         :compilerNice goescape-compiler-nice
         :reportBuildErrors (goescape--bool goescape-report-build-errors)

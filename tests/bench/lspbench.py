@@ -349,7 +349,9 @@ class Bench:
         clients = []
         try:
             write(doc["path"], doc["orig"] + doc["base_line"])
-            ge_t = self.goescape_client(key + "-tests", doc["root"], {"includeTests": True}, glog_t)
+            ge_t = self.goescape_client(key + "-tests", doc["root"],
+                                        {"includeTests": True, "diagnosticsScope": "package"},
+                                        glog_t)
             clients.append(ge_t)
             self.open_doc(ge_t, doc)
             ge_b = self.goescape_client(key + "-build", doc["root"], {"includeTests": False},
@@ -617,7 +619,8 @@ class Bench:
         """A fresh goescape opens one file of each package at once. Returns (ms, runs)."""
         if os.path.exists(glog):
             os.remove(glog)
-        c = self.goescape_client(tag, self.module, {"includeTests": include_tests}, glog)
+        c = self.goescape_client(tag, self.module, {"includeTests": include_tests,
+                                                    "diagnosticsScope": "package"}, glog)
         try:
             frames = b""
             uris = []

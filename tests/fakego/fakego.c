@@ -26,6 +26,13 @@
  *   hang              never exit on its own
  *   signal=N          kill itself with signal N at the end (core dumps off)
  *   status=N          exit status (default 0)
+ *   drip_ms=N         print a compiler-like line to stderr every 100 ms for N ms (a slow
+ *                     build that keeps talking)
+ *   spin_ms=N         first run a child that burns CPU for N ms, silently, while this
+ *                     process waits for it (a go command compiling dependencies on a cold
+ *                     build cache); the child's argv is "compile -p PKG ..." as go gives
+ *                     its compilers
+ *   spin_pkg=PKG      the -p of that child (default example.com/dependency)
  *   exec=PATH         after logging, exec PATH with the same arguments (the real go)
  *   match=TEXT        do all of the above only when an argument contains TEXT (e.g. a
  *                     package pattern); otherwise exec otherwise_exec, or exit 0 silently
@@ -46,6 +53,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -61,6 +69,9 @@ struct spec {
     char *stderr_text;
     unsigned long long flood;
     long sleep_ms;
+    long drip_ms;
+    long spin_ms;
+    const char *spin_pkg;
     bool ignore_term;
     bool child;
     bool hang;
@@ -112,6 +123,12 @@ static void set_entry(struct spec *sp, char *key, char *val)
         sp->flood = strtoull(val, NULL, 10);
     else if (strcmp(key, "sleep_ms") == 0)
         sp->sleep_ms = strtol(val, NULL, 10);
+    else if (strcmp(key, "drip_ms") == 0)
+        sp->drip_ms = strtol(val, NULL, 10);
+    else if (strcmp(key, "spin_ms") == 0)
+        sp->spin_ms = strtol(val, NULL, 10);
+    else if (strcmp(key, "spin_pkg") == 0)
+        sp->spin_pkg = val;
     else if (strcmp(key, "ignore_term") == 0)
         sp->ignore_term = atoi(val) != 0;
     else if (strcmp(key, "child") == 0)
@@ -362,6 +379,50 @@ static bool has_arg(int argc, char **argv, const char *text)
     return false;
 }
 
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* The "compile" child of spin_ms: burns CPU for the given time and exits. */
+static int spin(const char *arg)
+{
+    double end = now_ms() + strtod(arg, NULL);
+    volatile unsigned long x = 0;
+    while (now_ms() < end)
+        for (int i = 0; i < 100000; i++)
+            x += (unsigned long)i;
+    return 0;
+}
+
+/* Runs a child that looks like go's compiler for pkg and burns CPU for ms, and waits for it
+ * without using any CPU itself. */
+static void spin_child(long ms, const char *pkg)
+{
+    char arg[64];
+    snprintf(arg, sizeof arg, "-fakego-spin=%ld", ms);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char *args[] = {"compile", "-o", "/dev/null", "-p", (char *)pkg, arg, NULL};
+        execv("/proc/self/exe", args);
+        _exit(6);
+    }
+    int status;
+    while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+}
+
+static void drip(long ms)
+{
+    double end = now_ms() + (double)ms;
+    for (unsigned i = 1; now_ms() < end; i++) {
+        dprintf(2, "./drip.go:%u:2: still compiling, line %u\n", i, i);
+        sleep_ms(100);
+    }
+}
+
 static void hang_forever(void)
 {
     for (;;)
@@ -370,6 +431,8 @@ static void hang_forever(void)
 
 int main(int argc, char **argv)
 {
+    if (argc > 5 && strncmp(argv[5], "-fakego-spin=", 13) == 0)
+        return spin(argv[5] + 13);
     struct spec sp = {0};
     const char *control = getenv("FAKEGO_CONTROL");
     char *control_text = control && *control ? read_text(control) : NULL;
@@ -393,6 +456,10 @@ int main(int argc, char **argv)
             hang_forever();
     }
     write_log(argc, argv, child, &sp);
+    if (sp.spin_ms > 0)
+        spin_child(sp.spin_ms, sp.spin_pkg ? sp.spin_pkg : "example.com/dependency");
+    if (sp.drip_ms > 0)
+        drip(sp.drip_ms);
     if (sp.exec != NULL) {
         argv[0] = (char *)sp.exec;
         execv(sp.exec, argv);

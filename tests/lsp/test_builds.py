@@ -119,7 +119,8 @@ async def test_two_quick_saves(lsp, tmp_path):
 
 async def test_test_file_gets_findings_without_duplicates(lsp, module):
     root = module("examples")
-    s = await lsp(root, settings={"categories": {"static": True}})  # the t.Fatal constant
+    # the t.Fatal constant is static; the test file's findings are asked for package-wide
+    s = await lsp(root, settings={"categories": {"static": True}, "diagnosticsScope": "package"})
     mark = s.mark()
     s.open("escapes_test.go")
     await s.wait_analysis(EXAMPLES, mark)
@@ -141,7 +142,7 @@ async def test_test_file_gets_findings_without_duplicates(lsp, module):
 
 async def test_external_test_package(lsp, module):
     root = module("testmod")
-    s = await lsp(root)
+    s = await lsp(root, settings={"diagnosticsScope": "package"})
     mark = s.mark()
     s.open("misc/ext_test.go")
     st = await s.wait_analysis("example.com/escdemo/misc", mark)
@@ -168,7 +169,7 @@ def logging_go(tmp_path):
 async def test_a_lone_save_is_answered_by_a_quick_pass_then_the_test_files(lsp, module, tmp_path):
     root = module("examples")
     go, calls = logging_go(tmp_path)
-    s = await lsp(root, settings={"goBinary": str(go)})
+    s = await lsp(root, settings={"goBinary": str(go), "diagnosticsScope": "package"})
     mark = s.mark()
     s.open("escapes.go")
     await s.wait_analysis(EXAMPLES, mark)
@@ -418,7 +419,8 @@ async def test_unchanged_files_are_not_read_again(lsp, module, tmp_path):
     holds for the rest, so an unchanged file is never in memory twice."""
     root = module("testmod")
     log = tmp_path / "goescape.log"
-    s = await lsp(root, settings={"includeTests": False}, args=["--log-file", str(log)])
+    s = await lsp(root, settings={"includeTests": False, "diagnosticsScope": "package"},
+                  args=["--log-file", str(log)])
 
     def last_counts():
         found = TEXTS_LOG.findall(log.read_text())

@@ -252,7 +252,7 @@ async def test_no_hover_away_from_findings(lsp, module):
 
 
 async def test_files_without_findings_get_an_empty_list(lsp, module):
-    s = await lsp(module("testmod"))
+    s = await lsp(module("testmod"), settings={"diagnosticsScope": "package"})
     mark = s.mark()
     s.open("misc/loop.go")
     await s.wait_analysis("example.com/escdemo/misc", mark)
@@ -262,7 +262,7 @@ async def test_files_without_findings_get_an_empty_list(lsp, module):
 
 
 async def test_closing_the_last_document_clears_the_package(lsp, module):
-    s, root = await examples(lsp, module)
+    s, root = await examples(lsp, module, settings={"diagnosticsScope": "package"})
     assert s.diagnostics("escapes.go") and s.diagnostics("escapes_test.go")
     mark = s.mark()
     s.close_doc("escapes.go")
@@ -409,7 +409,7 @@ async def test_refresh_after_analysis(lsp, module):
 
 
 async def test_status_notifications(lsp, module):
-    s = await lsp(module("examples"))
+    s = await lsp(module("examples"), settings={"diagnosticsScope": "package"})
     mark = s.mark()
     s.open("escapes.go")
     final = await s.wait_analysis(EXAMPLES, mark)

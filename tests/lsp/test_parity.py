@@ -86,6 +86,8 @@ def pairs_of(escapes, diagnostics: dict[str, list[dict]], texts: dict[str, str],
 
 async def check_package(s: Session, root: Path, import_path: str, pattern: str, open_rel: str,
                         *, env: dict | None = None, tests: bool = True) -> str:
+    # Parity covers every file of the package, not only the open one.
+    s.change_configuration({"goescape": {"diagnosticsScope": "package"}})
     mark = s.mark()
     s.open(open_rel)
     status = await s.wait_analysis(import_path, mark)

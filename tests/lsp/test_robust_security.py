@@ -203,7 +203,8 @@ def test_go_command_line_and_environment(rb, tmp_path, fakego):
     root = write_module(tmp_path / "ws" / "m")
     fakego.set(f"exec={real_go()}")
     user_env = {"GOTOOLCHAIN": "auto", "GOPROXY": "http://127.0.0.1:9/", "GOFLAGS": "-mod=mod"}
-    s, uri = ready(rb, root, {"goBinary": fakego.path}, env=fakego.env(), inherit=user_env)
+    s, uri = ready(rb, root, {"goBinary": fakego.path, "diagnosticsScope": "package"},
+                   env=fakego.env(), inherit=user_env)
     inv = fakego.invocations()[0]
     assert inv["argv"] == [fakego.path, "test", "-c", "-o", "/dev/null", "-gcflags=-m=2",
                            "-mod=readonly", "./good"], inv["argv"]

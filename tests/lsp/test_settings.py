@@ -143,7 +143,7 @@ async def test_analyze_on_open(lsp, module):
 
 
 async def test_analyze_on_save_does_not_rerun_on_reopen(lsp, module):
-    s, root, _ = await opened(lsp, module)
+    s, root, _ = await opened(lsp, module, settings={"diagnosticsScope": "package"})
     mark = s.mark()
     s.open("escapes_test.go")  # a second file of an analyzed package: no new run
     s.close_doc("escapes.go")
@@ -211,7 +211,8 @@ async def test_missing_go_binary_then_fixed(lsp, module, tmp_path):
 
 @pytest.mark.parametrize("how", ["buildFlags", "env"])
 async def test_build_flags_and_env_select_tagged_files(lsp, module, how):
-    s, root, st = await opened(lsp, module, name="tagged", rel="base.go", pkg=TAGGED)
+    s, root, st = await opened(lsp, module, name="tagged", rel="base.go", pkg=TAGGED,
+                               settings={"diagnosticsScope": "package"})
     assert st["state"] == "idle"
     extra = s.uri("extra.go")
     assert s.diagnostics(extra) == [], "a file excluded by its build constraint got findings"
@@ -229,7 +230,7 @@ async def test_build_flags_and_env_select_tagged_files(lsp, module, how):
 
 
 async def test_extra_gcflags(lsp, module):
-    s, root, _ = await opened(lsp, module)
+    s, root, _ = await opened(lsp, module, settings={"diagnosticsScope": "package"})
     mark = s.mark()
     # Every compiler line is compared, so the categories hidden by default are shown.
     s.change_configuration({"goescape": {"extraGcflags": ["-l"],
@@ -245,9 +246,11 @@ async def test_extra_gcflags(lsp, module):
 
 
 async def test_timeout_stops_the_build(lsp, tmp_path):
+    """A busy build is not stopped at timeoutMs, but at ten times it all the same (here 1 s,
+    on each of its two tries)."""
     root = tmp_path / "ws" / "heavymod"
     f = write_heavy_module(root, nfuncs=1500)
-    s = await lsp(root, settings={"timeoutMs": 700})
+    s = await lsp(root, settings={"timeoutMs": 100})
     mark = s.mark()
     s.open(f)
     st = await s.wait_analysis("example.com/heavy/heavy", mark, timeout=30)

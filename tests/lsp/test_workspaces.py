@@ -34,7 +34,7 @@ async def test_go_work_joins_modules(lsp, module, snapshot):
 async def test_several_workspace_folders(lsp, module):
     ex = module("examples")
     uni = module("unicode")
-    s = await lsp(ex.parent, folders=[ex, uni])
+    s = await lsp(ex.parent, folders=[ex, uni], settings={"diagnosticsScope": "package"})
     await check(s, ex.parent, "examples/escapes.go", "example.com/goescape-demo", ex)
     await check(s, ex.parent, "unicode/uni.go", "example.com/unicode", uni)
 

@@ -1,7 +1,7 @@
 -- goescape for Neovim: starts the goescape language server for Go buffers.
 --
 --   require('goescape').setup({
---     cmd = { 'goescape' },            -- or { '/path/to/goescape' }
+--     cmd = nil,                       -- goescape on PATH, else :GoescapeInstall's; or { '/path/to/goescape' }
 --     settings = { categories = { map = false } },
 --     inlay_hints = true,              -- enable inlay hints on attach (Neovim 0.10+)
 --     virtual_text = nil,              -- nil: diagnostic virtual text only while hints are off
@@ -16,7 +16,8 @@ local M = {}
 M.name = 'goescape'
 
 local defaults = {
-  -- Command that starts the server. The first word is looked up on PATH.
+  -- Command that starts the server; its first word is looked up on PATH. nil: goescape on
+  -- PATH, else the binary :GoescapeInstall put under stdpath('data').
   cmd = nil,
   -- Filetypes to attach to.
   filetypes = { 'go' },

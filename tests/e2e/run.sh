@@ -220,7 +220,7 @@ for name in $TESTS; do
   case $name in
     nvim10) run_test nvim10 120 env E2E_PLUGIN="$repo/editors/nvim" \
               bash "$here/lib/in-tmux.sh" "$NVIM10" -u "$here/nvim/test.lua" ;;
-    nvim10-install) run_test nvim10-install 120 env E2E_PLUGIN="$repo/editors/nvim" E2E_NVIM="$NVIM10" \
+    nvim10-install) run_test nvim10-install 300 env E2E_PLUGIN="$repo/editors/nvim" E2E_NVIM="$NVIM10" \
               bash "$here/nvim/install.sh" ;;
     nvim07) run_test nvim07 120 env E2E_PLUGIN="$repo/editors/nvim" \
               bash "$here/lib/in-tmux.sh" "$NVIM07" -u "$here/nvim/test.lua" ;;

@@ -4,9 +4,11 @@
 -- env: E2E_PLUGIN, E2E_RESULT, E2E_WAIT_MS, E2E_BASE_URL, E2E_ARCHIVE_NAME,
 --      E2E_LOCAL_ARCHIVE, E2E_ARCHIVE_SHA256
 -- Asserted: an archive whose published SHA-256 does not match, or whose sha256= argument
--- does not match, is refused with a message that says so and installs nothing; the archive
+-- does not match, or that has no sum at all, is refused with a message that says so and
+-- installs nothing (as are a missing URL and a source directory that is no checkout); the archive
 -- with the right published sum installs stdpath('data')/goescape/bin/goescape; a local file
--- with a given sum installs too; setup() with no cmd then starts that binary and its
+-- with a given sum installs too; so does `:GoescapeInstall source` (make in this checkout);
+-- setup() with no cmd then starts that binary and its
 -- diagnostics appear in a Go buffer.
 local RESULT = assert(os.getenv('E2E_RESULT'), 'E2E_RESULT')
 local WAIT = tonumber(os.getenv('E2E_WAIT_MS') or '60000')
@@ -48,7 +50,7 @@ vim.notify = function(msg, level, opts)
 end
 
 -- Runs :GoescapeInstall ARGS and waits for its end; returns the error (nil on success).
-local function install(args)
+local function install(args, limit)
   local done, err = false, nil
   local id = vim.api.nvim_create_autocmd('User', {
     pattern = 'GoescapeInstalled',
@@ -59,7 +61,7 @@ local function install(args)
   })
   shown = {}
   vim.cmd('GoescapeInstall ' .. args)
-  if not vim.wait(WAIT, function()
+  if not vim.wait(limit or WAIT, function()
     return done
   end, 50) then
     pcall(vim.api.nvim_del_autocmd, id)
@@ -104,6 +106,18 @@ vim.schedule(function()
       'a sha256= argument that does not match is refused')
     check(#installed_files() == 0, 'still nothing installed')
 
+    e = install(BASE .. '/nosum/' .. NAME)
+    log('no published sum: ' .. tostring(e))
+    check(e ~= nil and e:find('no SHA-256', 1, true) ~= nil and e:find('sha256=', 1, true) ~= nil,
+      'an archive with no sum given or published is refused, and the message says how to give one')
+    e = install(BASE .. '/missing/' .. NAME)
+    log('missing archive: ' .. tostring(e))
+    check(e ~= nil and e:find('download', 1, true) ~= nil, 'a URL that is not there fails with the download error')
+    e = install('source ' .. vim.fn.tempname())
+    log('source from a directory that is no checkout: ' .. tostring(e))
+    check(e ~= nil and e:find('Makefile', 1, true) ~= nil, 'a source build from a directory that is no checkout is refused')
+    check(#installed_files() == 0, 'still nothing installed')
+
     e = install(BASE .. '/good/' .. NAME)
     log('good archive: ' .. tostring(e) .. '; ' .. vim.inspect(shown[#shown] and shown[#shown].msg))
     check(e == nil, 'the archive with the right published SHA-256 installs')
@@ -113,6 +127,16 @@ vim.schedule(function()
 
     e = install(vim.fn.fnameescape(LOCAL) .. ' sha256=' .. SUM:upper())
     check(e == nil, 'a local archive with its SHA-256 given installs: ' .. tostring(e))
+
+    -- a build from the checkout this plugin is in (make; the build tree in stdpath('cache'))
+    local before = uv.fs_stat(bin)
+    e = install('source', 4 * WAIT) -- a compile of the whole server
+    local after = uv.fs_stat(bin)
+    log('source build: ' .. tostring(e) .. '; ' .. vim.inspect(shown[#shown] and shown[#shown].msg))
+    check(e == nil and after ~= nil and before ~= nil and after.ino ~= before.ino,
+      ':GoescapeInstall source builds with make and puts the result in place')
+    check(vim.fn.executable(vim.fn.stdpath('cache') .. '/goescape-build/goescape') == 1,
+      'the build tree is in stdpath("cache")')
 
     require('goescape').setup()
     vim.cmd('edit escapes.go')

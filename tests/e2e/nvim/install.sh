@@ -4,17 +4,18 @@
 #   GOESCAPE_BIN E2E_PLUGIN E2E_WORK E2E_RESULT E2E_WAIT_MS E2E_NVIM
 # The archive is packed here from GOESCAPE_BIN in the release layout
 # (goescape-VERSION-TARGET/bin/goescape, LICENSE, SHA256SUMS inside; SHA256SUMS beside it).
-# good/ publishes the right sum, bad/ the same archive with a wrong one.
+# good/ publishes the right sum, bad/ the same archive with a wrong one, nosum/ none.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 D=$E2E_WORK/install
 name=goescape-0.0.0-test-linux-x64
-mkdir -p "$D/stage/$name/bin" "$D/www/good" "$D/www/bad"
+mkdir -p "$D/stage/$name/bin" "$D/www/good" "$D/www/bad" "$D/www/nosum"
 cp "$GOESCAPE_BIN" "$D/stage/$name/bin/goescape"
 cp "$E2E_PLUGIN/../../LICENSE" "$D/stage/$name/" 2>/dev/null || echo "MIT" >"$D/stage/$name/LICENSE"
 (cd "$D/stage/$name" && sha256sum bin/goescape LICENSE >SHA256SUMS)
 tar -czf "$D/www/good/$name.tar.gz" -C "$D/stage" "$name"
 cp "$D/www/good/$name.tar.gz" "$D/www/bad/"
+cp "$D/www/good/$name.tar.gz" "$D/www/nosum/"
 (cd "$D/www/good" && sha256sum "$name.tar.gz" >SHA256SUMS)
 printf '%s  %s\n' "$(printf 'not the archive' | sha256sum | cut -d' ' -f1)" "$name.tar.gz" >"$D/www/bad/SHA256SUMS"
 

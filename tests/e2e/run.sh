@@ -4,6 +4,7 @@
 #   vscode   code-server 4.139 (VS Code 1.139) + headless Chromium, the packaged .vsix
 #   vscode-bundled  the same with the linux-x64 .vsix that carries GOESCAPE_BIN, and no
 #            goescape on PATH or in goescape.serverPath
+#   vscode-noserver  the universal .vsix with no server anywhere: the message the user gets
 #   nvim10   Neovim 0.10 in tmux (diagnostics, hints as drawn, lenses, hover, commands, save, settings)
 #   nvim10-install  :GoescapeInstall in Neovim 0.10 from archives served on 127.0.0.1
 #   nvim07   Neovim 0.7 from Debian in tmux (diagnostics, lenses, hover, save)
@@ -31,7 +32,7 @@ if [ "${GOESCAPE_SKIP_E2E:-0}" = 1 ]; then
   exit 0
 fi
 
-ALL="vscode vscode-bundled nvim10 nvim10-install nvim07 emacs30 emacs28"
+ALL="vscode vscode-bundled vscode-noserver nvim10 nvim10-install nvim07 emacs30 emacs28"
 TESTS=${*:-$ALL}
 for t in $TESTS; do
   case " $ALL " in *" $t "*) ;; *) echo "e2e: unknown test '$t' (known: $ALL)" >&2; exit 2 ;; esac
@@ -121,16 +122,16 @@ if need emacs30; then
   EMACS30=$("$here/install/install-emacs.sh" "$CACHE/emacs" >"$WORK/install-emacs.log" 2>&1 && echo "$CACHE/emacs/emacs") \
     || { cat "$WORK/install-emacs.log" >&2; INSTALL_FAILED="$INSTALL_FAILED emacs30"; }
 fi
-if need vscode || need vscode-bundled; then
+if need vscode || need vscode-bundled || need vscode-noserver; then
   log_install "code-server (a few minutes the first time)"
   "$here/install/install-code-server.sh" "$CACHE/code-server" >"$WORK/install-code-server.log" 2>&1 \
-    || { tail -30 "$WORK/install-code-server.log" >&2; INSTALL_FAILED="$INSTALL_FAILED vscode vscode-bundled"; }
+    || { tail -30 "$WORK/install-code-server.log" >&2; INSTALL_FAILED="$INSTALL_FAILED vscode vscode-bundled vscode-noserver"; }
   VSCODE_DIR=$repo/editors/vscode
   if [ ! -x "$VSCODE_DIR/node_modules/.bin/vsce" ]; then
     (cd "$VSCODE_DIR" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error) >"$WORK/npm-ci.log" 2>&1 \
-      || { cat "$WORK/npm-ci.log" >&2; INSTALL_FAILED="$INSTALL_FAILED vscode vscode-bundled"; }
+      || { cat "$WORK/npm-ci.log" >&2; INSTALL_FAILED="$INSTALL_FAILED vscode vscode-bundled vscode-noserver"; }
   fi
-  if need vscode && [ -z "${GOESCAPE_VSIX:-}" ]; then
+  if { need vscode || need vscode-noserver; } && [ -z "${GOESCAPE_VSIX:-}" ]; then
     # the universal one: platform .vsix files end in -TARGET.vsix
     GOESCAPE_VSIX=$(ls -t "$repo"/build/goescape-*.vsix 2>/dev/null | grep -Ev -- '-(linux|darwin|win32|alpine)-[a-z0-9]+\.vsix$' | head -1)
     # a .vsix older than the extension's sources is not what is being tested
@@ -142,7 +143,7 @@ if need vscode || need vscode-bundled; then
     if [ -z "$GOESCAPE_VSIX" ]; then
       log_install "building the .vsix (editors/vscode/build-vsix.sh)"
       GOESCAPE_VSIX=$("$VSCODE_DIR/build-vsix.sh" "$WORK/vsix/" 2>"$WORK/vsix.log" | tail -1) \
-        || { cat "$WORK/vsix.log" >&2; INSTALL_FAILED="$INSTALL_FAILED vscode"; }
+        || { cat "$WORK/vsix.log" >&2; INSTALL_FAILED="$INSTALL_FAILED vscode vscode-noserver"; }
     fi
   fi
   case "${GOESCAPE_VSIX:-}" in /*) ;; "") ;; *) GOESCAPE_VSIX=$(pwd)/$GOESCAPE_VSIX ;; esac
@@ -230,6 +231,9 @@ for name in $TESTS; do
                "$EMACS28" --batch -q -l "$here/emacs/test.el" ;;
     vscode) run_test vscode 300 env GOESCAPE_VSIX="$GOESCAPE_VSIX" E2E_CS_ENV="$CACHE/code-server/env.sh" \
               E2E_VSCE="$repo/editors/vscode/node_modules/.bin/vsce" E2E_PROBE_WAIT_MS=200000 \
+              bash "$here/vscode/test.sh" ;;
+    vscode-noserver) run_test vscode-noserver 120 env GOESCAPE_VSIX="$GOESCAPE_VSIX" E2E_VSCODE_SERVER=none \
+              E2E_CS_ENV="$CACHE/code-server/env.sh" E2E_VSCE="$repo/editors/vscode/node_modules/.bin/vsce" \
               bash "$here/vscode/test.sh" ;;
     vscode-bundled) run_test vscode-bundled 300 env GOESCAPE_VSIX="$VSIX_BUNDLED" E2E_VSCODE_SERVER=bundled \
               E2E_CS_ENV="$CACHE/code-server/env.sh" E2E_VSCE="$repo/editors/vscode/node_modules/.bin/vsce" \

@@ -4,7 +4,9 @@
 #   GOESCAPE_BIN GOESCAPE_VSIX E2E_EXPECT E2E_WORK E2E_RESULT E2E_ARTIFACTS E2E_CS_ENV E2E_VSCE
 #   E2E_VSCODE_SERVER  "setting" (default): goescape.serverPath names GOESCAPE_BIN;
 #                      "bundled": GOESCAPE_VSIX is a linux-x64 .vsix with the server inside, and
-#                      neither goescape.serverPath nor PATH offers one
+#                      neither goescape.serverPath nor PATH offers one;
+#                      "none": the universal GOESCAPE_VSIX with no server anywhere (the
+#                      error message, its setting name, link and buttons, the status bar)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 . "$E2E_CS_ENV"                                   # node 24, CODE_SERVER, PLAYWRIGHT_DIR, CHROMIUM
@@ -16,9 +18,10 @@ module=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["module
 # one: name the go command run.sh chose.
 python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); s["goescape.goBinary"]=sys.argv[3]; json.dump(s, open(sys.argv[2], "w"), indent=1)' \
   "$here/user-settings.json" "$D/user-data/User/settings.json" "$(command -v go)"
-if [ "${E2E_VSCODE_SERVER:-setting}" = bundled ]; then
-  # The platform .vsix must run the server it carries: no goescape.serverPath, and no
-  # goescape on PATH (directories that hold one are left out).
+if [ "${E2E_VSCODE_SERVER:-setting}" != setting ]; then
+  # bundled: the platform .vsix must run the server it carries; none: the universal .vsix
+  # must say what to do. No goescape.serverPath, and no goescape on PATH (directories that
+  # hold one are left out).
   keep=""
   IFS=:
   for dir in $PATH; do
@@ -26,6 +29,8 @@ if [ "${E2E_VSCODE_SERVER:-setting}" = bundled ]; then
   done
   unset IFS
   export PATH=$keep
+  # the probe and drive.js then check what the user is told instead of the findings
+  [ "$E2E_VSCODE_SERVER" = none ] && export E2E_PROBE_MODE=noserver
   if command -v goescape >/dev/null; then echo "goescape is still on PATH: $(command -v goescape)" >&2; exit 1; fi
   echo "no goescape on PATH, no goescape.serverPath"
 else

@@ -5,7 +5,8 @@
 --      E2E_LOCAL_ARCHIVE, E2E_ARCHIVE_SHA256
 -- Asserted: an archive whose published SHA-256 does not match, or whose sha256= argument
 -- does not match, or that has no sum at all, is refused with a message that says so and
--- installs nothing (as are a missing URL and a source directory that is no checkout); the archive
+-- installs nothing (as are a binary that does not match the archive's own SHA256SUMS, a
+-- missing URL and a source directory that is no checkout); the archive
 -- with the right published sum installs stdpath('data')/goescape/bin/goescape; a local file
 -- with a given sum installs too; so does `:GoescapeInstall source` (make in this checkout);
 -- setup() with no cmd then starts that binary and its
@@ -110,6 +111,10 @@ vim.schedule(function()
     log('no published sum: ' .. tostring(e))
     check(e ~= nil and e:find('no SHA-256', 1, true) ~= nil and e:find('sha256=', 1, true) ~= nil,
       'an archive with no sum given or published is refused, and the message says how to give one')
+    e = install(BASE .. '/tampered/' .. NAME)
+    log('tampered binary: ' .. tostring(e))
+    check(e ~= nil and e:find('inside the archive', 1, true) ~= nil,
+      "a binary that does not match the archive's own SHA256SUMS is refused")
     e = install(BASE .. '/missing/' .. NAME)
     log('missing archive: ' .. tostring(e))
     check(e ~= nil and e:find('download', 1, true) ~= nil, 'a URL that is not there fails with the download error')

@@ -4,7 +4,8 @@
 #   GOESCAPE_BIN E2E_PLUGIN E2E_WORK E2E_RESULT E2E_WAIT_MS E2E_NVIM
 # The archive is packed here from GOESCAPE_BIN in the release layout
 # (goescape-VERSION-TARGET/bin/goescape, LICENSE, SHA256SUMS inside; SHA256SUMS beside it).
-# good/ publishes the right sum, bad/ the same archive with a wrong one, nosum/ none.
+# good/ publishes the right sum, bad/ the same archive with a wrong one, nosum/ none,
+# tampered/ the right sum of an archive whose binary does not match its inner SHA256SUMS.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 D=$E2E_WORK/install
@@ -18,6 +19,13 @@ cp "$D/www/good/$name.tar.gz" "$D/www/bad/"
 cp "$D/www/good/$name.tar.gz" "$D/www/nosum/"
 (cd "$D/www/good" && sha256sum "$name.tar.gz" >SHA256SUMS)
 printf '%s  %s\n' "$(printf 'not the archive' | sha256sum | cut -d' ' -f1)" "$name.tar.gz" >"$D/www/bad/SHA256SUMS"
+# tampered/: the published sum matches, but the binary is not the one the archive's own
+# SHA256SUMS lists
+mkdir -p "$D/tampered" "$D/www/tampered"
+cp -r "$D/stage/$name" "$D/tampered/"
+printf 'x' >>"$D/tampered/$name/bin/goescape"
+tar -czf "$D/www/tampered/$name.tar.gz" -C "$D/tampered" "$name"
+(cd "$D/www/tampered" && sha256sum "$name.tar.gz" >SHA256SUMS)
 
 # no goescape on PATH: the plugin must use the one it installs
 keep=""

@@ -233,6 +233,36 @@ local function find_binary(dir)
     or ('the archive holds more than one goescape: ' .. table.concat(exes, ', '))
 end
 
+-- A release archive lists its own files' sums in a SHA256SUMS of its top directory: when
+-- that lists the binary, the binary must match it too: done(err).
+local function check_inner_sum(into, binary, done)
+  local sums = vim.fs.find('SHA256SUMS', { path = into, type = 'file', limit = 1 })[1]
+  local text = sums and read_file(sums, MAX_SUMS_BYTES)
+  if not text then
+    return done(nil)
+  end
+  local rel = binary:sub(#vim.fs.dirname(sums) + 2)
+  local want
+  for line in text:gmatch('[^\r\n]+') do
+    local hex, file = line:match('^(%x+)%s+%*?(.-)%s*$')
+    if hex and #hex == 64 and (file == rel or file == './' .. rel) then
+      want = hex:lower()
+    end
+  end
+  if not want then
+    return done(nil)
+  end
+  sha256_of(binary, function(err, actual)
+    if err then
+      return done(err)
+    end
+    if actual ~= want then
+      return done(string.format("SHA-256 mismatch for %s inside the archive: its SHA256SUMS says %s, got %s; nothing was installed", rel, want, actual))
+    end
+    done(nil)
+  end)
+end
+
 local function install_archive(opts, tmp, finish)
   local src = opts.archive
   local archive = tmp .. '/' .. basename(src)
@@ -262,7 +292,12 @@ local function install_archive(opts, tmp, finish)
         if not binary then
           return finish(why)
         end
-        put_in_place(binary, finish)
+        check_inner_sum(into, binary, function(inner_err)
+          if inner_err then
+            return finish(inner_err)
+          end
+          put_in_place(binary, finish)
+        end)
       end)
     end)
   end

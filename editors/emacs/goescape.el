@@ -3,9 +3,11 @@
 ;; Copyright (C) 2026 The goescape authors
 
 ;; Author: The goescape authors
+;; Maintainer: The goescape authors
+;; URL: https://github.com/goescape/goescape
 ;; Version: 0.1.0
 ;; Package-Requires: ((emacs "28.1") (eglot "1.9"))
-;; Keywords: languages, tools, go
+;; Keywords: languages, tools
 ;; SPDX-License-Identifier: MIT
 
 ;; This file is not part of GNU Emacs.
@@ -23,6 +25,10 @@
 ;;
 ;;   (require 'goescape)
 ;;   (add-hook 'go-mode-hook #'eglot-ensure)
+;;
+;; The server is the `goescape' program on `exec-path', or the file named
+;; by `goescape-server-path'.  Release archives with the binary for Linux
+;; and macOS, and the build from source, are described at the URL above.
 ;;
 ;; IMPORTANT: eglot runs exactly one language server per buffer.  With
 ;; goescape registered, `M-x eglot' in a Go buffer starts goescape INSTEAD of
@@ -72,8 +78,15 @@
 (defcustom goescape-server-command '("goescape")
   "Command (program and arguments) that starts the goescape server.
 The program is looked up on the variable `exec-path' unless it is
-an absolute file name."
+an absolute file name.  `goescape-server-path', when set, replaces
+the program."
   :type '(repeat string))
+
+(defcustom goescape-server-path nil
+  "The goescape executable, or nil to search the variable `exec-path'.
+When set, it replaces the program of `goescape-server-command' (its
+arguments stay).  Takes effect when the next server starts."
+  :type '(choice (const :tag "Search exec-path" nil) file))
 
 (defconst goescape--category-choice
   '(choice (const map) (const closure) (const interface) (const slice)
@@ -126,8 +139,9 @@ buffers."
   :set #'goescape--set)
 
 (defcustom goescape-debounce-ms 250
-  "Delay in milliseconds between the last of a burst of saves or edits and
-the analysis.  A save after a quiet spell of this length starts at once."
+  "Delay in milliseconds from the last of a burst of saves to the analysis.
+Edits count too when the analysis runs while typing.  A save after a
+quiet spell of this length starts at once."
   :type 'natnum :set #'goescape--set)
 
 (defcustom goescape-go-binary "go"
@@ -261,7 +275,7 @@ windows show, as when the text is first displayed."
         (jit-lock-refontify)))))
 
 (cl-defmethod eglot-client-capabilities ((_server eglot-goescape))
-  "eglot's capabilities, and workspace/inlayHint/refresh, which goescape.el takes."
+  "Eglot's capabilities, and workspace/inlayHint/refresh, which goescape.el takes."
   (let* ((caps (cl-call-next-method))
          (workspace (plist-get caps :workspace)))
     (plist-put caps :workspace
@@ -290,7 +304,11 @@ STATE is \"idle\", \"analyzing\" or \"failed\"."
 
 (defun goescape--contact (&optional _interactive _project)
   "The eglot contact for goescape."
-  (cons 'eglot-goescape goescape-server-command))
+  (cons 'eglot-goescape
+        (if (and goescape-server-path (not (equal goescape-server-path "")))
+            (cons (expand-file-name goescape-server-path)
+                  (cdr goescape-server-command))
+          goescape-server-command)))
 
 ;;;###autoload
 (defun goescape-register ()
@@ -301,6 +319,7 @@ This replaces gopls in those buffers: eglot runs one server per buffer."
   (goescape-unregister)
   (push (cons goescape--modes #'goescape--contact) eglot-server-programs))
 
+;;;###autoload
 (defun goescape-unregister ()
   "Remove goescape from `eglot-server-programs' (gopls serves Go again)."
   (interactive)

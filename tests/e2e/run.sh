@@ -2,7 +2,11 @@
 # Real-editor tests: the editor integrations in editors/ against the real goescape server
 # and the real go command, in five editors:
 #   vscode   code-server 4.139 (VS Code 1.139) + headless Chromium, the packaged .vsix
+#   vscode-bundled  the same with the linux-x64 .vsix that carries GOESCAPE_BIN, and no
+#            goescape on PATH or in goescape.serverPath
+#   vscode-noserver  the universal .vsix with no server anywhere: the message the user gets
 #   nvim10   Neovim 0.10 in tmux (diagnostics, hints as drawn, lenses, hover, commands, save, settings)
+#   nvim10-install  :GoescapeInstall in Neovim 0.10 from archives served on 127.0.0.1
 #   nvim07   Neovim 0.7 from Debian in tmux (diagnostics, lenses, hover, save)
 #   emacs30  Emacs 30 + eglot 1.17 in tmux (flymake, hints as drawn, hover, toggle, save, settings)
 #   emacs28  Emacs 28 + eglot 1.9 from Debian, batch (flymake, hover, save, settings)
@@ -28,7 +32,7 @@ if [ "${GOESCAPE_SKIP_E2E:-0}" = 1 ]; then
   exit 0
 fi
 
-ALL="vscode nvim10 nvim07 emacs30 emacs28"
+ALL="vscode vscode-bundled vscode-noserver nvim10 nvim10-install nvim07 emacs30 emacs28"
 TESTS=${*:-$ALL}
 for t in $TESTS; do
   case " $ALL " in *" $t "*) ;; *) echo "e2e: unknown test '$t' (known: $ALL)" >&2; exit 2 ;; esac
@@ -97,9 +101,9 @@ if { need nvim10 || need nvim07 || need emacs30; } && ! command -v tmux >/dev/nu
   if is_root; then log_install "apt-get install tmux"; ge_apt_install tmux; fi
   command -v tmux >/dev/null || INSTALL_FAILED="$INSTALL_FAILED nvim10 nvim07 emacs30"
 fi
-if need nvim10; then
+if need nvim10 || need nvim10-install; then
   NVIM10=$("$here/install/install-neovim.sh" "$CACHE/neovim" >"$WORK/install-neovim.log" 2>&1 && echo "$CACHE/neovim/nvim") \
-    || { cat "$WORK/install-neovim.log" >&2; INSTALL_FAILED="$INSTALL_FAILED nvim10"; }
+    || { cat "$WORK/install-neovim.log" >&2; INSTALL_FAILED="$INSTALL_FAILED nvim10 nvim10-install"; }
 fi
 if need nvim07; then
   if ! command -v nvim >/dev/null && is_root; then log_install "apt-get install neovim"; ge_apt_install neovim; fi
@@ -118,17 +122,18 @@ if need emacs30; then
   EMACS30=$("$here/install/install-emacs.sh" "$CACHE/emacs" >"$WORK/install-emacs.log" 2>&1 && echo "$CACHE/emacs/emacs") \
     || { cat "$WORK/install-emacs.log" >&2; INSTALL_FAILED="$INSTALL_FAILED emacs30"; }
 fi
-if need vscode; then
+if need vscode || need vscode-bundled || need vscode-noserver; then
   log_install "code-server (a few minutes the first time)"
   "$here/install/install-code-server.sh" "$CACHE/code-server" >"$WORK/install-code-server.log" 2>&1 \
-    || { tail -30 "$WORK/install-code-server.log" >&2; INSTALL_FAILED="$INSTALL_FAILED vscode"; }
+    || { tail -30 "$WORK/install-code-server.log" >&2; INSTALL_FAILED="$INSTALL_FAILED vscode vscode-bundled vscode-noserver"; }
   VSCODE_DIR=$repo/editors/vscode
   if [ ! -x "$VSCODE_DIR/node_modules/.bin/vsce" ]; then
     (cd "$VSCODE_DIR" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error) >"$WORK/npm-ci.log" 2>&1 \
-      || { cat "$WORK/npm-ci.log" >&2; INSTALL_FAILED="$INSTALL_FAILED vscode"; }
+      || { cat "$WORK/npm-ci.log" >&2; INSTALL_FAILED="$INSTALL_FAILED vscode vscode-bundled vscode-noserver"; }
   fi
-  if [ -z "${GOESCAPE_VSIX:-}" ]; then
-    GOESCAPE_VSIX=$(ls -t "$repo"/build/goescape-*.vsix 2>/dev/null | head -1)
+  if { need vscode || need vscode-noserver; } && [ -z "${GOESCAPE_VSIX:-}" ]; then
+    # the universal one: platform .vsix files end in -TARGET.vsix
+    GOESCAPE_VSIX=$(ls -t "$repo"/build/goescape-*.vsix 2>/dev/null | grep -Ev -- '-(linux|darwin|win32|alpine)-[a-z0-9]+\.vsix$' | head -1)
     # a .vsix older than the extension's sources is not what is being tested
     if [ -n "$GOESCAPE_VSIX" ] && [ -n "$(find "$VSCODE_DIR/src" "$VSCODE_DIR/package.json" \
         "$VSCODE_DIR/README.md" "$VSCODE_DIR/images" -newer "$GOESCAPE_VSIX" 2>/dev/null | head -1)" ]; then
@@ -138,10 +143,17 @@ if need vscode; then
     if [ -z "$GOESCAPE_VSIX" ]; then
       log_install "building the .vsix (editors/vscode/build-vsix.sh)"
       GOESCAPE_VSIX=$("$VSCODE_DIR/build-vsix.sh" "$WORK/vsix/" 2>"$WORK/vsix.log" | tail -1) \
-        || { cat "$WORK/vsix.log" >&2; INSTALL_FAILED="$INSTALL_FAILED vscode"; }
+        || { cat "$WORK/vsix.log" >&2; INSTALL_FAILED="$INSTALL_FAILED vscode vscode-noserver"; }
     fi
   fi
   case "${GOESCAPE_VSIX:-}" in /*) ;; "") ;; *) GOESCAPE_VSIX=$(pwd)/$GOESCAPE_VSIX ;; esac
+fi
+if need vscode-bundled; then
+  # always built on the spot: it carries the server under test
+  log_install "building the linux-x64 .vsix with $GOESCAPE_BIN inside"
+  VSIX_BUNDLED=$("$VSCODE_DIR/build-vsix.sh" --target linux-x64 --binary "$GOESCAPE_BIN" "$WORK/vsix-linux-x64/" \
+      2>"$WORK/vsix-linux-x64.log" | tail -1)
+  [ -f "${VSIX_BUNDLED:-}" ] || { cat "$WORK/vsix-linux-x64.log" >&2; INSTALL_FAILED="$INSTALL_FAILED vscode-bundled"; }
 fi
 
 # --- the example module -----------------------------------------------------------------
@@ -209,6 +221,8 @@ for name in $TESTS; do
   case $name in
     nvim10) run_test nvim10 120 env E2E_PLUGIN="$repo/editors/nvim" \
               bash "$here/lib/in-tmux.sh" "$NVIM10" -u "$here/nvim/test.lua" ;;
+    nvim10-install) run_test nvim10-install 300 env E2E_PLUGIN="$repo/editors/nvim" E2E_NVIM="$NVIM10" \
+              bash "$here/nvim/install.sh" ;;
     nvim07) run_test nvim07 120 env E2E_PLUGIN="$repo/editors/nvim" \
               bash "$here/lib/in-tmux.sh" "$NVIM07" -u "$here/nvim/test.lua" ;;
     emacs30) run_test emacs30 120 env E2E_PLUGIN="$repo/editors/emacs" \
@@ -218,6 +232,12 @@ for name in $TESTS; do
     vscode) run_test vscode 300 env GOESCAPE_VSIX="$GOESCAPE_VSIX" E2E_CS_ENV="$CACHE/code-server/env.sh" \
               E2E_VSCE="$repo/editors/vscode/node_modules/.bin/vsce" E2E_PROBE_WAIT_MS=200000 \
               bash "$here/vscode/test.sh" ;;
+    vscode-noserver) run_test vscode-noserver 120 env GOESCAPE_VSIX="$GOESCAPE_VSIX" E2E_VSCODE_SERVER=none \
+              E2E_CS_ENV="$CACHE/code-server/env.sh" E2E_VSCE="$repo/editors/vscode/node_modules/.bin/vsce" \
+              bash "$here/vscode/test.sh" ;;
+    vscode-bundled) run_test vscode-bundled 300 env GOESCAPE_VSIX="$VSIX_BUNDLED" E2E_VSCODE_SERVER=bundled \
+              E2E_CS_ENV="$CACHE/code-server/env.sh" E2E_VSCE="$repo/editors/vscode/node_modules/.bin/vsce" \
+              E2E_PROBE_WAIT_MS=200000 bash "$here/vscode/test.sh" ;;
   esac
 done
 
@@ -226,7 +246,7 @@ echo
 echo "e2e: module $(basename "$MODULE_SRC") with $("$GO" version | awk '{print $3}'), server $("$GOESCAPE_BIN" --version 2>&1 | head -1)"
 pass=0 fail=0
 for name in $TESTS; do
-  printf 'e2e:   %-8s %-22s %6ss\n' "$name" "${RESULT[$name]}" "${SECS[$name]}"
+  printf 'e2e:   %-14s %-22s %6ss\n' "$name" "${RESULT[$name]}" "${SECS[$name]}"
   if [ "${RESULT[$name]}" = PASS ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
 done
 echo "e2e: results and logs in $ART"

@@ -8,7 +8,8 @@
 -- as with require('goescape').setup() (its defaults, or the options given to it).
 local goescape = require('goescape')
 return {
-  cmd = { 'goescape' },
+  -- goescape on PATH, else the binary :GoescapeInstall put under stdpath('data')
+  cmd = goescape.resolve_cmd() or { 'goescape' },
   filetypes = { 'go' },
   root_markers = { 'go.work', 'go.mod', '.git' },
   init_options = vim.empty_dict(),

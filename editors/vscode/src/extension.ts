@@ -103,7 +103,39 @@ function findOnPath(name: string): string | undefined {
   return undefined;
 }
 
-/** The server binary: goescape.serverPath, then goescape on PATH. */
+/** The platforms a platform-specific .vsix carries a server for (build-vsix.sh --target). */
+const BUNDLED_TARGETS = ['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64'];
+/** Where the README says how to get a server for any platform. */
+const INSTALL_DOCS = 'https://github.com/goescape/goescape#quick-start';
+
+/** This machine as a VS Code target name, e.g. "linux-x64" or "darwin-arm64". */
+function platformTarget(): string {
+  return `${process.platform}-${process.arch}`;
+}
+
+/** The server inside a platform-specific .vsix (server/goescape), if this one has it.
+ * Zip extraction may lose the executable bit: it is set again here. */
+function bundledServer(): string | undefined {
+  if (!extContext) return undefined;
+  const exe = process.platform === 'win32' ? 'goescape.exe' : 'goescape';
+  const p = path.join(extContext.extensionPath, 'server', exe);
+  try {
+    if (!fs.statSync(p).isFile()) return undefined;
+  } catch {
+    return undefined;
+  }
+  if (!isExecutable(p)) {
+    try {
+      fs.chmodSync(p, 0o755);
+    } catch (err) {
+      output.appendLine(`[warn] cannot make ${p} executable: ${String(err)}`);
+    }
+  }
+  return isExecutable(p) ? p : undefined;
+}
+
+/** The server binary: goescape.serverPath, then the one bundled in this .vsix, then
+ * goescape on PATH. */
 function resolveServer(): { path?: string; problem?: string } {
   const configured = vscode.workspace.getConfiguration(SECTION).get<string>('serverPath', '');
   if (configured && configured.trim()) {
@@ -111,9 +143,15 @@ function resolveServer(): { path?: string; problem?: string } {
     if (isExecutable(p)) return { path: p };
     return { problem: `goescape.serverPath is set to "${configured}", which is not an executable file.` };
   }
+  const bundled = bundledServer();
+  if (bundled) return { path: bundled };
   const found = findOnPath('goescape');
   if (found) return { path: found };
-  return { problem: 'The goescape server was not found on PATH.' };
+  const target = platformTarget();
+  const why = BUNDLED_TARGETS.includes(target)
+    ? `This is the universal goescape extension, which has no server built in for ${target}`
+    : `goescape has no server built in for ${target} (there are builds for ${BUNDLED_TARGETS.join(', ')})`;
+  return { problem: `${why}, and goescape was not found on PATH.` };
 }
 
 /** Opens the settings editor at goescape.serverPath, on the Remote tab in a remote window
@@ -135,13 +173,15 @@ async function openServerPathSetting(): Promise<void> {
 function reportMissingServer(problem: string): void {
   const remote = vscode.env.remoteName ? ' (in the Remote settings of this window)' : '';
   const msg =
-    `${problem} Install it with "make install" (or copy build/goescape onto your PATH) ` +
-    `from the goescape sources, or set "goescape.serverPath"${remote} to the binary.`;
+    `${problem} Install the goescape binary from a release archive or build it from source ` +
+    `(${INSTALL_DOCS}), then put it on PATH or set "goescape.serverPath"${remote} to it.`;
   output.appendLine(`[error] ${msg}`);
   setStatus('$(error) goescape: no server', msg, true);
-  void vscode.window.showErrorMessage(msg, 'Open Settings', 'Show Log').then(async (choice) => {
+  void vscode.window.showErrorMessage(msg, 'Open Settings', 'Installation Guide', 'Show Log').then(async (choice) => {
     if (choice === 'Open Settings') {
       await openServerPathSetting();
+    } else if (choice === 'Installation Guide') {
+      await vscode.env.openExternal(vscode.Uri.parse(INSTALL_DOCS));
     } else if (choice === 'Show Log') {
       output.show(true);
     }

@@ -180,7 +180,13 @@ redisplays when there is no input, runs timers and reads process output."
                    (b (concat (package-version-join b) " (built-in)"))
                    (t "unknown")))
            (fboundp 'eglot-inlay-hints-mode))
-  (setq goescape-server-command (list (getenv "GOESCAPE_BIN")))
+  ;; Emacs 30 names the binary as a user does who has no goescape on `exec-path'
+  ;; (goescape-server-path); Emacs 28 through the command.
+  (if (>= emacs-major-version 30)
+      (progn
+        (e2e-check (not (executable-find "goescape")) "no goescape on exec-path")
+        (setq goescape-server-path (getenv "GOESCAPE_BIN")))
+    (setq goescape-server-command (list (getenv "GOESCAPE_BIN"))))
   (setq eglot-sync-connect e2e-wait)
   (find-file (plist-get E :file))
   (e2e-log "major mode: %s" major-mode)

@@ -43,6 +43,30 @@ function probeLines() {
   }
 }
 
+// No server in the extension, on PATH or in goescape.serverPath: the user must be told
+// what is missing and where to look, with the setting's name and the installation guide.
+async function noServer(page) {
+  const toast = () => page.evaluate(() => [...document.querySelectorAll('.notification-toast')]
+    .map((e) => e.textContent.replace(/\u00a0/g, ' ')).filter((t) => t.includes('goescape')));
+  let texts = [];
+  for (let i = 0; i < 80 && texts.length === 0; i++) {
+    texts = await toast();
+    if (texts.length === 0) await sleep(250);
+  }
+  log('notification: ' + JSON.stringify(texts));
+  const t = texts.join(' ');
+  check(/no server built in for linux-x64/.test(t) && /not found on PATH/.test(t), 'an error says no server is built in for this platform and none is on PATH');
+  check(t.includes('goescape.serverPath'), 'it names the setting goescape.serverPath');
+  check(t.includes('https://github.com/goescape/goescape#quick-start'), 'it links the installation guide');
+  check(t.includes('Open Settings') && t.includes('Installation Guide'), 'it offers "Open Settings" and "Installation Guide"');
+  const status = await page.evaluate(() => [...document.querySelectorAll('.statusbar-item')]
+    .map((e) => e.textContent.trim()).filter((x) => x.includes('goescape')));
+  check(status.some((x) => x.includes('no server')), 'the status bar says "goescape: no server": ' + JSON.stringify(status));
+  await page.screenshot({ path: path.join(ART, 'vscode-noserver.png') });
+  log('screenshot: ' + path.join(ART, 'vscode-noserver.png'));
+  return 0;
+}
+
 (async () => {
   const userDataDir = fs.mkdtempSync(path.join(process.env.E2E_WORK || os.tmpdir(), 'chromium-'));
   const ctx = await chromium.launchPersistentContext(userDataDir, {
@@ -98,6 +122,7 @@ function probeLines() {
       await page.screenshot({ path: path.join(ART, 'vscode-timeout.png') });
       return finish(1);
     }
+    if (process.env.E2E_PROBE_MODE === 'noserver') return finish(await noServer(page));
     const finalDiags = [...probeLines()].reverse().find((p) => p.final_diagnostics);
 
     // what a person sees: squiggles, hint text and the status bar item

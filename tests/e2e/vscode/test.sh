@@ -2,6 +2,11 @@
 # VS Code end-to-end test: code-server with the goescape .vsix and the probe extension,
 # driven by headless Chromium. Run by tests/e2e/run.sh, which sets:
 #   GOESCAPE_BIN GOESCAPE_VSIX E2E_EXPECT E2E_WORK E2E_RESULT E2E_ARTIFACTS E2E_CS_ENV E2E_VSCE
+#   E2E_VSCODE_SERVER  "setting" (default): goescape.serverPath names GOESCAPE_BIN;
+#                      "bundled": GOESCAPE_VSIX is a linux-x64 .vsix with the server inside, and
+#                      neither goescape.serverPath nor PATH offers one;
+#                      "none": the universal GOESCAPE_VSIX with no server anywhere (the
+#                      error message, its setting name, link and buttons, the status bar)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 . "$E2E_CS_ENV"                                   # node 24, CODE_SERVER, PLAYWRIGHT_DIR, CHROMIUM
@@ -13,10 +18,27 @@ module=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["module
 # one: name the go command run.sh chose.
 python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); s["goescape.goBinary"]=sys.argv[3]; json.dump(s, open(sys.argv[2], "w"), indent=1)' \
   "$here/user-settings.json" "$D/user-data/User/settings.json" "$(command -v go)"
-# goescape.serverPath is a machine setting: code-server's extension host reads it from the
-# Machine (remote) settings, not from the browser-side User settings.
-python3 -c 'import json,sys; json.dump({"goescape.serverPath": sys.argv[2]}, open(sys.argv[1], "w"))' \
-  "$D/user-data/Machine/settings.json" "$GOESCAPE_BIN"
+if [ "${E2E_VSCODE_SERVER:-setting}" != setting ]; then
+  # bundled: the platform .vsix must run the server it carries; none: the universal .vsix
+  # must say what to do. No goescape.serverPath, and no goescape on PATH (directories that
+  # hold one are left out).
+  keep=""
+  IFS=:
+  for dir in $PATH; do
+    [ -n "$dir" ] && [ ! -e "$dir/goescape" ] && keep=${keep:+$keep:}$dir
+  done
+  unset IFS
+  export PATH=$keep
+  # the probe and drive.js then check what the user is told instead of the findings
+  [ "$E2E_VSCODE_SERVER" = none ] && export E2E_PROBE_MODE=noserver
+  if command -v goescape >/dev/null; then echo "goescape is still on PATH: $(command -v goescape)" >&2; exit 1; fi
+  echo "no goescape on PATH, no goescape.serverPath"
+else
+  # goescape.serverPath is a machine setting: code-server's extension host reads it from
+  # the Machine (remote) settings, not from the browser-side User settings.
+  python3 -c 'import json,sys; json.dump({"goescape.serverPath": sys.argv[2]}, open(sys.argv[1], "w"))' \
+    "$D/user-data/Machine/settings.json" "$GOESCAPE_BIN"
+fi
 
 # the probe is packaged like any extension
 cp -r "$here/probe" "$D/probe-src"
@@ -55,4 +77,19 @@ for _ in $(seq 1 120); do
   sleep 0.25
 done
 echo "code-server on 127.0.0.1:$port (pid $cs_pid)"
-node "$here/drive.js" "http://127.0.0.1:$port/"
+if [ "${E2E_VSCODE_SERVER:-setting}" != bundled ]; then
+  node "$here/drive.js" "http://127.0.0.1:$port/"
+  exit $?
+fi
+rc=0
+node "$here/drive.js" "http://127.0.0.1:$port/" || rc=$?
+# Which server ran: the extension logs "[info] starting PATH" in its output channel.
+bundled=$(ls -d "$D"/extensions/goescape.goescape-* 2>/dev/null | head -1)/server/goescape
+started=$(find "$D/user-data/logs" -name '*goescape.log' -exec grep -ho '\[info\] starting [^ ]*' {} + 2>/dev/null | head -1)
+if [ "$started" = "[info] starting $bundled" ] && [ -x "$bundled" ]; then
+  echo "ok    the extension started the server it carries: $bundled" | tee -a "$E2E_RESULT"
+else
+  echo "FAIL  the extension did not start the server it carries ($bundled); its log says: ${started:-nothing}" | tee -a "$E2E_RESULT"
+  rc=1
+fi
+exit $rc

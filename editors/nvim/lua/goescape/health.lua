@@ -34,7 +34,8 @@ function M.check()
   if not cmd then
     err(problem)
   else
-    ok('binary: ' .. cmd[1])
+    local installed = cmd[1] == require('goescape.install').bin_path()
+    ok('binary: ' .. cmd[1] .. (installed and ' (installed by :GoescapeInstall)' or ''))
     local code, out = run({ cmd[1], '--version' })
     if code == 0 and out ~= '' then
       ok('version: ' .. first_line(out))

@@ -1,7 +1,7 @@
 -- goescape for Neovim: starts the goescape language server for Go buffers.
 --
 --   require('goescape').setup({
---     cmd = { 'goescape' },            -- or { '/path/to/goescape' }
+--     cmd = nil,                       -- goescape on PATH, else :GoescapeInstall's; or { '/path/to/goescape' }
 --     settings = { categories = { map = false } },
 --     inlay_hints = true,              -- enable inlay hints on attach (Neovim 0.10+)
 --     virtual_text = nil,              -- nil: diagnostic virtual text only while hints are off
@@ -16,7 +16,8 @@ local M = {}
 M.name = 'goescape'
 
 local defaults = {
-  -- Command that starts the server. The first word is looked up on PATH.
+  -- Command that starts the server; its first word is looked up on PATH. nil: goescape on
+  -- PATH, else the binary :GoescapeInstall put under stdpath('data').
   cmd = nil,
   -- Filetypes to attach to.
   filetypes = { 'go' },
@@ -89,24 +90,31 @@ local function as_object(t)
   return t
 end
 
---- The server command: config.cmd, else goescape on PATH. Returns (cmd, error message).
+--- The server command: config.cmd, else goescape on PATH, else the binary :GoescapeInstall
+--- put under stdpath('data'). Returns (cmd, error message).
 function M.resolve_cmd()
-  local cmd = M.config.cmd or { 'goescape' }
+  local cmd = M.config.cmd
   if type(cmd) == 'string' then
     cmd = { cmd }
   end
-  local exe = vim.fn.exepath(cmd[1])
+  local exe = cmd and vim.fn.exepath(cmd[1]) or vim.fn.exepath('goescape')
+  if exe == '' and not cmd then
+    local installed = require('goescape.install').bin_path()
+    if vim.fn.executable(installed) == 1 then
+      exe = installed
+    end
+  end
   if exe == '' then
     return nil,
       string.format(
-        "server '%s' not found. Build goescape with `make` and install it with `make install` "
-          .. "(or put build/goescape on PATH), or pass its path: "
+        "server '%s' not found. Install it with :GoescapeInstall (a release archive's URL, or a build "
+          .. 'from source), put goescape on PATH, or pass its path: '
           .. "require('goescape').setup({ cmd = { '/path/to/goescape' } })",
-        cmd[1]
+        cmd and cmd[1] or 'goescape'
       )
   end
   local out = { exe }
-  for i = 2, #cmd do
+  for i = 2, #(cmd or {}) do
     out[i] = cmd[i]
   end
   return out
@@ -444,6 +452,13 @@ function M.statusline(bufnr)
 end
 
 function M.create_commands()
+  vim.api.nvim_create_user_command('GoescapeInstall', function(a)
+    require('goescape.install').command(a.fargs)
+  end, {
+    nargs = '*',
+    complete = 'file',
+    desc = 'goescape: install the server from a release archive (URL or file) or build it from source',
+  })
   vim.api.nvim_create_user_command('GoEscapeAnalyze', function()
     M.analyze(0)
   end, { desc = 'goescape: analyze the package of the current buffer now' })

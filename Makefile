@@ -13,7 +13,7 @@ ifeq ($(CI),true)
 CMAKE_FLAGS += -DGOESCAPE_WERROR=ON
 endif
 
-.PHONY: all build deps demo test unit asan lsp e2e bench fuzz vsix install format format-check clean
+.PHONY: all build deps demo test unit asan lsp e2e bench fuzz vsix install format format-check clean dist dist-check
 
 all: build
 
@@ -69,6 +69,14 @@ fuzz:
 
 vsix:
 	@editors/vscode/build-vsix.sh $(CURDIR)/$(BUILD)
+
+# Release archives for linux-x64, linux-arm64, darwin-x64 and darwin-arm64 in build-dist/out
+# (see dist/build.sh), and their checks (dist/check.sh, after make dist).
+dist:
+	@dist/build.sh
+
+dist-check:
+	@dist/check.sh
 
 install: build
 	@cmake --install $(BUILD) --prefix $(PREFIX)

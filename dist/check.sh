@@ -59,7 +59,6 @@ done
 
 arm_bin=$(ls "$CHECK"/goescape-*-linux-arm64/goescape)
 x64_bin=$(ls "$CHECK"/goescape-*-linux-x64/goescape)
-"$arm_bin" --version >/dev/null 2>&1 && fail "linux-arm64 binary ran natively: qemu is not being tested"
 echo "== dist-check: linux-arm64 --version under qemu-user"
 qemu-aarch64 "$arm_bin" --version
 

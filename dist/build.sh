@@ -117,12 +117,18 @@ build_tests() {
     local prefix="$WORK/$target/prefix"
     local arch
     arch=$(sed -n 's/^set(CMAKE_SYSTEM_PROCESSOR \(.*\))$/\1/p' "$HERE/toolchains/$target.cmake")
-    build_lib "$target" cmocka -DWITH_STATIC_LIB=ON -DUNIT_TESTING=OFF -DWITH_EXAMPLES=OFF
+    # cmocka 1.1.5's header guesses uintptr_t from __WORDSIZE, which musl does not define.
+    local cflags="-D_UINTPTR_T_DEFINED"
+    build_lib "$target" cmocka -DWITH_STATIC_LIB=ON -DUNIT_TESTING=OFF -DWITH_EXAMPLES=OFF \
+        -DCMAKE_C_FLAGS="$cflags"
+    # Its pkg-config file names -lcmocka, the shared library's name.
+    cp -f "$prefix/lib/libcmocka-static.a" "$prefix/lib/libcmocka.a"
     echo "== dist: $target: unit tests"
     PKG_CONFIG_LIBDIR="$prefix/lib/pkgconfig" PKG_CONFIG_PATH="" "${NICE[@]}" cmake -S "$ROOT" -B "$WORK/$target/tests" \
         -DCMAKE_TOOLCHAIN_FILE="$HERE/toolchains/$target.cmake" -DCMAKE_BUILD_TYPE=MinSizeRel \
         -DCMAKE_FIND_ROOT_PATH="$prefix" -DGOESCAPE_STATIC=ON -DGOESCAPE_TESTS=ON \
         -DGOESCAPE_BENCH=OFF -DGOESCAPE_WERROR=ON -DCMAKE_CROSSCOMPILING_EMULATOR="qemu-$arch" \
+        -DCMAKE_C_FLAGS="$cflags" \
         >"$WORK/$target/tests.log" 2>&1 || { tail -30 "$WORK/$target/tests.log" >&2; exit 1; }
     "${NICE[@]}" cmake --build "$WORK/$target/tests" -j"$JOBS" >>"$WORK/$target/tests.log" 2>&1 ||
         { tail -30 "$WORK/$target/tests.log" >&2; exit 1; }

@@ -64,7 +64,9 @@ qemu-aarch64 "$arm_bin" --version
 
 echo "== dist-check: linux-arm64 unit tests under qemu-user"
 "$HERE/build.sh" --tests linux-arm64
-ctest --test-dir "$WORK/linux-arm64/tests" --output-on-failure --no-tests=error -j2
+# recordings_expected checks data files with this machine's Python: nothing of arm64 to test.
+ctest --test-dir "$WORK/linux-arm64/tests" --output-on-failure --no-tests=error -j2 \
+    -E '^unit/recordings_expected$'
 
 echo "== dist-check: linux-arm64 LSP smoke test under qemu-user"
 python3 "$HERE/smoke.py" --wrapper qemu-aarch64 "$arm_bin"

@@ -2,7 +2,8 @@
 # `make dist-check`: checks the archives `make dist` made in build-dist/out.
 #  - every archive holds the binary, the man page, the licences and a SHA256SUMS that matches;
 #  - the linux binaries have no dynamic section and no interpreter: nothing to load at start;
-#  - each darwin binary is a Mach-O of its architecture that loads only libSystem;
+#  - each darwin binary is a Mach-O of its architecture that loads only libSystem, and the
+#    arm64 one carries the ad hoc signature macOS requires there;
 #  - the linux-arm64 binary passes the unit tests and the fuzz replays (cross-built, under
 #    qemu-user) and an LSP smoke test (dist/smoke.py) under qemu-user;
 #  - last, the linux-x64 binary passes the LSP test suite (tests/lsp, without the slow tests).
@@ -15,8 +16,11 @@ OUT="$WORK/out"
 CHECK="$WORK/check"
 fail() { echo "dist-check: $*" >&2; exit 1; }
 
+updated=0
 for tool in file readelf llvm-objdump qemu-aarch64; do
     if ! command -v "$tool" >/dev/null; then
+        [ "$updated" = 1 ] || apt-get update -qq
+        updated=1
         case $tool in
         file) pkg=file ;; readelf) pkg=binutils ;; llvm-objdump) pkg=llvm ;; qemu-aarch64) pkg=qemu-user ;;
         esac
@@ -52,6 +56,11 @@ for target in linux-x64 linux-arm64 darwin-x64 darwin-arm64; do
         [[ $desc == "Mach-O 64-bit"*"$want executable"* ]] || fail "$target: $desc"
         dylibs=$(llvm-objdump --macho --dylibs-used "$bin" | tail -n +2 | awk '{print $1}')
         [ "$dylibs" = /usr/lib/libSystem.B.dylib ] || fail "$target: loads $(echo $dylibs)"
+        # macOS on arm64 runs only signed code; the linker signs ad hoc.
+        if [ "$target" = darwin-arm64 ]; then
+            llvm-objdump --macho --private-headers "$bin" | grep -q 'cmd LC_CODE_SIGNATURE' ||
+                fail "$target: not signed"
+        fi
         ;;
     esac
     printf '== dist-check: %-12s %8s bytes  %s\n' "$target" "$(stat -c %s "$bin")" "$desc"

@@ -136,6 +136,7 @@ build_tests() {
 
 if [ "$TESTS" = 1 ]; then
     for t in "${TARGETS[@]}"; do
+        [[ $t == linux-* ]] || { echo "dist: --tests builds only linux targets (qemu-user)" >&2; exit 2; }
         build_target "$t"
     done
     exit 0

@@ -13,7 +13,7 @@ ifeq ($(CI),true)
 CMAKE_FLAGS += -DGOESCAPE_WERROR=ON
 endif
 
-.PHONY: all build deps demo test unit asan lsp e2e bench fuzz vsix vsix-platform install format format-check clean
+.PHONY: all build deps demo test unit asan lsp e2e bench fuzz vsix vsix-platform install format format-check clean dist dist-check
 
 all: build
 
@@ -71,7 +71,7 @@ vsix:
 	@editors/vscode/build-vsix.sh $(CURDIR)/$(BUILD)
 
 # One .vsix per platform, each carrying the binary of the newest release archive for it.
-VSIX_ARCHIVES ?= build-dist
+VSIX_ARCHIVES ?= build-dist/out
 vsix-platform:
 	@n=0; for t in linux-x64 linux-arm64 darwin-x64 darwin-arm64; do \
 	  a=$$(ls -t $(VSIX_ARCHIVES)/goescape-*-$$t.tar.gz 2>/dev/null | head -1); \
@@ -80,6 +80,14 @@ vsix-platform:
 	  n=$$((n + 1)); \
 	done; \
 	[ $$n -gt 0 ] || { echo "no goescape-*-TARGET.tar.gz in $(VSIX_ARCHIVES)/ (make dist makes them)" >&2; exit 2; }
+
+# Release archives for linux-x64, linux-arm64, darwin-x64 and darwin-arm64 in build-dist/out
+# (see dist/build.sh), and their checks (dist/check.sh, after make dist).
+dist:
+	@dist/build.sh
+
+dist-check:
+	@dist/check.sh
 
 install: build
 	@cmake --install $(BUILD) --prefix $(PREFIX)

@@ -3,6 +3,8 @@
  */
 #include "gocmd.h"
 
+#include "platform.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -41,7 +43,7 @@ char **ge_gocmd_build_argv(const struct ge_config *c, bool tests, const char *mo
     if (tests)
         ge_strv_push(&argv, &n, ge_xstrdup("-c"));
     ge_strv_push(&argv, &n, ge_xstrdup("-o"));
-    ge_strv_push(&argv, &n, ge_xstrdup("/dev/null"));
+    ge_strv_push(&argv, &n, ge_xstrdup(ge_platform_null_device()));
     ge_strv_push(&argv, &n, ge_config_gcflags(c));
     if (modroot != NULL)
         ge_strv_push(&argv, &n, ge_xstrdup(has_vendor(modroot) ? "-mod=vendor" : "-mod=readonly"));

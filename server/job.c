@@ -5,6 +5,7 @@
 #include "job.h"
 
 #include "log.h"
+#include "platform.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 static void finish_one(struct ge_job *job)
@@ -259,32 +259,6 @@ static int setup_pipe(struct ge_job *job, uv_pipe_t *p)
 }
 
 /*
- * Lowers the priority of a new process group: the nice value of its leader, which every
- * compiler it starts inherits, and on Linux the nice value of its autogroup, since the leader
- * has a session (and so an autogroup) of its own and the scheduler weighs autogroups against
- * each other first. The editor and the server then get the CPU first while it compiles, and
- * an otherwise idle machine runs it at full speed. Failures cost only the priority.
- */
-static void lower_priority(uv_pid_t pid, int nice)
-{
-    if (setpriority(PRIO_PGRP, (id_t)pid, nice) != 0)
-        ge_log_debug("cannot lower the priority of process %d: %s", (int)pid, strerror(errno));
-#ifdef __linux__
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/autogroup", (int)pid);
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
-        return;
-    char value[16];
-    int n = snprintf(value, sizeof value, "%d", nice);
-    if (write(fd, value, (size_t)n) != n)
-        ge_log_debug("cannot lower the autogroup priority of process %d: %s", (int)pid,
-                     strerror(errno));
-    close(fd);
-#endif
-}
-
-/*
  * Counting: pending holds one count for each handle until its close callback, one for the
  * exit callback, one for each pipe's EOF, and one for this function itself, so done runs
  * exactly once, after the last of them, whichever order they come in.
@@ -358,7 +332,7 @@ void ge_job_start(struct ge_job *job, uv_loop_t *loop, const struct ge_job_spec 
         return;
     }
     if (spec->nice > 0)
-        lower_priority(job->proc.pid, spec->nice);
+        ge_platform_lower_priority(job->proc.pid, spec->nice);
     job->pending += 4; /* the exit callback, the process close, and two EOFs */
     uv_read_start((uv_stream_t *)&job->out_pipe, pipe_alloc, pipe_read);
     uv_read_start((uv_stream_t *)&job->err_pipe, pipe_alloc, pipe_read);

@@ -4,14 +4,18 @@
  */
 #include "check.h"
 #include "log.h"
+#include "platform.h"
 #include "server.h"
 
+#include "version.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <jansson.h>
+#include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
+#include <uv.h>
 
 static const char usage[] =
     "usage: goescape [--log-file PATH] [--verbose]     run the language server on stdio\n"
@@ -40,28 +44,30 @@ static const char usage[] =
     "\n"
     "Settings, the JSON format and editor setup: see the README.\n";
 
+/* The version and commit this binary was built from, and the versions of the libraries it
+ * runs with, so a bug report names exactly what was running. */
+static void print_version(void)
+{
+    char pcre2[64] = "unknown";
+    if (pcre2_config(PCRE2_CONFIG_VERSION, NULL) <= (int)sizeof pcre2)
+        pcre2_config(PCRE2_CONFIG_VERSION, pcre2);
+    printf("goescape %s\n"
+           "commit %s\n"
+           "libuv %s\n"
+           "jansson %s\n"
+           "pcre2 %s\n",
+           GE_BUILD_VERSION, GE_BUILD_COMMIT, uv_version_string(), jansson_version_str(), pcre2);
+}
+
 int main(int argc, char **argv)
 {
     const char *log_path = NULL;
-#ifdef __GLIBC__
-    /* The thread pool's parse and placement allocate from the main arena too, so their peaks
-     * share its free memory instead of adding arenas of their own (MALLOC_ARENA_MAX in the
-     * environment still decides). */
-    if (getenv("MALLOC_ARENA_MAX") == NULL)
-        mallopt(M_ARENA_MAX, 1);
-    /* An analysis allocates megabytes in blocks of tens of kilobytes (report arena, finding
-     * pools, file texts) and frees them in another order when the next one lands. A fixed
-     * threshold puts every block of 64 KiB or more in its own mapping, returned to the system
-     * on free; glibc's sliding default would move them into the heap, where the holes they
-     * leave raise the peak resident size by a fifth (MALLOC_MMAP_THRESHOLD_ still decides). */
-    if (getenv("MALLOC_MMAP_THRESHOLD_") == NULL)
-        mallopt(M_MMAP_THRESHOLD, 64 * 1024);
-#endif
+    ge_platform_tune_allocator();
     if (argc > 1 && strcmp(argv[1], "check") == 0)
         return ge_check_main(argc - 1, argv + 1);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "-v") == 0) {
-            printf("goescape %s\n", GE_VERSION);
+            print_version();
             return 0;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(usage, stdout);

@@ -6,6 +6,7 @@
 #include "server.h"
 
 #include "log.h"
+#include "platform.h"
 #include "goescape/rpc.h"
 
 #include <errno.h>
@@ -15,9 +16,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <dirent.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 /* How long a stopping server waits for the client to take its last messages. */
 #define GE_EXIT_FLUSH_MS 2000
@@ -119,9 +117,7 @@ void ge_server_stop(struct ge_server *s, int exit_code)
 static void trim_work(uv_work_t *req)
 {
     (void)req;
-#ifdef __GLIBC__
-    malloc_trim(0);
-#endif
+    ge_platform_trim_memory();
 }
 
 static void trim_done(uv_work_t *req, int status)

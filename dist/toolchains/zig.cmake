@@ -1,0 +1,47 @@
+# Cross-compiling with `zig cc`, shared by the per-target toolchain files. GE_ZIG in the
+# environment is the zig executable (dist/zig.sh installs it); CMake wants one executable per
+# tool, so the compiler, ar and ranlib are small wrappers written once per target.
+if(NOT DEFINED ENV{GE_ZIG})
+  message(FATAL_ERROR "set GE_ZIG to the zig executable (dist/build.sh does)")
+endif()
+set(ge_wrappers $ENV{HOME}/.cache/goescape-dist/wrappers/${GE_ZIG_TARGET})
+if(DEFINED ENV{GOESCAPE_DIST_CACHE})
+  set(ge_wrappers $ENV{GOESCAPE_DIST_CACHE}/wrappers/${GE_ZIG_TARGET})
+endif()
+foreach(tool cc ar ranlib)
+  if(tool STREQUAL "cc")
+    set(ge_cmd "cc -target ${GE_ZIG_TARGET}")
+  else()
+    set(ge_cmd "${tool}")
+  endif()
+  set(ge_text "#!/bin/sh\nexec \"$ENV{GE_ZIG}\" ${ge_cmd} \"$@\"\n")
+  set(ge_old "")
+  if(EXISTS ${ge_wrappers}/${tool})
+    file(READ ${ge_wrappers}/${tool} ge_old)
+  endif()
+  if(NOT ge_old STREQUAL ge_text)
+    file(WRITE ${ge_wrappers}/${tool}.tmp "${ge_text}")
+    file(CHMOD ${ge_wrappers}/${tool}.tmp PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
+    file(RENAME ${ge_wrappers}/${tool}.tmp ${ge_wrappers}/${tool})
+  endif()
+endforeach()
+set(CMAKE_C_COMPILER ${ge_wrappers}/cc)
+set(CMAKE_AR ${ge_wrappers}/ar CACHE FILEPATH "")
+set(CMAKE_RANLIB ${ge_wrappers}/ranlib CACHE FILEPATH "")
+
+# Small binaries: sections per function and data object, dropped by the linker when unused.
+set(CMAKE_C_FLAGS_INIT "-ffunction-sections -fdata-sections")
+if(CMAKE_SYSTEM_NAME STREQUAL "Darwin")
+  set(CMAKE_EXE_LINKER_FLAGS_INIT "-Wl,-dead_strip")
+  # No Xcode here: zig ships the SDK's headers and libSystem stubs.
+  set(CMAKE_OSX_SYSROOT "" CACHE PATH "")
+  set(CMAKE_OSX_DEPLOYMENT_TARGET "" CACHE STRING "")
+else()
+  set(CMAKE_EXE_LINKER_FLAGS_INIT "-static -Wl,--gc-sections")
+endif()
+
+# Libraries come only from the target's prefix, never from this machine.
+set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
+set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)

@@ -47,23 +47,24 @@ def fetch_env(env):
     return e
 
 
-def prepare_fasthttp(go, env, work):
-    """A writable copy of fasthttp at the pinned version, with its dependencies (tests
-    included) in the module cache. Made once and reused."""
-    dest = os.path.join(work, "fasthttp-" + FASTHTTP_VERSION)
+def prepare_module(go, env, work, module, version):
+    """A writable copy of module at version, with its dependencies (tests included) in the
+    module cache. Made once and reused."""
+    name = module.rsplit("/", 1)[-1]
+    dest = os.path.join(work, "%s-%s" % (name, version))
     stamp = os.path.join(dest, ".goescape-bench-ready")
     if os.path.exists(stamp):
         return dest
-    log("getting %s@%s into a temporary module" % (FASTHTTP, FASTHTTP_VERSION))
-    tmp = os.path.join(work, "fasthttp-get")
+    log("getting %s@%s into a temporary module" % (module, version))
+    tmp = os.path.join(work, name + "-get")
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
     fenv = fetch_env(env)
     subprocess.run([go, "mod", "init", "x"], cwd=tmp, env=fenv, check=True,
                    capture_output=True)
-    subprocess.run([go, "get", "%s@%s" % (FASTHTTP, FASTHTTP_VERSION)], cwd=tmp, env=fenv,
+    subprocess.run([go, "get", "%s@%s" % (module, version)], cwd=tmp, env=fenv,
                    check=True, capture_output=True)
-    src = subprocess.run([go, "list", "-m", "-f", "{{.Dir}}", FASTHTTP], cwd=tmp, env=fenv,
+    src = subprocess.run([go, "list", "-m", "-f", "{{.Dir}}", module], cwd=tmp, env=fenv,
                          check=True, capture_output=True, text=True).stdout.strip()
     shutil.rmtree(dest, ignore_errors=True)
     shutil.copytree(src, dest, symlinks=True)
@@ -79,8 +80,12 @@ def prepare_fasthttp(go, env, work):
                    capture_output=True)
     shutil.rmtree(tmp, ignore_errors=True)
     with open(stamp, "w") as f:
-        f.write("%s@%s\n" % (FASTHTTP, FASTHTTP_VERSION))
+        f.write("%s@%s\n" % (module, version))
     return dest
+
+
+def prepare_fasthttp(go, env, work):
+    return prepare_module(go, env, work, FASTHTTP, FASTHTTP_VERSION)
 
 
 def run_goescape(argv, cwd, env, out_path):

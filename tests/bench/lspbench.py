@@ -740,6 +740,50 @@ class Bench:
         for name, value in sorted(res.items()):
             self.put(name, value, "%.3f" if "ratio" in name else "%.1f")
 
+    # what a user sees on a third-party module: how much is static, and how quiet the editor is
+
+    def fig_quiet(self):
+        """On gin with tests: the share of the compiler's heap-escape lines that goescape
+        classifies as static (no allocation), from goescape check --all; and the diagnostics
+        the client holds with one file (gin.go) open, after the analysis: with the default
+        settings, and with the whole package and every category shown (what the client got
+        before diagnostics followed the open documents and constants became static)."""
+        import checkbench
+        go = os.path.join(self.goroot, "bin", "go")
+        root = checkbench.prepare_module(go, self.env, self.work, "github.com/gin-gonic/gin",
+                                         os.environ.get("GOESCAPE_BENCH_GIN_VERSION", "v1.10.0"))
+        out = subprocess.run([self.goescape, "check", "--all", "--format", "json", "."],
+                             cwd=root, env=self.env, capture_output=True, text=True)
+        cats = {}
+        for f in json.loads(out.stdout)["findings"]:
+            cats[f["category"]] = cats.get(f["category"], 0) + 1
+        escapes = sum(n for c, n in cats.items() if c not in ("param", "noescape"))
+        self.put("quiet_static_share_gin", 100.0 * cats.get("static", 0) / max(escapes, 1), "%.1f")
+        self.put("quiet_escape_lines_gin", escapes, "%d")
+        everything = {"diagnosticsScope": "package",
+                      "categories": {"static": True, "inlined": True}}
+        for tag, settings in (("default", {}), ("everything", everything)):
+            c = self.goescape_client("quiet-" + tag, root, settings)
+            try:
+                start = c.note_count()
+                path = os.path.join(root, "gin.go")
+                c.did_open(path, read(path))
+                c.wait_note(lambda o: o.get("method") == "goescape/status" and
+                            (o.get("params") or {}).get("state") == "analyzing", start=start,
+                            timeout=600)
+                self.wait_all_idle(c, start)
+                latest = {}
+                with c._cond:
+                    notes = list(c.notes[start:])
+                for m in notes:
+                    if b"publishDiagnostics" in m.raw:
+                        p = m.obj.get("params") or {}
+                        latest[p.get("uri")] = len(p.get("diagnostics") or [])
+                self.put("quiet_problems_gin_%s" % tag, sum(latest.values()), "%d")
+                self.put("quiet_files_gin_%s" % tag, sum(1 for n in latest.values() if n), "%d")
+            finally:
+                c.stop()
+
     # issue 5: load
 
     @staticmethod
@@ -919,7 +963,8 @@ class Bench:
             "go": cmd([os.path.join(self.goroot, "bin", "go"), "version"]),
             "gopls": cmd([self.gopls, "version"]).splitlines()[0] if self.gopls else "",
             "gopls_command": getattr(self, "meta_gopls_command", ""),
-            "goescape": cmd([self.goescape, "--version"]),
+            "goescape": "; ".join(l for l in cmd([self.goescape, "--version"]).splitlines()
+                                  if not l.startswith("commit ")),
             "commit": self.commit,
             "module": self.module_version(),
             "many_packages": getattr(self, "results_meta_many", []),
@@ -990,6 +1035,12 @@ FIGURES = [
     ("load_hover_p99_ms_noedits", "  hover p99, same requests without the edits (ms, reference)", "", None),
     ("load_inlay_p99_ms_noedits", "  inlayHint p99, same requests without the edits (ms, reference)", "", None),
     ("load_rss_ratio", "load: RSS after the burst ÷ RSS before", "≤ 1.10", le(1.10)),
+    ("quiet_static_share_gin", "gin, tests included: share of the compiler's heap-escape lines that are static (%)", "", None),
+    ("quiet_escape_lines_gin", "  the compiler's heap-escape lines (static and inlined included)", "", None),
+    ("quiet_problems_gin_default", "gin: diagnostics the client holds with gin.go open, default settings", "", None),
+    ("quiet_files_gin_default", "  files with diagnostics", "", None),
+    ("quiet_problems_gin_everything", "  the same with diagnosticsScope package and static and inlined on", "", None),
+    ("quiet_files_gin_everything", "  files with diagnostics", "", None),
     ("check_rss_mb_fasthttp_tests", "goescape check --format json ./... on fasthttp, tests included: peak RSS (MB)", "≤ 48", le(48)),
     ("check_go_rss_mb_fasthttp_tests", "  the go commands it runs, by hand: peak RSS of the largest (MB, reference)", "", None),
     ("check_ratio_fasthttp_tests", "  goescape check ÷ the go commands it runs, by hand, fasthttp", "", None),
@@ -1016,7 +1067,7 @@ def fmt(v):
     return str(v)
 
 
-ALL_FIGURES = ["startup", "parse", "latency", "many", "load", "check"]
+ALL_FIGURES = ["startup", "parse", "latency", "many", "load", "check", "quiet"]
 
 
 def wait_cpu_quiet(clients, window=0.5, budget=0.02, timeout=60.0):

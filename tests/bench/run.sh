@@ -3,12 +3,13 @@
 #
 #   tests/bench/run.sh BUILD_DIR [figure...]
 #
-# figures: startup parse latency many load check (default: all of them). It prepares what the
+# figures: startup parse latency many load check quiet (default: all of them). It prepares what the
 # benchmarks need under $GOESCAPE_BENCH_CACHE (default ~/.cache/goescape-bench): a private copy
 # of GOROOT to edit, gopls installed with `go install golang.org/x/tools/gopls@latest`, and a
 # third-party module from the module cache with its dependencies, and for the check figures
 # fasthttp at a pinned version (checkbench.py). Later runs reuse all of it.
-# Then it measures, writes docs/benchmarks.md and prints one name=value line per figure.
+# Then it measures, writes docs/benchmarks.md (a run of some figures writes its report beside
+# its results instead) and prints one name=value line per figure.
 #
 # GOESCAPE_BENCH_QUICK=1 runs fewer rounds (for trying the scripts, not for reporting).
 set -eu
@@ -93,7 +94,12 @@ say "measuring (results in $out)"
 python3 "$here/lspbench.py" --build-dir "$build" --cache "$cache" --goroot "$goroot" \
     --pristine-goroot "$pristine" --gopls "$gopls" --module "$module" --out "$out" "$@"
 
+# Only a run of every figure replaces docs/benchmarks.md; a run of some figures is written
+# beside its results.
+md="$repo/docs/benchmarks.md"
+[ $# -eq 0 ] || md="${out%.json}.md"
 python3 "$here/lspbench.py" report "$out" --history "$cache/results" \
-    --notes "$here/notes.md" --md "$repo/docs/benchmarks.md"
+    --notes "$here/notes.md" --md "$md"
+[ $# -eq 0 ] || say "some figures only: the report is in $md, docs/benchmarks.md is unchanged"
 # Against the newest earlier complete run, so two runs can be checked to agree within noise.
 python3 "$here/lspbench.py" compare "$cache/results" "$out" >&2

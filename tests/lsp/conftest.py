@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from robust_util import FakeGo, fakego, fakego_bin  # noqa: F401 - fixtures for every test
 from support import leftovers, tree
 from support.ci import in_ci, require  # noqa: F401 - tests import require from here
 from support.raw import RawServer

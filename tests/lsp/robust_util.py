@@ -575,6 +575,8 @@ class FakeGo:
         self.path = binary_path
         self.control = workdir / "fakego.control"
         self.log = workdir / "fakego.log"
+        self.releases = workdir / "release"   # the directory a `hold=` spec waits on
+        self.releases.mkdir()
         self.set("")
 
     def set(self, spec: str) -> None:
@@ -588,6 +590,16 @@ class FakeGo:
         if not self.log.exists():
             return []
         return [json.loads(l) for l in self.log.read_text().splitlines() if l.strip()]
+
+    def held(self, then: str) -> str:
+        """A spec whose invocations wait to be released (release()) and then do `then`
+        (e.g. "exec=/usr/local/go/bin/go")."""
+        return f"hold={self.releases}\n{then}\n"
+
+    def release(self, inv: dict | None = None) -> None:
+        """Lets one held invocation (from invocations()) go on, or every one, present and
+        future, when inv is None."""
+        (self.releases / (str(inv["pid"]) if inv is not None else "all")).touch()
 
     def wait_invocations(self, n: int, timeout: float = 60.0) -> list[dict]:
         deadline = time.monotonic() + timeout

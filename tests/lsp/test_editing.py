@@ -16,6 +16,7 @@ from support import procs
 from support import text as tx
 from support.checks import assert_parity
 from support.compiler import Escape, reference_escapes
+from robust_util import real_go
 from support.gen import write_heavy_module
 
 EXAMPLES = "example.com/goescape-demo"
@@ -141,30 +142,34 @@ async def test_deleting_lines_above_moves_findings_up(lsp, module):
     assert s.analyses_started(mark) == 0
 
 
-async def test_edits_during_an_analysis_move_its_results(lsp, tmp_path):
-    """A save starts a slow analysis; lines inserted above before it ends (no save) must move
-    its results, which then sit at the compiler's positions plus the inserted lines."""
-    root = tmp_path / "ws" / "heavymod"
-    f = write_heavy_module(root, nfuncs=800)
-    s = await lsp(root)
+async def test_edits_during_an_analysis_move_its_results(lsp, module, fakego):
+    """Lines inserted above findings (no save) while an analysis runs must move its results,
+    which then sit at the compiler's positions plus the inserted lines. The go command is held
+    until the server has taken the edit, so the edit is during the analysis for certain."""
+    root = module("examples")
+    fakego.set(fakego.held(f"exec={real_go()}"))
+    s = await lsp(root, settings={"goBinary": fakego.path}, env=fakego.env())
     mark = s.mark()
-    s.open(f)
-    await s.wait_for(lambda e: e.method == "goescape/status" and e.params.get("state") == "analyzing",
-                     mark, "the analysis to start", 30)
-    await asyncio.sleep(0.3)
-    assert procs.go_children(s.pid), "the analysis ended before the edit could happen"
-    text = s.text_of(f)
-    at = tx.find_span(text, "func F0(", encoding=s.encoding).start
-    s.insert(f, at, "// inserted\n// while\n// analyzing\n")
-    st = await s.wait_analysis("example.com/heavy/heavy", mark)
+    s.open("escapes.go")
+    await asyncio.to_thread(fakego.wait_invocations, 1)
+    text = s.text_of("escapes.go")
+    at = tx.find_span(text, "// NewIndex returns", encoding=s.encoding).start
+    s.insert("escapes.go", at, "// inserted\n// while\n// analyzing\n")
+    await s.sync("escapes.go")
+    assert not [st for st in s.statuses(mark) if st["state"] != "analyzing"], \
+        "the analysis ended before the edit"
+    fakego.release()
+    st = await s.wait_analysis(EXAMPLES, mark)
     assert st["state"] == "idle", st
-    await s.quiet(0.5)
-    escapes, files = reference_escapes(root, "./heavy")
-    # the compiler saw the saved text; the client holds three more lines above F0
-    first = tx.byte_col_to_pos(f.read_text(), 1, 1, s.encoding)  # noqa: F841 (documentation)
-    moved = [Escape(e.path, e.line + 3 if e.line > at.line else e.line, e.col, e.kind, e.subject, e.raw)
-             for e in escapes]
-    assert_parity(moved, {str(f): s.diagnostics(f)}, {str(f): s.text_of(f)}, s.encoding,
+    assert len(fakego.invocations()) == 1, "the edit (without a save) ran the go command again"
+    escapes, files = reference_escapes(root, ".")
+    path = str(root / "escapes.go")
+    # the compiler saw the saved text; the client holds three more lines above NewIndex
+    moved = [Escape(e.path, e.line + 3 if e.path == path and e.line > at.line else e.line,
+                    e.col, e.kind, e.subject, e.raw) for e in escapes]
+    assert any(m.line != e.line for m, e in zip(moved, escapes)), "no finding below the edit"
+    assert_parity(moved, {p: s.diagnostics(s.uri(p)) for p in map(str, files)},
+                  {p: s.text_of(s.uri(p)) for p in map(str, files)}, s.encoding,
                   "results moved through an edit made during the analysis")
 
 
@@ -201,23 +206,31 @@ async def test_analyze_on_type_uses_an_overlay_and_leaves_the_tree_alone(lsp, mo
     unchanged()
 
 
-async def test_analyze_on_type_never_shows_stale_offsets(lsp, tmp_path):
-    """Typing on while an overlay analysis runs: the final diagnostics match the compiler's
-    lines for the final buffer exactly."""
+async def test_analyze_on_type_never_shows_stale_offsets(lsp, tmp_path, fakego):
+    """Typing on while an overlay analysis runs: each edit after the first arrives while the
+    analysis of the buffer before it is held in the go command, and the final diagnostics
+    match the compiler's lines for the final buffer exactly."""
     root = tmp_path / "ws" / "heavymod"
-    f = write_heavy_module(root, nfuncs=600)
-    s = await lsp(root, settings={"analyzeOn": "type", "debounceMs": 50})
+    f = write_heavy_module(root, nfuncs=60)
+    fakego.set(f"exec={real_go()}")
+    s = await lsp(root, settings={"analyzeOn": "type", "debounceMs": 50,
+                                  "goBinary": fakego.path}, env=fakego.env())
     mark = s.mark()
     s.open(f)
     await s.wait_analysis("example.com/heavy/heavy", mark)
+    fakego.set(fakego.held(f"exec={real_go()}"))
+    runs = len(fakego.invocations())
     for i in range(4):
         text = s.text_of(f)
         at = tx.find_span(text, "func F0(", encoding=s.encoding).start
         s.insert(f, at, f"func Typed{i}() *int {{ v := {i}; return &v }}\n\n")
-        await asyncio.sleep(0.4)
+        runs += 1
+        await asyncio.to_thread(fakego.wait_invocations, runs)  # this edit's analysis, held
+    fakego.release()
     st = await s.settle("example.com/heavy/heavy", f)
     assert st["state"] == "idle", st
     f.write_text(s.text_of(f))  # the reference compiles what the buffer says
     escapes, files = reference_escapes(root, "./heavy")
+    assert [e for e in escapes if e.subject == "v"], "the typed functions' escapes are missing"
     assert_parity(escapes, {str(f): s.diagnostics(f)}, {str(f): s.text_of(f)}, s.encoding,
                   "overlay analysis of the final buffer")

@@ -14,6 +14,7 @@ import time
 
 import pytest
 
+from robust_util import wait_gone
 from support import procs
 from support import text as tx
 from support.checks import assert_parity
@@ -78,8 +79,8 @@ async def test_settings_from_initialization_options(lsp, module):
                                                      "severity": {"pointer": "warning"}})
     ds = s.diagnostics("escapes.go")
     assert ds and "interface" not in codes(ds)
-    assert all(d["severity"] == 2 for d in ds if d["code"] == "pointer")
-    assert any(d["code"] == "pointer" for d in ds)
+    pointers = [d for d in ds if d["code"] == "pointer"]
+    assert pointers and {d["severity"] for d in pointers} == {2}, pointers
 
 
 async def test_settings_pulled_with_workspace_configuration(lsp, module):
@@ -89,7 +90,7 @@ async def test_settings_pulled_with_workspace_configuration(lsp, module):
     mark = s.mark()
     s.change_configuration({})
     await s.wait_for(lambda e: e.method == "workspace/configuration", mark,
-                     "a workspace/configuration request after didChangeConfiguration", 10)
+                     "a workspace/configuration request after didChangeConfiguration", 30)
     await s.wait_publish(s.uri("escapes.go"), mark,
                          lambda ds: ds and "closure" not in codes(ds), what="closures gone")
 
@@ -99,13 +100,13 @@ async def test_inlay_hints_and_code_lens_switches(lsp, module):
     assert await s.inlay_hints("escapes.go") and await s.code_lenses("escapes.go")
     mark = s.mark()
     s.change_configuration({"goescape": {"inlayHints": False, "codeLens": False}})
-    await asyncio.sleep(0.5)
+    # The server reads its input in order: the requests below see the new settings.
     assert await s.inlay_hints("escapes.go") == []
     assert await s.code_lenses("escapes.go") == []
     assert s.diagnostics("escapes.go"), "switching hints off removed the diagnostics"
     s.change_configuration({"goescape": {"inlayHints": True, "codeLens": True}})
-    await asyncio.sleep(0.5)
-    assert await s.inlay_hints("escapes.go") and await s.code_lenses("escapes.go")
+    assert len(await s.inlay_hints("escapes.go")) == len(s.diagnostics("escapes.go"))
+    assert await s.code_lenses("escapes.go")
     assert s.analyses_started(mark) == 0
 
 
@@ -115,7 +116,6 @@ async def test_hover_remedies_switch(lsp, module):
     pos = tx.Pos.of(d["range"]["start"])
     assert "Remedy" in (await s.hover("escapes.go", pos))["contents"]["value"]
     s.change_configuration({"goescape": {"hoverRemedies": False}})
-    await asyncio.sleep(0.3)
     md = (await s.hover("escapes.go", pos))["contents"]["value"]
     assert "Remedy" not in md and "Cause" in md, md
 
@@ -156,19 +156,20 @@ async def test_analyze_on_save_does_not_rerun_on_reopen(lsp, module):
 @pytest.mark.parametrize("debounce", [0, 1500])
 async def test_debounce(lsp, module, debounce):
     """A save on a quiet package starts at once; saves that follow it within debounceMs wait
-    until the saving stops for debounceMs."""
+    until the saving stops for debounceMs. "At once" is measured against the same machine's
+    wait after a burst: on a loaded machine both are slower, the difference stays."""
     s, root, _ = await opened(lsp, module, settings={"debounceMs": debounce})
-    await asyncio.sleep(debounce / 1000 + 0.1)
+    await asyncio.sleep(debounce / 1000 + 0.1)  # no trigger within debounceMs: quiet
 
     def started(mark, what):
         return s.wait_for(lambda e: e.method == "goescape/status" and e.params["state"] == "analyzing",
-                          mark, what, 30)
+                          mark, what, 60)
 
     mark = s.mark()
     t0 = time.monotonic()
     s.save("escapes.go", write=False)
     e = await started(mark, "the analysis after a save on a quiet package")
-    assert e.t - t0 < 1.0, f"a save on a quiet package started after {e.t - t0:.2f}s"
+    quiet = e.t - t0
     if not debounce:
         return
     await asyncio.sleep(0.2)
@@ -180,6 +181,9 @@ async def test_debounce(lsp, module, debounce):
     e = await started(mark, "the analysis after a burst of saves")
     waited = e.t - t1
     assert waited >= debounce / 1000 * 0.9, f"started {waited:.2f}s after the last save of a burst"
+    assert quiet < waited - debounce / 1000 / 2, \
+        (f"a save on a quiet package started after {quiet:.2f}s, the last save of a burst "
+         f"after {waited:.2f}s: the quiet one waited for the debounce too")
 
 
 async def test_missing_go_binary_then_fixed(lsp, module, tmp_path):
@@ -242,19 +246,22 @@ async def test_extra_gcflags(lsp, module):
                   {p: open(p).read() for p in files}, s.encoding, "examples with -l")
 
 
-async def test_timeout_stops_the_build(lsp, tmp_path):
-    root = tmp_path / "ws" / "heavymod"
-    f = write_heavy_module(root, nfuncs=1500)
-    s = await lsp(root, settings={"timeoutMs": 700})
+async def test_timeout_stops_the_build(lsp, module, fakego):
+    """A build that outlasts timeoutMs is stopped and the failure names the setting. The go
+    command is held (never released), so the build outlasts the timeout on any machine."""
+    root = module("examples")
+    fakego.set(fakego.held(f"exec={shutil.which('go')}"))
+    s = await lsp(root, settings={"timeoutMs": 700, "goBinary": fakego.path}, env=fakego.env())
     mark = s.mark()
-    s.open(f)
-    st = await s.wait_analysis("example.com/heavy/heavy", mark, timeout=30)
+    s.open("escapes.go")
+    st = await s.wait_analysis(EXAMPLES, mark, timeout=60)
     assert st["state"] == "failed", st
     assert "timeoutMs" in st["message"], st
     shown = s.shown_messages(mark)
     assert shown and "timeoutMs" in shown[0]["message"], shown
-    await asyncio.sleep(0.5)
-    assert not procs.go_children(s.pid), "the timed-out build is still running"
+    [inv] = fakego.invocations()
+    assert await asyncio.to_thread(wait_gone, [inv["pid"]], 30) == [], \
+        "the timed-out build is still running"
     assert not procs.touching(str(root))
 
 
@@ -289,9 +296,10 @@ async def test_invalid_setting_is_reported_and_ignored(lsp, module):
     n = len(s.diagnostics("escapes.go"))
     mark = s.mark()
     s.change_configuration({"goescape": {"severity": {"map": "loud"}, "inlayHints": "yes"}})
-    await s.wait_for(lambda e: e.method == "window/showMessage", mark, "a message about the bad settings", 5)
+    await s.wait_for(lambda e: e.method == "window/showMessage", mark,
+                     "a message about the bad settings", 30)
     msg = s.shown_messages(mark)[0]["message"]
     assert "severity" in msg and "inlayHints" in msg, msg
-    await asyncio.sleep(0.4)
-    assert all(d["severity"] == 3 for d in s.diagnostics("escapes.go") if d["code"] == "map")
     assert len(await s.inlay_hints("escapes.go")) == n
+    maps = [d for d in s.diagnostics("escapes.go") if d["code"] == "map"]
+    assert maps and {d["severity"] for d in maps} == {3}, maps

@@ -188,7 +188,9 @@ async def test_a_lone_save_is_answered_by_a_quick_pass_then_the_test_files(lsp, 
     assert st["state"] == "idle", st
     ran = [c.split()[0] for c in calls()[n0:]]
     assert ran == ["build", "test"], f"go commands after a lone save: {calls()[n0:]}"
-    assert all(ds for ds in s.publishes(test_uri, mark)), \
+    # No publish of the test file at all is fine (its findings did not change); an empty
+    # one would be the quick pass clearing them.
+    assert [] not in s.publishes(test_uri, mark), \
         "the test file's findings were cleared by the quick pass"
     assert keyed(s.diagnostics("escapes_test.go")) == before_tests
     assert at_quick < len(s.since(mark)), "nothing was left for the full run to report"

@@ -26,10 +26,13 @@ async def opened(lsp, module, name="examples", rel="escapes.go", pkg=EXAMPLES, *
     root = module(name)
     s = await lsp(root, **kw)
     mark = s.mark()
+    t0 = time.monotonic()
     s.open(rel)
+    started = await s.wait_for(lambda e: e.method == "goescape/status"
+                               and e.params.get("state") == "analyzing", mark, "the analysis")
+    s.reaction = started.t - t0  # how long this machine takes to start an analysis now
     st = await s.wait_analysis(pkg, mark)
     assert st["state"] == "idle", st
-    await s.quiet(0.3)
     return s, root
 
 
@@ -48,6 +51,16 @@ def shifted(diags: list[dict], lines: int, chars_on: dict[int, int] | None = Non
 
 def keyed(diags: list[dict]) -> list[tuple]:
     return shifted(diags, 0)
+
+
+DEBOUNCE_S = 0.25  # the default debounceMs
+
+
+def no_run_window(s) -> float:
+    """How long to watch for an analysis that must not start: the debounce after which one
+    would start, plus ten times what starting one took on this machine a moment ago (at
+    least 1.25 s), so a busy machine is watched longer instead of passing unwatched."""
+    return DEBOUNCE_S + max(1.25, 10 * s.reaction)
 
 
 async def watch_for_go(s, seconds: float) -> dict[int, str]:
@@ -72,7 +85,7 @@ async def test_lines_inserted_above_move_findings_without_a_compiler_run(lsp, mo
     want = shifted(before, 3)
     await s.wait_publish(s.uri("escapes.go"), mark, lambda ds: keyed(ds) == want,
                          what="diagnostics moved down by 3 lines")
-    go = await watch_for_go(s, 1.5)
+    go = await watch_for_go(s, no_run_window(s))
     assert not go, f"an edit without a save ran the go command: {go}"
     assert s.analyses_started(mark) == 0, "an edit without a save started an analysis"
     # every publish after the edit had every finding: nothing flickered away

@@ -71,7 +71,6 @@ async def test_one_hint_per_diagnostic_at_the_end_of_its_range(lsp, module, mod,
     mark = s.mark()
     s.open(rel)
     await s.wait_analysis(pkg, mark)
-    await s.quiet(0.2)
     diags = s.diagnostics(rel)
     assert diags
     hints = await s.inlay_hints(rel)
@@ -149,7 +148,10 @@ def check_hover(h: dict | None, diag: dict, where: str) -> None:
 @pytest.mark.parametrize("utf8", [False, True], ids=["utf-16", "utf-8"])
 async def test_hover_on_every_escape(lsp, module, utf8):
     s, root = await examples(lsp, module, utf8=utf8)
-    for d in s.diagnostics("escapes.go"):
+    diags = s.diagnostics("escapes.go")
+    assert len(diags) >= 5, f"too few findings to check hovers on: {diags}"
+    middles = 0
+    for d in diags:
         r = tx.Span.of(d["range"])
         check_hover(await s.hover("escapes.go", r.start), d, f"start of {r}")
         if r.end.character > r.start.character + 1:
@@ -160,6 +162,8 @@ async def test_hover_on_every_escape(lsp, module, utf8):
             except ValueError:
                 continue  # the middle splits a character in this encoding
             check_hover(await s.hover("escapes.go", mid), d, f"middle of {r}")
+            middles += 1
+    assert middles, "no finding was wide enough to hover in its middle"
 
 
 REMEDIES = [
@@ -209,6 +213,7 @@ async def test_hover_over_a_function_name_summarizes_it(lsp, module):
     diags = s.diagnostics("escapes.go")
     leaks = leaking_params(compile_output(root, "."), root, str(root / "escapes.go"))
     assert leaks, "the compiler reports no leaking parameters here; pick another fixture"
+    summarized = listed = 0
     for name, first, last in func_extents(text):
         params = {p for line, p in leaks if first <= line - 1 <= last}
         if params:
@@ -216,6 +221,7 @@ async def test_hover_over_a_function_name_summarizes_it(lsp, module):
             md = (await s.hover("escapes.go", span.start) or {}).get("contents", {}).get("value", "")
             for p in params:
                 assert f"`{p}`" in md, f"{name}: the summary does not list the leaking parameter {p}:\n{md}"
+                listed += 1
         n = sum(1 for d in diags if first <= d["range"]["start"]["line"] <= last)
         span = tx.find_span(text, name, after=f"func {name}(", encoding=s.encoding)
         h = await s.hover("escapes.go", span.start)
@@ -224,9 +230,12 @@ async def test_hover_over_a_function_name_summarizes_it(lsp, module):
             continue
         md = h["contents"]["value"]
         assert name in md and f"{n} heap escape" in md, f"{name}: {n} escapes, hover:\n{md}"
+        summarized += 1
         for cat, k in Counter(d["code"] for d in diags
                               if first <= d["range"]["start"]["line"] <= last).items():
             assert re.search(rf"\b{k} {cat}(e?s)?\b", md), f"{name}: the summary does not count {k} {cat}:\n{md}"
+    assert summarized >= 3, f"only {summarized} functions with escapes were hovered"
+    assert listed == len(leaks), f"{listed} of the leaking parameters {leaks} were looked for"
 
 
 async def test_hover_on_facts_that_are_not_displayed(lsp, module):
@@ -350,7 +359,9 @@ async def test_analyze_unknown_document_is_an_error(lsp, module):
     s, root = await examples(lsp, module)
     with pytest.raises(JsonRpcException) as exc:
         await s.execute("goescape.analyze", [s.uri("nothere.go")])
-    assert exc.value.code != 0
+    # -32803 RequestFailed: the request was valid, the document is not open.
+    assert exc.value.code == -32803, f"code {exc.value.code}: {exc.value}"
+    assert "not open" in str(exc.value), str(exc.value)
 
 
 async def test_commands_are_advertised(lsp, module):

@@ -122,7 +122,7 @@ async def test_test_file_gets_findings_without_duplicates(lsp, module):
     mark = s.mark()
     s.open("escapes_test.go")
     await s.wait_analysis(EXAMPLES, mark)
-    await s.quiet(0.3)
+    await s.delivered()
     test_diags = s.diagnostics("escapes_test.go")
     assert test_diags, "the _test.go file got no findings"
     text = s.text_of("escapes_test.go")
@@ -145,7 +145,7 @@ async def test_external_test_package(lsp, module):
     s.open("misc/ext_test.go")
     st = await s.wait_analysis("example.com/escdemo/misc", mark)
     assert st["state"] == "idle", st
-    await s.quiet(0.3)
+    await s.delivered()
     text = s.text_of("misc/ext_test.go")
     _, v = tx.marked(text, "\t«v» := misc.Add(1, 2)", s.encoding)
     got = [d for d in s.diagnostics("misc/ext_test.go") if tx.Span.of(d["range"]) == v]
@@ -200,7 +200,7 @@ async def test_a_lone_save_is_answered_by_a_quick_pass_then_the_test_files(lsp, 
 
     # A save of the test file changes nothing the package compile sees: one full run.
     s.open("escapes_test.go")
-    await s.quiet(0.4)
+    await s.quiet(0.4)  # longer than debounceMs: the save comes on a quiet package
     n0, mark = len(calls()), s.mark()
     s.save("escapes_test.go", write=False)
     await s.wait_analysis(EXAMPLES, mark)
@@ -215,7 +215,7 @@ async def test_compile_error_keeps_stale_findings_then_a_fix_brings_fresh_ones(l
     mark = s.mark()
     s.open("escapes.go")
     await s.wait_analysis(EXAMPLES, mark)
-    await s.quiet(0.3)
+    await s.delivered()
     good_text = s.text_of("escapes.go")
     before = s.diagnostics("escapes.go")
     assert before
@@ -231,7 +231,7 @@ async def test_compile_error_keeps_stale_findings_then_a_fix_brings_fresh_ones(l
     s.save("escapes.go")
     st = await s.wait_analysis(EXAMPLES, mark)
     assert st["state"] == "failed", st
-    await s.quiet(0.3)
+    await s.delivered()
     stale = s.diagnostics("escapes.go")
     assert sorted(str(tx.Span.of(d["range"])) for d in stale) == \
         sorted(str(tx.Span.of(d["range"])) for d in before), "the last good findings were not kept"
@@ -255,7 +255,7 @@ async def test_compile_error_keeps_stale_findings_then_a_fix_brings_fresh_ones(l
     s.save("escapes.go")
     st = await s.wait_analysis(EXAMPLES, mark)
     assert st["state"] == "failed"
-    await s.quiet(0.3)
+    await s.delivered()
     assert s.shown_messages(mark) == [], "a second message in the same failure episode"
     assert all(d["message"].endswith(STALE) for d in s.diagnostics("escapes.go"))
     assert len(s.diagnostics("escapes.go")) == len(before)
@@ -268,7 +268,7 @@ async def test_compile_error_keeps_stale_findings_then_a_fix_brings_fresh_ones(l
     s.save("escapes.go")
     st = await s.wait_analysis(EXAMPLES, mark)
     assert st["state"] == "idle", st
-    await s.quiet(0.3)
+    await s.delivered()
     assert keyed(s.diagnostics("escapes.go")) == keyed(before)
     h = await s.hover("escapes.go", tx.Pos.of(before[0]["range"]["start"]))
     assert "last successful build" not in h["contents"]["value"]
@@ -278,7 +278,7 @@ async def test_compile_error_keeps_stale_findings_then_a_fix_brings_fresh_ones(l
     mark = s.mark()
     s.save("escapes.go")
     assert (await s.wait_analysis(EXAMPLES, mark))["state"] == "failed"
-    await s.quiet(0.3)
+    await s.delivered()
     assert len(s.shown_messages(mark)) == 1
 
 
@@ -294,7 +294,7 @@ async def test_stale_findings_still_follow_edits(lsp, module):
     mark = s.mark()
     s.save("escapes.go")
     assert (await s.wait_analysis(EXAMPLES, mark))["state"] == "failed"
-    await s.quiet(0.3)
+    await s.delivered()
     stale = s.diagnostics("escapes.go")
     at = tx.find_span(s.text_of("escapes.go"), "// NewIndex returns", encoding=s.encoding).start
     mark = s.mark()
@@ -319,7 +319,7 @@ async def test_report_build_errors(lsp, module):
     mark = s.mark()
     s.save("escapes.go")
     assert (await s.wait_analysis(EXAMPLES, mark))["state"] == "failed"
-    await s.quiet(0.3)
+    await s.delivered()
     errs = [d for d in s.publishes(s.uri("escapes.go"), mark)[-1]
             if d["range"]["start"]["line"] == line]
     assert errs, "reportBuildErrors is on, but the compile error was not published"
@@ -334,7 +334,7 @@ async def test_ignore_comment_hides_findings(lsp, module):
     mark = s.mark()
     s.open("ignore.go")
     await s.wait_analysis("example.com/ignore", mark)
-    await s.quiet(0.3)
+    await s.delivered()
     names = {re.match(r"^(\S+) moved", d["message"]).group(1) for d in s.diagnostics("ignore.go")
              if " moved to heap" in d["message"]}
     assert names == {"x", "w"}, f"visible moved findings {names}; y and z carry //goescape:ignore"

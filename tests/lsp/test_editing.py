@@ -132,7 +132,7 @@ async def test_edit_inside_a_finding_removes_it_until_the_next_analysis(lsp, mod
     mark = s.mark()
     s.save("escapes.go")
     await s.wait_analysis(EXAMPLES, mark)
-    await s.quiet(0.2)
+    await s.delivered()
     new = tx.Span(span.start, tx.Pos(span.end.line, span.end.character + 1))
     got = [d for d in s.diagnostics("escapes.go") if tx.Span.of(d["range"]) == new]
     assert got and got[0]["code"] == "map", \
@@ -199,7 +199,7 @@ async def test_analyze_on_type_uses_an_overlay_and_leaves_the_tree_alone(lsp, mo
     mark = s.mark()
     s.insert("escapes.go", end, added)
     await s.wait_analysis(EXAMPLES, mark, timeout=60)
-    await s.quiet(0.3)
+    await s.delivered()
     text = s.text_of("escapes.go")
     expr, want = tx.marked(text, "\t«v» := 7", s.encoding)
     got = [d for d in s.diagnostics("escapes.go") if tx.Span.of(d["range"]) == want]
@@ -214,7 +214,7 @@ async def test_analyze_on_type_uses_an_overlay_and_leaves_the_tree_alone(lsp, mo
     mark = s.mark()
     s.change("escapes.go", tx.Span(start, tx.index_to_pos(text, len(text), s.encoding)), "\n")
     await s.wait_analysis(EXAMPLES, mark, timeout=60)
-    await s.quiet(0.3)
+    await s.delivered()
     assert not [d for d in s.diagnostics("escapes.go") if d["message"].startswith("v moved to heap")]
     unchanged()
 

@@ -29,7 +29,7 @@ async def examples(lsp, module, **kw):
     s.open("escapes.go")
     status = await s.wait_analysis(EXAMPLES, mark)
     assert status["state"] == "idle", status
-    await s.quiet(0.2)
+    await s.delivered()
     return s, root
 
 
@@ -263,7 +263,7 @@ async def test_files_without_findings_get_an_empty_list(lsp, module):
     mark = s.mark()
     s.open("misc/loop.go")
     await s.wait_analysis("example.com/escdemo/misc", mark)
-    await s.quiet(0.3)
+    await s.delivered()
     assert s.publishes(s.uri("misc/misc.go"), mark) == [[]], \
         "misc.go has no findings and should get exactly one empty list"
 
@@ -289,7 +289,7 @@ async def test_code_lens_counts(lsp, module, mod, rel, pkg):
     mark = s.mark()
     s.open(rel)
     await s.wait_analysis(pkg, mark)
-    await s.quiet(0.2)
+    await s.delivered()
     text = s.text_of(rel)
     diags = s.diagnostics(rel)
     lenses = await s.code_lenses(rel)
@@ -402,7 +402,7 @@ async def test_no_progress_without_client_support(lsp, module):
     mark = s.mark()
     s.open("escapes.go")
     await s.wait_analysis(EXAMPLES, mark)
-    await s.quiet(0.3)
+    await s.delivered()
     methods = {e.method for e in s.since(mark)}
     assert not methods & {"window/workDoneProgress/create", "$/progress",
                           "workspace/inlayHint/refresh", "workspace/codeLens/refresh"}, methods

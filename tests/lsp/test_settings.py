@@ -31,7 +31,7 @@ async def opened(lsp, module, name="examples", rel="escapes.go", pkg=EXAMPLES, *
     mark = s.mark()
     s.open(rel)
     st = await s.wait_analysis(pkg, mark)
-    await s.quiet(0.3)
+    await s.delivered()
     return s, root, st
 
 
@@ -194,7 +194,7 @@ async def test_missing_go_binary_then_fixed(lsp, module, tmp_path):
     s.open("escapes.go")
     st = await s.wait_analysis(EXAMPLES, mark)
     assert st["state"] == "failed", st
-    await s.quiet(0.3)
+    await s.delivered()
     errors = [m for m in s.shown_messages(mark) if m["type"] == 1]
     assert len(errors) == 1, s.shown_messages(mark)
     assert "goBinary" in errors[0]["message"], errors[0]
@@ -202,14 +202,14 @@ async def test_missing_go_binary_then_fixed(lsp, module, tmp_path):
     mark2 = s.mark()
     s.save("escapes.go", write=False)
     await s.wait_analysis(EXAMPLES, mark2)
-    await s.quiet(0.3)
+    await s.delivered()
     assert s.shown_messages(mark2) == []
     assert isinstance(await s.code_lenses("escapes.go"), list), "the server stopped answering"
     mark3 = s.mark()
     s.change_configuration({"goescape": {"goBinary": shutil.which("go")}})
     st = await s.wait_analysis(EXAMPLES, mark3)
     assert st["state"] == "idle", st
-    await s.quiet(0.3)
+    await s.delivered()
     assert s.diagnostics("escapes.go")
 
 
@@ -224,7 +224,7 @@ async def test_build_flags_and_env_select_tagged_files(lsp, module, how):
     s.change_configuration({"goescape": setting})
     st = await s.wait_analysis(TAGGED, mark)
     assert st["state"] == "idle", st
-    await s.quiet(0.3)
+    await s.delivered()
     ds = s.diagnostics(extra)
     assert [d for d in ds if d["code"] == "map"], f"no findings for extra.go with {setting}: {ds}"
     escapes, files = reference_escapes(root, ".", build_flags=["-tags=extra"])
@@ -238,7 +238,7 @@ async def test_extra_gcflags(lsp, module):
     s.change_configuration({"goescape": {"extraGcflags": ["-l"]}})
     st = await s.wait_analysis(EXAMPLES, mark)
     assert st["state"] == "idle", st
-    await s.quiet(0.3)
+    await s.delivered()
     escapes, files = reference_escapes(root, ".", extra_gcflags=["-l"])
     plain, _ = reference_escapes(root, ".")
     assert {e.raw for e in escapes} != {e.raw for e in plain}, "-l changes nothing here; pick another fixture"
@@ -284,7 +284,7 @@ async def test_module_downloads_are_off_by_default(lsp, tmp_path):
     s.open("main.go")
     st = await s.wait_analysis("example.com/needsdep", mark)
     assert st["state"] == "failed", st
-    await s.quiet(0.3)
+    await s.delivered()
     shown = s.shown_messages(mark)
     assert shown and "allowModuleDownloads" in shown[0]["message"], shown
     fetched = [p for p in cache.rglob("*") if p.suffix in (".zip", ".mod", ".info") or "@v1.6.0" in p.name]

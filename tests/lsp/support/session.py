@@ -246,6 +246,15 @@ class Session:
                 return mine[-1]
         raise AssertionError(f"the analyses of {package} did not settle within {timeout}s")
 
+    async def delivered(self) -> None:
+        """A round trip (a code lens request on an open document): every message the server
+        sent before answering it is recorded. After an analysis's end status it adds nothing
+        the status did not already promise (the status follows the diagnostics it announces);
+        it is for checks of what the client holds."""
+        uri = next(iter(self.docs), None)
+        assert uri is not None, "delivered() needs an open document"
+        await self.code_lenses(uri)
+
     async def quiet(self, seconds: float) -> None:
         """Lets the server run for a while (for checks that something does not happen)."""
         await asyncio.sleep(seconds)

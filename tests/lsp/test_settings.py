@@ -29,7 +29,11 @@ async def opened(lsp, module, name="examples", rel="escapes.go", pkg=EXAMPLES, *
     root = module(name)
     s = await lsp(root, **kw)
     mark = s.mark()
+    t0 = time.monotonic()
     s.open(rel)
+    started = await s.wait_for(lambda e: e.method == "goescape/status"
+                               and e.params.get("state") == "analyzing", mark, "the analysis")
+    s.reaction = started.t - t0  # how long this machine takes to start an analysis now
     st = await s.wait_analysis(pkg, mark)
     await s.delivered()
     return s, root, st
@@ -148,7 +152,9 @@ async def test_analyze_on_save_does_not_rerun_on_reopen(lsp, module):
     s.open("escapes_test.go")  # a second file of an analyzed package: no new run
     s.close_doc("escapes.go")
     s.open("escapes.go")
-    await s.quiet(1.5)
+    # Long enough for a run that must not start: the default debounce, plus ten times what
+    # starting one took on this machine a moment ago (at least 1.25 s).
+    await s.quiet(0.25 + max(1.25, 10 * s.reaction))
     assert s.analyses_started(mark) == 0
     assert s.diagnostics("escapes.go"), "reopening lost the findings"
 

@@ -44,13 +44,22 @@ def new_tag() -> str:
     return uuid.uuid4().hex
 
 
+# PF_EXITING in the flags of /proc/PID/stat: the process is already dying (killed, and
+# releasing its memory), which on a loaded machine can take a moment.
+PF_EXITING = 0x4
+
+
 def _state(pid: int) -> str | None:
+    """The one-letter state, "X" also for a process that is exiting, or None when gone."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
             data = f.read().decode("utf-8", "replace")
     except OSError:
         return None
-    return data[data.rfind(")") + 2:].split()[0]
+    fields = data[data.rfind(")") + 2:].split()
+    if len(fields) > 6 and int(fields[6]) & PF_EXITING:
+        return "X"
+    return fields[0]
 
 
 def _cmdline(pid: int) -> str:
@@ -62,7 +71,8 @@ def _cmdline(pid: int) -> str:
 
 
 def tagged(tag: str) -> dict[int, str]:
-    """Live (not zombie) processes whose environment carries the tag, with command lines."""
+    """Live processes (not zombies, not already exiting) whose environment carries the tag,
+    with their command lines."""
     needle = f"{TAG_VAR}={tag}".encode()
     out = {}
     for d in os.listdir("/proc"):
@@ -74,7 +84,7 @@ def tagged(tag: str) -> dict[int, str]:
                 env = f.read()
         except OSError:
             continue
-        if needle in env.split(b"\0") and _state(pid) not in (None, "Z"):
+        if needle in env.split(b"\0") and _state(pid) not in (None, "Z", "X"):
             out[pid] = _cmdline(pid)
     return out
 

@@ -24,6 +24,10 @@
  *   ignore_term       ignore SIGTERM (inherited by the child)
  *   child             fork a child in the same process group that hangs forever
  *   hang              never exit on its own
+ *   hold=DIR          after logging, wait until DIR holds a file named after this process's
+ *                     pid, or one named "all", before doing anything else: a test sees the
+ *                     invocation in the log, does what must happen while the build runs (an
+ *                     edit, a second save, a cancellation), then releases the build
  *   signal=N          kill itself with signal N at the end (core dumps off)
  *   status=N          exit status (default 0)
  *   drip_ms=N         print a compiler-like line to stderr every 100 ms for N ms (a slow
@@ -62,6 +66,8 @@ extern char **environ;
 /* Largest control file and overlay file read. */
 #define FAKEGO_TEXT_MAX (1u << 20)
 #define FAKEGO_CHUNK    (1u << 16)
+/* How often a held invocation looks for its release file. */
+#define FAKEGO_HOLD_POLL_MS 10
 
 struct spec {
     const char *stderr_file;
@@ -78,6 +84,7 @@ struct spec {
     int signal;
     int status;
     const char *exec;
+    const char *hold;
     const char *match;
     const char *otherwise_exec;
 };
@@ -141,6 +148,8 @@ static void set_entry(struct spec *sp, char *key, char *val)
         sp->status = atoi(val);
     else if (strcmp(key, "exec") == 0)
         sp->exec = val;
+    else if (strcmp(key, "hold") == 0)
+        sp->hold = val;
     else if (strcmp(key, "match") == 0)
         sp->match = val;
     else if (strcmp(key, "otherwise_exec") == 0)
@@ -423,6 +432,16 @@ static void drip(long ms)
     }
 }
 
+/* Polls for DIR/<pid> or DIR/all; the test creates one to let this invocation go on. */
+static void hold_until_released(const char *dir)
+{
+    char mine[PATH_MAX], all[PATH_MAX];
+    snprintf(mine, sizeof mine, "%s/%d", dir, (int)getpid());
+    snprintf(all, sizeof all, "%s/all", dir);
+    while (access(mine, F_OK) != 0 && access(all, F_OK) != 0)
+        sleep_ms(FAKEGO_HOLD_POLL_MS);
+}
+
 static void hang_forever(void)
 {
     for (;;)
@@ -456,6 +475,8 @@ int main(int argc, char **argv)
             hang_forever();
     }
     write_log(argc, argv, child, &sp);
+    if (sp.hold != NULL)
+        hold_until_released(sp.hold);
     if (sp.spin_ms > 0)
         spin_child(sp.spin_ms, sp.spin_pkg ? sp.spin_pkg : "example.com/dependency");
     if (sp.drip_ms > 0)

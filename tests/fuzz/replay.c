@@ -3,13 +3,21 @@
  * and regression directories given on the command line. Built with every normal test build,
  * so the seeds and every input that once crashed a target run in `make test` (under the
  * sanitizers too) without clang.
+ *
+ * Replaying nothing proves nothing: when no input was found (a corpus directory missing or
+ * empty), the run is skipped (exit status REPLAY_SKIPPED, which ctest reports as a skip), or
+ * fails under CI=true or with --require-inputs, naming the directories it looked in.
  */
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+/* The status ctest's SKIP_RETURN_CODE maps to a skipped test (tests/fuzz/CMakeLists.txt). */
+#define REPLAY_SKIPPED 77
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
@@ -65,9 +73,22 @@ int main(int argc, char **argv)
 {
     if (LLVMFuzzerInitialize != NULL)
         LLVMFuzzerInitialize(&argc, &argv);
+    const char *ci = getenv("CI");
+    bool strict = ci != NULL && strcmp(ci, "true") == 0;
     int count = 0, rc = 0;
-    for (int i = 1; i < argc; i++)
-        rc |= run_path(argv[i], &count);
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--require-inputs") == 0)
+            strict = true;
+        else
+            rc |= run_path(argv[i], &count);
+    }
     printf("replayed %d inputs\n", count);
-    return rc;
+    if (count > 0)
+        return rc;
+    fprintf(stderr, "replay: no input found in");
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--require-inputs") != 0)
+            fprintf(stderr, " %s", argv[i]);
+    fprintf(stderr, "%s\n", strict ? "; a replay of nothing fails under CI" : "; skipped");
+    return strict ? 1 : REPLAY_SKIPPED;
 }

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Builds the libFuzzer targets and runs each tests/fuzz/fuzz_<name> for FUZZ_SECONDS (default
 # 60) on a scratch copy of tests/fuzz/corpus/<name>, so the committed seeds never grow. Exits
-# non-zero when any target finds a crash, leak, timeout or failed invariant; its reproducer
-# is kept in FUZZ_ARTIFACTS (default <build>/fuzz-artifacts) for a unit test to adopt.
+# non-zero when any target finds a crash, leak, timeout or failed invariant, or executes no
+# input at all; a crash's reproducer is kept in FUZZ_ARTIFACTS (default
+# <build>/fuzz-artifacts) for a unit test to adopt.
 #
 # Environment:
 #   FUZZ_SECONDS    seconds per target (default 60)
@@ -46,6 +47,13 @@ for name in $targets; do
         tail -n 40 "$scratch/$name.log" >&2
     else
         grep -E '^(stat::number_of_executed_units|Done)' "$scratch/$name.log" || true
+        # A target that ran no input proves nothing: that is a failure, not a pass.
+        units=$(sed -n 's/^stat::number_of_executed_units: *\([0-9]*\).*/\1/p' "$scratch/$name.log" | tail -n 1)
+        if [ -z "$units" ] || [ "$units" -eq 0 ]; then
+            status=1
+            echo "fuzz_$name: FAILED; it executed no input" >&2
+            tail -n 20 "$scratch/$name.log" >&2
+        fi
     fi
 done
 exit $status

@@ -2,7 +2,12 @@
 
 Every test works on a copy of a fixture module in its own temporary directory (never in the
 repository), starts the real server binary ($GOESCAPE_BIN, default build/goescape) through
-pytest-lsp, and ends it with shutdown and exit, which must give exit status 0.
+pytest-lsp, and ends it with shutdown and exit, which must give exit status 0. Every server,
+whichever fixture started it, is checked at teardown: no sanitizer report on its stderr, no
+process it started still alive, its private directory removed (support/leftovers.py).
+
+A test that cannot run calls `require(cond, reason)` (support/ci.py) instead of pytest.skip:
+a skip on a developer's machine, a failure under CI=true.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from support import tree
+from robust_util import FakeGo, fakego, fakego_bin  # noqa: F401 - fixtures for every test
+from support import leftovers, tree
+from support.ci import in_ci, require  # noqa: F401 - tests import require from here
 from support.raw import RawServer
 from support.session import Session, start_session
 
@@ -96,20 +103,29 @@ async def lsp(goescape_bin, tmp_path):
 
 @pytest.fixture
 async def raw(goescape_bin, tmp_path):
-    """raw(**kw) starts the server with a raw stdio client, for malformed input."""
+    """raw(**kw) starts the server with a raw stdio client, for malformed input. A server the
+    test leaves running is ended with shutdown and exit at teardown; either way it must leave
+    nothing behind (support/leftovers.py)."""
     servers: list[RawServer] = []
 
     async def start(**kw) -> RawServer:
+        tmpdir = tmp_path / f"raw-tmp-{len(servers)}"
+        tmpdir.mkdir()
+        tag = leftovers.new_tag()
         env = dict(os.environ)
-        env["TMPDIR"] = str(tmp_path)
+        env["TMPDIR"] = str(tmpdir)
+        env[leftovers.TAG_VAR] = tag
         env.update(kw.pop("env", {}))
         s = await RawServer.start(goescape_bin, env=env, **kw)
+        s.tag, s.tmpdir = tag, tmpdir
         servers.append(s)
         return s
 
     yield start
+    found: list[str] = []
     for s in servers:
-        await s.kill()
+        found += await s.finish()
+    assert not found, "\n".join(found)
 
 
 @pytest.fixture

@@ -2,13 +2,15 @@
 real binary's stdio, the fake go command (tests/fakego/fakego.c, built once per session with
 cc), small Go modules to work on, and the checks every robustness test ends with.
 
-Every server started here carries a unique GOESCAPE_ROBUST_TAG in its environment. The go
+Every server started here carries a unique GOESCAPE_TEST_TAG in its environment. The go
 command and the compiler inherit it, so after a test any live process whose environment
-holds the tag is a process the server left behind, whatever its parent or process group.
+holds the tag is a process the server left behind, whatever its parent or process group
+(support/leftovers.py, shared with the other fixtures).
 
 The client never hides a misbehaving server: every wait has a hard timeout, a server that
-does not exit is killed and reported, and the fixture's teardown fails the test when a tagged
-process survives or the server's private temporary directory is left behind.
+does not exit is killed and reported, and the fixture's teardown fails the test when the
+exit status is wrong, a sanitizer reported something, a tagged process survives or the
+server's private temporary directory is left behind.
 """
 
 from __future__ import annotations
@@ -17,15 +19,15 @@ import json
 import os
 import queue
 import shutil
-import signal
 import subprocess
 import threading
 import time
-import uuid
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+
+from support import leftovers
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -117,22 +119,7 @@ def cmdline(pid: int) -> str:
         return ""
 
 
-def tagged(tag: str) -> dict[int, str]:
-    """Live processes whose environment carries the tag."""
-    needle = f"GOESCAPE_ROBUST_TAG={tag}".encode()
-    out = {}
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        pid = int(d)
-        try:
-            with open(f"/proc/{pid}/environ", "rb") as f:
-                env = f.read()
-        except OSError:
-            continue
-        if needle in env.split(b"\0") and alive(pid):
-            out[pid] = cmdline(pid)
-    return out
+tagged = leftovers.tagged
 
 
 def wait_gone(pids, timeout: float) -> list[int]:
@@ -523,18 +510,17 @@ class Harness:
     def __init__(self, tmp_path: Path):
         self.tmp_path = tmp_path
         self.servers: list[tuple[Server, str, Path]] = []
-        self.expect_tmp_removed = True
 
     def start(self, *, env: dict[str, str] | None = None, args: list[str] | None = None,
               read: bool = True, wrap: list[str] | None = None, cwd: Path | None = None,
               inherit: dict[str, str] | None = None) -> Server:
-        tag = uuid.uuid4().hex
+        tag = leftovers.new_tag()
         tmpdir = self.tmp_path / f"server-tmp-{len(self.servers)}"
         tmpdir.mkdir(parents=True, exist_ok=True)
         full_env = dict(os.environ)
         full_env.update(inherit or {})
         full_env["TMPDIR"] = str(tmpdir)
-        full_env["GOESCAPE_ROBUST_TAG"] = tag
+        full_env[leftovers.TAG_VAR] = tag
         full_env.update(env or {})
         argv = (wrap or []) + [binary()] + (args or [])
         s = Server(argv, full_env, str(cwd) if cwd else None, read)
@@ -546,43 +532,21 @@ class Harness:
     def finish(self) -> None:
         problems = []
         for s, tag, tmpdir in self.servers:
+            expected: tuple[int, ...] | None = None  # a test that ended it checked its status
             if s.proc.poll() is None:
                 # The test did not end this server: end it properly, then look for leftovers.
+                expected = (0,)
                 try:
-                    rc = s.shutdown_exit(20)
-                    if rc != 0:
-                        problems.append(f"server {s.pid} exited {rc} after shutdown and exit")
+                    s.shutdown_exit(20)
                 except (AssertionError, OSError) as e:
                     problems.append(f"server {s.pid} did not shut down: {e}")
                     s.kill()
-            if s.proc.returncode is not None and s.proc.returncode < 0:
-                problems.append(f"server {s.pid} died by signal {-s.proc.returncode}\n"
-                                f"{s.stderr[-2000:]}")
-            left = tagged(tag)
-            deadline = time.monotonic() + 5
-            while left and time.monotonic() < deadline:
-                time.sleep(0.1)
-                left = tagged(tag)
-            if left:
-                problems.append(f"processes left behind by server {s.pid}: {left}")
-                for pid in left:
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except OSError:
-                        pass
-            err = s.stderr
-            for needle in ("handles left open at exit", "AddressSanitizer", "LeakSanitizer",
-                           "runtime error:", "Assertion `"):
-                if needle in err:
-                    at = err.index(needle)
-                    problems.append(f"server {s.pid}: {needle!r} on stderr:\n"
-                                    f"{err[max(0, at - 500): at + 2500]}")
             if s.bad_output:
                 problems.append(f"server {s.pid} wrote malformed output: {s.bad_output}")
-            if self.expect_tmp_removed and s.proc.returncode is not None:
-                stale = sorted(p.name for p in tmpdir.glob("goescape-*"))
-                if stale:
-                    problems.append(f"server {s.pid} left its private directory: {stale}")
+            s._err_thread.join(5)
+            problems += leftovers.problems(
+                f"server {s.pid}", returncode=s.proc.returncode, expected=expected,
+                stderr=s.stderr, tag=tag, tmpdir=tmpdir)
         assert not problems, "\n".join(problems)
 
 
@@ -611,6 +575,8 @@ class FakeGo:
         self.path = binary_path
         self.control = workdir / "fakego.control"
         self.log = workdir / "fakego.log"
+        self.releases = workdir / "release"   # the directory a `hold=` spec waits on
+        self.releases.mkdir()
         self.set("")
 
     def set(self, spec: str) -> None:
@@ -624,6 +590,16 @@ class FakeGo:
         if not self.log.exists():
             return []
         return [json.loads(l) for l in self.log.read_text().splitlines() if l.strip()]
+
+    def held(self, then: str) -> str:
+        """A spec whose invocations wait to be released (release()) and then do `then`
+        (e.g. "exec=/usr/local/go/bin/go")."""
+        return f"hold={self.releases}\n{then}\n"
+
+    def release(self, inv: dict | None = None) -> None:
+        """Lets one held invocation (from invocations()) go on, or every one, present and
+        future, when inv is None."""
+        (self.releases / (str(inv["pid"]) if inv is not None else "all")).touch()
 
     def wait_invocations(self, n: int, timeout: float = 60.0) -> list[dict]:
         deadline = time.monotonic() + timeout

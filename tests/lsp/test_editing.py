@@ -16,6 +16,7 @@ from support import procs
 from support import text as tx
 from support.checks import assert_parity
 from support.compiler import Escape, reference_escapes
+from robust_util import real_go
 from support.gen import write_heavy_module
 from support.hints import hint_positions
 
@@ -26,10 +27,13 @@ async def opened(lsp, module, name="examples", rel="escapes.go", pkg=EXAMPLES, *
     root = module(name)
     s = await lsp(root, **kw)
     mark = s.mark()
+    t0 = time.monotonic()
     s.open(rel)
+    started = await s.wait_for(lambda e: e.method == "goescape/status"
+                               and e.params.get("state") == "analyzing", mark, "the analysis")
+    s.reaction = started.t - t0  # how long this machine takes to start an analysis now
     st = await s.wait_analysis(pkg, mark)
     assert st["state"] == "idle", st
-    await s.quiet(0.3)
     return s, root
 
 
@@ -48,6 +52,16 @@ def shifted(diags: list[dict], lines: int, chars_on: dict[int, int] | None = Non
 
 def keyed(diags: list[dict]) -> list[tuple]:
     return shifted(diags, 0)
+
+
+DEBOUNCE_S = 0.25  # the default debounceMs
+
+
+def no_run_window(s) -> float:
+    """How long to watch for an analysis that must not start: the debounce after which one
+    would start, plus ten times what starting one took on this machine a moment ago (at
+    least 1.25 s), so a busy machine is watched longer instead of passing unwatched."""
+    return DEBOUNCE_S + max(1.25, 10 * s.reaction)
 
 
 async def watch_for_go(s, seconds: float) -> dict[int, str]:
@@ -72,7 +86,7 @@ async def test_lines_inserted_above_move_findings_without_a_compiler_run(lsp, mo
     want = shifted(before, 3)
     await s.wait_publish(s.uri("escapes.go"), mark, lambda ds: keyed(ds) == want,
                          what="diagnostics moved down by 3 lines")
-    go = await watch_for_go(s, 1.5)
+    go = await watch_for_go(s, no_run_window(s))
     assert not go, f"an edit without a save ran the go command: {go}"
     assert s.analyses_started(mark) == 0, "an edit without a save started an analysis"
     # every publish after the edit had every finding: nothing flickered away
@@ -119,7 +133,7 @@ async def test_edit_inside_a_finding_removes_it_until_the_next_analysis(lsp, mod
     mark = s.mark()
     s.save("escapes.go")
     await s.wait_analysis(EXAMPLES, mark)
-    await s.quiet(0.2)
+    await s.delivered()
     new = tx.Span(span.start, tx.Pos(span.end.line, span.end.character + 1))
     got = [d for d in s.diagnostics("escapes.go") if tx.Span.of(d["range"]) == new]
     assert got and got[0]["code"] == "map", \
@@ -142,30 +156,34 @@ async def test_deleting_lines_above_moves_findings_up(lsp, module):
     assert s.analyses_started(mark) == 0
 
 
-async def test_edits_during_an_analysis_move_its_results(lsp, tmp_path):
-    """A save starts a slow analysis; lines inserted above before it ends (no save) must move
-    its results, which then sit at the compiler's positions plus the inserted lines."""
-    root = tmp_path / "ws" / "heavymod"
-    f = write_heavy_module(root, nfuncs=800)
-    s = await lsp(root)
+async def test_edits_during_an_analysis_move_its_results(lsp, module, fakego):
+    """Lines inserted above findings (no save) while an analysis runs must move its results,
+    which then sit at the compiler's positions plus the inserted lines. The go command is held
+    until the server has taken the edit, so the edit is during the analysis for certain."""
+    root = module("examples")
+    fakego.set(fakego.held(f"exec={real_go()}"))
+    s = await lsp(root, settings={"goBinary": fakego.path}, env=fakego.env())
     mark = s.mark()
-    s.open(f)
-    await s.wait_for(lambda e: e.method == "goescape/status" and e.params.get("state") == "analyzing",
-                     mark, "the analysis to start", 30)
-    await asyncio.sleep(0.3)
-    assert procs.go_children(s.pid), "the analysis ended before the edit could happen"
-    text = s.text_of(f)
-    at = tx.find_span(text, "func F0(", encoding=s.encoding).start
-    s.insert(f, at, "// inserted\n// while\n// analyzing\n")
-    st = await s.wait_analysis("example.com/heavy/heavy", mark)
+    s.open("escapes.go")
+    await asyncio.to_thread(fakego.wait_invocations, 1)
+    text = s.text_of("escapes.go")
+    at = tx.find_span(text, "// NewIndex returns", encoding=s.encoding).start
+    s.insert("escapes.go", at, "// inserted\n// while\n// analyzing\n")
+    await s.sync("escapes.go")
+    assert not [st for st in s.statuses(mark) if st["state"] != "analyzing"], \
+        "the analysis ended before the edit"
+    fakego.release()
+    st = await s.wait_analysis(EXAMPLES, mark)
     assert st["state"] == "idle", st
-    await s.quiet(0.5)
-    escapes, files = reference_escapes(root, "./heavy")
-    # the compiler saw the saved text; the client holds three more lines above F0
-    first = tx.byte_col_to_pos(f.read_text(), 1, 1, s.encoding)  # noqa: F841 (documentation)
-    moved = [Escape(e.path, e.line + 3 if e.line > at.line else e.line, e.col, e.kind, e.subject, e.raw)
-             for e in escapes]
-    assert_parity(moved, {str(f): s.diagnostics(f)}, {str(f): s.text_of(f)}, s.encoding,
+    assert len(fakego.invocations()) == 1, "the edit (without a save) ran the go command again"
+    escapes, files = reference_escapes(root, ".")
+    path = str(root / "escapes.go")
+    # the compiler saw the saved text; the client holds three more lines above NewIndex
+    moved = [Escape(e.path, e.line + 3 if e.path == path and e.line > at.line else e.line,
+                    e.col, e.kind, e.subject, e.raw) for e in escapes]
+    assert any(m.line != e.line for m, e in zip(moved, escapes)), "no finding below the edit"
+    assert_parity(moved, {p: s.diagnostics(s.uri(p)) for p in map(str, files)},
+                  {p: s.text_of(s.uri(p)) for p in map(str, files)}, s.encoding,
                   "results moved through an edit made during the analysis")
 
 
@@ -182,7 +200,7 @@ async def test_analyze_on_type_uses_an_overlay_and_leaves_the_tree_alone(lsp, mo
     mark = s.mark()
     s.insert("escapes.go", end, added)
     await s.wait_analysis(EXAMPLES, mark, timeout=60)
-    await s.quiet(0.3)
+    await s.delivered()
     text = s.text_of("escapes.go")
     expr, want = tx.marked(text, "\t«v» := 7", s.encoding)
     got = [d for d in s.diagnostics("escapes.go") if tx.Span.of(d["range"]) == want]
@@ -197,28 +215,36 @@ async def test_analyze_on_type_uses_an_overlay_and_leaves_the_tree_alone(lsp, mo
     mark = s.mark()
     s.change("escapes.go", tx.Span(start, tx.index_to_pos(text, len(text), s.encoding)), "\n")
     await s.wait_analysis(EXAMPLES, mark, timeout=60)
-    await s.quiet(0.3)
+    await s.delivered()
     assert not [d for d in s.diagnostics("escapes.go") if d["message"].startswith("v moved to heap")]
     unchanged()
 
 
-async def test_analyze_on_type_never_shows_stale_offsets(lsp, tmp_path):
-    """Typing on while an overlay analysis runs: the final diagnostics match the compiler's
-    lines for the final buffer exactly."""
+async def test_analyze_on_type_never_shows_stale_offsets(lsp, tmp_path, fakego):
+    """Typing on while an overlay analysis runs: each edit after the first arrives while the
+    analysis of the buffer before it is held in the go command, and the final diagnostics
+    match the compiler's lines for the final buffer exactly."""
     root = tmp_path / "ws" / "heavymod"
-    f = write_heavy_module(root, nfuncs=600)
-    s = await lsp(root, settings={"analyzeOn": "type", "debounceMs": 50})
+    f = write_heavy_module(root, nfuncs=60)
+    fakego.set(f"exec={real_go()}")
+    s = await lsp(root, settings={"analyzeOn": "type", "debounceMs": 50,
+                                  "goBinary": fakego.path}, env=fakego.env())
     mark = s.mark()
     s.open(f)
     await s.wait_analysis("example.com/heavy/heavy", mark)
+    fakego.set(fakego.held(f"exec={real_go()}"))
+    runs = len(fakego.invocations())
     for i in range(4):
         text = s.text_of(f)
         at = tx.find_span(text, "func F0(", encoding=s.encoding).start
         s.insert(f, at, f"func Typed{i}() *int {{ v := {i}; return &v }}\n\n")
-        await asyncio.sleep(0.4)
+        runs += 1
+        await asyncio.to_thread(fakego.wait_invocations, runs)  # this edit's analysis, held
+    fakego.release()
     st = await s.settle("example.com/heavy/heavy", f)
     assert st["state"] == "idle", st
     f.write_text(s.text_of(f))  # the reference compiles what the buffer says
     escapes, files = reference_escapes(root, "./heavy")
+    assert [e for e in escapes if e.subject == "v"], "the typed functions' escapes are missing"
     assert_parity(escapes, {str(f): s.diagnostics(f)}, {str(f): s.text_of(f)}, s.encoding,
                   "overlay analysis of the final buffer")

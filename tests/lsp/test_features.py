@@ -30,7 +30,7 @@ async def examples(lsp, module, **kw):
     s.open("escapes.go")
     status = await s.wait_analysis(EXAMPLES, mark)
     assert status["state"] == "idle", status
-    await s.quiet(0.2)
+    await s.delivered()
     return s, root
 
 
@@ -72,7 +72,6 @@ async def test_one_hint_per_diagnostic_at_its_place(lsp, module, mod, rel, pkg, 
     mark = s.mark()
     s.open(rel)
     await s.wait_analysis(pkg, mark)
-    await s.quiet(0.2)
     diags = s.diagnostics(rel)
     assert diags
     hints = await s.inlay_hints(rel)
@@ -150,7 +149,10 @@ def check_hover(h: dict | None, diag: dict, where: str) -> None:
 @pytest.mark.parametrize("utf8", [False, True], ids=["utf-16", "utf-8"])
 async def test_hover_on_every_escape(lsp, module, utf8):
     s, root = await examples(lsp, module, utf8=utf8)
-    for d in s.diagnostics("escapes.go"):
+    diags = s.diagnostics("escapes.go")
+    assert len(diags) >= 5, f"too few findings to check hovers on: {diags}"
+    middles = 0
+    for d in diags:
         r = tx.Span.of(d["range"])
         check_hover(await s.hover("escapes.go", r.start), d, f"start of {r}")
         if r.end.character > r.start.character + 1:
@@ -161,6 +163,8 @@ async def test_hover_on_every_escape(lsp, module, utf8):
             except ValueError:
                 continue  # the middle splits a character in this encoding
             check_hover(await s.hover("escapes.go", mid), d, f"middle of {r}")
+            middles += 1
+    assert middles, "no finding was wide enough to hover in its middle"
 
 
 REMEDIES = [
@@ -211,6 +215,7 @@ async def test_hover_over_a_function_name_summarizes_it(lsp, module):
     diags = s.diagnostics("escapes.go")
     leaks = leaking_params(compile_output(root, "."), root, str(root / "escapes.go"))
     assert leaks, "the compiler reports no leaking parameters here; pick another fixture"
+    summarized = listed = 0
     for name, first, last in func_extents(text):
         params = {p for line, p in leaks if first <= line - 1 <= last}
         if params:
@@ -218,6 +223,7 @@ async def test_hover_over_a_function_name_summarizes_it(lsp, module):
             md = (await s.hover("escapes.go", span.start) or {}).get("contents", {}).get("value", "")
             for p in params:
                 assert f"`{p}`" in md, f"{name}: the summary does not list the leaking parameter {p}:\n{md}"
+                listed += 1
         n = sum(1 for d in diags if first <= d["range"]["start"]["line"] <= last)
         span = tx.find_span(text, name, after=f"func {name}(", encoding=s.encoding)
         h = await s.hover("escapes.go", span.start)
@@ -226,9 +232,12 @@ async def test_hover_over_a_function_name_summarizes_it(lsp, module):
             continue
         md = h["contents"]["value"]
         assert name in md and f"{n} heap escape" in md, f"{name}: {n} escapes, hover:\n{md}"
+        summarized += 1
         for cat, k in Counter(d["code"] for d in diags
                               if first <= d["range"]["start"]["line"] <= last).items():
             assert re.search(rf"\b{k} {cat}(e?s)?\b", md), f"{name}: the summary does not count {k} {cat}:\n{md}"
+    assert summarized >= 3, f"only {summarized} functions with escapes were hovered"
+    assert listed == len(leaks), f"{listed} of the leaking parameters {leaks} were looked for"
 
 
 async def test_hover_on_facts_that_are_not_displayed(lsp, module):
@@ -256,7 +265,7 @@ async def test_files_without_findings_get_an_empty_list(lsp, module):
     mark = s.mark()
     s.open("misc/loop.go")
     await s.wait_analysis("example.com/escdemo/misc", mark)
-    await s.quiet(0.3)
+    await s.delivered()
     assert s.publishes(s.uri("misc/misc.go"), mark) == [[]], \
         "misc.go has no findings and should get exactly one empty list"
 
@@ -282,7 +291,7 @@ async def test_code_lens_counts(lsp, module, mod, rel, pkg):
     mark = s.mark()
     s.open(rel)
     await s.wait_analysis(pkg, mark)
-    await s.quiet(0.2)
+    await s.delivered()
     text = s.text_of(rel)
     diags = s.diagnostics(rel)
     lenses = await s.code_lenses(rel)
@@ -352,7 +361,9 @@ async def test_analyze_unknown_document_is_an_error(lsp, module):
     s, root = await examples(lsp, module)
     with pytest.raises(JsonRpcException) as exc:
         await s.execute("goescape.analyze", [s.uri("nothere.go")])
-    assert exc.value.code != 0
+    # -32803 RequestFailed: the request was valid, the document is not open.
+    assert exc.value.code == -32803, f"code {exc.value.code}: {exc.value}"
+    assert "not open" in str(exc.value), str(exc.value)
 
 
 async def test_commands_are_advertised(lsp, module):
@@ -393,7 +404,7 @@ async def test_no_progress_without_client_support(lsp, module):
     mark = s.mark()
     s.open("escapes.go")
     await s.wait_analysis(EXAMPLES, mark)
-    await s.quiet(0.3)
+    await s.delivered()
     methods = {e.method for e in s.since(mark)}
     assert not methods & {"window/workDoneProgress/create", "$/progress",
                           "workspace/inlayHint/refresh", "workspace/codeLens/refresh"}, methods

@@ -91,7 +91,7 @@ def test_stdout_closed(rb, tmp_path, fakego):
         s.send_request("textDocument/codeLens",
                        {"textDocument": {"uri": (root / "bad" / "bad.go").as_uri()}})
     rc = s.wait_exit(15)
-    assert rc >= 0, f"the server died by signal {-rc}"
+    assert rc == 1, f"exit status {rc} (a negative status is a signal) when stdout broke"
     assert wait_gone([inv["pid"], inv["child"]], 5) == [], "the go command outlived the server"
     assert "stdout" in s.stderr or "connection broke" in s.stderr, s.stderr[-2000:]
 
@@ -102,7 +102,9 @@ def test_stdout_closed_before_initialize(rb, tmp_path):
     s.send_request("initialize", {"processId": None, "rootUri": None, "capabilities": {}})
     s.send_request("shutdown")
     rc = s.wait_exit(15)
-    assert rc >= 0, f"the server died by signal {-rc}"
+    # 0 when the shutdown was read before the failed write was noticed, 1 otherwise: both
+    # orders are possible, as the two requests may arrive in one read or in two.
+    assert rc in (0, 1), f"exit status {rc} (a negative status is a signal) when stdout broke"
 
 
 def flood_big_ids(s, n: int, size: int) -> None:
@@ -173,5 +175,5 @@ def test_sigterm_to_the_server(rb, tmp_path, fakego):
     s, root, inv = hanging_bad_package(rb, tmp_path, fakego)
     s.proc.send_signal(signal.SIGTERM)
     rc = s.wait_exit(15)
-    assert rc in (0, 1), f"exit status {rc}"
+    assert rc == 1, f"exit status {rc} after SIGTERM without shutdown"
     assert wait_gone([inv["pid"], inv["child"]], 5) == [], "the go command outlived the server"

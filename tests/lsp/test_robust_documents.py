@@ -6,6 +6,7 @@ answered or logged, and the other documents keep their findings."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -14,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from robust_util import (error_code, measured_memory, rb, ready, still_serving,  # noqa: F401
-                         write_module)
+from robust_util import (REQUEST_FAILED, error_code, fakego, fakego_bin, measured_memory, rb,  # noqa: F401
+                         ready, real_go, still_serving, write_module)
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -26,6 +27,20 @@ def rng(l1, c1, l2, c2) -> dict:
 
 def lines_of(diags: list[dict]) -> list[int]:
     return sorted(d["range"]["start"]["line"] for d in diags)
+
+
+def last_diagnostics(s, uri: str) -> list[dict]:
+    """The diagnostics of the last publish for uri (an unchanged set is not sent again)."""
+    return [p for p in s.notifications("textDocument/publishDiagnostics")
+            if p["uri"] == uri][-1]["diagnostics"]
+
+
+def range_ends(diags: list[dict]) -> list[tuple[int, int]]:
+    return sorted((d["range"]["end"]["line"], d["range"]["end"]["character"]) for d in diags)
+
+
+def hint_ends(hints: list[dict]) -> list[tuple[int, int]]:
+    return sorted((h["position"]["line"], h["position"]["character"]) for h in hints)
 
 
 def test_did_change_for_unopened_document(rb, tmp_path):
@@ -82,14 +97,12 @@ def test_range_past_the_last_line(rb, tmp_path):
     bad = root / "bad" / "bad.go"
     mark = s.mark()
     buri = s.open(bad)
-    s.diagnostics(buri, mark)
-    before = len(s.stderr)
+    diags = s.diagnostics(buri, mark)
     s.change(buri, 2, [{"range": rng(500, 0, 501, 3), "text": "x"}])
-    assert isinstance(s.inlay(buri), list)
-    time.sleep(1)
-    logged = s.stderr[before:]
-    assert "cannot apply change" in logged or "past the end" in logged, \
-        f"no log line for a change at line 500 of a 7-line document:\n{logged}"
+    # The findings above the end of the document stay where they are.
+    assert hint_ends(s.inlay(buri)) == range_ends(diags)
+    # Requests are read in order, so the change has been taken and its warning written.
+    s.wait_stderr("starts at line 501, past the end of the document", 30)
     still_serving(s, uri)
 
 
@@ -106,32 +119,66 @@ def test_character_past_the_end_of_a_line_is_clamped(rb, tmp_path):
     s.change(buri, 2, [{"range": rng(0, 400, 0, 400), "text": " // tail"}])
     s.status("idle", mark, package="example.com/rb/bad")
     assert not [m for m in s.shown(mark) if "build failed" in m.get("message", "")], s.shown(mark)
-    assert isinstance(s.inlay(buri), list)
+    assert lines_of(last_diagnostics(s, buri)) == [4, 5]
+    assert hint_ends(s.inlay(buri)) == range_ends(last_diagnostics(s, buri))
     still_serving(s, uri)
 
 
-def test_range_splitting_a_surrogate_pair(rb, tmp_path):
+SURROGATE_LINE = 'var S = "a😀b"; func H() *int { y := 2; return &y }'
+
+
+def test_range_splitting_a_surrogate_pair(rb, tmp_path, fakego):
     """A UTF-16 position between the two halves of a surrogate pair never produces invalid
-    UTF-8 in the server's text: the edit is refused or rounded to a character boundary, and
-    an analysis of the buffer reports no invalid encoding."""
-    files = {"good/good.go": "package good\n\n// G has an emoji: \"😀\".\nfunc G() *int {\n\tx := 1\n"
-                             "\treturn &x\n}\n\nvar S = \"a😀b\"\n"}
-    root = write_module(tmp_path / "ws" / "m", files=files)
-    s, uri = ready(rb, root, {"analyzeOn": "type", "debounceMs": 50})
-    line = 8  # var S = "a😀b"
+    UTF-8 in the server's text: each such edit is refused, so the buffer the go command is
+    given (read from the overlay while the build is held) is the original text plus the one
+    valid edit, and the findings after the emoji sit where the client's text puts them."""
+    good = "package good\n\n// G has an emoji: \"😀\".\nfunc G() *int {\n\tx := 1\n" \
+           "\treturn &x\n}\n\n" + SURROGATE_LINE + "\n"
+    root = write_module(tmp_path / "ws" / "m", files={"good/good.go": good})
+    path = root / "good" / "good.go"
+    fakego.set(f"exec={real_go()}")
+    s, uri = ready(rb, root, {"analyzeOn": "type", "debounceMs": 50, "goBinary": fakego.path},
+                   env=fakego.env())
+    line = 8  # SURROGATE_LINE
     col = len('var S = "a'.encode("utf-16-le")) // 2 + 1  # inside the pair
+    fakego.set(fakego.held(f"exec={real_go()}"))
+    seen = len(fakego.invocations())
     mark = s.mark()
     s.change(uri, 2, [{"range": rng(line, col, line, col), "text": "X"}])
     s.change(uri, 3, [{"range": rng(line, col, line, col + 1), "text": ""}])
-    s.change(uri, 4, [{"range": rng(line, col - 1, line, col), "text": ""}])
-    s.wait_notification("goescape/status", lambda p: p.get("package") == "example.com/rb/good"
-                        and p.get("state") in ("idle", "failed"), "the analysis of the buffer",
-                        120, mark)
-    hov = s.hover(uri, line, col)
-    assert "result" in hov or "error" in hov
+    s.change(uri, 4, [{"range": rng(line, col - 2, line, col), "text": ""}])
+    s.change(uri, 5, [{"range": rng(line + 1, 0, line + 1, 0), "text": "// edited\n"}])
+    expected = good + "// edited\n"
+    overlay = None
+    while overlay is None:
+        inv = fakego.wait_invocations(seen + 1)[seen]
+        seen += 1
+        if inv["overlay"] is not None:
+            overlay = inv["overlay"]
+        fakego.release(inv)
+    copy = Path(json.loads(overlay["content"])["Replace"][str(path)])
+    assert copy.read_text(encoding="utf-8") == expected, \
+        "the server's text is not the original plus the valid edit"
+    fakego.release()
+    s.status("idle", mark, package="example.com/rb/good")
+    assert s.stderr.count("invalid range") >= 3, s.stderr[-3000:]
     msgs = [m.get("message", "") for m in s.shown(mark)]
     assert not [m for m in msgs if "UTF-8" in m or "utf-8" in m], msgs
-    assert isinstance(s.inlay(uri), list)
+    # The last publish (an unchanged set is not sent again).
+    diags = [p for p in s.notifications("textDocument/publishDiagnostics")
+             if p["uri"] == uri][-1]["diagnostics"]
+    y = len(SURROGATE_LINE[:SURROGATE_LINE.index("y :=")].encode("utf-16-le")) // 2
+    want = {(4, 1, 4, 2, "x"), (line, y, line, y + 1, "y")}
+    got = {(d["range"]["start"]["line"], d["range"]["start"]["character"],
+            d["range"]["end"]["line"], d["range"]["end"]["character"], d["message"].split()[0])
+           for d in diags if " moved to heap: " in d["message"]}
+    assert got == want, diags
+    hov = s.hover(uri, line, y)["result"]
+    assert "`y` moves to the heap in `H`" in hov["contents"]["value"], hov
+    assert hov["range"] == rng(line, y, line, y + 1), hov
+    hints = sorted((h["position"]["line"], h["position"]["character"]) for h in s.inlay(uri))
+    assert hints == sorted((d["range"]["end"]["line"], d["range"]["end"]["character"])
+                           for d in diags), (hints, diags)
 
 
 def test_fifty_megabyte_document(rb, tmp_path):
@@ -156,9 +203,10 @@ def test_fifty_megabyte_document(rb, tmp_path):
     last = text.count("\n")
     s.change(big, 2, [{"range": rng(0, 0, 0, 0), "text": "// top\n"},
                       {"range": rng(last + 1, 0, last + 1, 0), "text": "// end\n"}])
-    assert isinstance(s.inlay(big), list)
+    assert hint_ends(s.inlay(big)) == [(l + 1, c) for l, c in range_ends(diags)], \
+        "the hints did not move down with the line added at the top"
     hov = s.hover(big, last, 5)
-    assert "result" in hov, hov
+    assert hov.get("result", "missing") is None, f"a hover on a comment: {hov}"
     still_serving(s, uri)
     elapsed = time.monotonic() - t0
     hwm = s.hwm_kb()
@@ -232,9 +280,14 @@ def test_uri_that_is_not_a_file(rb, tmp_path, other):
         ("workspace/executeCommand", {"command": "goescape.analyze", "arguments": [other]}),
     ]:
         resp = s.request(method, params)
-        assert "result" in resp or "error" in resp, resp
-        if "result" in resp and method != "workspace/executeCommand":
-            assert resp["result"] in (None, []), (method, resp)
+        # request() waits for a result or an error; which one, and what it holds, is fixed:
+        # the document is kept without findings, and it is in no Go package, so it cannot be
+        # analyzed.
+        if method == "workspace/executeCommand":
+            assert error_code(resp) == REQUEST_FAILED, (method, resp)
+        else:
+            assert resp.get("result", "missing") in (None, []), (method, resp)
+            assert resp["result"] == (None if method == "textDocument/hover" else []), resp
     s.close_doc(other)
     if other:
         s.wait_stderr("not a file: URI")
@@ -370,16 +423,48 @@ def test_deleted_file(rb, tmp_path):
     s.wait_notification("goescape/status", lambda p: p.get("package") == "example.com/rb/bad" and
                         p.get("state") in ("idle", "failed"), "the analysis after the delete",
                         120, mark)
-    assert isinstance(s.inlay(buri), list)
-    assert "result" in s.hover(buri, 5, 10)
+    # Whether the deleted file keeps its findings is test_deleted_open_file_keeps_its_findings;
+    # here the answers agree with what was published.
+    diags = last_diagnostics(s, buri)
+    assert hint_ends(s.inlay(buri)) == range_ends(diags)
+    hov = s.hover(buri, 5, 10)
+    assert ("**Cause:**" in hov["result"]["contents"]["value"]) if diags else \
+        hov["result"] is None, (diags, hov)
     s.close_doc(buri)
     # The whole package gone, then a document of it opened again from the buffer only.
     (root / "bad" / "more.go").unlink()
     (root / "bad").rmdir()
     mark = s.mark()
     s.open(buri, "package bad\n\nfunc B() *int { return new(int) }\n")
-    s.wait_notification("goescape/status", lambda p: p.get("package") == "example.com/rb/bad" and
-                        p.get("state") in ("idle", "failed"), "the analysis of a vanished package",
-                        120, mark)
-    assert isinstance(s.inlay(buri), list)
+    st = s.wait_notification("goescape/status", lambda p: p.get("package") == "example.com/rb/bad"
+                             and p.get("state") in ("idle", "failed"),
+                             "the analysis of a vanished package", 120, mark)
+    # What the go command makes of a package directory that is gone is its own business; the
+    # server's answers agree with what it published.
+    diags = last_diagnostics(s, buri)
+    counted = {k: n for k, n in st["escapes"].items() if n}
+    assert counted == ({buri: len(diags)} if diags else {}), (st, diags)
+    assert hint_ends(s.inlay(buri)) == range_ends(diags)
     still_serving(s, uri)
+
+
+@pytest.mark.xfail(strict=False, reason="known server bug: after an open file is deleted on "
+                   "disk, about one analysis in three publishes no findings for it, although "
+                   "the go command compiled its buffer (same output as before)")
+def test_deleted_open_file_keeps_its_findings(rb, tmp_path):
+    """A file deleted on disk while it is open is analyzed from its buffer: its findings stay,
+    and the package's other file keeps its own."""
+    root = write_module(tmp_path / "ws" / "m")
+    s, uri = ready(rb, root)
+    bad = root / "bad" / "bad.go"
+    (root / "bad" / "more.go").write_text("package bad\n\nfunc More() *int { return new(int) }\n")
+    mark = s.mark()
+    buri = s.open(bad)
+    s.diagnostics(buri, mark)
+    bad.unlink()
+    mark = s.mark()
+    s.save(buri)
+    st = s.status("idle", mark, package="example.com/rb/bad")
+    more = (root / "bad" / "more.go").as_uri()
+    assert st["escapes"] == {buri: 2, more: 1}, st
+    assert lines_of(last_diagnostics(s, buri)) == [4, 5]

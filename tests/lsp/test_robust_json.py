@@ -146,9 +146,11 @@ def test_wrong_type_notification_params_is_not_answered_but_logged(served):
     marker = s.send_request("textDocument/codeLens", {"textDocument": {"uri": uri}})
     s.response(marker, since=mark)
     others = [m for m in answers_since(s, mark) if m.get("id") != marker]
-    # A notification with non-structured params is an invalid message (answered with id
-    # null); structured but wrong params are logged, never answered.
-    assert all(m.get("id") is None for m in others), others
+    # A notification with non-structured params (the string) is an invalid message, answered
+    # with id null; structured but wrong params (the array, the wrong types) are logged,
+    # never answered.
+    assert [(m.get("id", "missing"), error_code(m)) for m in others] == \
+        [(None, INVALID_REQUEST)], others
     s.wait_stderr("didOpen with invalid params")
     still_serving(s, uri)
 

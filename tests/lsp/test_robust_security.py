@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import require
 from robust_util import (BAD_GO, GOOD_GO, binary, fakego, fakego_bin, rb, ready,  # noqa: F401
                          real_go, snapshot, still_serving, tree_changes, under_valgrind,
                          write_module)
@@ -93,24 +94,31 @@ def test_never_writes_into_the_tree(rb, tmp_path):
     assert (root / "go.mod").read_bytes() == gomod and (root / "go.sum").read_bytes() == gosum
 
 
-def unshare_works() -> bool:
+def unshare_problem() -> str | None:
+    """Why `unshare -rm` (a user and mount namespace, for a read-only bind mount) cannot run
+    here, or None when it can."""
     if not shutil.which("unshare"):
-        return False
+        return "the unshare command is not installed (util-linux)"
     try:
-        return subprocess.run(["unshare", "-rm", "true"], capture_output=True,
-                              timeout=10).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
+        r = subprocess.run(["unshare", "-rm", "true"], capture_output=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"unshare -rm true: {e}"
+    if r.returncode != 0:
+        return (f"unshare -rm true exited {r.returncode}: "
+                f"{r.stderr.decode('utf-8', 'replace').strip()} (user namespaces disabled?)")
+    return None
 
 
 READ_ONLY = ['sh', '-c', 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && '
              'exec "$@"', 'sh']
 
 
-@pytest.mark.skipif(not unshare_works(), reason="needs unshare -rm for a read-only bind mount")
 def test_read_only_tree(rb, tmp_path):
     """The module is mounted read-only (so even root cannot write it): analyses, edits with
-    overlays, and commands all work, and nothing fails for want of a writable tree."""
+    overlays, and commands all work, and nothing fails for want of a writable tree. Without
+    user namespaces it cannot run: a skip, or a failure under CI=true."""
+    problem = unshare_problem()
+    require(problem is None, f"a read-only bind mount needs unshare -rm: {problem}")
     root = write_module(tmp_path / "ws" / "m")
     before = snapshot(root)
     wrap = ["unshare", "-rm"] + READ_ONLY + [str(root)]

@@ -14,7 +14,7 @@ async def check(s, root, rel, package, modroot, pattern="."):
     s.open(rel)
     st = await s.wait_analysis(package, mark)
     assert st["state"] == "idle", st
-    await s.quiet(0.3)
+    await s.delivered()
     escapes, files = reference_escapes(modroot, pattern)
     assert escapes, f"the compiler reports nothing for {package}; the fixture is out of date"
     return assert_parity(escapes, {p: s.diagnostics(s.uri(p)) for p in files},

@@ -48,7 +48,7 @@ async def _run(binary: str, root: Path, tmp: Path, packages: dict[str, str],
         status = {}
         for package in packages:
             status[package] = await s.wait_analysis(package, mark)
-        await s.quiet(0.3)
+        await s.delivered()
         escapes, files = [], set()
         for pattern in packages.values():
             e, f = reference_escapes(root, pattern, tests=tests)

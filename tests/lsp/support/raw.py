@@ -7,7 +7,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from pathlib import Path
 from typing import Any
+
+from . import leftovers
 
 
 def frame(body: bytes | str) -> bytes:
@@ -25,6 +28,8 @@ class RawServer:
         self._stderr = asyncio.create_task(self._drain_stderr())
         self.stderr = bytearray()
         self._next_id = 1000
+        self.tag = ""                    # GOESCAPE_TEST_TAG, set by the fixture
+        self.tmpdir: Path | None = None  # the server's TMPDIR
 
     @classmethod
     async def start(cls, binary: str, *, env: dict[str, str] | None = None,
@@ -139,3 +144,47 @@ class RawServer:
             await self.proc.wait()
         self._reader.cancel()
         self._stderr.cancel()
+
+    async def _end(self) -> tuple[int, ...] | None:
+        """Ends a server the test left running the way a client should: shutdown, exit and
+        end of input. Returns the exit statuses that ending allows: 0 after an answered
+        shutdown (also one answered before, which a second shutdown may refuse), 1 when the
+        server was never initialized."""
+        id = self.send_request("shutdown")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 20
+        while True:
+            msg = await self.recv(max(0.01, deadline - loop.time()))
+            assert msg is not None, "the server closed its output before answering shutdown"
+            if "method" in msg:
+                if "id" in msg:
+                    self.send({"jsonrpc": "2.0", "id": msg["id"], "result": None})
+                continue
+            if msg.get("id") == id:
+                break
+        code = (msg.get("error") or {}).get("code")
+        self.notify("exit")
+        self.close_stdin()
+        await self.wait(20)
+        if "result" in msg or code == -32600:
+            return (0,)
+        assert code == -32002, f"shutdown answered with {msg}"
+        return (1,)
+
+    async def finish(self) -> list[str]:
+        """Ends the server if the test did not, then lists what it left behind."""
+        name = f"server {self.proc.pid}"
+        found: list[str] = []
+        expected: tuple[int, ...] | None = None  # a test that ended it checked its status
+        if self.proc.returncode is None:
+            try:
+                expected = await self._end()
+            except (AssertionError, asyncio.TimeoutError, OSError) as e:
+                found.append(f"{name} did not shut down: {type(e).__name__}: {e}")
+                await self.kill()
+        await asyncio.wait([self._stderr], timeout=5)
+        await self.kill()
+        found += await asyncio.to_thread(
+            leftovers.problems, name, returncode=self.proc.returncode, expected=expected,
+            stderr=self.stderr.decode("utf-8", "replace"), tag=self.tag, tmpdir=self.tmpdir)
+        return found

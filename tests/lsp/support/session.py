@@ -23,6 +23,7 @@ from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 from pytest_lsp.protocol import LanguageClientProtocol
 from pygls.protocol import default_converter
 
+from . import leftovers
 from . import text as tx
 
 GOESCAPE = "goescape"
@@ -89,8 +90,9 @@ def client_capabilities(*, utf8: bool, work_done_progress: bool, configuration: 
 class Session:
     """One server process and the pytest-lsp client talking to it."""
 
-    def __init__(self, client: LanguageClient, root: Path, tmpdir: Path):
+    def __init__(self, client: LanguageClient, root: Path, tmpdir: Path, tag: str = ""):
         self.client = client
+        self.tag = tag                  # GOESCAPE_TEST_TAG of the server and its children
         self.root = root
         self.tmpdir = tmpdir            # the server's TMPDIR, private to this session
         self.events: list[Event] = []
@@ -244,6 +246,15 @@ class Session:
                 return mine[-1]
         raise AssertionError(f"the analyses of {package} did not settle within {timeout}s")
 
+    async def delivered(self) -> None:
+        """A round trip (a code lens request on an open document): every message the server
+        sent before answering it is recorded. After an analysis's end status it adds nothing
+        the status did not already promise (the status follows the diagnostics it announces);
+        it is for checks of what the client holds."""
+        uri = next(iter(self.docs), None)
+        assert uri is not None, "delivered() needs an open document"
+        await self.code_lenses(uri)
+
     async def quiet(self, seconds: float) -> None:
         """Lets the server run for a while (for checks that something does not happen)."""
         await asyncio.sleep(seconds)
@@ -328,20 +339,35 @@ class Session:
             await self.process.wait()
             raise AssertionError(f"the server did not exit within {timeout}s; killed it")
 
+    @property
+    def stderr(self) -> str:
+        """What the server has written to stderr so far."""
+        return bytes(getattr(self.client, "stderr_log", b"")).decode("utf-8", "replace")
+
     async def close(self) -> None:
-        """Ends the session; a server still running is shut down properly, and must exit 0."""
+        """Ends the session; a server still running is shut down properly, and must exit 0.
+        However it ended, it must leave nothing behind (support/leftovers.py)."""
         if self.closed:
             return
         self.closed = True
+        expected: tuple[int, ...] | None = None  # a test that ended it checked its status
         try:
             if self.process.returncode is None:
+                expected = (0,)
                 rc = await self.shutdown()
                 assert rc == 0, f"the server exited with status {rc} after shutdown and exit"
         finally:
             if self.process.returncode is None:
                 self.process.kill()
                 await self.process.wait()
+            tee = getattr(self.client, "stderr_task", None)
+            if tee is not None:
+                await asyncio.wait([tee], timeout=5)
             await asyncio.wait_for(self.client.stop(), 20)
+        found = await asyncio.to_thread(
+            leftovers.problems, f"server {self.pid}", returncode=self.process.returncode,
+            expected=expected, stderr=self.stderr, tag=self.tag, tmpdir=self.tmpdir)
+        assert not found, "\n".join(found)
 
 
 def uri_to_path(uri: str) -> str:
@@ -362,12 +388,34 @@ class RecordingProtocol(LanguageClientProtocol):
         return super().structure_message(data)
 
 
+class TeeClient(LanguageClient):
+    """pytest-lsp's client, keeping the server's stderr (in stderr_log) as well as passing it
+    on to the test's captured stderr, so the end of a session can look for sanitizer reports."""
+
+    async def start_io(self, cmd: str, *args, **kwargs):
+        await super().start_io(cmd, *args, **kwargs)
+        self.stderr_log = bytearray()
+        self.stderr_task = None
+        if self._stderr_forwarder is not None:
+            # Not started yet (no await since it was created), so no line is lost.
+            self._stderr_forwarder.cancel()
+            self._stderr_forwarder = None
+        if self._server is not None and self._server.stderr is not None:
+            self.stderr_task = asyncio.create_task(self._tee(self._server.stderr))
+
+    async def _tee(self, stream) -> None:
+        import sys
+        while chunk := await stream.read(65536):
+            self.stderr_log += chunk
+            sys.stderr.buffer.write(chunk)
+
+
 def make_client_factory(holder: dict) -> Callable[[], LanguageClient]:
     """A pytest-lsp client that records into holder["session"] once it exists (messages
     before that are kept and replayed), and answers the server's requests."""
 
     def factory() -> LanguageClient:
-        client = LanguageClient(protocol_cls=RecordingProtocol, converter_factory=default_converter)
+        client = TeeClient(protocol_cls=RecordingProtocol, converter_factory=default_converter)
         early: list[tuple[str, str, Any]] = []
 
         def rec(kind: str, method: str, params: Any) -> None:
@@ -422,13 +470,15 @@ async def start_session(binary: str, root: Path, tmpdir: Path, *, utf8: bool = F
     tmpdir.mkdir(parents=True, exist_ok=True)
     server_env = dict(os.environ)
     server_env["TMPDIR"] = str(tmpdir)
+    tag = leftovers.new_tag()
+    server_env[leftovers.TAG_VAR] = tag
     server_env.update(env or {})
     holder: dict = {}
     config = ClientServerConfig(server_command=[binary, *(args or [])],
                                 client_factory=make_client_factory(holder),
                                 server_env=server_env)
     client = await config.start()
-    session = Session(client, root, tmpdir)
+    session = Session(client, root, tmpdir, tag)
     holder["session"] = session
     holder["flush"]()
     if configuration is not None:

@@ -61,6 +61,10 @@ static void stop_for_time(struct ge_job *job, bool hard)
  * is progress. */
 static void check_progress(struct ge_job *job)
 {
+    /* The nice value set right after the spawn misses a compiler that the go command forked
+     * while the group was being changed; each look lowers the whole group again. */
+    if (job->nice > 0)
+        ge_platform_lower_priority(job->proc.pid, job->nice);
     struct ge_proc_sample sample;
     bool seen = ge_proc_sample_group(job->proc.pid, &sample) == 0;
     uint64_t now = uv_now(job->loop);
@@ -274,6 +278,7 @@ void ge_job_start(struct ge_job *job, uv_loop_t *loop, const struct ge_job_spec 
         .pending = 1,
         .on_stderr = spec->on_stderr,
         .on_sample = spec->on_sample,
+        .nice = spec->nice,
         .err_max = spec->stderr_max ? spec->stderr_max : GE_JOB_STDERR_MAX,
         .timeout_ms = spec->timeout_ms,
         .hard_timeout_ms =

@@ -73,6 +73,7 @@ struct ge_job {
     int spawn_error;      /* negative errno when the process could not start, else 0 */
     int64_t exit_status;
     int term_signal;
+    int nice; /* the spec's nice, applied again at each look (see check_progress) */
     bool exited;
     bool timed_out;     /* a timeout fired and the group was killed */
     bool hard_limit;    /* ... the hard limit, though it was making progress */

@@ -18,8 +18,9 @@
 #include <unistd.h>
 
 static const char usage[] =
-    "usage: goescape check [--format text|json] [--no-tests] [--all] [--go PATH]\n"
-    "                      [--tags TAGS] [DIR|PATTERN...]\n";
+    "usage: goescape check [--format text|json|github] [--no-tests] [--all] [--go PATH]\n"
+    "                      [--tags TAGS] [--baseline FILE] [--write-baseline FILE]\n"
+    "                      [--fail-on new|any|none] [DIR|PATTERN...]\n";
 
 static const char help[] =
     "\n"
@@ -32,8 +33,16 @@ static const char help[] =
     "  --format text  one line per heap escape: file:line:col: category: message (default)\n"
     "  --format json  one JSON document, {\"findings\": [...], \"errors\": [...]}; a finding has\n"
     "                 file, line, column, endLine, endColumn, category, subject, cause,\n"
-    "                 message and flow (the steps to the heap: message, file, line, column)\n"
+    "                 message, fingerprint and flow (the steps to the heap: message, file,\n"
+    "                 line, column)\n"
+    "  --format github  GitHub Actions workflow commands (::warning file=...::message), which\n"
+    "                 annotate a pull request's diff\n"
     "  --json         the same as --format json\n"
+    "  --baseline FILE  print only findings whose fingerprint is not in FILE\n"
+    "  --write-baseline FILE  write every finding shown (before --baseline) to FILE: one JSON\n"
+    "                 object per line, sorted\n"
+    "  --fail-on new|any|none  exit with status 3 when there are new findings (not in the\n"
+    "                 baseline; every finding without one), any findings, or never (default)\n"
     "  --no-tests     leave out _test.go files (go build instead of go test -c)\n"
     "  --all          also print leaking parameters and values that do not escape\n"
     "  --go PATH      the go command to run (default: go from PATH)\n"
@@ -41,13 +50,18 @@ static const char help[] =
     "  -h, --help     print this help and exit\n"
     "Flags take their value as the next argument or after '='; \"--\" ends the flags.\n"
     "\n"
+    "A fingerprint names a finding by its package, function, category, subject and cause,\n"
+    "and its rank among equal ones in the function, not by its line: moving code keeps it.\n"
+    "\n"
     "A goescape:ignore comment hides findings as in the editor: at the end of their line\n"
     "(\"x := f() // goescape:ignore: reason\"), or on the comment line just above it.\n"
     "\n"
     "Exit status:\n"
-    "  0  the analysis ran (findings do not change the status)\n"
+    "  0  the analysis ran (findings do not change the status unless --fail-on says so)\n"
     "  1  a package could not be listed or built, or the go command could not run\n"
-    "  2  bad usage: an unknown flag, or a flag's value missing or not allowed\n";
+    "  2  bad usage: an unknown flag, a flag's value missing or not allowed, or a baseline\n"
+    "     that cannot be read\n"
+    "  3  --fail-on: findings of the kind it names were found\n";
 
 static void job_done(struct ge_job *job);
 
@@ -462,12 +476,34 @@ static int parse_args(struct check *c, int argc, char **argv, char ***targets, s
             return 0;
         } else if (is_flag(a, "--format")) {
             if ((v = flag_value(argc, argv, &i, "--format")) == NULL || v[0] == '\0')
-                return bad_usage("flag --format needs a value: text or json", NULL, NULL);
-            if (strcmp(v, "json") != 0 && strcmp(v, "text") != 0)
-                return bad_usage("bad value for --format: %s (want text or json)", v, NULL);
+                return bad_usage("flag --format needs a value: text, json or github", NULL, NULL);
+            if (strcmp(v, "json") != 0 && strcmp(v, "text") != 0 && strcmp(v, "github") != 0)
+                return bad_usage("bad value for --format: %s (want text, json or github)", v, NULL);
             c->json = strcmp(v, "json") == 0;
+            c->github = strcmp(v, "github") == 0;
         } else if (strcmp(a, "--json") == 0) {
             c->json = true;
+            c->github = false;
+        } else if (is_flag(a, "--baseline")) {
+            if ((v = flag_value(argc, argv, &i, "--baseline")) == NULL || v[0] == '\0')
+                return bad_usage("flag --baseline needs a value: a baseline file", NULL, NULL);
+            c->baseline_path = v;
+        } else if (is_flag(a, "--write-baseline")) {
+            if ((v = flag_value(argc, argv, &i, "--write-baseline")) == NULL || v[0] == '\0')
+                return bad_usage("flag --write-baseline needs a value: the file to write", NULL,
+                                 NULL);
+            c->write_baseline = v;
+        } else if (is_flag(a, "--fail-on")) {
+            if ((v = flag_value(argc, argv, &i, "--fail-on")) == NULL || v[0] == '\0')
+                return bad_usage("flag --fail-on needs a value: new, any or none", NULL, NULL);
+            if (strcmp(v, "new") == 0)
+                c->fail_on = CHECK_FAIL_NEW;
+            else if (strcmp(v, "any") == 0)
+                c->fail_on = CHECK_FAIL_ANY;
+            else if (strcmp(v, "none") == 0)
+                c->fail_on = CHECK_FAIL_NONE;
+            else
+                return bad_usage("bad value for --fail-on: %s (want new, any or none)", v, NULL);
         } else if (strcmp(a, "--no-tests") == 0) {
             c->config.include_tests = false;
         } else if (strcmp(a, "--all") == 0) {
@@ -530,11 +566,15 @@ int ge_check_main(int argc, char **argv)
     struct check c = {.errors = json_array(), .spool = {.fd = -1}};
     ge_config_init(&c.config);
     ge_strmap_init(&c.by_path);
+    ge_strmap_init(&c.baseline);
     ge_log_set_level(GE_LOG_ERROR);
     char **targets = NULL;
     size_t ntargets = 0;
     int status = parse_args(&c, argc, argv, &targets, &ntargets);
     if (status >= 0)
+        goto out;
+    status = 2;
+    if (c.baseline_path != NULL && ge_check_baseline_load(&c) != 0)
         goto out;
     status = 1;
     if (getcwd(c.cwd, sizeof c.cwd) == NULL) {
@@ -555,7 +595,14 @@ int ge_check_main(int argc, char **argv)
             c.failed = true;
     }
     ge_check_emit_end(&c);
+    /* A baseline is written only from a whole analysis: one from a failed build would
+     * accept every finding of the packages that did not build as fixed. */
+    if (c.write_baseline != NULL && !c.failed && ge_check_baseline_write(&c) != 0)
+        c.failed = true;
     status = c.failed ? 1 : 0;
+    if (status == 0 && ((c.fail_on == CHECK_FAIL_NEW && c.nnew > 0) ||
+                        (c.fail_on == CHECK_FAIL_ANY && c.nfound > 0)))
+        status = 3;
 out:
     if (c.parser != NULL)
         ge_parser_destroy(c.parser);
@@ -575,6 +622,8 @@ out:
     }
     free(c.pkgs);
     ge_strmap_free(&c.by_path);
+    ge_strmap_free(&c.baseline);
+    ge_strv_free(c.blines);
     json_decref(c.errors);
     ge_config_free(&c.config);
     free(c.text);

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "strmap.h"
 #include "goescape/filter.h"
+#include "goescape/fingerprint.h"
 #include "goescape/report.h"
 
 #include <jansson.h>
@@ -30,6 +31,9 @@
 #define GE_CHECK_HEADER_MAX 4096u
 /* One read of the spool while a package's output is parsed. */
 #define GE_CHECK_READ_SIZE (64u * 1024u)
+
+/* Largest baseline file read (a fingerprint line is about 200 bytes). */
+#define GE_CHECK_BASELINE_MAX ((size_t)64 << 20)
 
 /* Receives output a piece at a time. */
 typedef void (*ge_check_sink_cb)(void *ctx, const char *data, size_t len);
@@ -83,9 +87,24 @@ struct check_spool {
     size_t size;
 };
 
+/* The findings whose presence makes the run exit with status 3 (--fail-on). */
+enum check_fail_on { CHECK_FAIL_NONE, CHECK_FAIL_NEW, CHECK_FAIL_ANY };
+
 struct check {
     struct ge_config config;
     bool json;
+    bool github; /* --format github: workflow-command annotations */
+    /* Baselines: the fingerprints read from baseline_path (borrowed from argv), and the
+     * entries to write to write_baseline. */
+    const char *baseline_path;
+    struct ge_strmap baseline; /* fingerprint -> non-NULL */
+    bool have_baseline;
+    const char *write_baseline;
+    char **blines; /* owned: one JSON line per finding shown */
+    size_t nblines;
+    enum check_fail_on fail_on;
+    size_t nfound; /* findings shown by the filter, in the baseline or not */
+    size_t nnew;   /* of them, those not in the baseline (all without one) */
     char cwd[PATH_MAX];
     struct check_pkg *pkgs;
     size_t npkgs;
@@ -156,5 +175,23 @@ void ge_check_error(struct check *c, const char *line);
 /* The JSON document's opening and end (after every package). */
 void ge_check_emit_begin(struct check *c);
 void ge_check_emit_end(struct check *c);
+
+/* path relative to the working directory when it is below it, else path. Borrowed from
+ * path. */
+const char *ge_check_display_path(const struct check *c, const char *path);
+/* Prints f as a GitHub Actions workflow command (::warning file=...::message) to c->out. */
+void ge_check_print_github(struct check *c, const struct ge_finding *f, unsigned l1, unsigned c1,
+                           unsigned l2, unsigned c2, const char *message);
+
+/* Reads c->baseline_path into c->baseline. Returns 0, or a negative errno after printing
+ * why (a missing file, one past GE_CHECK_BASELINE_MAX, a line that is not an entry). */
+int ge_check_baseline_load(struct check *c);
+/* Keeps the baseline entry of f (fingerprint and strings borrowed; copied) when a baseline is
+ * to be written. Runs on the worker, one package at a time. */
+void ge_check_baseline_add(struct check *c, const char *pkg, const struct ge_finding *f,
+                           const char *fingerprint, const char *file, unsigned line);
+/* Writes the kept entries, sorted, to c->write_baseline. Returns 0 or a negative errno
+ * after printing why. */
+int ge_check_baseline_write(struct check *c);
 
 #endif

@@ -1,0 +1,228 @@
+"""Baselines and new escapes in `goescape check`, against the real binary, the real go
+toolchain and real git: a baseline hides exactly the findings it holds, wherever they move;
+a function added after it is all that is reported; --fail-on gives CI an exit status of its
+own; --format github prints workflow commands escaped as the runner reads them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+PKG_GO = '''\
+package store
+
+// Get returns a pointer to a fresh value.
+func Get() *int {
+	x := 1
+	return &x
+}
+
+// Collect takes the address of several values of the same name: equal findings, told apart
+// by their order.
+func Collect() []*int {
+	var out []*int
+	for i := 0; i < 2; i++ {
+		v := i
+		out = append(out, &v)
+	}
+	for i := 0; i < 2; i++ {
+		v := i * 2
+		out = append(out, &v)
+	}
+	return out
+}
+
+// Index builds a map.
+func Index(keys []string) map[string]int {
+	m := make(map[string]int)
+	for i, k := range keys {
+		m[k] = i
+	}
+	return m
+}
+'''
+
+ADDED_GO = '''
+// Added allocates in three ways.
+func Added(n int) (*int, []byte, func() int) {
+	y := n
+	b := make([]byte, n)
+	return &y, b, func() int { return y + n }
+}
+'''
+
+
+def write_module(root: Path) -> Path:
+    (root / "store").mkdir(parents=True)
+    (root / "go.mod").write_text("module example.com/basecheck\n\ngo 1.21\n")
+    (root / "store" / "store.go").write_text(PKG_GO)
+    return root
+
+
+@pytest.fixture
+def mod(tmp_path) -> Path:
+    return write_module(tmp_path / "ws" / "basecheck")
+
+
+def check(goescape_bin: str, cwd: Path, *args: str, tmp: Path):
+    env = dict(os.environ, TMPDIR=str(tmp))
+    return subprocess.run([goescape_bin, "check", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=600, env=env)
+
+
+def findings(goescape_bin: str, cwd: Path, *args: str, tmp: Path) -> list[dict]:
+    r = check(goescape_bin, cwd, "--format", "json", *args, "./...", tmp=tmp)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)["findings"]
+
+
+def test_baseline_reports_exactly_the_added_function(goescape_bin, mod, tmp_path):
+    base = tmp_path / "escapes.baseline"
+    r = check(goescape_bin, mod, "--write-baseline", str(base), "./...", tmp=tmp_path)
+    assert r.returncode == 0, r.stderr
+    lines = base.read_text().splitlines()
+    entries = [json.loads(line) for line in lines]
+    before = findings(goescape_bin, mod, tmp=tmp_path)
+    assert len(entries) == len(before) >= 6
+    # Sorted lines, one finding each, with what a reviewer needs to read the diff.
+    assert lines == sorted(lines)
+    for e in entries:
+        assert set(e) == {"package", "function", "category", "subject", "cause",
+                          "fingerprint", "file"}
+        assert e["package"] == "example.com/basecheck/store"
+        assert re.fullmatch(r"store/store\.go:\d+", e["file"])
+        assert re.fullmatch(r"[0-9a-f]{16}", e["fingerprint"])
+    assert {e["fingerprint"] for e in entries} == {f["fingerprint"] for f in before}
+    # The four "v moved to heap" in Collect are equal but for their order.
+    assert len({e["fingerprint"] for e in entries}) == len(entries)
+    assert sum(e["function"] == "Collect" and e["subject"] == "v" for e in entries) >= 2
+
+    r = check(goescape_bin, mod, "--baseline", str(base), "./...", tmp=tmp_path)
+    assert (r.returncode, r.stdout) == (0, ""), r.stderr
+
+    with (mod / "store" / "store.go").open("a") as f:
+        f.write(ADDED_GO)
+    after = findings(goescape_bin, mod, tmp=tmp_path)
+    added = [f for f in after if f["fingerprint"] not in {e["fingerprint"] for e in entries}]
+    new = findings(goescape_bin, mod, "--baseline", str(base), tmp=tmp_path)
+    assert new == added
+    assert len(new) >= 3
+    lines_of_added = range(PKG_GO.count("\n") + 2, PKG_GO.count("\n") + ADDED_GO.count("\n") + 1)
+    assert all(f["line"] in lines_of_added for f in new), new
+    assert {f["subject"] for f in new} >= {"y", "make([]byte, n)"}
+
+
+def test_moving_every_line_keeps_the_baseline(goescape_bin, mod, tmp_path):
+    base = tmp_path / "escapes.baseline"
+    r = check(goescape_bin, mod, "--write-baseline", str(base), "./...", tmp=tmp_path)
+    assert r.returncode == 0, r.stderr
+    before = findings(goescape_bin, mod, tmp=tmp_path)
+    src = mod / "store" / "store.go"
+    src.write_text("// Package store keeps values.\n//\n// It has a doc comment now,\n"
+                   "// five lines long,\n// above the package clause.\n" + PKG_GO)
+    after = findings(goescape_bin, mod, tmp=tmp_path)
+    assert [f["line"] for f in after] == [f["line"] + 5 for f in before]
+    assert [f["fingerprint"] for f in after] == [f["fingerprint"] for f in before]
+    r = check(goescape_bin, mod, "--baseline", str(base), "--fail-on", "new", "./...",
+              tmp=tmp_path)
+    assert (r.returncode, r.stdout) == (0, ""), r.stderr
+
+
+def test_fail_on_sets_the_exit_status(goescape_bin, mod, tmp_path):
+    base = tmp_path / "escapes.baseline"
+    assert check(goescape_bin, mod, "--write-baseline", str(base), tmp=tmp_path,
+                 ).returncode == 1  # the module root has no package: nothing written
+    assert not base.exists()
+    assert check(goescape_bin, mod, "--write-baseline", str(base), "./...",
+                 tmp=tmp_path).returncode == 0
+
+    def status(*args):
+        return check(goescape_bin, mod, *args, "./...", tmp=tmp_path).returncode
+
+    assert status() == 0
+    assert status("--fail-on", "none") == 0
+    assert status("--fail-on", "any") == 3
+    assert status("--fail-on=new") == 3  # without a baseline every finding is new
+    assert status("--baseline", str(base), "--fail-on", "new") == 0
+    assert status("--baseline", str(base), "--fail-on", "any") == 3
+    with (mod / "store" / "store.go").open("a") as f:
+        f.write(ADDED_GO)
+    assert status("--baseline", str(base), "--fail-on", "new") == 3
+    assert status("--baseline", str(base)) == 0
+    # A build that fails is 1, whatever --fail-on says.
+    with (mod / "store" / "store.go").open("a") as f:
+        f.write("\nfunc Broken() { undefined() }\n")
+    assert status("--baseline", str(base), "--fail-on", "new") == 1
+    assert status("--fail-on", "any") == 1
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--fail-on", "sometimes"], "bad value for --fail-on: sometimes"),
+    (["--fail-on"], "flag --fail-on needs a value"),
+    (["--baseline"], "flag --baseline needs a value"),
+    (["--write-baseline="], "flag --write-baseline needs a value"),
+    (["--format", "xml"], "bad value for --format: xml"),
+])
+def test_bad_flags_are_usage_errors(goescape_bin, mod, tmp_path, args, words):
+    r = check(goescape_bin, mod, *args, tmp=tmp_path)
+    assert r.returncode == 2
+    assert words in r.stderr
+    assert r.stdout == ""
+
+
+def test_unreadable_baselines_are_usage_errors(goescape_bin, mod, tmp_path):
+    r = check(goescape_bin, mod, "--baseline", str(tmp_path / "missing"), "./...", tmp=tmp_path)
+    assert r.returncode == 2
+    assert "cannot read baseline" in r.stderr and "No such file" in r.stderr
+    bad = tmp_path / "bad.baseline"
+    bad.write_text('{"fingerprint": "0123456789abcdef"}\n\n{"fingerprint": 12}\n')
+    r = check(goescape_bin, mod, "--baseline", str(bad), "./...", tmp=tmp_path)
+    assert r.returncode == 2
+    assert f"{bad}:3: not a baseline entry" in r.stderr
+    assert r.stdout == ""
+    big = tmp_path / "big.baseline"
+    with big.open("wb") as f:
+        f.truncate(65 * 1024 * 1024)
+    r = check(goescape_bin, mod, "--baseline", str(big), "./...", tmp=tmp_path)
+    assert r.returncode == 2
+    assert "larger than 64 MB" in r.stderr
+
+
+GITHUB_LINE = re.compile(r"::warning file=(?P<file>[^,]*),line=(?P<line>\d+),col=(?P<col>\d+),"
+                         r"endLine=(?P<endLine>\d+),endColumn=(?P<endColumn>\d+),"
+                         r"title=(?P<title>[^:]*)::(?P<message>.*)")
+
+
+def unescape(s: str) -> str:
+    return s.replace("%0D", "\r").replace("%0A", "\n").replace("%3A", ":").replace(
+        "%2C", ",").replace("%25", "%")
+
+
+def test_github_format_is_one_workflow_command_per_finding(goescape_bin, mod, tmp_path):
+    # A file name with a comma, which must be escaped in the file property.
+    (mod / "store" / "store.go").rename(mod / "store" / "st,ore.go")
+    want = findings(goescape_bin, mod, tmp=tmp_path)
+    r = check(goescape_bin, mod, "--format", "github", "./...", tmp=tmp_path)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert len(lines) == len(want)
+    for line, f in zip(lines, want):
+        m = GITHUB_LINE.fullmatch(line)
+        assert m, line
+        assert m["file"] == "store/st%2Core.go"
+        assert unescape(m["file"]) == f["file"]
+        assert [int(m[k]) for k in ("line", "col", "endLine", "endColumn")] == [
+            f["line"], f["column"], f["endLine"], f["endColumn"]]
+        assert unescape(m["title"]) == "goescape: " + f["category"]
+        assert "\r" not in m["message"] and "%" not in m["message"].replace(
+            "%0A", "").replace("%25", "")
+        msg = unescape(m["message"]).split("\n")
+        assert msg[0] == f["message"]
+        assert [s.strip().split(" (")[0] for s in msg[1:]] == [
+            s["message"].split(" (")[0] for s in f["flow"]]

@@ -20,7 +20,8 @@
 static const char usage[] =
     "usage: goescape check [--format text|json|github] [--no-tests] [--all] [--go PATH]\n"
     "                      [--tags TAGS] [--baseline FILE] [--write-baseline FILE]\n"
-    "                      [--fail-on new|any|none] [DIR|PATTERN...]\n";
+    "                      [--new-from-rev REV] [--fail-on new|any|none] [--quiet]\n"
+    "                      [DIR|PATTERN...]\n";
 
 static const char help[] =
     "\n"
@@ -41,6 +42,9 @@ static const char help[] =
     "  --baseline FILE  print only findings whose fingerprint is not in FILE\n"
     "  --write-baseline FILE  write every finding shown (before --baseline) to FILE: one JSON\n"
     "                 object per line, sorted\n"
+    "  --new-from-rev REV  print only findings the working tree adds to git revision REV,\n"
+    "                 which is analyzed in a temporary git worktree in $TMPDIR\n"
+    "  --quiet        print no findings (for --write-baseline and --fail-on)\n"
     "  --fail-on new|any|none  exit with status 3 when there are new findings (not in the\n"
     "                 baseline; every finding without one), any findings, or never (default)\n"
     "  --no-tests     leave out _test.go files (go build instead of go test -c)\n"
@@ -506,7 +510,17 @@ static int parse_args(struct check *c, int argc, char **argv, char ***targets, s
                 return bad_usage("bad value for --fail-on: %s (want new, any or none)", v, NULL);
         } else if (strcmp(a, "--no-tests") == 0) {
             c->config.include_tests = false;
+            ge_strv_push(&c->child_flags, &c->nchild_flags, ge_xstrdup(a));
+        } else if (strcmp(a, "--quiet") == 0) {
+            c->quiet = true;
+        } else if (is_flag(a, "--new-from-rev")) {
+            if ((v = flag_value(argc, argv, &i, "--new-from-rev")) == NULL || v[0] == '\0')
+                return bad_usage("flag --new-from-rev needs a value: a git revision", NULL, NULL);
+            if (v[0] == '-')
+                return bad_usage("bad value for --new-from-rev: %s (want a git revision)", v, NULL);
+            c->new_from_rev = v;
         } else if (strcmp(a, "--all") == 0) {
+            ge_strv_push(&c->child_flags, &c->nchild_flags, ge_xstrdup(a));
             for (size_t k = 0; k < GE_CAT_COUNT; k++)
                 c->config.categories[k] = true;
         } else if (is_flag(a, "--go")) {
@@ -514,6 +528,7 @@ static int parse_args(struct check *c, int argc, char **argv, char ***targets, s
                 return bad_usage("flag --go needs a value: the go command to run", NULL, NULL);
             free(c->config.go_binary);
             c->config.go_binary = ge_xstrdup(v);
+            ge_strv_push(&c->child_flags, &c->nchild_flags, ge_xasprintf("--go=%s", v));
         } else if (is_flag(a, "--tags")) {
             if ((v = flag_value(argc, argv, &i, "--tags")) == NULL)
                 return bad_usage("flag --tags needs a value: comma-separated build tags", NULL,
@@ -522,10 +537,13 @@ static int parse_args(struct check *c, int argc, char **argv, char ***targets, s
             while (c->config.build_flags[k])
                 k++;
             ge_strv_push(&c->config.build_flags, &k, ge_xasprintf("-tags=%s", v));
+            ge_strv_push(&c->child_flags, &c->nchild_flags, ge_xasprintf("--tags=%s", v));
         } else {
             return bad_usage("unknown flag %s", a, NULL);
         }
     }
+    if (c->baseline_path != NULL && c->new_from_rev != NULL)
+        return bad_usage("--baseline and --new-from-rev cannot be used together", NULL, NULL);
     if (*n == 0)
         ge_strv_push(targets, n, ge_xstrdup("."));
     return -1;
@@ -581,6 +599,9 @@ int ge_check_main(int argc, char **argv)
         fprintf(stderr, "goescape: cannot read the current directory: %s\n", strerror(errno));
         goto out;
     }
+    if (c.new_from_rev != NULL && (status = ge_check_rev_baseline(&c, targets, ntargets)) != 0)
+        goto out;
+    status = 1;
     if (ge_parser_create(&c.parser) != 0 || list_packages(&c, targets, ntargets) != 0 ||
         spool_open(&c) != 0)
         goto out;
@@ -624,6 +645,7 @@ out:
     ge_strmap_free(&c.by_path);
     ge_strmap_free(&c.baseline);
     ge_strv_free(c.blines);
+    ge_strv_free(c.child_flags);
     json_decref(c.errors);
     ge_config_free(&c.config);
     free(c.text);

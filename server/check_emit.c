@@ -160,6 +160,8 @@ static void print_set(struct check *c, struct check_pkg *pkg, const struct ge_fi
         if (c->have_baseline && ge_strmap_get(&c->baseline, fps[i]) != NULL)
             continue;
         c->nnew++;
+        if (c->quiet)
+            continue;
         const char *message = ge_finding_message(f, &msg);
         if (c->json)
             print_json(c, f, l1, c1, l2, c2, message, fps[i]);

@@ -103,6 +103,10 @@ struct check {
     char **blines; /* owned: one JSON line per finding shown */
     size_t nblines;
     enum check_fail_on fail_on;
+    const char *new_from_rev; /* --new-from-rev: borrowed from argv */
+    bool quiet;               /* --quiet: no findings printed */
+    char **child_flags;       /* owned: the analysis flags, for the analysis of new_from_rev */
+    size_t nchild_flags;
     size_t nfound; /* findings shown by the filter, in the baseline or not */
     size_t nnew;   /* of them, those not in the baseline (all without one) */
     char cwd[PATH_MAX];
@@ -182,6 +186,12 @@ const char *ge_check_display_path(const struct check *c, const char *path);
 /* Prints f as a GitHub Actions workflow command (::warning file=...::message) to c->out. */
 void ge_check_print_github(struct check *c, const struct ge_finding *f, unsigned l1, unsigned c1,
                            unsigned l2, unsigned c2, const char *message);
+
+/* --new-from-rev: analyzes the same targets (borrowed) at c->new_from_rev in a temporary git
+ * worktree and loads the fingerprints found there as c's baseline. Returns 0, or the exit
+ * status after printing why: 1 (that analysis or git failed), 2 (no such revision), or
+ * 128 + the signal that interrupted it. The worktree is removed in every case. */
+int ge_check_rev_baseline(struct check *c, char **targets, size_t ntargets);
 
 /* Reads c->baseline_path into c->baseline. Returns 0, or a negative errno after printing
  * why (a missing file, one past GE_CHECK_BASELINE_MAX, a line that is not an entry). */

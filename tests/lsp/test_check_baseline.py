@@ -226,3 +226,72 @@ def test_github_format_is_one_workflow_command_per_finding(goescape_bin, mod, tm
         assert msg[0] == f["message"]
         assert [s.strip().split(" (")[0] for s in msg[1:]] == [
             s["message"].split(" (")[0] for s in f["flow"]]
+
+
+def git(cwd: Path, *args: str) -> str:
+    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
+               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com",
+               GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1")
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True,
+                          env=env).stdout
+
+
+def test_new_from_rev_reports_what_the_second_commit_added(goescape_bin, mod, tmp_path):
+    git(mod, "init", "-q")
+    git(mod, "add", ".")
+    git(mod, "commit", "-qm", "first")
+    before = findings(goescape_bin, mod, tmp=tmp_path)
+    src = mod / "store" / "store.go"
+    # The second commit moves every line (a doc comment above) and adds a function.
+    src.write_text("// Package store keeps values.\n//\n" + PKG_GO + ADDED_GO)
+    git(mod, "commit", "-qam", "second")
+    status_before = git(mod, "status", "--porcelain")
+    after = findings(goescape_bin, mod, tmp=tmp_path)
+    added = [f for f in after if f["fingerprint"] not in {b["fingerprint"] for b in before}]
+    assert len(added) >= 3
+
+    work = tmp_path / "tmp"
+    work.mkdir()
+    r = check(goescape_bin, mod, "--new-from-rev", "HEAD~1", "--format", "json", "--fail-on",
+              "new", "./...", tmp=work)
+    assert r.returncode == 3, r.stderr
+    assert json.loads(r.stdout)["findings"] == added
+    # From the package's own directory, with the default target, the same.
+    r = check(goescape_bin, mod / "store", "--new-from-rev=HEAD~1", "--format=json", tmp=work)
+    assert r.returncode == 0, r.stderr
+    assert [(f["fingerprint"], f["line"]) for f in json.loads(r.stdout)["findings"]] == [
+        (f["fingerprint"], f["line"]) for f in added]
+    # Against HEAD nothing is new.
+    r = check(goescape_bin, mod, "--new-from-rev", "HEAD", "--fail-on", "new", "./...", tmp=work)
+    assert (r.returncode, r.stdout) == (0, ""), r.stderr
+    # The user's tree is untouched; the temporary worktree is gone and unregistered.
+    assert git(mod, "status", "--porcelain") == status_before
+    assert list(work.iterdir()) == []
+    assert git(mod, "worktree", "list", "--porcelain").count("worktree ") == 1
+
+
+def test_new_from_rev_errors(goescape_bin, mod, tmp_path):
+    r = check(goescape_bin, mod, "--new-from-rev", "HEAD", "./...", tmp=tmp_path)
+    assert r.returncode == 1
+    assert "not a git repository" in r.stderr.lower()
+    git(mod, "init", "-q")
+    git(mod, "add", ".")
+    git(mod, "commit", "-qm", "first")
+    r = check(goescape_bin, mod, "--new-from-rev", "no-such-branch", "./...", tmp=tmp_path)
+    assert r.returncode == 2
+    assert "no commit no-such-branch" in r.stderr
+    r = check(goescape_bin, mod, "--new-from-rev", "--upload-pack=x", "./...", tmp=tmp_path)
+    assert r.returncode == 2
+    r = check(goescape_bin, mod, "--new-from-rev", "HEAD", "--baseline", "f", tmp=tmp_path)
+    assert r.returncode == 2
+    # A revision that does not build fails the run with 1 and leaves no worktree behind.
+    (mod / "store" / "store.go").write_text(PKG_GO + "\nfunc Broken() { undefined() }\n")
+    git(mod, "commit", "-qam", "broken")
+    (mod / "store" / "store.go").write_text(PKG_GO)
+    work = tmp_path / "tmp"
+    work.mkdir()
+    r = check(goescape_bin, mod, "--new-from-rev", "HEAD", "./...", tmp=work)
+    assert r.returncode == 1
+    assert "cannot analyze HEAD" in r.stderr and "undefined" in r.stderr
+    assert list(work.iterdir()) == []
+    assert git(mod, "worktree", "list", "--porcelain").count("worktree ") == 1

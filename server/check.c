@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 static const char usage[] =
-    "usage: goescape check [--format text|json|github] [--no-tests] [--all] [--go PATH]\n"
+    "usage: goescape check [--format text|json|sarif|github] [--no-tests] [--all] [--go PATH]\n"
     "                      [--tags TAGS] [--baseline FILE] [--write-baseline FILE]\n"
     "                      [--new-from-rev REV] [--fail-on new|any|none] [--quiet]\n"
     "                      [DIR|PATTERN...]\n";
@@ -36,6 +36,8 @@ static const char help[] =
     "                 file, line, column, endLine, endColumn, category, subject, cause,\n"
     "                 message, fingerprint and flow (the steps to the heap: message, file,\n"
     "                 line, column)\n"
+    "  --format sarif  one SARIF 2.1.0 document: a rule per category with its remedy,\n"
+    "                 fingerprints, the flow as a code flow, and baselineState with a baseline\n"
     "  --format github  GitHub Actions workflow commands (::warning file=...::message), which\n"
     "                 annotate a pull request's diff\n"
     "  --json         the same as --format json\n"
@@ -480,14 +482,18 @@ static int parse_args(struct check *c, int argc, char **argv, char ***targets, s
             return 0;
         } else if (is_flag(a, "--format")) {
             if ((v = flag_value(argc, argv, &i, "--format")) == NULL || v[0] == '\0')
-                return bad_usage("flag --format needs a value: text, json or github", NULL, NULL);
-            if (strcmp(v, "json") != 0 && strcmp(v, "text") != 0 && strcmp(v, "github") != 0)
-                return bad_usage("bad value for --format: %s (want text, json or github)", v, NULL);
+                return bad_usage("flag --format needs a value: text, json, sarif or github", NULL,
+                                 NULL);
+            if (strcmp(v, "json") != 0 && strcmp(v, "text") != 0 && strcmp(v, "github") != 0 &&
+                strcmp(v, "sarif") != 0)
+                return bad_usage("bad value for --format: %s (want text, json, sarif or github)", v,
+                                 NULL);
             c->json = strcmp(v, "json") == 0;
             c->github = strcmp(v, "github") == 0;
+            c->sarif = strcmp(v, "sarif") == 0;
         } else if (strcmp(a, "--json") == 0) {
             c->json = true;
-            c->github = false;
+            c->github = c->sarif = false;
         } else if (is_flag(a, "--baseline")) {
             if ((v = flag_value(argc, argv, &i, "--baseline")) == NULL || v[0] == '\0')
                 return bad_usage("flag --baseline needs a value: a baseline file", NULL, NULL);

@@ -125,6 +125,14 @@ static void print_json(struct check *c, const struct ge_finding *f, unsigned l1,
     free(s);
 }
 
+static void utf16_region(const struct ge_lines *lines, const char *text, size_t len,
+                         const struct ge_finding *f, struct check_region *r)
+{
+    struct ge_position a = ge_lines_position(lines, text, len, f->span.start, GE_ENC_UTF16);
+    struct ge_position b = ge_lines_position(lines, text, len, f->span.end, GE_ENC_UTF16);
+    *r = (struct check_region){a.line + 1, a.character + 1, b.line + 1, b.character + 1};
+}
+
 static void print_set(struct check *c, struct check_pkg *pkg, const struct ge_finding_set *set)
 {
     struct ge_buf msg;
@@ -154,17 +162,23 @@ static void print_set(struct check *c, struct check_pkg *pkg, const struct ge_fi
             line_col(&lines, f->span.start, &l1, &c1);
             line_col(&lines, f->span.end, &l2, &c2);
         }
+        struct check_region r16 = {l1, c1, l2, c2};
+        if (text != NULL && c->sarif)
+            utf16_region(&lines, text, len, f, &r16);
         c->nfound++;
         ge_check_baseline_add(c, pkg->import_path, f, fps[i], ge_check_display_path(c, f->path),
                               l1);
-        if (c->have_baseline && ge_strmap_get(&c->baseline, fps[i]) != NULL)
-            continue;
-        c->nnew++;
-        if (c->quiet)
+        bool known = c->have_baseline && ge_strmap_get(&c->baseline, fps[i]) != NULL;
+        if (!known)
+            c->nnew++;
+        /* SARIF keeps what the baseline holds, marked unchanged. */
+        if (c->quiet || (known && !c->sarif))
             continue;
         const char *message = ge_finding_message(f, &msg);
         if (c->json)
             print_json(c, f, l1, c1, l2, c2, message, fps[i]);
+        else if (c->sarif)
+            ge_check_print_sarif(c, f, &r16, message, fps[i], known);
         else if (c->github)
             ge_check_print_github(c, f, l1, c1, l2, c2, message);
         else
@@ -356,7 +370,7 @@ static void copy_spooled(struct check *c, const struct check_pkg *pkg)
     char *buf = ge_xmalloc(GE_CHECK_READ_SIZE);
     size_t off = pkg->out.off, end = pkg->out.off + pkg->out.len;
     /* The first finding on stdout has no separator before it. */
-    if (c->json && c->nprinted == 0 && pkg->nout > 0)
+    if ((c->json || c->sarif) && c->nprinted == 0 && pkg->nout > 0)
         off++;
     while (off < end) {
         size_t want = end - off < GE_CHECK_READ_SIZE ? end - off : GE_CHECK_READ_SIZE;
@@ -387,6 +401,8 @@ void ge_check_flush_ready(struct check *c)
 
 void ge_check_emit_begin(struct check *c)
 {
+    if (c->sarif)
+        ge_check_sarif_begin(c);
     if (c->json)
         fputs("{\n  \"findings\": [", stdout);
 }
@@ -400,6 +416,8 @@ void ge_check_emit_end(struct check *c)
         json_array_append_new(c->errors, json_string(more));
         free(more);
     }
+    if (c->sarif)
+        ge_check_sarif_end(c);
     if (!c->json)
         return;
     fputs(c->nprinted > 0 ? "\n  ],\n  \"errors\": " : "],\n  \"errors\": ", stdout);

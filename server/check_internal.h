@@ -94,6 +94,7 @@ struct check {
     struct ge_config config;
     bool json;
     bool github; /* --format github: workflow-command annotations */
+    bool sarif;  /* --format sarif */
     /* Baselines: the fingerprints read from baseline_path (borrowed from argv), and the
      * entries to write to write_baseline. */
     const char *baseline_path;
@@ -192,6 +193,17 @@ void ge_check_print_github(struct check *c, const struct ge_finding *f, unsigned
  * status after printing why: 1 (that analysis or git failed), 2 (no such revision), or
  * 128 + the signal that interrupted it. The worktree is removed in every case. */
 int ge_check_rev_baseline(struct check *c, char **targets, size_t ntargets);
+
+/* A finding's place: 1-based lines and columns, the end column exclusive. */
+struct check_region {
+    unsigned l1, c1, l2, c2;
+};
+/* SARIF (check_sarif.c): the document's start, one result (columns in UTF-16 code units),
+ * and its end with the run's errors. */
+void ge_check_sarif_begin(struct check *c);
+void ge_check_print_sarif(struct check *c, const struct ge_finding *f, const struct check_region *r,
+                          const char *message, const char *fingerprint, bool in_baseline);
+void ge_check_sarif_end(struct check *c);
 
 /* Reads c->baseline_path into c->baseline. Returns 0, or a negative errno after printing
  * why (a missing file, one past GE_CHECK_BASELINE_MAX, a line that is not an entry). */

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -295,3 +296,114 @@ def test_new_from_rev_errors(goescape_bin, mod, tmp_path):
     assert "cannot analyze HEAD" in r.stderr and "undefined" in r.stderr
     assert list(work.iterdir()) == []
     assert git(mod, "worktree", "list", "--porcelain").count("worktree ") == 1
+
+
+# The official SARIF validator, pinned, installed once into a cache outside the repository.
+SARIF_MULTITOOL = "@microsoft/sarif-multitool@5.7.0"
+SARIF_CACHE = Path(os.environ.get("GOESCAPE_SARIF_CACHE")
+                   or Path.home() / ".cache" / "goescape-sarif")
+
+
+def sarif_validator() -> Path:
+    """The validator's native binary (the npm package bundles a self-contained build)."""
+    exe = SARIF_CACHE / "node_modules" / "@microsoft" / "sarif-multitool-linux" / "Sarif.Multitool"
+    if not exe.exists():
+        r = None
+        if shutil.which("npm"):
+            r = subprocess.run(["npm", "install", "--prefix", str(SARIF_CACHE), "--no-audit",
+                                "--no-fund", SARIF_MULTITOOL], capture_output=True, text=True,
+                               timeout=600)
+        if not exe.exists():
+            why = (f"cannot install {SARIF_MULTITOOL}: " +
+                   (r.stderr[-2000:] if r is not None else "npm is missing"))
+            if os.environ.get("CI") == "true":
+                pytest.fail(why)
+            pytest.skip(why)
+    # npm may leave out the package's postinstall step, which only makes it executable.
+    exe.chmod(exe.stat().st_mode | 0o100)
+    return exe
+
+
+def validate_sarif(path: Path, tmp: Path) -> list[dict]:
+    """Runs the official validator; returns its errors and warnings (empty when valid)."""
+    out = tmp / (path.name + ".validation.sarif")
+    r = subprocess.run([str(sarif_validator()), "validate", str(path), "--output", str(out),
+                        "--log", "ForceOverwrite"], capture_output=True, text=True, timeout=600,
+                       env=dict(os.environ, DOTNET_CLI_TELEMETRY_OPTOUT="1"))
+    assert r.returncode == 0, r.stdout + r.stderr
+    report = json.loads(out.read_text())
+    return [(x["ruleId"], x.get("level", "warning"), x["message"]) for x in
+            report["runs"][0].get("results", [])]
+
+
+def test_sarif_is_valid_and_carries_fingerprints_flows_and_baseline_state(goescape_bin, mod,
+                                                                          tmp_path):
+    base = tmp_path / "escapes.baseline"
+    assert check(goescape_bin, mod, "--write-baseline", str(base), "./...",
+                 tmp=tmp_path).returncode == 0
+    with (mod / "store" / "store.go").open("a") as f:
+        f.write(ADDED_GO)
+    want = findings(goescape_bin, mod, tmp=tmp_path)
+    known = {json.loads(line)["fingerprint"] for line in base.read_text().splitlines()}
+
+    plain = tmp_path / "plain.sarif"
+    r = check(goescape_bin, mod, "--format", "sarif", "./...", tmp=tmp_path)
+    assert r.returncode == 0, r.stderr
+    plain.write_text(r.stdout)
+    with_base = tmp_path / "base.sarif"
+    r = check(goescape_bin, mod, "--format=sarif", "--baseline", str(base), "--fail-on", "new",
+              "./...", tmp=tmp_path)
+    assert r.returncode == 3, r.stderr
+    with_base.write_text(r.stdout)
+    everything = tmp_path / "all.sarif"
+    r = check(goescape_bin, mod, "--format", "sarif", "--all", "./...", tmp=tmp_path)
+    everything.write_text(r.stdout)
+
+    for p in (plain, with_base, everything):
+        assert validate_sarif(p, tmp_path) == []
+
+    doc = json.loads(plain.read_text())
+    assert doc["version"] == "2.1.0"
+    run = doc["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    categories = [rule["properties"]["category"] for rule in rules]
+    assert len(set(categories)) == len(categories) >= 8
+    assert all(rule["help"]["text"] for rule in rules)
+    assert "sync.Pool" in rules[categories.index("map")]["help"]["text"]
+    results = run["results"]
+    assert len(results) == len(want)
+    for res, f in zip(results, want):
+        assert categories[res["ruleIndex"]] == f["category"]
+        assert rules[res["ruleIndex"]]["id"] == res["ruleId"]
+        assert res["partialFingerprints"] == {"goescapeFingerprint/v1": f["fingerprint"]}
+        assert res["message"]["text"] == f["message"]
+        loc = res["locations"][0]["physicalLocation"]
+        assert loc["artifactLocation"] == {"uri": "store/store.go", "uriBaseId": "SRCROOT"}
+        assert [loc["region"][k] for k in ("startLine", "startColumn", "endLine",
+                                            "endColumn")] == [
+            f["line"], f["column"], f["endLine"], f["endColumn"]]
+        steps = res["codeFlows"][0]["threadFlows"][0]["locations"]
+        assert [s["location"]["message"]["text"] for s in steps] == [
+            s["message"] for s in f["flow"]]
+        assert [s["location"]["physicalLocation"]["region"]["startLine"] for s in steps] == [
+            s["line"] for s in f["flow"]]
+        assert "baselineState" not in res
+    assert run["originalUriBaseIds"]["SRCROOT"]["uri"] == mod.resolve().as_uri() + "/"
+    assert run["invocations"][0]["executionSuccessful"] is True
+
+    states = {r["partialFingerprints"]["goescapeFingerprint/v1"]: r["baselineState"]
+              for r in json.loads(with_base.read_text())["runs"][0]["results"]}
+    assert states == {f["fingerprint"]: "unchanged" if f["fingerprint"] in known else "new"
+                      for f in want}
+    assert list(states.values()).count("new") >= 3
+
+
+def test_sarif_validator_rejects_a_broken_log(tmp_path):
+    """The validation above can fail: a log with a region starting at line 0 is an error."""
+    bad = tmp_path / "bad.sarif"
+    bad.write_text(json.dumps({"version": "2.1.0", "runs": [{"tool": {"driver": {
+        "name": "goescape", "version": "0", "informationUri": "https://example.com"}},
+        "results": [{"ruleId": "GE1001", "message": {"text": "m"}, "locations": [{
+            "physicalLocation": {"artifactLocation": {"uri": "a.go"},
+                                 "region": {"startLine": 0}}}]}]}]}))
+    assert any(level == "error" for _, level, _ in validate_sarif(bad, tmp_path))

@@ -13,6 +13,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -73,6 +74,17 @@ static void job_done(struct ge_job *job);
 
 static void job_output(struct ge_job *job, const char *data, size_t len);
 
+/* SIGINT, SIGTERM or SIGHUP while the go command runs: it is stopped (its process group gets
+ * SIGTERM, then SIGKILL), so that no compiler outlives the run, and the run ends with 128 and
+ * the signal. */
+static void on_signal(uv_signal_t *h, int signum)
+{
+    struct check *c = h->data;
+    if (c->signum == 0)
+        c->signum = signum;
+    ge_job_cancel(c->job);
+}
+
 /* Runs argv to completion on a private loop; job holds the output afterwards, unless c is
  * given: then stderr is split into the spool as it arrives. */
 static int run_go(struct check *c, char **argv, const char *cwd, struct ge_job *job, bool spool)
@@ -90,10 +102,20 @@ static int run_go(struct check *c, char **argv, const char *cwd, struct ge_job *
     };
     job->data = c;
     c->loop = spool ? &loop : NULL;
+    c->job = job;
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    for (size_t i = 0; i < GE_ARRAY_SIZE(sigs); i++) {
+        uv_signal_init(&loop, &c->signals[i]);
+        c->signals[i].data = c;
+        uv_signal_start(&c->signals[i], on_signal, sigs[i]);
+    }
     ge_job_start(job, &loop, &spec, job_done);
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
+    c->job = NULL;
     ge_strv_free(env);
+    if (c->signum != 0)
+        return -EINTR;
     if (job->spawn_error != 0) {
         fprintf(stderr, "goescape: cannot run %s: %s\n", argv[0],
                 job->spawn_error == UV_ENOENT ? "command not found; install Go or pass --go"
@@ -302,6 +324,8 @@ static void job_output(struct ge_job *job, const char *data, size_t len)
 static void job_done(struct ge_job *job)
 {
     struct check *c = job->data;
+    for (size_t i = 0; i < GE_ARRAY_SIZE(c->signals); i++)
+        uv_close((uv_handle_t *)&c->signals[i], NULL);
     if (c->loop == NULL)
         return; /* go list */
     ge_check_feeder_end(&c->feeder);
@@ -618,7 +642,7 @@ int ge_check_main(int argc, char **argv)
         bool seen = false;
         for (size_t j = 0; j < i && !seen; j++)
             seen = same_module(c.pkgs[i].modroot, c.pkgs[j].modroot);
-        if (!seen && analyze_group(&c, c.pkgs[i].modroot) != 0)
+        if (!seen && c.signum == 0 && analyze_group(&c, c.pkgs[i].modroot) != 0)
             c.failed = true;
     }
     ge_check_emit_end(&c);
@@ -631,6 +655,10 @@ int ge_check_main(int argc, char **argv)
                         (c.fail_on == CHECK_FAIL_ANY && c.nfound > 0)))
         status = 3;
 out:
+    if (c.signum != 0) {
+        fprintf(stderr, "goescape check: interrupted\n");
+        status = 128 + c.signum;
+    }
     if (c.parser != NULL)
         ge_parser_destroy(c.parser);
     if (c.spool.fd >= 0)

@@ -22,6 +22,8 @@
 #include <stdio.h>
 #include <uv.h>
 
+struct ge_job;
+
 /* Compiler output one go command may leave in the spool (the standard library with -m=2
  * prints about 150 MB); past it the go command is stopped and the run fails. */
 #define GE_CHECK_SPOOL_MAX ((size_t)4 << 30)
@@ -106,7 +108,11 @@ struct check {
     enum check_fail_on fail_on;
     const char *new_from_rev; /* --new-from-rev: borrowed from argv */
     bool quiet;               /* --quiet: no findings printed */
-    char **child_flags;       /* owned: the analysis flags, for the analysis of new_from_rev */
+    /* The go command running, and the signals that stop it (check.c). */
+    struct ge_job *job;
+    uv_signal_t signals[3];
+    int signum;         /* the signal that interrupted the run, or 0 */
+    char **child_flags; /* owned: the analysis flags, for the analysis of new_from_rev */
     size_t nchild_flags;
     size_t nfound; /* findings shown by the filter, in the baseline or not */
     size_t nnew;   /* of them, those not in the baseline (all without one) */

@@ -407,3 +407,53 @@ def test_sarif_validator_rejects_a_broken_log(tmp_path):
             "physicalLocation": {"artifactLocation": {"uri": "a.go"},
                                  "region": {"startLine": 0}}}]}]}]}))
     assert any(level == "error" for _, level, _ in validate_sarif(bad, tmp_path))
+
+
+def test_interrupted_new_from_rev_removes_its_worktree(goescape_bin, mod, tmp_path):
+    """Ctrl-C while the revision is analyzed: the compiler is stopped, the temporary worktree
+    removed and unregistered, and the run ends with 128 + SIGINT."""
+    import signal
+    import time
+    git(mod, "init", "-q")
+    git(mod, "add", ".")
+    git(mod, "commit", "-qm", "first")
+    marker = tmp_path / "slow-go.pid"
+    real_go = shutil.which("go")
+    fake = tmp_path / "slow-go"
+    # The go build of the revision hangs; everything else is the real go.
+    fake.write_text(f'''#!/bin/sh
+case "$PWD" in *goescape-rev-*)
+  case "$1" in build|test) echo $$ > "{marker}"; exec sleep 300;; esac;;
+esac
+exec "{real_go}" "$@"
+''')
+    fake.chmod(0o755)
+    work = tmp_path / "tmp"
+    work.mkdir()
+    p = subprocess.Popen([goescape_bin, "check", "--go", str(fake), "--new-from-rev", "HEAD",
+                          "./..."], cwd=mod, env=dict(os.environ, TMPDIR=str(work)),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists() or not marker.read_text().strip():
+            assert p.poll() is None, p.communicate()
+            assert time.monotonic() < deadline, "the revision's build never started"
+            time.sleep(0.05)
+        slow = int(marker.read_text())
+        assert len(list(work.iterdir())) == 1
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 128 + signal.SIGINT, err
+    assert "interrupted" in err
+    assert out == ""
+    assert list(work.iterdir()) == []
+    assert git(mod, "worktree", "list", "--porcelain").count("worktree ") == 1
+    try:
+        os.kill(slow, 0)
+    except ProcessLookupError:
+        return
+    os.kill(slow, signal.SIGKILL)
+    pytest.fail("the revision's go command outlived the run")

@@ -68,7 +68,8 @@ static const char help[] =
     "  1  a package could not be listed or built, or the go command could not run\n"
     "  2  bad usage: an unknown flag, a flag's value missing or not allowed, or a baseline\n"
     "     that cannot be read\n"
-    "  3  --fail-on: findings of the kind it names were found\n";
+    "  3  --fail-on: findings of the kind it names were found\n"
+    "  128+N  stopped by signal N (SIGINT, SIGTERM, SIGHUP); the go command is stopped too\n";
 
 static void job_done(struct ge_job *job);
 

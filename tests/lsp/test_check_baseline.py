@@ -457,3 +457,11 @@ exec "{real_go}" "$@"
         return
     os.kill(slow, signal.SIGKILL)
     pytest.fail("the revision's go command outlived the run")
+
+
+def test_help_names_the_new_flags_and_exit_statuses(goescape_bin, mod, tmp_path):
+    out = check(goescape_bin, mod, "--help", tmp=tmp_path).stdout
+    for f in ("--format sarif", "--format github", "--baseline FILE", "--write-baseline FILE",
+              "--new-from-rev REV", "--fail-on new|any|none", "--quiet", "fingerprint"):
+        assert f in out, f"{f} is not in the help:\n{out}"
+    assert re.search(r"^\s+3\s+--fail-on", out, re.M), out

@@ -66,8 +66,7 @@ static void rev_exec(struct rev_run *r, char **argv, const char *cwd, uint64_t t
 /* Runs git with args (a NULL-terminated list of borrowed strings) in cwd. Returns 0 when it
  * succeeded; otherwise prints what it said after "what" (unless NULL) and returns -EIO, or
  * -EINTR when a signal stopped it. */
-static int git(const struct check *c, struct rev_run *r, const char *cwd, const char *what,
-               const char *const *args)
+static int git(struct rev_run *r, const char *cwd, const char *what, const char *const *args)
 {
     char **argv = NULL;
     size_t n = 0;
@@ -76,7 +75,6 @@ static int git(const struct check *c, struct rev_run *r, const char *cwd, const 
         ge_strv_push(&argv, &n, ge_xstrdup(*args));
     rev_exec(r, argv, cwd, REV_GIT_TIMEOUT_MS);
     ge_strv_free(argv);
-    (void)c;
     if (ge_job_succeeded(&r->job))
         return 0;
     if (r->signum != 0)
@@ -142,7 +140,7 @@ static int analyze_rev(struct check *c, struct rev_run *r, const char *dir, cons
 static int repo_place(const struct check *c, struct rev_run *r, char **top, char **prefix)
 {
     const char *args[] = {"rev-parse", "--show-toplevel", "--show-prefix", NULL};
-    int rc = git(c, r, c->cwd, "not in a git repository", args);
+    int rc = git(r, c->cwd, "not in a git repository", args);
     if (rc == 0) {
         const char *out = r->job.out.data ? r->job.out.data : "";
         size_t k = strcspn(out, "\n");
@@ -166,7 +164,7 @@ int ge_check_rev_baseline(struct check *c, char **targets, size_t ntargets)
         goto out;
     char *commit = ge_xasprintf("%s^{commit}", c->new_from_rev);
     const char *verify[] = {"rev-parse", "--verify", "--quiet", "--end-of-options", commit, NULL};
-    rc = git(c, &r, top, NULL, verify);
+    rc = git(&r, top, NULL, verify);
     free(commit);
     rev_free(&r);
     if (rc == -EIO) {
@@ -189,7 +187,7 @@ int ge_check_rev_baseline(struct check *c, char **targets, size_t ntargets)
     tree = ge_xasprintf("%s/tree", tmp);
     base = ge_xasprintf("%s/baseline", tmp);
     const char *add[] = {"worktree", "add", "--detach", "--quiet", tree, c->new_from_rev, NULL};
-    rc = git(c, &r, top, "cannot check out the revision in a temporary worktree", add);
+    rc = git(&r, top, "cannot check out the revision in a temporary worktree", add);
     rev_free(&r);
     added = rc != -EIO; /* interrupted, it may be half made: removed all the same */
     if (rc != 0)
@@ -207,7 +205,7 @@ out:;
     if (added) {
         const char *rm[] = {"worktree", "remove", "--force", tree, NULL};
         struct rev_run rr;
-        if (git(c, &rr, top, "cannot remove the temporary worktree", rm) != 0)
+        if (git(&rr, top, "cannot remove the temporary worktree", rm) != 0)
             fprintf(stderr, "goescape check: remove %s and run 'git worktree prune'\n", tree);
         rev_free(&rr);
     }

@@ -32,14 +32,48 @@ static uint64_t fnv_field(uint64_t h, const char *s)
     return fnv_bytes(h, s, strlen(s) + 1);
 }
 
+static bool word_byte(unsigned char b)
+{
+    return (b >= '0' && b <= '9') || (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || b == '_' ||
+           b >= 0x80;
+}
+
+static bool space_byte(unsigned char b)
+{
+    return b == ' ' || b == '\t' || b == '\n' || b == '\r';
+}
+
+/* A field of source text (a subject is often the expression as written) with its layout left
+ * out, so that gofmt or a hand reformat keeps the fingerprint: a run of white space counts as
+ * one space between two word characters ("x y" stays two words) and as nothing elsewhere
+ * ("append(out,&v)" and "append(out, &v)" are one key). */
+static uint64_t fnv_source(uint64_t h, const char *s)
+{
+    if (s == NULL)
+        s = "";
+    unsigned char prev = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        if (!space_byte(*p)) {
+            h = fnv_bytes(h, p, 1);
+            prev = *p++;
+            continue;
+        }
+        while (space_byte(*p))
+            p++;
+        if (prev != 0 && word_byte(prev) && word_byte(*p))
+            h = fnv_bytes(h, " ", 1);
+    }
+    return fnv_bytes(h, "", 1);
+}
+
 void ge_fingerprint(const struct ge_fingerprint_key *key, char out[GE_FINGERPRINT_SIZE])
 {
     uint64_t h = fnv_field(FNV_OFFSET, FINGERPRINT_TAG);
     h = fnv_field(h, key->package);
     h = fnv_field(h, key->function);
     h = fnv_field(h, key->category);
-    h = fnv_field(h, key->subject);
-    h = fnv_field(h, key->cause);
+    h = fnv_source(h, key->subject);
+    h = fnv_source(h, key->cause);
     unsigned char ord[4] = {(unsigned char)key->ordinal, (unsigned char)(key->ordinal >> 8),
                             (unsigned char)(key->ordinal >> 16),
                             (unsigned char)(key->ordinal >> 24)};

@@ -32,7 +32,10 @@ struct ge_fingerprint_key {
 };
 
 /* FNV-1a 64 of the key: each field's bytes followed by a NUL (fields hold no NUL), after a
- * version tag, then the ordinal as four little-endian bytes. Written to out as 16 lowercase
+ * version tag, then the ordinal as four little-endian bytes. In the subject and cause, which
+ * quote source text, white space is left out except for one space between two word
+ * characters (letters, digits, '_', bytes of multi-byte characters), so that reformatting
+ * keeps the fingerprint. Written to out as 16 lowercase
  * hex digits and a NUL. */
 void ge_fingerprint(const struct ge_fingerprint_key *key, char out[GE_FINGERPRINT_SIZE]);
 

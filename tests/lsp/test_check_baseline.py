@@ -465,3 +465,29 @@ def test_help_names_the_new_flags_and_exit_statuses(goescape_bin, mod, tmp_path)
               "--new-from-rev REV", "--fail-on new|any|none", "--quiet", "fingerprint"):
         assert f in out, f"{f} is not in the help:\n{out}"
     assert re.search(r"^\s+3\s+--fail-on", out, re.M), out
+
+
+UNFORMATTED_GO = '''\
+package store
+func Pairs(n int)([]*int,map[string][]int){
+	a,b:=n,n+1
+	return append([]*int{},&a,&b),map[string][]int{"x":[]int{a,b},
+		"y":{b}}
+}
+'''
+
+
+def test_gofmt_keeps_the_baseline(goescape_bin, mod, tmp_path):
+    (mod / "store" / "pairs.go").write_text(UNFORMATTED_GO)
+    base = tmp_path / "escapes.baseline"
+    assert check(goescape_bin, mod, "--write-baseline", str(base), "./...",
+                 tmp=tmp_path).returncode == 0
+    before = findings(goescape_bin, mod, tmp=tmp_path)
+    subprocess.run(["go", "fmt", "./..."], cwd=mod, check=True, capture_output=True)
+    assert (mod / "store" / "pairs.go").read_text() != UNFORMATTED_GO
+    after = findings(goescape_bin, mod, tmp=tmp_path)
+    assert len(after) == len(before)
+    assert [f["line"] for f in after] != [f["line"] for f in before]
+    r = check(goescape_bin, mod, "--baseline", str(base), "--fail-on", "new", "./...",
+              tmp=tmp_path)
+    assert (r.returncode, r.stdout) == (0, ""), r.stdout + r.stderr

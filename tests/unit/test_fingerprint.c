@@ -83,6 +83,32 @@ static void test_every_field_counts(void **state)
     assert_string_equal(fp0, fp);
 }
 
+/* Layout in the source text of subject and cause does not count; words still do. */
+static void test_layout_does_not_count(void **state)
+{
+    (void)state;
+    static const char *const same[][2] = {
+        {"append(out, &v)", "append(out,&v)"},
+        {"[]int{\n\t\t1,\n\t\t2,\n\t}", "[]int{1,2,}"},
+        {"a + b", "a+b"},
+        {"struct {  x int }{}", "struct{x int}{}"},
+        {" x ", "x"},
+    };
+    char fa[GE_FINGERPRINT_SIZE], fb[GE_FINGERPRINT_SIZE];
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+        struct ge_fingerprint_key a = {"p", "F", "slice", same[i][0], "passed to f(a, b)", 0};
+        struct ge_fingerprint_key b = {"p", "F", "slice", same[i][1], "passed to f(a,b)", 0};
+        ge_fingerprint(&a, fa);
+        ge_fingerprint(&b, fb);
+        assert_string_equal(fa, fb);
+    }
+    struct ge_fingerprint_key two = {"p", "F", "moved", "struct{x int}", "c", 0};
+    struct ge_fingerprint_key one = {"p", "F", "moved", "struct{xint}", "c", 0};
+    ge_fingerprint(&two, fa);
+    ge_fingerprint(&one, fb);
+    assert_string_not_equal(fa, fb);
+}
+
 /* Two equal findings differ by their order; a finding with another key added before them,
  * or moving both down, leaves all fingerprints as they were. */
 static void test_ordinals(void **state)
@@ -113,9 +139,8 @@ static void test_ordinals(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_known_value),
-        cmocka_unit_test(test_position_does_not_count),
-        cmocka_unit_test(test_every_field_counts),
+        cmocka_unit_test(test_known_value),        cmocka_unit_test(test_position_does_not_count),
+        cmocka_unit_test(test_every_field_counts), cmocka_unit_test(test_layout_does_not_count),
         cmocka_unit_test(test_ordinals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

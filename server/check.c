@@ -13,13 +13,16 @@
 #include "log.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 static const char usage[] =
-    "usage: goescape check [--format text|json] [--no-tests] [--all] [--go PATH]\n"
-    "                      [--tags TAGS] [DIR|PATTERN...]\n";
+    "usage: goescape check [--format text|json|sarif|github] [--no-tests] [--all] [--go PATH]\n"
+    "                      [--tags TAGS] [--baseline FILE] [--write-baseline FILE]\n"
+    "                      [--new-from-rev REV] [--fail-on new|any|none] [--quiet]\n"
+    "                      [DIR|PATTERN...]\n";
 
 static const char help[] =
     "\n"
@@ -32,8 +35,21 @@ static const char help[] =
     "  --format text  one line per heap escape: file:line:col: category: message (default)\n"
     "  --format json  one JSON document, {\"findings\": [...], \"errors\": [...]}; a finding has\n"
     "                 file, line, column, endLine, endColumn, category, subject, cause,\n"
-    "                 message and flow (the steps to the heap: message, file, line, column)\n"
+    "                 message, fingerprint and flow (the steps to the heap: message, file,\n"
+    "                 line, column)\n"
+    "  --format sarif  one SARIF 2.1.0 document: a rule per category with its remedy,\n"
+    "                 fingerprints, the flow as a code flow, and baselineState with a baseline\n"
+    "  --format github  GitHub Actions workflow commands (::warning file=...::message), which\n"
+    "                 annotate a pull request's diff\n"
     "  --json         the same as --format json\n"
+    "  --baseline FILE  print only findings whose fingerprint is not in FILE\n"
+    "  --write-baseline FILE  write every finding shown (before --baseline) to FILE: one JSON\n"
+    "                 object per line, sorted\n"
+    "  --new-from-rev REV  print only findings the working tree adds to git revision REV,\n"
+    "                 which is analyzed in a temporary git worktree in $TMPDIR\n"
+    "  --quiet        print no findings (for --write-baseline and --fail-on)\n"
+    "  --fail-on new|any|none  exit with status 3 when there are new findings (not in the\n"
+    "                 baseline; every finding without one), any findings, or never (default)\n"
     "  --no-tests     leave out _test.go files (go build instead of go test -c)\n"
     "  --all          also print leaking parameters and values that do not escape\n"
     "  --go PATH      the go command to run (default: go from PATH)\n"
@@ -41,17 +57,34 @@ static const char help[] =
     "  -h, --help     print this help and exit\n"
     "Flags take their value as the next argument or after '='; \"--\" ends the flags.\n"
     "\n"
+    "A fingerprint names a finding by its package, function, category, subject and cause,\n"
+    "and its rank among equal ones in the function, not by its line: moving code keeps it.\n"
+    "\n"
     "A goescape:ignore comment hides findings as in the editor: at the end of their line\n"
     "(\"x := f() // goescape:ignore: reason\"), or on the comment line just above it.\n"
     "\n"
     "Exit status:\n"
-    "  0  the analysis ran (findings do not change the status)\n"
+    "  0  the analysis ran (findings do not change the status unless --fail-on says so)\n"
     "  1  a package could not be listed or built, or the go command could not run\n"
-    "  2  bad usage: an unknown flag, or a flag's value missing or not allowed\n";
+    "  2  bad usage: an unknown flag, a flag's value missing or not allowed, or a baseline\n"
+    "     that cannot be read\n"
+    "  3  --fail-on: findings of the kind it names were found\n"
+    "  128+N  stopped by signal N (SIGINT, SIGTERM, SIGHUP); the go command is stopped too\n";
 
 static void job_done(struct ge_job *job);
 
 static void job_output(struct ge_job *job, const char *data, size_t len);
+
+/* SIGINT, SIGTERM or SIGHUP while the go command runs: it is stopped (its process group gets
+ * SIGTERM, then SIGKILL), so that no compiler outlives the run, and the run ends with 128 and
+ * the signal. */
+static void on_signal(uv_signal_t *h, int signum)
+{
+    struct check *c = h->data;
+    if (c->signum == 0)
+        c->signum = signum;
+    ge_job_cancel(c->job);
+}
 
 /* Runs argv to completion on a private loop; job holds the output afterwards, unless c is
  * given: then stderr is split into the spool as it arrives. */
@@ -70,10 +103,20 @@ static int run_go(struct check *c, char **argv, const char *cwd, struct ge_job *
     };
     job->data = c;
     c->loop = spool ? &loop : NULL;
+    c->job = job;
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    for (size_t i = 0; i < GE_ARRAY_SIZE(sigs); i++) {
+        uv_signal_init(&loop, &c->signals[i]);
+        c->signals[i].data = c;
+        uv_signal_start(&c->signals[i], on_signal, sigs[i]);
+    }
     ge_job_start(job, &loop, &spec, job_done);
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
+    c->job = NULL;
     ge_strv_free(env);
+    if (c->signum != 0)
+        return -EINTR;
     if (job->spawn_error != 0) {
         fprintf(stderr, "goescape: cannot run %s: %s\n", argv[0],
                 job->spawn_error == UV_ENOENT ? "command not found; install Go or pass --go"
@@ -282,6 +325,8 @@ static void job_output(struct ge_job *job, const char *data, size_t len)
 static void job_done(struct ge_job *job)
 {
     struct check *c = job->data;
+    for (size_t i = 0; i < GE_ARRAY_SIZE(c->signals); i++)
+        uv_close((uv_handle_t *)&c->signals[i], NULL);
     if (c->loop == NULL)
         return; /* go list */
     ge_check_feeder_end(&c->feeder);
@@ -462,15 +507,51 @@ static int parse_args(struct check *c, int argc, char **argv, char ***targets, s
             return 0;
         } else if (is_flag(a, "--format")) {
             if ((v = flag_value(argc, argv, &i, "--format")) == NULL || v[0] == '\0')
-                return bad_usage("flag --format needs a value: text or json", NULL, NULL);
-            if (strcmp(v, "json") != 0 && strcmp(v, "text") != 0)
-                return bad_usage("bad value for --format: %s (want text or json)", v, NULL);
+                return bad_usage("flag --format needs a value: text, json, sarif or github", NULL,
+                                 NULL);
+            if (strcmp(v, "json") != 0 && strcmp(v, "text") != 0 && strcmp(v, "github") != 0 &&
+                strcmp(v, "sarif") != 0)
+                return bad_usage("bad value for --format: %s (want text, json, sarif or github)", v,
+                                 NULL);
             c->json = strcmp(v, "json") == 0;
+            c->github = strcmp(v, "github") == 0;
+            c->sarif = strcmp(v, "sarif") == 0;
         } else if (strcmp(a, "--json") == 0) {
             c->json = true;
+            c->github = c->sarif = false;
+        } else if (is_flag(a, "--baseline")) {
+            if ((v = flag_value(argc, argv, &i, "--baseline")) == NULL || v[0] == '\0')
+                return bad_usage("flag --baseline needs a value: a baseline file", NULL, NULL);
+            c->baseline_path = v;
+        } else if (is_flag(a, "--write-baseline")) {
+            if ((v = flag_value(argc, argv, &i, "--write-baseline")) == NULL || v[0] == '\0')
+                return bad_usage("flag --write-baseline needs a value: the file to write", NULL,
+                                 NULL);
+            c->write_baseline = v;
+        } else if (is_flag(a, "--fail-on")) {
+            if ((v = flag_value(argc, argv, &i, "--fail-on")) == NULL || v[0] == '\0')
+                return bad_usage("flag --fail-on needs a value: new, any or none", NULL, NULL);
+            if (strcmp(v, "new") == 0)
+                c->fail_on = CHECK_FAIL_NEW;
+            else if (strcmp(v, "any") == 0)
+                c->fail_on = CHECK_FAIL_ANY;
+            else if (strcmp(v, "none") == 0)
+                c->fail_on = CHECK_FAIL_NONE;
+            else
+                return bad_usage("bad value for --fail-on: %s (want new, any or none)", v, NULL);
         } else if (strcmp(a, "--no-tests") == 0) {
             c->config.include_tests = false;
+            ge_strv_push(&c->child_flags, &c->nchild_flags, ge_xstrdup(a));
+        } else if (strcmp(a, "--quiet") == 0) {
+            c->quiet = true;
+        } else if (is_flag(a, "--new-from-rev")) {
+            if ((v = flag_value(argc, argv, &i, "--new-from-rev")) == NULL || v[0] == '\0')
+                return bad_usage("flag --new-from-rev needs a value: a git revision", NULL, NULL);
+            if (v[0] == '-')
+                return bad_usage("bad value for --new-from-rev: %s (want a git revision)", v, NULL);
+            c->new_from_rev = v;
         } else if (strcmp(a, "--all") == 0) {
+            ge_strv_push(&c->child_flags, &c->nchild_flags, ge_xstrdup(a));
             for (size_t k = 0; k < GE_CAT_COUNT; k++)
                 c->config.categories[k] = true;
         } else if (is_flag(a, "--go")) {
@@ -478,6 +559,7 @@ static int parse_args(struct check *c, int argc, char **argv, char ***targets, s
                 return bad_usage("flag --go needs a value: the go command to run", NULL, NULL);
             free(c->config.go_binary);
             c->config.go_binary = ge_xstrdup(v);
+            ge_strv_push(&c->child_flags, &c->nchild_flags, ge_xasprintf("--go=%s", v));
         } else if (is_flag(a, "--tags")) {
             if ((v = flag_value(argc, argv, &i, "--tags")) == NULL)
                 return bad_usage("flag --tags needs a value: comma-separated build tags", NULL,
@@ -486,10 +568,13 @@ static int parse_args(struct check *c, int argc, char **argv, char ***targets, s
             while (c->config.build_flags[k])
                 k++;
             ge_strv_push(&c->config.build_flags, &k, ge_xasprintf("-tags=%s", v));
+            ge_strv_push(&c->child_flags, &c->nchild_flags, ge_xasprintf("--tags=%s", v));
         } else {
             return bad_usage("unknown flag %s", a, NULL);
         }
     }
+    if (c->baseline_path != NULL && c->new_from_rev != NULL)
+        return bad_usage("--baseline and --new-from-rev cannot be used together", NULL, NULL);
     if (*n == 0)
         ge_strv_push(targets, n, ge_xstrdup("."));
     return -1;
@@ -530,17 +615,24 @@ int ge_check_main(int argc, char **argv)
     struct check c = {.errors = json_array(), .spool = {.fd = -1}};
     ge_config_init(&c.config);
     ge_strmap_init(&c.by_path);
+    ge_strmap_init(&c.baseline);
     ge_log_set_level(GE_LOG_ERROR);
     char **targets = NULL;
     size_t ntargets = 0;
     int status = parse_args(&c, argc, argv, &targets, &ntargets);
     if (status >= 0)
         goto out;
+    status = 2;
+    if (c.baseline_path != NULL && ge_check_baseline_load(&c) != 0)
+        goto out;
     status = 1;
     if (getcwd(c.cwd, sizeof c.cwd) == NULL) {
         fprintf(stderr, "goescape: cannot read the current directory: %s\n", strerror(errno));
         goto out;
     }
+    if (c.new_from_rev != NULL && (status = ge_check_rev_baseline(&c, targets, ntargets)) != 0)
+        goto out;
+    status = 1;
     if (ge_parser_create(&c.parser) != 0 || list_packages(&c, targets, ntargets) != 0 ||
         spool_open(&c) != 0)
         goto out;
@@ -551,12 +643,23 @@ int ge_check_main(int argc, char **argv)
         bool seen = false;
         for (size_t j = 0; j < i && !seen; j++)
             seen = same_module(c.pkgs[i].modroot, c.pkgs[j].modroot);
-        if (!seen && analyze_group(&c, c.pkgs[i].modroot) != 0)
+        if (!seen && c.signum == 0 && analyze_group(&c, c.pkgs[i].modroot) != 0)
             c.failed = true;
     }
     ge_check_emit_end(&c);
+    /* A baseline is written only from a whole analysis: one from a failed build would
+     * accept every finding of the packages that did not build as fixed. */
+    if (c.write_baseline != NULL && !c.failed && ge_check_baseline_write(&c) != 0)
+        c.failed = true;
     status = c.failed ? 1 : 0;
+    if (status == 0 && ((c.fail_on == CHECK_FAIL_NEW && c.nnew > 0) ||
+                        (c.fail_on == CHECK_FAIL_ANY && c.nfound > 0)))
+        status = 3;
 out:
+    if (c.signum != 0) {
+        fprintf(stderr, "goescape check: interrupted\n");
+        status = 128 + c.signum;
+    }
     if (c.parser != NULL)
         ge_parser_destroy(c.parser);
     if (c.spool.fd >= 0)
@@ -575,6 +678,9 @@ out:
     }
     free(c.pkgs);
     ge_strmap_free(&c.by_path);
+    ge_strmap_free(&c.baseline);
+    ge_strv_free(c.blines);
+    ge_strv_free(c.child_flags);
     json_decref(c.errors);
     ge_config_free(&c.config);
     free(c.text);

@@ -69,7 +69,7 @@ static int read_source(void *ctx, const char *path, const char **text, size_t *l
     return file_text(ctx, path, text, len);
 }
 
-static const char *display_path(const struct check *c, const char *path)
+const char *ge_check_display_path(const struct check *c, const char *path)
 {
     size_t n = strlen(c->cwd);
     if (strncmp(path, c->cwd, n) == 0 && path[n] == '/')
@@ -103,19 +103,19 @@ static void put_indented(FILE *out, const char *s, const char *pad)
 }
 
 static void print_json(struct check *c, const struct ge_finding *f, unsigned l1, unsigned c1,
-                       unsigned l2, unsigned c2, const char *message)
+                       unsigned l2, unsigned c2, const char *message, const char *fingerprint)
 {
     json_t *flow = json_array();
     for (size_t k = 0; k < f->nsteps; k++)
         json_array_append_new(
             flow, json_pack("{s:s, s:s?, s:i, s:i}", "message", f->steps[k].message, "file",
-                            f->steps[k].path ? display_path(c, f->steps[k].path) : NULL, "line",
-                            f->steps[k].line, "column", f->steps[k].col));
-    json_t *o =
-        json_pack("{s:s, s:i, s:i, s:i, s:i, s:s, s:s, s:s, s:s, s:o}", "file",
-                  display_path(c, f->path), "line", l1, "column", c1, "endLine", l2, "endColumn",
-                  c2, "category", ge_category_name(f->category), "subject", f->subject, "cause",
-                  f->cause ? f->cause : "", "message", message, "flow", flow);
+                            f->steps[k].path ? ge_check_display_path(c, f->steps[k].path) : NULL,
+                            "line", f->steps[k].line, "column", f->steps[k].col));
+    json_t *o = json_pack("{s:s, s:i, s:i, s:i, s:i, s:s, s:s, s:s, s:s, s:s, s:o}", "file",
+                          ge_check_display_path(c, f->path), "line", l1, "column", c1, "endLine",
+                          l2, "endColumn", c2, "category", ge_category_name(f->category), "subject",
+                          f->subject, "cause", f->cause ? f->cause : "", "message", message,
+                          "fingerprint", fingerprint, "flow", flow);
     char *s = json_dumps(o, JSON_INDENT(2));
     json_decref(o);
     /* In the output spool every finding has its separator; the first one printed on stdout
@@ -125,6 +125,14 @@ static void print_json(struct check *c, const struct ge_finding *f, unsigned l1,
     free(s);
 }
 
+static void utf16_region(const struct ge_lines *lines, const char *text, size_t len,
+                         const struct ge_finding *f, struct check_region *r)
+{
+    struct ge_position a = ge_lines_position(lines, text, len, f->span.start, GE_ENC_UTF16);
+    struct ge_position b = ge_lines_position(lines, text, len, f->span.end, GE_ENC_UTF16);
+    *r = (struct check_region){a.line + 1, a.character + 1, b.line + 1, b.character + 1};
+}
+
 static void print_set(struct check *c, struct check_pkg *pkg, const struct ge_finding_set *set)
 {
     struct ge_buf msg;
@@ -132,6 +140,8 @@ static void print_set(struct check *c, struct check_pkg *pkg, const struct ge_fi
     struct ge_lines lines = {0};
     bool have_lines = false;
     unsigned lines_gen = 0;
+    char(*fps)[GE_FINGERPRINT_SIZE] = ge_xmalloc((set->count + 1) * sizeof *fps);
+    ge_fingerprint_set(pkg->import_path, set->items, set->count, fps);
     for (size_t i = 0; i < set->count; i++) {
         const struct ge_finding *f = &set->items[i];
         const char *text = NULL;
@@ -152,11 +162,27 @@ static void print_set(struct check *c, struct check_pkg *pkg, const struct ge_fi
             line_col(&lines, f->span.start, &l1, &c1);
             line_col(&lines, f->span.end, &l2, &c2);
         }
+        struct check_region r16 = {l1, c1, l2, c2};
+        if (text != NULL && c->sarif)
+            utf16_region(&lines, text, len, f, &r16);
+        c->nfound++;
+        ge_check_baseline_add(c, pkg->import_path, f, fps[i], ge_check_display_path(c, f->path),
+                              l1);
+        bool known = c->have_baseline && ge_strmap_get(&c->baseline, fps[i]) != NULL;
+        if (!known)
+            c->nnew++;
+        /* SARIF keeps what the baseline holds, marked unchanged. */
+        if (c->quiet || (known && !c->sarif))
+            continue;
         const char *message = ge_finding_message(f, &msg);
         if (c->json)
-            print_json(c, f, l1, c1, l2, c2, message);
+            print_json(c, f, l1, c1, l2, c2, message, fps[i]);
+        else if (c->sarif)
+            ge_check_print_sarif(c, f, &r16, message, fps[i], known);
+        else if (c->github)
+            ge_check_print_github(c, f, l1, c1, l2, c2, message);
         else
-            fprintf(c->out, "%s:%u:%u: %s: %s\n", display_path(c, f->path), l1, c1,
+            fprintf(c->out, "%s:%u:%u: %s: %s\n", ge_check_display_path(c, f->path), l1, c1,
                     ge_category_name(f->category), message);
         if (c->out_spooled)
             pkg->nout++;
@@ -165,6 +191,7 @@ static void print_set(struct check *c, struct check_pkg *pkg, const struct ge_fi
     }
     if (have_lines)
         ge_lines_free(&lines);
+    free(fps);
     ge_buf_free(&msg);
 }
 
@@ -343,7 +370,7 @@ static void copy_spooled(struct check *c, const struct check_pkg *pkg)
     char *buf = ge_xmalloc(GE_CHECK_READ_SIZE);
     size_t off = pkg->out.off, end = pkg->out.off + pkg->out.len;
     /* The first finding on stdout has no separator before it. */
-    if (c->json && c->nprinted == 0 && pkg->nout > 0)
+    if ((c->json || c->sarif) && c->nprinted == 0 && pkg->nout > 0)
         off++;
     while (off < end) {
         size_t want = end - off < GE_CHECK_READ_SIZE ? end - off : GE_CHECK_READ_SIZE;
@@ -374,6 +401,8 @@ void ge_check_flush_ready(struct check *c)
 
 void ge_check_emit_begin(struct check *c)
 {
+    if (c->sarif)
+        ge_check_sarif_begin(c);
     if (c->json)
         fputs("{\n  \"findings\": [", stdout);
 }
@@ -387,6 +416,8 @@ void ge_check_emit_end(struct check *c)
         json_array_append_new(c->errors, json_string(more));
         free(more);
     }
+    if (c->sarif)
+        ge_check_sarif_end(c);
     if (!c->json)
         return;
     fputs(c->nprinted > 0 ? "\n  ],\n  \"errors\": " : "],\n  \"errors\": ", stdout);

@@ -14,12 +14,15 @@
 #include "config.h"
 #include "strmap.h"
 #include "goescape/filter.h"
+#include "goescape/fingerprint.h"
 #include "goescape/report.h"
 
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <uv.h>
+
+struct ge_job;
 
 /* Compiler output one go command may leave in the spool (the standard library with -m=2
  * prints about 150 MB); past it the go command is stopped and the run fails. */
@@ -30,6 +33,9 @@
 #define GE_CHECK_HEADER_MAX 4096u
 /* One read of the spool while a package's output is parsed. */
 #define GE_CHECK_READ_SIZE (64u * 1024u)
+
+/* Largest baseline file read (a fingerprint line is about 200 bytes). */
+#define GE_CHECK_BASELINE_MAX ((size_t)64 << 20)
 
 /* Receives output a piece at a time. */
 typedef void (*ge_check_sink_cb)(void *ctx, const char *data, size_t len);
@@ -83,9 +89,33 @@ struct check_spool {
     size_t size;
 };
 
+/* The findings whose presence makes the run exit with status 3 (--fail-on). */
+enum check_fail_on { CHECK_FAIL_NONE, CHECK_FAIL_NEW, CHECK_FAIL_ANY };
+
 struct check {
     struct ge_config config;
     bool json;
+    bool github; /* --format github: workflow-command annotations */
+    bool sarif;  /* --format sarif */
+    /* Baselines: the fingerprints read from baseline_path (borrowed from argv), and the
+     * entries to write to write_baseline. */
+    const char *baseline_path;
+    struct ge_strmap baseline; /* fingerprint -> non-NULL */
+    bool have_baseline;
+    const char *write_baseline;
+    char **blines; /* owned: one JSON line per finding shown */
+    size_t nblines;
+    enum check_fail_on fail_on;
+    const char *new_from_rev; /* --new-from-rev: borrowed from argv */
+    bool quiet;               /* --quiet: no findings printed */
+    /* The go command running, and the signals that stop it (check.c). */
+    struct ge_job *job;
+    uv_signal_t signals[3];
+    int signum;         /* the signal that interrupted the run, or 0 */
+    char **child_flags; /* owned: the analysis flags, for the analysis of new_from_rev */
+    size_t nchild_flags;
+    size_t nfound; /* findings shown by the filter, in the baseline or not */
+    size_t nnew;   /* of them, those not in the baseline (all without one) */
     char cwd[PATH_MAX];
     struct check_pkg *pkgs;
     size_t npkgs;
@@ -156,5 +186,40 @@ void ge_check_error(struct check *c, const char *line);
 /* The JSON document's opening and end (after every package). */
 void ge_check_emit_begin(struct check *c);
 void ge_check_emit_end(struct check *c);
+
+/* path relative to the working directory when it is below it, else path. Borrowed from
+ * path. */
+const char *ge_check_display_path(const struct check *c, const char *path);
+/* Prints f as a GitHub Actions workflow command (::warning file=...::message) to c->out. */
+void ge_check_print_github(struct check *c, const struct ge_finding *f, unsigned l1, unsigned c1,
+                           unsigned l2, unsigned c2, const char *message);
+
+/* --new-from-rev: analyzes the same targets (borrowed) at c->new_from_rev in a temporary git
+ * worktree and loads the fingerprints found there as c's baseline. Returns 0, or the exit
+ * status after printing why: 1 (that analysis or git failed), 2 (no such revision), or
+ * 128 + the signal that interrupted it. The worktree is removed in every case. */
+int ge_check_rev_baseline(struct check *c, char **targets, size_t ntargets);
+
+/* A finding's place: 1-based lines and columns, the end column exclusive. */
+struct check_region {
+    unsigned l1, c1, l2, c2;
+};
+/* SARIF (check_sarif.c): the document's start, one result (columns in UTF-16 code units),
+ * and its end with the run's errors. */
+void ge_check_sarif_begin(struct check *c);
+void ge_check_print_sarif(struct check *c, const struct ge_finding *f, const struct check_region *r,
+                          const char *message, const char *fingerprint, bool in_baseline);
+void ge_check_sarif_end(struct check *c);
+
+/* Reads c->baseline_path into c->baseline. Returns 0, or a negative errno after printing
+ * why (a missing file, one past GE_CHECK_BASELINE_MAX, a line that is not an entry). */
+int ge_check_baseline_load(struct check *c);
+/* Keeps the baseline entry of f (fingerprint and strings borrowed; copied) when a baseline is
+ * to be written. Runs on the worker, one package at a time. */
+void ge_check_baseline_add(struct check *c, const char *pkg, const struct ge_finding *f,
+                           const char *fingerprint, const char *file, unsigned line);
+/* Writes the kept entries, sorted, to c->write_baseline. Returns 0 or a negative errno
+ * after printing why. */
+int ge_check_baseline_write(struct check *c);
 
 #endif

@@ -162,7 +162,7 @@ async def test_edits_during_an_analysis_move_its_results(lsp, module, fakego):
     until the server has taken the edit, so the edit is during the analysis for certain."""
     root = module("examples")
     fakego.set(fakego.held(f"exec={real_go()}"))
-    s = await lsp(root, settings={"goBinary": fakego.path}, env=fakego.env())
+    s = await lsp(root, settings={"goBinary": fakego.path, "diagnosticsScope": "package"}, env=fakego.env())
     mark = s.mark()
     s.open("escapes.go")
     await asyncio.to_thread(fakego.wait_invocations, 1)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from support.hints import hint_positions
 from robust_util import (REQUEST_FAILED, error_code, fakego, fakego_bin, measured_memory, rb,  # noqa: F401
                          ready, real_go, still_serving, write_module)
 
@@ -35,12 +36,14 @@ def last_diagnostics(s, uri: str) -> list[dict]:
             if p["uri"] == uri][-1]["diagnostics"]
 
 
-def range_ends(diags: list[dict]) -> list[tuple[int, int]]:
-    return sorted((d["range"]["end"]["line"], d["range"]["end"]["character"]) for d in diags)
-
-
 def hint_ends(hints: list[dict]) -> list[tuple[int, int]]:
     return sorted((h["position"]["line"], h["position"]["character"]) for h in hints)
+
+
+def hint_places(text: str, diags: list[dict]) -> list[tuple[int, int]]:
+    """Where the hints of diags go in text (utf-16): after the expression before a
+    delimiter, else at the end of the line, one hint for each place."""
+    return sorted(hint_positions(text, diags, "utf-16"))
 
 
 def test_did_change_for_unopened_document(rb, tmp_path):
@@ -100,7 +103,7 @@ def test_range_past_the_last_line(rb, tmp_path):
     diags = s.diagnostics(buri, mark)
     s.change(buri, 2, [{"range": rng(500, 0, 501, 3), "text": "x"}])
     # The findings above the end of the document stay where they are.
-    assert hint_ends(s.inlay(buri)) == range_ends(diags)
+    assert hint_ends(s.inlay(buri)) == hint_places(bad.read_text(), diags)
     # Requests are read in order, so the change has been taken and its warning written.
     s.wait_stderr("starts at line 501, past the end of the document", 30)
     still_serving(s, uri)
@@ -120,7 +123,8 @@ def test_character_past_the_end_of_a_line_is_clamped(rb, tmp_path):
     s.status("idle", mark, package="example.com/rb/bad")
     assert not [m for m in s.shown(mark) if "build failed" in m.get("message", "")], s.shown(mark)
     assert lines_of(last_diagnostics(s, buri)) == [4, 5]
-    assert hint_ends(s.inlay(buri)) == range_ends(last_diagnostics(s, buri))
+    # Only the first line changed, so the hints' lines read as on disk.
+    assert hint_ends(s.inlay(buri)) == hint_places(bad.read_text(), last_diagnostics(s, buri))
     still_serving(s, uri)
 
 
@@ -176,9 +180,8 @@ def test_range_splitting_a_surrogate_pair(rb, tmp_path, fakego):
     hov = s.hover(uri, line, y)["result"]
     assert "`y` moves to the heap in `H`" in hov["contents"]["value"], hov
     assert hov["range"] == rng(line, y, line, y + 1), hov
-    hints = sorted((h["position"]["line"], h["position"]["character"]) for h in s.inlay(uri))
-    assert hints == sorted((d["range"]["end"]["line"], d["range"]["end"]["character"])
-                           for d in diags), (hints, diags)
+    hints = hint_ends(s.inlay(uri))
+    assert hints == hint_places(expected, diags), (hints, diags)
 
 
 def test_fifty_megabyte_document(rb, tmp_path):
@@ -203,7 +206,7 @@ def test_fifty_megabyte_document(rb, tmp_path):
     last = text.count("\n")
     s.change(big, 2, [{"range": rng(0, 0, 0, 0), "text": "// top\n"},
                       {"range": rng(last + 1, 0, last + 1, 0), "text": "// end\n"}])
-    assert hint_ends(s.inlay(big)) == [(l + 1, c) for l, c in range_ends(diags)], \
+    assert hint_ends(s.inlay(big)) == [(l + 1, c) for l, c in hint_places(text, diags)], \
         "the hints did not move down with the line added at the top"
     hov = s.hover(big, last, 5)
     assert hov.get("result", "missing") is None, f"a hover on a comment: {hov}"
@@ -417,6 +420,7 @@ def test_deleted_file(rb, tmp_path):
     mark = s.mark()
     buri = s.open(bad)
     s.diagnostics(buri, mark)
+    bad_text = bad.read_text()
     bad.unlink()
     mark = s.mark()
     s.save(buri)
@@ -426,7 +430,7 @@ def test_deleted_file(rb, tmp_path):
     # Whether the deleted file keeps its findings is test_deleted_open_file_keeps_its_findings;
     # here the answers agree with what was published.
     diags = last_diagnostics(s, buri)
-    assert hint_ends(s.inlay(buri)) == range_ends(diags)
+    assert hint_ends(s.inlay(buri)) == hint_places(bad_text, diags)
     hov = s.hover(buri, 5, 10)
     assert ("**Cause:**" in hov["result"]["contents"]["value"]) if diags else \
         hov["result"] is None, (diags, hov)
@@ -435,7 +439,8 @@ def test_deleted_file(rb, tmp_path):
     (root / "bad" / "more.go").unlink()
     (root / "bad").rmdir()
     mark = s.mark()
-    s.open(buri, "package bad\n\nfunc B() *int { return new(int) }\n")
+    vanished = "package bad\n\nfunc B() *int { return new(int) }\n"
+    s.open(buri, vanished)
     st = s.wait_notification("goescape/status", lambda p: p.get("package") == "example.com/rb/bad"
                              and p.get("state") in ("idle", "failed"),
                              "the analysis of a vanished package", 120, mark)
@@ -444,7 +449,7 @@ def test_deleted_file(rb, tmp_path):
     diags = last_diagnostics(s, buri)
     counted = {k: n for k, n in st["escapes"].items() if n}
     assert counted == ({buri: len(diags)} if diags else {}), (st, diags)
-    assert hint_ends(s.inlay(buri)) == range_ends(diags)
+    assert hint_ends(s.inlay(buri)) == hint_places(vanished, diags)
     still_serving(s, uri)
 
 
@@ -461,6 +466,7 @@ def test_deleted_open_file_keeps_its_findings(rb, tmp_path):
     mark = s.mark()
     buri = s.open(bad)
     s.diagnostics(buri, mark)
+    bad_text = bad.read_text()
     bad.unlink()
     mark = s.mark()
     s.save(buri)

@@ -78,18 +78,12 @@ const char *ge_check_display_path(const struct check *c, const char *path)
 }
 
 /* Line and 1-based byte column of a byte offset, through the file's line index. */
-static void line_col(const struct ge_lines *lines, size_t off, unsigned *line, unsigned *col)
+static void line_col(const struct ge_lines *lines, const char *text, size_t len, size_t off,
+                     unsigned *line, unsigned *col)
 {
-    size_t lo = 0, hi = lines->count;
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (lines->starts[mid] <= off)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    *line = (unsigned)lo + 1;
-    *col = (unsigned)(off - lines->starts[lo] + 1);
+    struct ge_position p = ge_lines_position(lines, text, len, off, GE_ENC_UTF8);
+    *line = p.line + 1;
+    *col = p.character + 1;
 }
 
 /* Writes s with every line after the first indented by pad more spaces. */
@@ -159,8 +153,8 @@ static void print_set(struct check *c, struct check_pkg *pkg, const struct ge_fi
                 have_lines = true;
                 lines_gen = c->text_gen;
             }
-            line_col(&lines, f->span.start, &l1, &c1);
-            line_col(&lines, f->span.end, &l2, &c2);
+            line_col(&lines, text, len, f->span.start, &l1, &c1);
+            line_col(&lines, text, len, f->span.end, &l2, &c2);
         }
         struct check_region r16 = {l1, c1, l2, c2};
         if (text != NULL && c->sarif)

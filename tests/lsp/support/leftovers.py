@@ -27,6 +27,8 @@ import time
 import uuid
 from pathlib import Path
 
+from .procs import cmdline
+
 TAG_VAR = "GOESCAPE_TEST_TAG"
 
 # Text that only a sanitizer report (or the server's own check of its loop at exit) prints.
@@ -62,14 +64,6 @@ def _state(pid: int) -> str | None:
     return fields[0]
 
 
-def _cmdline(pid: int) -> str:
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return f.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
-    except OSError:
-        return ""
-
-
 def tagged(tag: str) -> dict[int, str]:
     """Live processes (not zombies, not already exiting) whose environment carries the tag,
     with their command lines."""
@@ -85,7 +79,7 @@ def tagged(tag: str) -> dict[int, str]:
         except OSError:
             continue
         if needle in env.split(b"\0") and _state(pid) not in (None, "Z", "X"):
-            out[pid] = _cmdline(pid)
+            out[pid] = cmdline(pid)
     return out
 
 

@@ -43,11 +43,17 @@ static const char help[] =
     "\n"
     "A goescape:ignore comment hides findings as in the editor: at the end of their line\n"
     "(\"x := f() // goescape:ignore: reason\"), or on the comment line just above it.\n"
+    "Assertions are printed with the category \"assertion\": a goescape:noescape comment\n"
+    "whose line (or function, in its doc comment) has a heap escape, a goescape:allow\n"
+    "without a reason, and an assertion on no code the compiler reported on. The heap\n"
+    "escapes that a goescape:allow comment with a reason accepts are not printed.\n"
     "\n"
     "Exit status:\n"
     "  0  the analysis ran (findings do not change the status)\n"
     "  1  a package could not be listed or built, or the go command could not run\n"
-    "  2  bad usage: an unknown flag, or a flag's value missing or not allowed\n";
+    "  2  bad usage: an unknown flag, or a flag's value missing or not allowed\n"
+    "  3  an assertion is broken: a heap escape under goescape:noescape (or\n"
+    "     gcassert:noescape), or a goescape:allow without a reason\n";
 
 static void job_done(struct ge_job *job);
 
@@ -555,7 +561,7 @@ int ge_check_main(int argc, char **argv)
             c.failed = true;
     }
     ge_check_emit_end(&c);
-    status = c.failed ? 1 : 0;
+    status = c.failed ? 1 : c.nbroken > 0 ? 3 : 0;
 out:
     if (c.parser != NULL)
         ge_parser_destroy(c.parser);

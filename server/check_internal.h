@@ -137,6 +137,7 @@ struct check {
     char *text_path;
     size_t text_len;
     unsigned text_gen; /* counts the reads, so a line index knows its text */
+    size_t nbroken;    /* broken assertions printed (worker; read after the last package) */
 };
 
 /* Appends data to the spool and to *ext (merged with its last stretch when adjacent).

@@ -40,6 +40,9 @@ struct ge_client_caps {
     bool hover_markdown;
     bool label_location; /* inlay hint label parts with locations */
     bool show_message;
+    bool snippet_edits;    /* workspace.workspaceEdit.snippetEditSupport (LSP 3.18) */
+    bool document_changes; /* workspace.workspaceEdit.documentChanges */
+    bool show_document;    /* window.showDocument.support */
 };
 
 /* An open document. */

@@ -29,6 +29,7 @@ EXPECTED = [
 
 CLI_EXPECTED = """\
 asserts.go:34:2: moved: w moved to heap: returned from Bare
+asserts.go:55:2: moved: v moved to heap: returned from Plain
 asserts.go:16:2: assertion: goescape:noescape broken: y moved to heap: returned from Broken
 asserts.go:23:14: assertion: gcassert:noescape broken: s escapes to heap: converted to interface (argument of fmt.Println)
 asserts.go:34:9: assertion: goescape:allow needs a reason: //goescape:allow <why this escape is accepted>

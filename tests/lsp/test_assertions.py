@@ -113,3 +113,16 @@ def test_check_passes_when_every_assertion_holds(goescape_bin, module):
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, (r.stdout, r.stderr)
     assert '"category": "assertion"' not in r.stdout
+
+
+async def test_hover_names_the_reason_and_the_broken_assertion(lsp, module):
+    from support import text as tx
+    s, _ = await opened(lsp, module)
+    allowed = await s.hover(FILE, tx.Pos(27, 1))
+    assert allowed["contents"]["value"].endswith(
+        "**Accepted** by `goescape:allow`: returned to the caller by design")
+    broken = await s.hover(FILE, tx.Pos(15, 1))
+    assert broken["contents"]["value"].endswith("**Breaks** `goescape:noescape`.")
+    whole = await s.hover(FILE, tx.Pos(41, 9))
+    assert whole["contents"]["value"].endswith(
+        "**Breaks** `goescape:noescape` on this function.")

@@ -164,6 +164,20 @@ static void print_assertion(struct check *c, const char *path, const struct ge_l
     free(s);
 }
 
+/* A verdict to print, by where it is printed. */
+struct verdict_at {
+    uint32_t start;
+    size_t k;
+};
+
+static int by_start(const void *x, const void *y)
+{
+    const struct verdict_at *a = x, *b = y;
+    if (a->start != b->start)
+        return a->start < b->start ? -1 : 1;
+    return a->k < b->k ? -1 : a->k > b->k;
+}
+
 static void count_printed(struct check *c, struct check_pkg *pkg)
 {
     if (c->out_spooled)
@@ -174,7 +188,8 @@ static void count_printed(struct check *c, struct check_pkg *pkg)
 
 /* Prints the findings items[0..n) of one file, then its assertions' verdicts. A finding that
  * breaks an assertion is printed as the broken assertion; one that an allow accepts is not
- * printed. Broken assertions and bare allows count towards the exit status. */
+ * printed. Everything comes out in the order of position. Broken assertions and bare allows count
+ * towards the exit status. */
 static void print_file(struct check *c, struct check_pkg *pkg, const char *path,
                        const struct ge_finding *items, size_t n, struct ge_buf *msg)
 {
@@ -194,9 +209,32 @@ static void print_file(struct check *c, struct check_pkg *pkg, const char *path,
     for (size_t k = 0; k < nr; k++)
         if (r[k].finding != SIZE_MAX)
             taken[r[k].finding] = true;
-    for (size_t i = 0; i < n; i++) {
-        const struct ge_finding *f = &items[i];
-        if ((taken != NULL && taken[i]) || !ge_filter_shows(c->config.categories, text, len, f))
+    /* Findings and verdicts are printed in one run by position, as the output is sorted. */
+    struct verdict_at *order = nr > 0 ? ge_xmalloc(nr * sizeof *order) : NULL;
+    size_t no = 0;
+    for (size_t k = 0; k < nr; k++) {
+        if (r[k].verdict == GE_VERDICT_ALLOWED)
+            continue;
+        const struct ge_finding *f = r[k].finding != SIZE_MAX ? &items[r[k].finding] : NULL;
+        order[no++] = (struct verdict_at){
+            .start = f != NULL ? f->span.start : a[r[k].assertion].comment.start, .k = k};
+    }
+    if (no > 1)
+        qsort(order, no, sizeof *order, by_start);
+    size_t next = 0;
+    for (size_t i = 0; i <= n; i++) {
+        const struct ge_finding *f = i < n ? &items[i] : NULL;
+        for (; next < no && (f == NULL || order[next].start <= f->span.start); next++) {
+            const struct ge_assert_result *v = &r[order[next].k];
+            const struct ge_finding *vf = v->finding != SIZE_MAX ? &items[v->finding] : NULL;
+            print_assertion(c, path, &lines, &a[v->assertion], v, vf,
+                            vf != NULL ? ge_finding_message(vf, msg) : NULL);
+            count_printed(c, pkg);
+            if (v->verdict != GE_VERDICT_UNMATCHED)
+                c->nbroken++;
+        }
+        if (f == NULL || (taken != NULL && taken[i]) ||
+            !ge_filter_shows(c->config.categories, text, len, f))
             continue;
         unsigned l1 = f->line, c1 = f->col, l2 = f->line, c2 = f->col;
         if (text != NULL) {
@@ -211,16 +249,7 @@ static void print_file(struct check *c, struct check_pkg *pkg, const char *path,
                     ge_category_name(f->category), message);
         count_printed(c, pkg);
     }
-    for (size_t k = 0; k < nr; k++) {
-        if (r[k].verdict == GE_VERDICT_ALLOWED)
-            continue;
-        const struct ge_finding *f = r[k].finding != SIZE_MAX ? &items[r[k].finding] : NULL;
-        print_assertion(c, path, &lines, &a[r[k].assertion], &r[k], f,
-                        f != NULL ? ge_finding_message(f, msg) : NULL);
-        count_printed(c, pkg);
-        if (r[k].verdict != GE_VERDICT_UNMATCHED)
-            c->nbroken++;
-    }
+    free(order);
     free(taken);
     free(r);
     free(a);

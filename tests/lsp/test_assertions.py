@@ -28,13 +28,13 @@ EXPECTED = [
 ]
 
 CLI_EXPECTED = """\
-asserts.go:34:2: moved: w moved to heap: returned from Bare
-asserts.go:55:2: moved: v moved to heap: returned from Plain
 asserts.go:16:2: assertion: goescape:noescape broken: y moved to heap: returned from Broken
 asserts.go:23:14: assertion: gcassert:noescape broken: s escapes to heap: converted to interface (argument of fmt.Println)
+asserts.go:34:2: moved: w moved to heap: returned from Bare
 asserts.go:34:9: assertion: goescape:allow needs a reason: //goescape:allow <why this escape is accepted>
 asserts.go:42:9: assertion: goescape:noescape on this function broken: new(int) escapes to heap: stored in the global sink
 asserts.go:48:2: assertion: goescape:noescape matches no code the compiler reported on (was its line moved or deleted?)
+asserts.go:55:2: moved: v moved to heap: returned from Plain
 """
 
 
@@ -102,6 +102,22 @@ def test_check_prints_the_assertions_and_fails(goescape_bin, module):
                        text=True, timeout=120)
     assert r.returncode == 3, r.stderr
     assert r.stdout == CLI_EXPECTED
+
+
+def test_check_json_names_each_verdict(goescape_bin, module):
+    import json
+    root = module("assertions")
+    r = subprocess.run([goescape_bin, "check", "--format", "json", "./..."], cwd=root,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 3, r.stderr
+    doc = json.loads(r.stdout)
+    got = [(f["line"], f["subject"], f["cause"]) for f in doc["findings"]
+           if f["category"] == "assertion"]
+    assert got == [(16, "goescape:noescape", "broken"), (23, "gcassert:noescape", "broken"),
+                   (34, "goescape:allow", "no-reason"), (42, "goescape:noescape", "broken"),
+                   (48, "goescape:noescape", "unmatched")]
+    broken = [f for f in doc["findings"] if f["category"] == "assertion"][0]
+    assert broken["flow"] and broken["endColumn"] > broken["column"]
 
 
 def test_check_passes_when_every_assertion_holds(goescape_bin, module):

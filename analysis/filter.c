@@ -7,6 +7,7 @@
  */
 #include "goescape/filter.h"
 
+#include "golex.h"
 #include "parse_internal.h"
 
 #include <string.h>
@@ -15,11 +16,6 @@
 #define MARK_LEN (sizeof MARK - 1)
 
 /* What the lexer learned about one line of the region. */
-struct line_info {
-    bool code; /* holds something other than comments and white space */
-    bool mark; /* a marking comment starts on it */
-};
-
 static bool space_byte(char c)
 {
     return c == ' ' || c == '\t' || c == '\r';
@@ -93,16 +89,14 @@ static bool comment_marks(const char *c, size_t n)
 
 enum lex_state { CODE, LINE_COMMENT, BLOCK_COMMENT, STRING, RUNE, RAW_STRING };
 
-/* Lexes text[0..end) and fills info for the lines from region on (end is the end of the last
- * of them). Follows Go's rules for comments and literals, as the compiler reads them. */
-static void lex_lines(const char *text, size_t end, size_t region, struct line_info *info,
-                      size_t ninfo)
+void golex_comments(const char *text, size_t end, size_t region, bool *code, size_t ncode,
+                    golex_comment_cb cb, void *ctx)
 {
     enum lex_state st = CODE;
     size_t cur = 0, cstart = 0, cline = 0;
     for (size_t i = 0; i < end; i++) {
         char ch = text[i];
-        bool in_region = i >= region && cur < ninfo;
+        bool in_region = i >= region && cur < ncode;
         bool comment_end = false;
         size_t cend = 0;
         switch (st) {
@@ -140,10 +134,10 @@ static void lex_lines(const char *text, size_t end, size_t region, struct line_i
         }
         bool is_code = st != LINE_COMMENT && st != BLOCK_COMMENT && !space_byte(ch) && ch != '\n';
         if (in_region && is_code)
-            info[cur].code = true;
+            code[cur] = true;
         if (comment_end) {
-            if (cstart >= region && cline < ninfo && comment_marks(text + cstart, cend - cstart))
-                info[cline].mark = true;
+            if (cstart >= region && cline < ncode)
+                cb(ctx, cstart, cend, cline);
             if (st == BLOCK_COMMENT)
                 i++;
             st = CODE;
@@ -152,9 +146,20 @@ static void lex_lines(const char *text, size_t end, size_t region, struct line_i
             cur++;
     }
     /* A comment still open at the end of the last line: what it holds so far is enough. */
-    if ((st == LINE_COMMENT || st == BLOCK_COMMENT) && cstart >= region && cline < ninfo &&
-        comment_marks(text + cstart, end - cstart))
-        info[cline].mark = true;
+    if ((st == LINE_COMMENT || st == BLOCK_COMMENT) && cstart >= region && cline < ncode)
+        cb(ctx, cstart, end, cline);
+}
+
+struct mark_scan {
+    const char *text;
+    bool *mark;
+};
+
+static void note_mark(void *ctx, size_t start, size_t end, size_t line)
+{
+    struct mark_scan *m = ctx;
+    if (comment_marks(m->text + start, end - start))
+        m->mark[line] = true;
 }
 
 bool ge_filter_ignored(const char *text, size_t len, size_t off)
@@ -167,19 +172,21 @@ bool ge_filter_ignored(const char *text, size_t len, size_t off)
     size_t region = region_start(text, start);
     if (!mentions_mark(text + region, end - region))
         return false;
-    struct line_info info[GE_IGNORE_ABOVE_MAX + 1];
-    memset(info, 0, sizeof info);
-    lex_lines(text, end, region, info, GE_ARRAY_SIZE(info));
+    /* Per line of the region: holds something other than comments and white space; a
+     * marking comment starts on it. */
+    bool code[GE_IGNORE_ABOVE_MAX + 1] = {0}, mark[GE_IGNORE_ABOVE_MAX + 1] = {0};
+    struct mark_scan ms = {.text = text, .mark = mark};
+    golex_comments(text, end, region, code, GE_ARRAY_SIZE(code), note_mark, &ms);
     size_t last = 0;
     for (size_t i = region; i < start; i++)
         last += text[i] == '\n';
-    if (info[last].mark)
+    if (mark[last])
         return true;
     /* Upwards through the comment-only lines just above. */
     for (size_t k = last; k-- > 0;) {
-        if (info[k].code)
+        if (code[k])
             return false;
-        if (info[k].mark)
+        if (mark[k])
             return true;
     }
     return false;

@@ -69,6 +69,21 @@ long golex_toks_open(const struct golex_toks *ts, size_t i);
  * func types. Returns j when the parameters are not closed. */
 size_t golex_sig_end(struct golex_toks *ts, size_t j);
 
+/* Receives one comment: its bytes text[start..end), opening characters included (a line
+ * comment ends before its newline), and the 0-based line it starts on, counted from region. */
+typedef void (*golex_comment_cb)(void *ctx, size_t start, size_t end, size_t line);
+
+/*
+ * Lexes text[0..end) by Go's rules for comments and literals (raw strings and block comments
+ * over several lines included, as the compiler reads them) and calls cb for each comment that
+ * starts at or after region, on a line below ncode. code[k] (borrowed, ncode entries, zeroed
+ * by the caller) is set when the k-th line from region holds something other than comments
+ * and white space; when cb runs, code[line] tells whether code precedes the comment on its
+ * line. Implemented in filter.c, which shares it with the ignore comment.
+ */
+void golex_comments(const char *text, size_t end, size_t region, bool *code, size_t ncode,
+                    golex_comment_cb cb, void *ctx);
+
 #define GOLEX_MAX_SPAN (256u * 1024u)
 
 #endif

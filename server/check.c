@@ -49,7 +49,8 @@ static const char help[] =
     "                 which is analyzed in a temporary git worktree in $TMPDIR\n"
     "  --quiet        print no findings (for --write-baseline and --fail-on)\n"
     "  --fail-on new|any|none  exit with status 3 when there are new findings (not in the\n"
-    "                 baseline; every finding without one), any findings, or never (default)\n"
+    "                 baseline; every finding without one) or any findings, and with new\n"
+    "                 or any also when an assertion is broken; none (default) never\n"
     "  --no-tests     leave out _test.go files (go build instead of go test -c)\n"
     "  --all          also print leaking parameters and values that do not escape\n"
     "  --go PATH      the go command to run (default: go from PATH)\n"
@@ -62,13 +63,19 @@ static const char help[] =
     "\n"
     "A goescape:ignore comment hides findings as in the editor: at the end of their line\n"
     "(\"x := f() // goescape:ignore: reason\"), or on the comment line just above it.\n"
+    "Assertions are printed with the category \"assertion\": a goescape:noescape comment\n"
+    "whose line (or function, in its doc comment) has a heap escape, a goescape:allow\n"
+    "without a reason, and an assertion on no code the compiler reported on. The heap\n"
+    "escapes that a goescape:allow comment with a reason accepts are not printed.\n"
     "\n"
     "Exit status:\n"
     "  0  the analysis ran (findings do not change the status unless --fail-on says so)\n"
     "  1  a package could not be listed or built, or the go command could not run\n"
     "  2  bad usage: an unknown flag, a flag's value missing or not allowed, or a baseline\n"
     "     that cannot be read\n"
-    "  3  --fail-on: findings of the kind it names were found\n"
+    "  3  --fail-on new or any: findings of the kind it names were found, or an assertion\n"
+    "     is broken (a heap escape under goescape:noescape or gcassert:noescape, or a\n"
+    "     goescape:allow without a reason)\n"
     "  128+N  stopped by signal N (SIGINT, SIGTERM, SIGHUP); the go command is stopped too\n";
 
 static void job_done(struct ge_job *job);
@@ -652,8 +659,9 @@ int ge_check_main(int argc, char **argv)
     if (c.write_baseline != NULL && !c.failed && ge_check_baseline_write(&c) != 0)
         c.failed = true;
     status = c.failed ? 1 : 0;
-    if (status == 0 && ((c.fail_on == CHECK_FAIL_NEW && c.nnew > 0) ||
-                        (c.fail_on == CHECK_FAIL_ANY && c.nfound > 0)))
+    if (status == 0 && c.fail_on != CHECK_FAIL_NONE &&
+        (c.nbroken > 0 || (c.fail_on == CHECK_FAIL_NEW && c.nnew > 0) ||
+         (c.fail_on == CHECK_FAIL_ANY && c.nfound > 0)))
         status = 3;
 out:
     if (c.signum != 0) {

@@ -8,6 +8,7 @@
 #include "check_internal.h"
 
 #include "fileio.h"
+#include "goescape/assert.h"
 #include "goescape/filter.h"
 #include "goescape/finding.h"
 
@@ -127,32 +128,128 @@ static void utf16_region(const struct ge_lines *lines, const char *text, size_t 
     *r = (struct check_region){a.line + 1, a.character + 1, b.line + 1, b.character + 1};
 }
 
-static void print_set(struct check *c, struct check_pkg *pkg, const struct ge_finding_set *set)
+/* One assertion's record, with the category "assertion" and the kind of verdict as its
+ * cause: "broken", "no-reason" or "unmatched". */
+static void print_assertion(struct check *c, const char *path, const struct ge_lines *lines,
+                            const char *text, size_t len, const struct ge_assertion *a,
+                            const struct ge_assert_result *r, const struct ge_finding *f,
+                            const char *finding_message)
 {
-    struct ge_buf msg;
-    ge_buf_init(&msg, GE_MESSAGE_MAX);
-    struct ge_lines lines = {0};
-    bool have_lines = false;
-    unsigned lines_gen = 0;
-    char(*fps)[GE_FINGERPRINT_SIZE] = ge_xmalloc((set->count + 1) * sizeof *fps);
-    ge_fingerprint_set(pkg->import_path, set->items, set->count, fps);
-    for (size_t i = 0; i < set->count; i++) {
-        const struct ge_finding *f = &set->items[i];
-        const char *text = NULL;
-        size_t len = 0;
-        if (file_text(c, f->path, &text, &len) != 0)
-            text = NULL;
-        if (!ge_filter_shows(c->config.categories, text, len, f))
+    static const char *const kinds[] = {[GE_VERDICT_BROKEN] = "broken",
+                                        [GE_VERDICT_ALLOWED] = "allowed",
+                                        [GE_VERDICT_NO_REASON] = "no-reason",
+                                        [GE_VERDICT_UNMATCHED] = "unmatched"};
+    struct ge_span span = f != NULL ? f->span : a->comment;
+    unsigned l1, c1, l2, c2;
+    line_col(lines, text, len, span.start, &l1, &c1);
+    line_col(lines, text, len, span.end, &l2, &c2);
+    char *m = ge_assert_message_new(a, r, finding_message ? finding_message : "");
+    if (c->github) {
+        ge_check_print_github_assertion(c, path, l1, c1, l2, c2, m);
+        free(m);
+        return;
+    }
+    if (!c->json) {
+        fprintf(c->out, "%s:%u:%u: assertion: %s\n", ge_check_display_path(c, path), l1, c1, m);
+        free(m);
+        return;
+    }
+    json_t *flow = json_array();
+    for (size_t k = 0; f != NULL && k < f->nsteps; k++)
+        json_array_append_new(
+            flow, json_pack("{s:s, s:s?, s:i, s:i}", "message", f->steps[k].message, "file",
+                            f->steps[k].path ? ge_check_display_path(c, f->steps[k].path) : NULL,
+                            "line", f->steps[k].line, "column", f->steps[k].col));
+    json_t *o = json_pack("{s:s, s:i, s:i, s:i, s:i, s:s, s:s, s:s, s:s, s:o}", "file",
+                          ge_check_display_path(c, path), "line", l1, "column", c1, "endLine", l2,
+                          "endColumn", c2, "category", "assertion", "subject", ge_assert_name(a),
+                          "cause", kinds[r->verdict], "message", m, "flow", flow);
+    free(m);
+    char *s = json_dumps(o, JSON_INDENT(2));
+    json_decref(o);
+    fputs(c->out_spooled || c->nprinted > 0 ? ",\n    " : "\n    ", c->out);
+    put_indented(c->out, s, "    ");
+    free(s);
+}
+
+/* A verdict to print, by where it is printed. */
+struct verdict_at {
+    uint32_t start;
+    size_t k;
+};
+
+static int by_start(const void *x, const void *y)
+{
+    const struct verdict_at *a = x, *b = y;
+    if (a->start != b->start)
+        return a->start < b->start ? -1 : 1;
+    return a->k < b->k ? -1 : a->k > b->k;
+}
+
+static void count_printed(struct check *c, struct check_pkg *pkg)
+{
+    if (c->out_spooled)
+        pkg->nout++;
+    else
+        c->nprinted++;
+}
+
+/* Prints the findings items[0..n) of one file, then its assertions' verdicts. A finding that
+ * breaks an assertion is printed as the broken assertion; one that an allow accepts is not
+ * printed. Everything comes out in the order of position. Broken assertions and bare allows count
+ * towards the exit status. */
+static void print_file(struct check *c, struct check_pkg *pkg, const char *path,
+                       const struct ge_finding *items, size_t n,
+                       const char (*fps)[GE_FINGERPRINT_SIZE], struct ge_buf *msg)
+{
+    const char *text = NULL;
+    size_t len = 0;
+    if (file_text(c, path, &text, &len) != 0) {
+        text = NULL;
+        len = 0;
+    }
+    struct ge_lines lines;
+    ge_lines_init(&lines, text != NULL ? text : "", len);
+    struct ge_assertion *a = NULL;
+    size_t na = text != NULL ? ge_assert_scan(text, len, &a) : 0;
+    struct ge_assert_result *r = NULL;
+    size_t nr = na > 0 ? ge_assert_check(a, na, items, n, &r) : 0;
+    bool *taken = nr > 0 ? ge_xcalloc(n + 1, sizeof *taken) : NULL;
+    for (size_t k = 0; k < nr; k++)
+        if (r[k].finding != SIZE_MAX)
+            taken[r[k].finding] = true;
+    /* Findings and verdicts are printed in one run by position, as the output is sorted. */
+    struct verdict_at *order = nr > 0 ? ge_xmalloc(nr * sizeof *order) : NULL;
+    size_t no = 0;
+    for (size_t k = 0; k < nr; k++) {
+        if (r[k].verdict == GE_VERDICT_ALLOWED)
+            continue;
+        const struct ge_finding *f = r[k].finding != SIZE_MAX ? &items[r[k].finding] : NULL;
+        order[no++] = (struct verdict_at){
+            .start = f != NULL ? f->span.start : a[r[k].assertion].comment.start, .k = k};
+    }
+    if (no > 1)
+        qsort(order, no, sizeof *order, by_start);
+    size_t next = 0;
+    for (size_t i = 0; i <= n; i++) {
+        const struct ge_finding *f = i < n ? &items[i] : NULL;
+        for (; next < no && (f == NULL || order[next].start <= f->span.start); next++) {
+            const struct ge_assert_result *v = &r[order[next].k];
+            const struct ge_finding *vf = v->finding != SIZE_MAX ? &items[v->finding] : NULL;
+            if (v->verdict != GE_VERDICT_UNMATCHED)
+                c->nbroken++;
+            /* SARIF has no record for an assertion: it counts towards the exit status only. */
+            if (c->quiet || c->sarif)
+                continue;
+            print_assertion(c, path, &lines, text, len, &a[v->assertion], v, vf,
+                            vf != NULL ? ge_finding_message(vf, msg) : NULL);
+            count_printed(c, pkg);
+        }
+        if (f == NULL || (taken != NULL && taken[i]) ||
+            !ge_filter_shows(c->config.categories, text, len, f))
             continue;
         unsigned l1 = f->line, c1 = f->col, l2 = f->line, c2 = f->col;
         if (text != NULL) {
-            if (!have_lines || lines_gen != c->text_gen) {
-                if (have_lines)
-                    ge_lines_free(&lines);
-                ge_lines_init(&lines, text, len);
-                have_lines = true;
-                lines_gen = c->text_gen;
-            }
             line_col(&lines, text, len, f->span.start, &l1, &c1);
             line_col(&lines, text, len, f->span.end, &l2, &c2);
         }
@@ -168,7 +265,7 @@ static void print_set(struct check *c, struct check_pkg *pkg, const struct ge_fi
         /* SARIF keeps what the baseline holds, marked unchanged. */
         if (c->quiet || (known && !c->sarif))
             continue;
-        const char *message = ge_finding_message(f, &msg);
+        const char *message = ge_finding_message(f, msg);
         if (c->json)
             print_json(c, f, l1, c1, l2, c2, message, fps[i]);
         else if (c->sarif)
@@ -178,13 +275,44 @@ static void print_set(struct check *c, struct check_pkg *pkg, const struct ge_fi
         else
             fprintf(c->out, "%s:%u:%u: %s: %s\n", ge_check_display_path(c, f->path), l1, c1,
                     ge_category_name(f->category), message);
-        if (c->out_spooled)
-            pkg->nout++;
-        else
-            c->nprinted++;
+        count_printed(c, pkg);
     }
-    if (have_lines)
-        ge_lines_free(&lines);
+    free(order);
+    free(taken);
+    free(r);
+    free(a);
+    ge_lines_free(&lines);
+}
+
+static bool has_findings(const struct ge_finding_set *set, const char *path)
+{
+    for (size_t i = 0; i < set->count; i++)
+        if (strcmp(set->items[i].path, path) == 0)
+            return true;
+    return false;
+}
+
+static void print_set(struct check *c, struct check_pkg *pkg, const struct ge_finding_set *set)
+{
+    struct ge_buf msg;
+    ge_buf_init(&msg, GE_MESSAGE_MAX);
+    char(*fps)[GE_FINGERPRINT_SIZE] = ge_xmalloc((set->count + 1) * sizeof *fps);
+    ge_fingerprint_set(pkg->import_path, set->items, set->count, fps);
+    for (size_t i = 0; i < set->count;) {
+        size_t j = i + 1;
+        while (j < set->count && strcmp(set->items[j].path, set->items[i].path) == 0)
+            j++;
+        print_file(c, pkg, set->items[i].path, set->items + i, j - i,
+                   (const char(*)[GE_FINGERPRINT_SIZE])(fps + i), &msg);
+        i = j;
+    }
+    /* A file without findings may hold assertions, which then match no code. */
+    for (size_t k = 0; k < pkg->nfiles; k++) {
+        char *path = ge_xasprintf("%s/%s", pkg->dir, pkg->files[k]);
+        if (!has_findings(set, path))
+            print_file(c, pkg, path, NULL, 0, NULL, &msg);
+        free(path);
+    }
     free(fps);
     ge_buf_free(&msg);
 }
@@ -209,17 +337,17 @@ static void report_errors(struct check *c, const struct ge_report *r, bool hold)
     }
 }
 
-/* Leaking parameters and values that do not escape are off unless --all: their facts are
- * dropped before findings are built, which spares placing and explaining them (most of the
- * compiler's output, and most of the time, in a package like go/types). */
+/* Leaking parameters are off unless --all: their facts are dropped before findings are built,
+ * which spares placing and explaining them (most of the compiler's output, and most of the
+ * time, in a package like go/types). Values that do not escape are kept whatever is shown:
+ * they tell an assertion that the compiler looked at its line. */
 static void drop_hidden_facts(const struct check *c, struct ge_report *r)
 {
     bool param = c->config.categories[GE_CAT_PARAM];
-    bool noescape = c->config.categories[GE_CAT_NOESCAPE];
     size_t k = 0;
     for (size_t i = 0; i < r->nfacts; i++) {
         uint8_t kind = r->facts[i].kind;
-        if ((kind == GE_FACT_PARAM && !param) || (kind == GE_FACT_NOESCAPE && !noescape))
+        if (kind == GE_FACT_PARAM && !param)
             continue;
         r->facts[k++] = r->facts[i];
     }
@@ -229,10 +357,10 @@ static void drop_hidden_facts(const struct check *c, struct ge_report *r)
 void ge_check_feeder_init(struct check_feeder *f, const struct ge_config *config,
                           ge_check_sink_cb sink, void *ctx)
 {
-    *f = (struct check_feeder){.sink = sink,
-                               .ctx = ctx,
-                               .skip = {.params = config->categories[GE_CAT_PARAM],
-                                        .noescape = config->categories[GE_CAT_NOESCAPE]}};
+    *f = (struct check_feeder){
+        .sink = sink,
+        .ctx = ctx,
+        .skip = {.params = config->categories[GE_CAT_PARAM], .noescape = true}};
     f->skipping = !f->skip.params || !f->skip.noescape;
     ge_buf_init(&f->carry, GE_PARSE_LINE_MAX);
 }

@@ -1,9 +1,10 @@
 /*
  * `goescape check --format github`: each finding as a GitHub Actions workflow command,
- * "::warning file=F,line=L,col=C,endLine=L,endColumn=C,title=T::message", which the runner
- * turns into an annotation on the pull request's diff. The runner splits a command at ':'
- * and ',' and ends it at a newline, so values are escaped as its toolkit does: '%', '\r' and
- * '\n' everywhere, and ':' and ',' in properties as well.
+ * "::warning file=F,line=L,col=C,endLine=L,endColumn=C,title=T::message", and each broken
+ * assertion as an "::error", which the runner turns into an annotation on the pull request's
+ * diff. The runner splits a command at ':' and ',' and ends it at a newline, so values are
+ * escaped as its toolkit does: '%', '\r' and '\n' everywhere, and ':' and ',' in properties as
+ * well.
  */
 #include "check_internal.h"
 
@@ -49,5 +50,17 @@ void ge_check_print_github(struct check *c, const struct ge_finding *f, unsigned
             free(at);
         }
     }
+    fputc('\n', c->out);
+}
+
+void ge_check_print_github_assertion(struct check *c, const char *path, unsigned l1, unsigned c1,
+                                     unsigned l2, unsigned c2, const char *message)
+{
+    fputs("::error file=", c->out);
+    put_escaped(c->out, ge_check_display_path(c, path), true);
+    fprintf(c->out, ",line=%u,col=%u,endLine=%u,endColumn=%u,title=", l1, c1, l2, c2);
+    put_escaped(c->out, "goescape: assertion", true);
+    fputs("::", c->out);
+    put_escaped(c->out, message, false);
     fputc('\n', c->out);
 }

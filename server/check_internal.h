@@ -167,6 +167,7 @@ struct check {
     char *text_path;
     size_t text_len;
     unsigned text_gen; /* counts the reads, so a line index knows its text */
+    size_t nbroken;    /* broken assertions printed (worker; read after the last package) */
 };
 
 /* Appends data to the spool and to *ext (merged with its last stretch when adjacent).
@@ -193,6 +194,9 @@ const char *ge_check_display_path(const struct check *c, const char *path);
 /* Prints f as a GitHub Actions workflow command (::warning file=...::message) to c->out. */
 void ge_check_print_github(struct check *c, const struct ge_finding *f, unsigned l1, unsigned c1,
                            unsigned l2, unsigned c2, const char *message);
+/* Prints an assertion's verdict (message, borrowed) at path as "::error file=...::message". */
+void ge_check_print_github_assertion(struct check *c, const char *path, unsigned l1, unsigned c1,
+                                     unsigned l2, unsigned c2, const char *message);
 
 /* --new-from-rev: analyzes the same targets (borrowed) at c->new_from_rev in a temporary git
  * worktree and loads the fingerprints found there as c's baseline. Returns 0, or the exit

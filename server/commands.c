@@ -1,6 +1,7 @@
 /*
  * workspace/executeCommand: goescape.analyze re-runs a document's package now and answers
- * when that analysis is done (so it can be cancelled); goescape.toggle turns hints on or off.
+ * when that analysis is done (so it can be cancelled); goescape.toggle turns hints on or off;
+ * goescape.showFlow (codeaction.c) shows how an escape reaches the heap.
  */
 #include "lookup.h"
 
@@ -78,6 +79,8 @@ int ge_m_execute_command(struct ge_server *s, json_t *id, json_t *params, json_t
         return analyze(s, id, args, result_new, err);
     if (strcmp(cmd, "goescape.toggle") == 0)
         return toggle(s, args, result_new, err);
+    if (strcmp(cmd, "goescape.showFlow") == 0)
+        return ge_cmd_show_flow(s, args, result_new, err);
     *err = "unknown command";
     return -EINVAL;
 }

@@ -41,6 +41,7 @@ static const struct ge_method methods[] = {
     {"textDocument/hover", ge_m_hover, NULL, 0},
     {"textDocument/inlayHint", ge_m_inlay_hint, NULL, 0},
     {"textDocument/codeLens", ge_m_code_lens, NULL, 0},
+    {"textDocument/codeAction", ge_m_code_action, NULL, 0},
     {"workspace/executeCommand", ge_m_execute_command, NULL, 0},
     {"workspace/didChangeConfiguration", NULL, ge_m_did_change_configuration, 0},
     {"workspace/didChangeWorkspaceFolders", NULL, ge_m_did_change_folders, 0},

@@ -2,10 +2,12 @@
  * textDocument/hover: over an escaping expression, what escapes, why, the path to the heap as
  * numbered steps with links, and a remedy; over a function name, a summary of its escapes.
  * Facts that are not displayed (does not escape, leaking parameters, values that need no
- * allocation) still answer hovers.
+ * allocation) still answer hovers. An escape that an assertion accepts or that breaks one
+ * says so, with the reason of the accepting comment.
  */
 #include "lookup.h"
 
+#include "goescape/assert.h"
 #include "goescape/buf.h"
 #include "goescape/lsp.h"
 #include "goescape/scan.h"
@@ -171,6 +173,35 @@ static json_t *hover_result(struct ge_server *s, char *markdown_new, const char 
     return res;
 }
 
+/* What an assertion in the text says about fi, as a markdown paragraph appended to md_new
+ * (stolen; the result is new): the reason of an allow, or the assertion it breaks. */
+static char *with_assertion(struct ge_file *f, const struct ge_finding *fi, const char *text,
+                            size_t len, char *md_new)
+{
+    struct ge_assertion *a = NULL;
+    size_t na = ge_assert_scan(text, len, &a);
+    struct ge_assert_result *r = NULL;
+    size_t nr = na > 0 ? ge_assert_check(a, na, f->set.items, f->set.count, &r) : 0;
+    size_t idx = (size_t)(fi - f->set.items);
+    char *out = md_new;
+    for (size_t i = 0; i < nr && out == md_new; i++) {
+        if (r[i].finding != idx)
+            continue;
+        const struct ge_assertion *as = &a[r[i].assertion];
+        if (r[i].verdict == GE_VERDICT_ALLOWED)
+            out = ge_xasprintf("%s\n\n**Accepted** by `%s`: %s", md_new, ge_assert_name(as),
+                               as->reason);
+        else if (r[i].verdict == GE_VERDICT_BROKEN)
+            out = ge_xasprintf("%s\n\n**Breaks** `%s`%s.", md_new, ge_assert_name(as),
+                               as->func_scope ? " on this function" : "");
+    }
+    if (out != md_new)
+        free(md_new);
+    free(r);
+    free(a);
+    return out;
+}
+
 int ge_m_hover(struct ge_server *s, json_t *id, json_t *params, json_t **result_new,
                const char **err)
 {
@@ -190,7 +221,8 @@ int ge_m_hover(struct ge_server *s, json_t *id, json_t *params, json_t **result_
     ge_text_offset(text, d->text.len, pos, s->enc, &offset);
     const struct ge_finding *fi = ge_finding_at(f, offset);
     if (fi != NULL) {
-        *result_new = hover_result(s, ge_finding_markdown(s, f, fi), text, d->text.len, fi->span);
+        char *md = with_assertion(f, fi, text, d->text.len, ge_finding_markdown(s, f, fi));
+        *result_new = hover_result(s, md, text, d->text.len, fi->span);
         return 0;
     }
     if (f == NULL || f->set.count == 0)

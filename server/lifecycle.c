@@ -87,6 +87,9 @@ static void read_caps(struct ge_server *s, json_t *caps)
     c->related_information = has_true(caps, "textDocument.publishDiagnostics.relatedInformation");
     c->hover_markdown = hover_markdown(caps);
     c->label_location = label_location(caps);
+    c->snippet_edits = has_true(caps, "workspace.workspaceEdit.snippetEditSupport");
+    c->document_changes = has_true(caps, "workspace.workspaceEdit.documentChanges");
+    c->show_document = has_true(caps, "window.showDocument.support");
     s->enc = c->utf8 ? GE_ENC_UTF8 : GE_ENC_UTF16;
 }
 
@@ -123,14 +126,15 @@ static void read_roots(struct ge_server *s, json_t *params)
 
 static json_t *capabilities(struct ge_server *s)
 {
-    return json_pack("{s:s, s:{s:b, s:i, s:{s:b}}, s:{s:b}, s:b, s:{s:b}, s:{s:[s,s]},"
-                     " s:{s:{s:b, s:b}}}",
+    return json_pack("{s:s, s:{s:b, s:i, s:{s:b}}, s:{s:b}, s:b, s:{s:b}, s:{s:[s]},"
+                     " s:{s:[s,s,s]}, s:{s:{s:b, s:b}}}",
                      "positionEncoding", s->enc == GE_ENC_UTF8 ? "utf-8" : "utf-16",
                      "textDocumentSync", "openClose", 1, "change", 2, "save", "includeText", 0,
                      "inlayHintProvider", "resolveProvider", 0, "hoverProvider", 1,
-                     "codeLensProvider", "resolveProvider", 0, "executeCommandProvider", "commands",
-                     "goescape.analyze", "goescape.toggle", "workspace", "workspaceFolders",
-                     "supported", 1, "changeNotifications", 1);
+                     "codeLensProvider", "resolveProvider", 0, "codeActionProvider",
+                     "codeActionKinds", "quickfix", "executeCommandProvider", "commands",
+                     "goescape.analyze", "goescape.toggle", "goescape.showFlow", "workspace",
+                     "workspaceFolders", "supported", 1, "changeNotifications", 1);
 }
 
 int ge_m_initialize(struct ge_server *s, json_t *id, json_t *params, json_t **result_new,

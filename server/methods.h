@@ -41,6 +41,12 @@ int ge_m_inlay_hint(struct ge_server *s, json_t *id, json_t *params, json_t **re
                     const char **err);
 int ge_m_code_lens(struct ge_server *s, json_t *id, json_t *params, json_t **result_new,
                    const char **err);
+/* codeaction.c */
+int ge_m_code_action(struct ge_server *s, json_t *id, json_t *params, json_t **result_new,
+                     const char **err);
+/* goescape.showFlow [uri, line, character]: the flow of the escape there, as a message (and
+ * the document at the escaping step, when the client can open one). */
+int ge_cmd_show_flow(struct ge_server *s, json_t *args, json_t **result_new, const char **err);
 int ge_m_execute_command(struct ge_server *s, json_t *id, json_t *params, json_t **result_new,
                          const char **err);
 

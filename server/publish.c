@@ -72,7 +72,7 @@ static json_t *related(struct ge_server *s, const struct ge_finding *f, const st
 }
 
 static json_t *diagnostic(struct ge_server *s, const struct ge_finding *f,
-                          const struct own_text *own, bool stale)
+                          const struct own_text *own, bool stale, const struct ge_assertion *a)
 {
     struct ge_range r = {
         .start = ge_lines_position(own->lines, own->text, own->len, f->span.start, s->enc),
@@ -84,8 +84,17 @@ static json_t *diagnostic(struct ge_server *s, const struct ge_finding *f,
     json_t *d = json_pack("{s:o, s:i, s:s, s:s, s:s}", "range", ge_lsp_range_pack(&r), "severity",
                           s->config.severity[f->category], "code", ge_category_name(f->category),
                           "source", "goescape", "message", text);
+    if (a != NULL) {
+        /* An accepted escape is a hint that carries its reason, not a problem. */
+        struct ge_assert_result verdict = {.verdict = GE_VERDICT_ALLOWED};
+        char *m = ge_assert_message_new(a, &verdict, text);
+        json_object_set_new(d, "message", json_string(m));
+        json_object_set_new(d, "severity", json_integer(4));
+        free(m);
+    }
     if (stale) {
-        char *old = ge_xasprintf("%s (from the last successful build)", text);
+        char *old = ge_xasprintf("%s (from the last successful build)",
+                                 json_string_value(json_object_get(d, "message")));
         json_object_set_new(d, "message", json_string(old));
         free(old);
     }
@@ -130,6 +139,8 @@ void ge_publish_job_reset(struct ge_publish_job *job)
 {
     if (job->file != NULL)
         ge_lines_free(&job->lines);
+    free(job->asserts);
+    free(job->assert_of);
     ge_buf_free(&job->list);
     *job = (struct ge_publish_job){0};
 }
@@ -156,6 +167,55 @@ static void job_add(struct ge_publish_job *job, json_t *diag_new)
     job->count_out++;
 }
 
+/* An assertion's own diagnostic: broken (at the escape, with its flow), a bare allow or one
+ * that matches no code (at the comment). Code "assertion" tells them from findings. */
+static json_t *assert_diagnostic(struct ge_server *s, const struct ge_publish_job *job,
+                                 const struct ge_assert_result *r)
+{
+    const struct ge_assertion *a = &job->asserts[r->assertion];
+    const struct ge_finding *fi = r->finding != SIZE_MAX ? &job->items[r->finding] : NULL;
+    struct ge_buf msg;
+    ge_buf_init(&msg, GE_MESSAGE_MAX);
+    char *m = ge_assert_message_new(a, r, fi != NULL ? ge_finding_message(fi, &msg) : "");
+    struct ge_span span = fi != NULL ? fi->span : a->comment;
+    struct ge_range rg = {
+        .start = ge_lines_position(&job->lines, job->text, job->len, span.start, s->enc),
+        .end = ge_lines_position(&job->lines, job->text, job->len, span.end, s->enc),
+    };
+    int severity = r->verdict == GE_VERDICT_UNMATCHED ? 2 : 1;
+    json_t *d = json_pack("{s:o, s:i, s:s, s:s, s:s}", "range", ge_lsp_range_pack(&rg), "severity",
+                          severity, "code", "assertion", "source", "goescape", "message", m);
+    free(m);
+    ge_buf_free(&msg);
+    struct own_text own = {
+        .uri = job->file->uri, .text = job->text, .len = job->len, .lines = &job->lines};
+    if (fi != NULL && fi->nsteps > 0)
+        json_object_set_new(d, "relatedInformation", related(s, fi, &own));
+    return d;
+}
+
+/* Checks the file's assertions against its findings: their diagnostics go first, and the
+ * findings they break or allow are marked, to be left out or shown as hints. */
+static void add_assertions(struct ge_server *s, struct ge_publish_job *job)
+{
+    size_t na = ge_assert_scan(job->text, job->len, &job->asserts);
+    if (na == 0)
+        return;
+    struct ge_assert_result *r;
+    size_t nr = ge_assert_check(job->asserts, na, job->items, job->count, &r);
+    for (size_t i = 0; i < nr; i++) {
+        if (r[i].finding != SIZE_MAX) {
+            if (job->assert_of == NULL)
+                job->assert_of = ge_xcalloc(job->count, sizeof *job->assert_of);
+            job->assert_of[r[i].finding] =
+                (struct ge_assert_mark){(uint32_t)r[i].assertion + 1, r[i].verdict};
+        }
+        if (r[i].verdict != GE_VERDICT_ALLOWED)
+            job_add(job, assert_diagnostic(s, job, &r[i]));
+    }
+    free(r);
+}
+
 /* Starts job on f's current findings and text. */
 static void job_start(struct ge_server *s, struct ge_publish_job *job, struct ge_file *f,
                       const char *text, size_t len, uint64_t seq)
@@ -174,6 +234,7 @@ static void job_start(struct ge_server *s, struct ge_publish_job *job, struct ge
         job_add(job, error_diagnostic(s, &f->errors[i], text, len));
     /* One line index per publish keeps a file with many findings linear, not quadratic. */
     ge_lines_init(&job->lines, text, len);
+    add_assertions(s, job);
 }
 
 /* Sends job's list when it differs from what the client has. The list is already JSON text, so
@@ -253,9 +314,16 @@ bool ge_publish_step(struct ge_server *s, struct ge_publish_job *job, struct ge_
         job_start(s, job, f, text, len, seq);
     struct own_text own = {.uri = f->uri, .text = text, .len = len, .lines = &job->lines};
     while (job->next < job->count) {
-        const struct ge_finding *fi = &job->items[job->next++];
-        if (ge_filter_shows(s->config.categories, text, len, fi))
-            job_add(job, diagnostic(s, fi, &own, f->stale));
+        size_t i = job->next++;
+        const struct ge_finding *fi = &job->items[i];
+        const struct ge_assert_mark *m = job->assert_of != NULL ? &job->assert_of[i] : NULL;
+        bool broken = m != NULL && m->assertion > 0 && m->verdict == GE_VERDICT_BROKEN;
+        const struct ge_assertion *allow =
+            m != NULL && m->assertion > 0 && m->verdict == GE_VERDICT_ALLOWED
+                ? &job->asserts[m->assertion - 1]
+                : NULL;
+        if (!broken && ge_filter_shows(s->config.categories, text, len, fi))
+            job_add(job, diagnostic(s, fi, &own, f->stale, allow));
         if (job->next % 16 == 0 && job->next < job->count && uv_hrtime() >= deadline_ns)
             return false;
     }

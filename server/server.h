@@ -17,6 +17,7 @@
 #include "stall.h"
 #include "strmap.h"
 #include "transport.h"
+#include "goescape/assert.h"
 #include "goescape/finding.h"
 #include "goescape/text.h"
 
@@ -39,6 +40,9 @@ struct ge_client_caps {
     bool hover_markdown;
     bool label_location; /* inlay hint label parts with locations */
     bool show_message;
+    bool snippet_edits;    /* workspace.workspaceEdit.snippetEditSupport (LSP 3.18) */
+    bool document_changes; /* workspace.workspaceEdit.documentChanges */
+    bool show_document;    /* window.showDocument.support */
 };
 
 /* An open document. */
@@ -253,6 +257,12 @@ bool ge_file_in_view(struct ge_server *s, const struct ge_file *f);
  * empty list when the client has diagnostics of it. */
 void ge_publish_file(struct ge_server *s, struct ge_file *f);
 /* One file's diagnostics built over several slices of loop time. */
+/* How an assertion changes one finding's diagnostic. */
+struct ge_assert_mark {
+    uint32_t assertion; /* index + 1, or 0 */
+    uint8_t verdict;    /* enum ge_assert_verdict */
+};
+
 struct ge_publish_job {
     struct ge_file *file; /* borrowed: the file being built, or NULL */
     const char *text;     /* borrowed: the text it was started on */
@@ -267,6 +277,10 @@ struct ge_publish_job {
     size_t count_out;      /* diagnostics in list */
     uint64_t digest;       /* of list so far, folded in as diagnostics are added */
     bool truncated;        /* list reached its cap; the rest were dropped */
+    /* The file's assertions (goescape/assert.h) and, per finding, the verdict that changes
+     * how it is shown (assert_of: assertion index + 1, or 0), both owned, NULL when none. */
+    struct ge_assertion *asserts;
+    struct ge_assert_mark *assert_of;
 };
 /* Builds f's diagnostics until deadline_ns (uv_hrtime) or the end, then publishes them as
  * ge_publish_file does. Returns true once f is done; false when it must be called again. A

@@ -369,7 +369,8 @@ async def test_analyze_unknown_document_is_an_error(lsp, module):
 async def test_commands_are_advertised(lsp, module):
     s, root = await examples(lsp, module)
     caps = s.init_result["capabilities"]
-    assert set(caps["executeCommandProvider"]["commands"]) == {"goescape.analyze", "goescape.toggle"}
+    assert set(caps["executeCommandProvider"]["commands"]) == {"goescape.analyze", "goescape.toggle",
+                                                              "goescape.showFlow"}
     assert caps["textDocumentSync"]["change"] == 2
     assert caps["textDocumentSync"]["save"] is not None
     assert caps["hoverProvider"] and "inlayHintProvider" in caps and "codeLensProvider" in caps

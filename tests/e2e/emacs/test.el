@@ -287,6 +287,28 @@ redisplays when there is no input, runs timers and reads process output."
       (customize-set-variable 'goescape-categories old)
       (e2e-check (e2e-wait (lambda () (cl-some (lambda (d) (equal (nth 2 d) (symbol-name off))) (e2e-diags))))
                  (format "goescape-categories %s on brings them back" off))))
+
+  ;; 7. a quick fix: eglot-code-actions lists the line's quickfixes, eglot-execute applies one
+  (when (fboundp 'eglot-execute)
+    (when (boundp 'eglot-confirm-server-edits) (setq eglot-confirm-server-edits nil))
+    (let* ((e (car (plist-get E :diagnostics)))
+           (beg (e2e-pos (plist-get e :line) 0))
+           (before (save-excursion (goto-char beg) (buffer-substring (line-beginning-position) (line-end-position))))
+           (indent (progn (string-match "\\`[ \t]*" before) (match-string 0 before)))
+           (want (concat indent "//goescape:ignore"))
+           (actions (eglot-code-actions beg beg "quickfix"))
+           (ignore (cl-find "Ignore this escape" actions
+                            :key (lambda (a) (plist-get a :title)) :test #'equal)))
+      (e2e-log "code actions: %S" (mapcar (lambda (a) (plist-get a :title)) actions))
+      (when (e2e-check ignore "eglot-code-actions offers \"Ignore this escape\"")
+        (eglot-execute (eglot-current-server) ignore)
+        (e2e-check (e2e-wait (lambda ()
+                               (save-excursion
+                                 (goto-char (e2e-pos (plist-get e :line) 0))
+                                 (and (equal (buffer-substring (point) (line-end-position)) want)
+                                      (progn (forward-line 1)
+                                             (equal (buffer-substring (point) (line-end-position)) before))))))
+                   (format "\"Ignore this escape\" inserts %S above line %d" want (1+ (plist-get e :line)))))))
   (e2e-finish 0))
 
 (run-at-time (/ (string-to-number (or (getenv "E2E_TIMEOUT_MS") "170000")) 1000.0) nil

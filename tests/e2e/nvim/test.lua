@@ -10,7 +10,7 @@
 -- wait returns to Neovim's main loop, which draws as it does for a user who is idle.
 -- Neovim 0.10+: diagnostics (range and message), hover (cause and a flow step), inlay hints
 -- drawn, no diagnostic virtual text beside them, code lenses drawn, :GoEscapeToggle,
--- :GoEscapeAnalyze, a save, a live setting change. Neovim 0.7: diagnostics, hover, code
+-- :GoEscapeAnalyze, a save, a live setting change, a quick fix applied. Neovim 0.7: diagnostics, hover, code
 -- lenses, diagnostic virtual text (its only inline display), a save, no errors.
 local RESULT = assert(os.getenv('E2E_RESULT'), 'E2E_RESULT')
 local WAIT = tonumber(os.getenv('E2E_WAIT_MS') or '60000')
@@ -431,6 +431,25 @@ local function run(bufnr)
     check(wait_for(WAIT, function()
       return count(off) > 0
     end), 'categories.' .. off .. ' = true brings them back')
+  end
+
+  if modern then
+    -- 8. a quick fix applied through the client's own code action menu, filtered to one
+    local e = E.diagnostics[1]
+    local before = vim.api.nvim_buf_get_lines(bufnr, e.line, e.line + 1, false)[1]
+    local indent = before:match('^%s*')
+    vim.api.nvim_win_set_cursor(0, { e.line + 1, 0 })
+    vim.lsp.buf.code_action({
+      apply = true,
+      filter = function(a)
+        return a.title == 'Ignore this escape'
+      end,
+    })
+    check(wait_for(WAIT, function()
+      local got = vim.api.nvim_buf_get_lines(bufnr, e.line, e.line + 2, false)
+      return got[1] == indent .. '//goescape:ignore' and got[2] == before
+    end), string.format('"Ignore this escape" inserts %q above line %d', indent .. '//goescape:ignore', e.line + 1))
+    log('line now: ' .. tostring(vim.api.nvim_buf_get_lines(bufnr, e.line, e.line + 1, false)[1]))
   end
 
   -- nothing was reported to the user as an error or warning

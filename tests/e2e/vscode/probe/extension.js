@@ -156,6 +156,27 @@ async function run() {
   await doc.save();
   check(await waitFor(() => all() && hasDiag(uri, E.save)), 'after fixing the build, the findings are back');
 
+  // 8. a quick fix, as the light bulb applies it: the action's edit, through applyEdit
+  {
+    const e = E.diagnostics[0];
+    const line = doc.lineAt(e.line);
+    const before = line.text;
+    const indent = before.match(/^\s*/)[0];
+    const actions = (await vscode.commands.executeCommand('vscode.executeCodeActionProvider', uri,
+      new vscode.Range(e.line, 0, e.line, 0), vscode.CodeActionKind.QuickFix.value)) || [];
+    log({ code_actions: actions.map((a) => a.title) });
+    const ignore = actions.find((a) => a.title === 'Ignore this escape');
+    if (check(!!(ignore && ignore.edit), 'the quick fixes offer "Ignore this escape" with an edit')) {
+      check(await vscode.workspace.applyEdit(ignore.edit), 'its edit applies');
+      const got = [doc.lineAt(e.line).text, doc.lineAt(e.line + 1).text];
+      check(got[0] === indent + '//goescape:ignore' && got[1] === before,
+        `"Ignore this escape" inserts ${JSON.stringify(indent + '//goescape:ignore')} above line ${e.line + 1}`, got);
+      // Taken out again, so the screen shows the findings where the driver expects them.
+      await editor.edit((eb) => eb.delete(new vscode.Range(e.line, 0, e.line + 1, 0)));
+      await doc.save();
+    }
+  }
+
   const fin = diags(uri);
   const HEAP = new Set(['map', 'closure', 'interface', 'slice', 'pointer', 'string', 'moved', 'other']);
   log({ final_diagnostics: fin, heap_count: fin.filter((d) => HEAP.has(d.code)).length });

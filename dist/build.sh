@@ -42,15 +42,24 @@ COMMIT=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)
 EPOCH=$(git -C "$ROOT" log -1 --format=%ct 2>/dev/null || echo 0)
 mkdir -p "$WORK/out"
 
+# The libraries are built once per pinned release, zig version and toolchain files, into a
+# prefix in the cache that every checkout shares (a clean clone in CI reuses them).
+TOOLCHAINS=$(cat "$HERE"/toolchains/*.cmake | sha256sum | cut -c1-12)
+lib_prefix() {
+    echo "$CACHE/prefix/zig-$ZIG_VERSION-$TOOLCHAINS/$1"
+}
+
 # Configures, builds and installs one library into the target's prefix, once per pinned release.
 build_lib() {
     local target=$1 name=$2
     shift 2
-    local prefix="$WORK/$target/prefix"
+    local prefix
+    prefix=$(lib_prefix "$target")
     local stamp
     stamp="$prefix/.$name-$(cat "$CACHE/src/$name/.sha256")"
     [ -f "$stamp" ] && return 0
     echo "== dist: $target: $name"
+    mkdir -p "$prefix"
     rm -rf "$WORK/$target/$name"
     "${NICE[@]}" cmake -S "$CACHE/src/$name" -B "$WORK/$target/$name" -Wno-dev \
         -DCMAKE_TOOLCHAIN_FILE="$HERE/toolchains/$target.cmake" -DCMAKE_BUILD_TYPE=MinSizeRel \
@@ -67,7 +76,8 @@ build_lib() {
 
 build_target() {
     local target=$1
-    local prefix="$WORK/$target/prefix"
+    local prefix
+    prefix=$(lib_prefix "$target")
     mkdir -p "$prefix"
     build_lib "$target" libuv -DLIBUV_BUILD_TESTS=OFF -DLIBUV_BUILD_BENCH=OFF
     build_lib "$target" jansson -DJANSSON_BUILD_DOCS=OFF -DJANSSON_WITHOUT_TESTS=ON \
@@ -114,7 +124,8 @@ build_target() {
 # The unit tests and fuzz replays for a linux target, run by ctest under qemu-user.
 build_tests() {
     local target=$1
-    local prefix="$WORK/$target/prefix"
+    local prefix
+    prefix=$(lib_prefix "$target")
     local arch
     arch=$(sed -n 's/^set(CMAKE_SYSTEM_PROCESSOR \(.*\))$/\1/p' "$HERE/toolchains/$target.cmake")
     # cmocka 1.1.5's header guesses uintptr_t from __WORDSIZE, which musl does not define.

@@ -59,7 +59,7 @@ build_lib() {
     stamp="$prefix/.$name-$(cat "$CACHE/src/$name/.sha256")"
     [ -f "$stamp" ] && return 0
     echo "== dist: $target: $name"
-    mkdir -p "$prefix"
+    mkdir -p "$prefix" "$WORK/$target"
     rm -rf "$WORK/$target/$name"
     "${NICE[@]}" cmake -S "$CACHE/src/$name" -B "$WORK/$target/$name" -Wno-dev \
         -DCMAKE_TOOLCHAIN_FILE="$HERE/toolchains/$target.cmake" -DCMAKE_BUILD_TYPE=MinSizeRel \
@@ -78,7 +78,7 @@ build_target() {
     local target=$1
     local prefix
     prefix=$(lib_prefix "$target")
-    mkdir -p "$prefix"
+    mkdir -p "$prefix" "$WORK/$target"
     build_lib "$target" libuv -DLIBUV_BUILD_TESTS=OFF -DLIBUV_BUILD_BENCH=OFF
     build_lib "$target" jansson -DJANSSON_BUILD_DOCS=OFF -DJANSSON_WITHOUT_TESTS=ON \
         -DJANSSON_EXAMPLES=OFF -DJANSSON_BUILD_SHARED_LIBS=OFF

@@ -121,10 +121,10 @@ static void print_json(struct check *c, const struct ge_finding *f, unsigned l1,
 }
 
 static void utf16_region(const struct ge_lines *lines, const char *text, size_t len,
-                         const struct ge_finding *f, struct check_region *r)
+                         struct ge_span span, struct check_region *r)
 {
-    struct ge_position a = ge_lines_position(lines, text, len, f->span.start, GE_ENC_UTF16);
-    struct ge_position b = ge_lines_position(lines, text, len, f->span.end, GE_ENC_UTF16);
+    struct ge_position a = ge_lines_position(lines, text, len, span.start, GE_ENC_UTF16);
+    struct ge_position b = ge_lines_position(lines, text, len, span.end, GE_ENC_UTF16);
     *r = (struct check_region){a.line + 1, a.character + 1, b.line + 1, b.character + 1};
 }
 
@@ -146,6 +146,13 @@ static void print_assertion(struct check *c, const char *path, const struct ge_l
     char *m = ge_assert_message_new(a, r, finding_message ? finding_message : "");
     if (c->github) {
         ge_check_print_github_assertion(c, path, l1, c1, l2, c2, m);
+        free(m);
+        return;
+    }
+    if (c->sarif) {
+        struct check_region r16;
+        utf16_region(lines, text, len, span, &r16);
+        ge_check_print_sarif_assertion(c, path, &r16, m, kinds[r->verdict], f);
         free(m);
         return;
     }
@@ -238,8 +245,7 @@ static void print_file(struct check *c, struct check_pkg *pkg, const char *path,
             const struct ge_finding *vf = v->finding != SIZE_MAX ? &items[v->finding] : NULL;
             if (v->verdict != GE_VERDICT_UNMATCHED)
                 c->nbroken++;
-            /* SARIF has no record for an assertion: it counts towards the exit status only. */
-            if (c->quiet || c->sarif)
+            if (c->quiet)
                 continue;
             print_assertion(c, path, &lines, text, len, &a[v->assertion], v, vf,
                             vf != NULL ? ge_finding_message(vf, msg) : NULL);
@@ -255,7 +261,7 @@ static void print_file(struct check *c, struct check_pkg *pkg, const char *path,
         }
         struct check_region r16 = {l1, c1, l2, c2};
         if (text != NULL && c->sarif)
-            utf16_region(&lines, text, len, f, &r16);
+            utf16_region(&lines, text, len, f->span, &r16);
         c->nfound++;
         ge_check_baseline_add(c, pkg->import_path, f, fps[i], ge_check_display_path(c, f->path),
                               l1);

@@ -213,6 +213,12 @@ struct check_region {
 void ge_check_sarif_begin(struct check *c);
 void ge_check_print_sarif(struct check *c, const struct ge_finding *f, const struct check_region *r,
                           const char *message, const char *fingerprint, bool in_baseline);
+/* Prints an assertion's verdict as a result of the assertion rule: an error, or a warning for
+ * an assertion that matches no code (verdict "unmatched"); f, when not NULL, is the finding that
+ * breaks it, whose flow becomes the code flow. All borrowed. */
+void ge_check_print_sarif_assertion(struct check *c, const char *path, const struct check_region *r,
+                                    const char *message, const char *verdict,
+                                    const struct ge_finding *f);
 void ge_check_sarif_end(struct check *c);
 
 /* Reads c->baseline_path into c->baseline. Returns 0, or a negative errno after printing

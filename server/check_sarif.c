@@ -5,6 +5,7 @@
  * carries its fingerprint as a partial fingerprint, its flow to the heap as a code flow, and,
  * when a baseline is in use, whether it is new or was in the baseline ("unchanged": such
  * results are kept in the log, as SARIF viewers expect, and only new ones count as new).
+ * Assertions in the code have a rule of their own; a broken one is an error result.
  * Regions are in UTF-16 code units, SARIF's default column kind.
  */
 #include "check_internal.h"
@@ -72,6 +73,24 @@ static json_t *rule_help(enum ge_category cat)
     return help;
 }
 
+/* The rule of assertions in code, after the categories' rules (its index is GE_CAT_COUNT). */
+#define SARIF_ASSERTION_ID "GE3001"
+#define SARIF_ASSERTION_HELP                                                                       \
+    "A goescape:noescape (or gcassert:noescape) comment asserts that nothing on its line, or "     \
+    "in the function whose doc comment holds it, escapes to the heap; the result points at "       \
+    "the escape that breaks it, with its flow. Fix the escape, move the assertion, or accept "     \
+    "the escape with goescape:allow and a reason. A goescape:allow without a reason is "           \
+    "reported too, and an assertion on no code the compiler reported on is a warning."
+
+static json_t *assertion_rule(void)
+{
+    return json_pack("{s:s, s:s, s:{s:s}, s:{s:s, s:s}, s:{s:s}, s:{s:s}}", "id",
+                     SARIF_ASSERTION_ID, "name", "EscapeAssertion", "shortDescription", "text",
+                     "An escape assertion in the code does not hold.", "help", "text",
+                     SARIF_ASSERTION_HELP, "markdown", SARIF_ASSERTION_HELP, "defaultConfiguration",
+                     "level", "error", "properties", "category", "assertion");
+}
+
 static json_t *rules(void)
 {
     json_t *arr = json_array();
@@ -85,6 +104,7 @@ static json_t *rules(void)
                            ge_category_is_heap((enum ge_category)k) ? "warning" : "note",
                            "properties", "category", name));
     }
+    json_array_append_new(arr, assertion_rule());
     return arr;
 }
 
@@ -160,6 +180,27 @@ void ge_check_print_sarif(struct check *c, const struct ge_finding *f, const str
         json_object_set_new(o, "codeFlows", code_flow(c, f));
     if (c->have_baseline)
         json_object_set_new(o, "baselineState", json_string(in_baseline ? "unchanged" : "new"));
+    char *s = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    fputs(c->out_spooled || c->nprinted > 0 ? ",\n" : "\n", c->out);
+    fputs(s, c->out);
+    free(s);
+}
+
+void ge_check_print_sarif_assertion(struct check *c, const char *path, const struct check_region *r,
+                                    const char *message, const char *verdict,
+                                    const struct ge_finding *f)
+{
+    json_t *region = json_pack("{s:i, s:i, s:i, s:i}", "startLine", r->l1, "startColumn", r->c1,
+                               "endLine", r->l2, "endColumn", r->c2);
+    json_t *phys = json_pack("{s:o, s:o}", "artifactLocation", artifact(c, path), "region", region);
+    json_t *o =
+        json_pack("{s:s, s:i, s:s, s:{s:s}, s:[{s:o}], s:{s:s}}", "ruleId", SARIF_ASSERTION_ID,
+                  "ruleIndex", (int)GE_CAT_COUNT, "level",
+                  strcmp(verdict, "unmatched") == 0 ? "warning" : "error", "message", "text",
+                  message, "locations", "physicalLocation", phys, "properties", "verdict", verdict);
+    if (f != NULL && f->nsteps > 0)
+        json_object_set_new(o, "codeFlows", code_flow(c, f));
     char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     fputs(c->out_spooled || c->nprinted > 0 ? ",\n" : "\n", c->out);

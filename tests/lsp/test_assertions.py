@@ -162,3 +162,27 @@ async def test_hover_names_the_reason_and_the_broken_assertion(lsp, module):
     whole = await s.hover(FILE, tx.Pos(41, 9))
     assert whole["contents"]["value"].endswith(
         "**Breaks** `goescape:noescape` on this function.")
+
+
+def test_sarif_carries_the_assertions_and_validates(goescape_bin, module, tmp_path):
+    """Broken assertions are error results of the assertion rule in SARIF (an unmatched one a
+    warning), with the escape's flow, and the log passes the official validator."""
+    import json
+    from test_check_baseline import validate_sarif
+    root = module("assertions")
+    r = subprocess.run([goescape_bin, "check", "--format", "sarif", "--fail-on", "new", "./..."],
+                       cwd=root, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 3, r.stderr
+    path = tmp_path / "assertions.sarif"
+    path.write_text(r.stdout)
+    log = json.loads(r.stdout)
+    run = log["runs"][0]
+    rule = run["tool"]["driver"]["rules"][-1]
+    assert rule["properties"]["category"] == "assertion", rule
+    got = [(x["locations"][0]["physicalLocation"]["region"]["startLine"], x["level"],
+            x["properties"]["verdict"]) for x in run["results"] if x["ruleId"] == rule["id"]]
+    assert got == [(16, "error", "broken"), (23, "error", "broken"), (34, "error", "no-reason"),
+                   (42, "error", "broken"), (48, "warning", "unmatched")], got
+    broken = [x for x in run["results"] if x["ruleId"] == rule["id"]][0]
+    assert broken["codeFlows"][0]["threadFlows"][0]["locations"], broken
+    assert validate_sarif(path, tmp_path) == []

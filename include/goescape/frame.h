@@ -1,10 +1,11 @@
 /*
- * LSP base-protocol framing ("Content-Length: N\r\n\r\n" + body), both ways: the one place
- * that writes a message header, and an incremental parser for what the client sends. The parser is
- * pure: it looks at the bytes the transport has accumulated and says whether a whole message
- * is at the front, how many bytes to drop, or what is wrong with the header. It keeps only
- * the state needed to skip what follows a bad header: the body of an oversized message as it
- * streams past, or unframed bytes up to the next "Content-Length" header.
+ * LSP base-protocol framing ("Content-Length: N\r\n\r\n" + body), both ways: an incremental
+ * parser for what the client sends, a drain loop that walks a buffer through it, and the one
+ * writer of message headers. All of it is pure. The parser looks at the bytes the transport has
+ * accumulated and says whether a whole message is at the front, how many bytes to drop, or what is
+ * wrong with the header. It keeps only the state needed to skip what follows a bad header: the body
+ * of an oversized message as it streams past, or unframed bytes up to the next "Content-Length"
+ * header.
  */
 #ifndef GOESCAPE_FRAME_H
 #define GOESCAPE_FRAME_H

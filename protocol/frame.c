@@ -8,6 +8,7 @@
 #include "goescape/frame.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #define SYNC_NAME     "content-length"
@@ -291,4 +292,34 @@ int ge_frame_next(struct ge_framer *f, const char *data, size_t len, struct ge_f
     out->body_len = scan.length;
     out->consumed = scan.block_end + scan.length;
     return GE_FRAME_MESSAGE;
+}
+
+size_t ge_frame_drain(struct ge_framer *f, const char *data, size_t len,
+                      const struct ge_frame_sink *sink)
+{
+    size_t cursor = 0;
+    bool go_on = true;
+    while (go_on && cursor < len) {
+        struct ge_frame fr;
+        int rc = ge_frame_next(f, data + cursor, len - cursor, &fr);
+        cursor += fr.consumed;
+        if (rc < 0) {
+            go_on = sink->on_error(sink->ctx, rc, fr.error != NULL ? fr.error : "bad frame");
+            /* ge_frame_next promises progress on every error; should it ever break that
+             * promise, dropping the input beats spinning on it. */
+            if (fr.consumed == 0)
+                cursor = len;
+        } else if (rc == GE_FRAME_MESSAGE) {
+            go_on = sink->on_message(sink->ctx, fr.body, fr.body_len);
+        } else if (rc == GE_FRAME_MORE) {
+            break;
+        }
+    }
+    return cursor;
+}
+
+size_t ge_frame_header(char *dst, size_t body_len)
+{
+    int n = snprintf(dst, GE_FRAME_HEADER_OUT_MAX, "Content-Length: %zu\r\n\r\n", body_len);
+    return (size_t)n;
 }

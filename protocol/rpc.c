@@ -7,13 +7,12 @@
  */
 #include "goescape/rpc.h"
 
+#include "goescape/frame.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* A framed message header is at most this long: "Content-Length: " + 20 digits + CRLFCRLF. */
-#define ENCODED_HEADER_MAX 48
 
 static const char *json_error_detail(const json_error_t *err)
 {
@@ -233,7 +232,7 @@ static int encode_cb(const char *buf, size_t size, void *data)
  */
 int ge_rpc_encode(const json_t *msg, struct ge_buf *out)
 {
-    static const char room[ENCODED_HEADER_MAX] = {0};
+    static const char room[GE_FRAME_HEADER_OUT_MAX] = {0};
     if (!json_is_object(msg) && !json_is_array(msg))
         return -EINVAL;
     size_t start = out->len;
@@ -247,11 +246,52 @@ int ge_rpc_encode(const json_t *msg, struct ge_buf *out)
     }
     size_t body = start + sizeof(room);
     size_t n = out->len - body;
-    char header[ENCODED_HEADER_MAX];
-    int hn = snprintf(header, sizeof(header), "Content-Length: %zu\r\n\r\n", n);
-    memmove(out->data + start + (size_t)hn, out->data + body, n);
-    memcpy(out->data + start, header, (size_t)hn);
-    out->len = start + (size_t)hn + n;
+    char header[GE_FRAME_HEADER_OUT_MAX];
+    size_t hn = ge_frame_header(header, n);
+    memmove(out->data + start + hn, out->data + body, n);
+    memcpy(out->data + start, header, hn);
+    out->len = start + hn + n;
     out->data[out->len] = '\0';
+    return 0;
+}
+
+/* Says whether s can sit between JSON quotes as it is: no quote, backslash or control byte. */
+static bool plain_string(const char *s)
+{
+    for (; *s != '\0'; s++) {
+        if (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20)
+            return false;
+    }
+    return true;
+}
+
+/*
+ * The body's length is known before a byte of it is written, so the header goes first and each
+ * piece of params is copied once, straight to its place.
+ */
+int ge_rpc_notification_encode_raw(const char *method, const struct ge_rpc_piece *params,
+                                   size_t nparams, struct ge_buf *out)
+{
+    static const char head[] = "{\"jsonrpc\":\"2.0\",\"method\":\"";
+    static const char mid[] = "\",\"params\":";
+    if (!plain_string(method) || nparams == 0 || params[0].len == 0 ||
+        (params[0].data[0] != '{' && params[0].data[0] != '['))
+        return -EINVAL;
+    size_t method_len = strlen(method);
+    size_t n = sizeof(head) - 1 + method_len + sizeof(mid) - 1 + 1;
+    for (size_t i = 0; i < nparams; i++)
+        n += params[i].len;
+    char header[GE_FRAME_HEADER_OUT_MAX];
+    size_t hn = ge_frame_header(header, n);
+    int rc = ge_buf_reserve(out, hn + n);
+    if (rc != 0)
+        return rc;
+    ge_buf_append(out, header, hn);
+    ge_buf_append(out, head, sizeof(head) - 1);
+    ge_buf_append(out, method, method_len);
+    ge_buf_append(out, mid, sizeof(mid) - 1);
+    for (size_t i = 0; i < nparams; i++)
+        ge_buf_append(out, params[i].data, params[i].len);
+    ge_buf_append(out, "}", 1);
     return 0;
 }

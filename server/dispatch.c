@@ -66,9 +66,9 @@ void ge_send(struct ge_server *s, const json_t *msg)
     check_sent(ge_transport_send(&s->transport, msg));
 }
 
-void ge_send_body(struct ge_server *s, const char *body, size_t len)
+void ge_send_framed(struct ge_server *s, struct ge_buf *framed)
 {
-    check_sent(ge_transport_send_body(&s->transport, body, len));
+    check_sent(ge_transport_send_framed(&s->transport, framed));
 }
 
 static void send_new(struct ge_server *s, json_t *msg_new)

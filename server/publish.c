@@ -238,7 +238,7 @@ static void job_start(struct ge_server *s, struct ge_publish_job *job, struct ge
 }
 
 /* Sends job's list when it differs from what the client has. The list is already JSON text, so
- * the message is written around it rather than built as a tree and encoded in one go. */
+ * the params are written around it rather than built as a tree and encoded in one go. */
 static void job_finish(struct ge_server *s, struct ge_publish_job *job)
 {
     struct ge_file *f = job->file;
@@ -251,28 +251,31 @@ static void job_finish(struct ge_server *s, struct ge_publish_job *job)
     f->published = true;
     f->published_digest = h;
     f->published_empty = job->count_out == 0;
-    struct ge_buf body;
-    ge_buf_init(&body, GE_OUT_QUEUE_MAX);
+    struct ge_buf head;
+    ge_buf_init(&head, GE_OUT_QUEUE_MAX);
     json_t *uri = json_string(f->uri);
-    int rc = ge_buf_appends(&body, "{\"jsonrpc\":\"2.0\",\"method\":\"textDocument/"
-                                   "publishDiagnostics\",\"params\":{\"uri\":");
-    if (rc == 0 && json_dump_callback(uri, append_cb, &body, JSON_ENCODE_ANY) != 0)
+    int rc = ge_buf_appends(&head, "{\"uri\":");
+    if (rc == 0 && json_dump_callback(uri, append_cb, &head, JSON_ENCODE_ANY) != 0)
         rc = -ENOBUFS;
     json_decref(uri);
     struct ge_doc *d = ge_doc_find(s, f->uri);
     if (rc == 0 && d != NULL)
-        rc = ge_buf_printf(&body, ",\"version\":%lld", (long long)d->version);
+        rc = ge_buf_printf(&head, ",\"version\":%lld", (long long)d->version);
     if (rc == 0)
-        rc = ge_buf_appends(&body, ",\"diagnostics\":[");
+        rc = ge_buf_appends(&head, ",\"diagnostics\":[");
+    struct ge_rpc_piece params[] = {
+        {head.data, head.len}, {job->list.data, job->list.len}, {"]}", 2}};
+    struct ge_buf framed;
+    ge_buf_init(&framed, GE_OUT_QUEUE_MAX);
     if (rc == 0)
-        rc = ge_buf_append(&body, job->list.data, job->list.len);
+        rc = ge_rpc_notification_encode_raw("textDocument/publishDiagnostics", params,
+                                            GE_ARRAY_SIZE(params), &framed);
     if (rc == 0)
-        rc = ge_buf_appends(&body, "]}}");
-    if (rc == 0)
-        ge_send_body(s, body.data, body.len);
+        ge_send_framed(s, &framed);
     else
         ge_log_error("cannot publish the diagnostics of %s: too large", f->path);
-    ge_buf_free(&body);
+    ge_buf_free(&framed);
+    ge_buf_free(&head);
     ge_publish_job_reset(job);
 }
 

@@ -178,8 +178,9 @@ void ge_server_trim_later(struct ge_server *s);
 void ge_dispatch(struct ge_server *s, const char *body, size_t len);
 /* Sends a message (borrowed); failures are logged. */
 void ge_send(struct ge_server *s, const json_t *msg);
-/* Sends a message already encoded as JSON text (borrowed); failures are logged. */
-void ge_send_body(struct ge_server *s, const char *body, size_t len);
+/* Sends a message framed already; framed's storage is taken over and framed left empty.
+ * Failures are logged. */
+void ge_send_framed(struct ge_server *s, struct ge_buf *framed);
 /* Sends a notification; params is stolen. */
 void ge_notify(struct ge_server *s, const char *method, json_t *params_new);
 /* Sends a request to the client; params is stolen; cb (may be NULL) gets the response. */

@@ -28,29 +28,31 @@ static void handle_closed(uv_handle_t *h)
     }
 }
 
+static bool on_frame(void *ctx, const char *body, size_t len)
+{
+    struct ge_transport *t = ctx;
+    t->on_message(t, body, len);
+    return !t->closing;
+}
+
+static bool on_frame_error(void *ctx, int err, const char *what)
+{
+    struct ge_transport *t = ctx;
+    if (t->on_error != NULL)
+        t->on_error(t, err, what);
+    return !t->closing;
+}
+
 /* Walks every complete message at the front of the input buffer. */
 static void drain_frames(struct ge_transport *t)
 {
-    size_t cursor = 0;
+    if (t->closing)
+        return;
+    struct ge_frame_sink sink = {.on_message = on_frame, .on_error = on_frame_error, .ctx = t};
     t->dispatching = true;
-    while (!t->closing && cursor < t->inbuf.len) {
-        struct ge_frame fr = {0};
-        int rc = ge_frame_next(&t->framer, t->inbuf.data + cursor, t->inbuf.len - cursor, &fr);
-        cursor += fr.consumed;
-        if (rc < 0) {
-            if (t->on_error != NULL)
-                t->on_error(t, rc, fr.error ? fr.error : "bad frame");
-            if (fr.consumed == 0)
-                cursor = t->inbuf.len; /* cannot resynchronise: drop what we have */
-            continue;
-        }
-        if (rc == GE_FRAME_MESSAGE)
-            t->on_message(t, fr.body, fr.body_len);
-        else if (rc == GE_FRAME_MORE)
-            break;
-    }
+    size_t used = ge_frame_drain(&t->framer, t->inbuf.data, t->inbuf.len, &sink);
     t->dispatching = false;
-    ge_buf_consume(&t->inbuf, cursor);
+    ge_buf_consume(&t->inbuf, used);
 }
 
 /* Hands out the free tail of the input buffer, growing it up to its cap. */
@@ -149,7 +151,7 @@ static void file_read_next(struct ge_transport *t)
 int ge_transport_init(struct ge_transport *t, uv_loop_t *loop, int in_fd, int out_fd)
 {
     *t = (struct ge_transport){.loop = loop, .in_fd = in_fd, .out_fd = out_fd};
-    ge_buf_init(&t->inbuf, GE_FRAME_HEADER_MAX + GE_FRAME_BODY_MAX + GE_READ_CHUNK);
+    ge_buf_init(&t->inbuf, GE_FRAME_PENDING_MAX + GE_READ_CHUNK);
     ge_framer_init(&t->framer);
     t->in_is_file = uv_guess_handle(in_fd) == UV_FILE;
     t->out_is_file =
@@ -255,16 +257,13 @@ int ge_transport_send(struct ge_transport *t, const json_t *msg)
     return send_framed(t, &out, ge_rpc_encode(msg, &out));
 }
 
-int ge_transport_send_body(struct ge_transport *t, const char *body, size_t len)
+int ge_transport_send_framed(struct ge_transport *t, struct ge_buf *framed)
 {
-    if (t->closing)
+    if (t->closing) {
+        ge_buf_free(framed);
         return -ESHUTDOWN;
-    struct ge_buf out;
-    ge_buf_init(&out, GE_OUT_QUEUE_MAX);
-    int rc = ge_buf_printf(&out, "Content-Length: %zu\r\n\r\n", len);
-    if (rc == 0)
-        rc = ge_buf_append(&out, body, len);
-    return send_framed(t, &out, rc);
+    }
+    return send_framed(t, framed, 0);
 }
 
 static void out_shutdown_done(uv_shutdown_t *req, int status)

@@ -66,8 +66,10 @@ int ge_transport_start(struct ge_transport *t);
 /* Frames and queues msg (borrowed). Returns 0, -ENOBUFS when the queue is at its cap (the
  * message is dropped and counted), -EPIPE after stdout broke, -ESHUTDOWN while closing. */
 int ge_transport_send(struct ge_transport *t, const json_t *msg);
-/* The same for a message already encoded as JSON text (body[0..len), borrowed). */
-int ge_transport_send_body(struct ge_transport *t, const char *body, size_t len);
+/* Queues a message framed already (header and body, as ge_rpc_encode and
+ * ge_rpc_notification_encode_raw write them). framed's storage is taken over, without a copy, and
+ * framed is left empty on every return. Returns as ge_transport_send. */
+int ge_transport_send_framed(struct ge_transport *t, struct ge_buf *framed);
 /* Stops reading, closes both handles, and calls on_closed (may be NULL) from the last close
  * callback. Pending writes are flushed first when possible. */
 void ge_transport_close(struct ge_transport *t);

@@ -66,4 +66,21 @@ json_t *ge_rpc_request_new(json_int_t id, const char *method, json_t *params_new
  * Returns 0, -ENOBUFS past out's cap, or -EINVAL if msg cannot be serialised. */
 int ge_rpc_encode(const json_t *msg, struct ge_buf *out);
 
+/* A piece of JSON text (borrowed). */
+struct ge_rpc_piece {
+    const char *data;
+    size_t len;
+};
+
+/*
+ * Appends a framed notification whose params are JSON text already: the concatenation of
+ * params[0..nparams) (borrowed), which must be one JSON object or array. The pieces are copied
+ * as they are, not parsed again, so a large list encoded as it was built costs one copy. method
+ * (borrowed) is written between quotes unescaped. Returns 0, -ENOBUFS past out's cap (out is
+ * then unchanged), or -EINVAL when method needs JSON escaping or params does not start with
+ * '{' or '['.
+ */
+int ge_rpc_notification_encode_raw(const char *method, const struct ge_rpc_piece *params,
+                                   size_t nparams, struct ge_buf *out);
+
 #endif

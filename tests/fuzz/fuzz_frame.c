@@ -1,8 +1,9 @@
 /*
- * libFuzzer target for protocol/frame.c. The first byte of the input seeds a chunking of the
- * rest; the stream is parsed once as a single read and once in those chunks, and both must
- * report the same messages and errors in the same order, with every ge_frame field inside its
- * contract on every call.
+ * libFuzzer target for protocol/frame.c, through ge_frame_drain as the stdio transport uses it.
+ * The first byte of the input seeds a chunking of the rest; the stream is parsed once as a
+ * single read and once in those chunks, and both must report the same messages and errors in
+ * the same order, with every message and error inside its contract and never more than
+ * GE_FRAME_PENDING_MAX bytes left waiting.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -25,36 +26,40 @@ static void check(bool ok, const char *what)
     }
 }
 
+struct sink_state {
+    const struct ge_buf *in; /* the buffer being drained */
+    struct ge_buf *log;
+};
+
+static bool on_message(void *ctx, const char *body, size_t len)
+{
+    struct sink_state *st = ctx;
+    const char *end = st->in->data + st->in->len;
+    check(body >= st->in->data && len <= st->in->len && body <= end - len, "body within input");
+    check(len <= GE_FRAME_BODY_MAX, "body within cap");
+    check(ge_buf_printf(st->log, "M%zu:", len) == 0, "log");
+    check(ge_buf_append(st->log, body, len) == 0, "log");
+    return true;
+}
+
+static bool on_error(void *ctx, int err, const char *what)
+{
+    struct sink_state *st = ctx;
+    check(err == -EPROTO || err == -EMSGSIZE, "known error");
+    check(what != NULL && what[0] != '\0', "error text");
+    check(ge_buf_printf(st->log, "E%d;", -err) == 0, "log");
+    return true;
+}
+
 /* Parses everything in in (a transport buffer) and drops what was consumed. */
 static void drain(struct ge_framer *f, struct ge_buf *in, struct ge_buf *log)
 {
-    size_t cursor = 0;
-    for (;;) {
-        struct ge_frame fr;
-        size_t avail = in->len - cursor;
-        int rc = ge_frame_next(f, in->data + cursor, avail, &fr);
-        check(fr.consumed <= avail, "consumed within input");
-        if (rc == GE_FRAME_MORE) {
-            check(fr.consumed == 0, "MORE consumes nothing");
-            break;
-        }
-        if (rc == GE_FRAME_MESSAGE) {
-            check(fr.body == in->data + cursor + fr.consumed - fr.body_len, "body ends at cursor");
-            check(fr.body_len <= GE_FRAME_BODY_MAX, "body within cap");
-            check(fr.consumed - fr.body_len <= GE_FRAME_HEADER_MAX, "header within cap");
-            check(ge_buf_printf(log, "M%zu:", fr.body_len) == 0, "log");
-            check(ge_buf_append(log, fr.body, fr.body_len) == 0, "log");
-        } else if (rc == GE_FRAME_SKIP) {
-            check(fr.consumed > 0, "SKIP makes progress");
-        } else {
-            check(rc == -EPROTO || rc == -EMSGSIZE, "known error");
-            check(fr.consumed > 0, "an error makes progress");
-            check(fr.error != NULL && fr.error[0] != '\0', "error text");
-            check(ge_buf_printf(log, "E%d;", -rc) == 0, "log");
-        }
-        cursor += fr.consumed;
-    }
-    ge_buf_consume(in, cursor);
+    struct sink_state st = {.in = in, .log = log};
+    const struct ge_frame_sink sink = {.on_message = on_message, .on_error = on_error, .ctx = &st};
+    size_t used = ge_frame_drain(f, in->data, in->len, &sink);
+    check(used <= in->len, "consumed within input");
+    ge_buf_consume(in, used);
+    check(in->len < GE_FRAME_PENDING_MAX, "pending bytes within cap");
 }
 
 static void parse(const uint8_t *data, size_t size, uint32_t seed, struct ge_buf *log)

@@ -1,7 +1,7 @@
 /*
  * Unit tests of protocol/frame.c. A small transport model feeds chunks into a capped buffer,
- * drains it with a cursor and compacts once per read, as the server's stdio transport does,
- * and logs what the framer reported so a whole stream's outcome is one string to compare.
+ * drains it through ge_frame_drain and compacts once per read, as the server's stdio transport
+ * does, and logs what the framer reported so a whole stream's outcome is one string to compare.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,7 +24,7 @@ struct transport {
     struct ge_framer framer;
     struct ge_buf in;  /* bytes read and not yet consumed */
     struct ge_buf log; /* "M<len>:<body>\n" per message, "EPROTO\n" etc. per error */
-    size_t calls;
+    size_t stop_after; /* callbacks before one returns false; 0 never stops */
 };
 
 static void transport_init(struct transport *t)
@@ -34,7 +34,7 @@ static void transport_init(struct transport *t)
     ge_buf_init(&t->log, LOG_MAX);
     assert_int_equal(ge_buf_reserve(&t->in, 0), 0);
     assert_int_equal(ge_buf_reserve(&t->log, 0), 0);
-    t->calls = 0;
+    t->stop_after = 0;
 }
 
 static void transport_free(struct transport *t)
@@ -43,36 +43,47 @@ static void transport_free(struct transport *t)
     ge_buf_free(&t->log);
 }
 
+static bool go_on(struct transport *t)
+{
+    return t->stop_after == 0 || --t->stop_after > 0;
+}
+
+static bool log_message(void *ctx, const char *body, size_t len)
+{
+    struct transport *t = ctx;
+    assert_true(body >= t->in.data && len <= t->in.len && body <= t->in.data + t->in.len - len);
+    assert_int_equal(ge_buf_printf(&t->log, "M%zu:", len), 0);
+    assert_int_equal(ge_buf_append(&t->log, body, len), 0);
+    assert_int_equal(ge_buf_appends(&t->log, "\n"), 0);
+    return go_on(t);
+}
+
+static bool log_error(void *ctx, int err, const char *what)
+{
+    struct transport *t = ctx;
+    assert_non_null(what);
+    assert_true(what[0] != '\0');
+    const char *name = err == -EPROTO ? "EPROTO" : err == -EMSGSIZE ? "EMSGSIZE" : "E?";
+    assert_int_equal(ge_buf_printf(&t->log, "%s\n", name), 0);
+    return go_on(t);
+}
+
+/* Parses everything in the buffer and drops what was consumed. Returns the bytes dropped. */
+static size_t transport_drain(struct transport *t)
+{
+    const struct ge_frame_sink sink = {.on_message = log_message, .on_error = log_error, .ctx = t};
+    size_t used = ge_frame_drain(&t->framer, t->in.data, t->in.len, &sink);
+    assert_true(used <= t->in.len);
+    ge_buf_consume(&t->in, used);
+    return used;
+}
+
 /* Appends one read and parses everything it completes. */
 static void transport_read(struct transport *t, const char *p, size_t n)
 {
     assert_int_equal(ge_buf_append(&t->in, p, n), 0);
-    size_t cursor = 0;
-    for (;;) {
-        struct ge_frame fr;
-        int rc = ge_frame_next(&t->framer, t->in.data + cursor, t->in.len - cursor, &fr);
-        t->calls++;
-        assert_true(fr.consumed <= t->in.len - cursor);
-        cursor += fr.consumed;
-        if (rc == GE_FRAME_MORE) {
-            assert_int_equal(fr.consumed, 0);
-            break;
-        }
-        if (rc == GE_FRAME_MESSAGE) {
-            assert_int_equal(ge_buf_printf(&t->log, "M%zu:", fr.body_len), 0);
-            assert_int_equal(ge_buf_append(&t->log, fr.body, fr.body_len), 0);
-            assert_int_equal(ge_buf_appends(&t->log, "\n"), 0);
-        } else if (rc == GE_FRAME_SKIP) {
-            assert_true(fr.consumed > 0);
-        } else {
-            assert_true(rc < 0);
-            assert_true(fr.consumed > 0);
-            assert_non_null(fr.error);
-            const char *name = rc == -EPROTO ? "EPROTO" : rc == -EMSGSIZE ? "EMSGSIZE" : "E?";
-            assert_int_equal(ge_buf_printf(&t->log, "%s\n", name), 0);
-        }
-    }
-    ge_buf_consume(&t->in, cursor);
+    transport_drain(t);
+    assert_true(t->in.len < GE_FRAME_PENDING_MAX);
 }
 
 /* Feeds the stream in the given chunk sizes (the last chunk takes the rest) and checks the
@@ -380,6 +391,56 @@ static void test_body_at_cap_is_message(void **state)
     assert_int_equal(f.discard, 0);
 }
 
+/* A callback that returns false stops the drain right after its message or error, and what it
+ * left is drained by the next call, as when the transport closes on an exit notification. */
+static void test_drain_stops_when_asked(void **state)
+{
+    struct transport t;
+    transport_init(&t);
+    assert_int_equal(ge_buf_appends(&t.in, GOOD "bogus\r\n\r\n" GOOD GOOD "Content-Le"), 0);
+    t.stop_after = 1;
+    assert_int_equal(transport_drain(&t), strlen(GOOD));
+    assert_string_equal(t.log.data, GOOD_LOGGED);
+    t.stop_after = 1;
+    assert_int_equal(transport_drain(&t), strlen("bogus\r\n\r\n"));
+    assert_string_equal(t.log.data, GOOD_LOGGED "EPROTO\n");
+    t.stop_after = 0;
+    assert_int_equal(transport_drain(&t), 2 * strlen(GOOD));
+    assert_string_equal(t.log.data, GOOD_LOGGED "EPROTO\n" GOOD_LOGGED GOOD_LOGGED);
+    /* A partial header stays for the next read. */
+    assert_string_equal(t.in.data, "Content-Le");
+    assert_int_equal(transport_drain(&t), 0);
+    transport_read(&t, "ngth: 2\r\n\r\n{}", strlen("ngth: 2\r\n\r\n{}"));
+    assert_string_equal(t.log.data, GOOD_LOGGED "EPROTO\n" GOOD_LOGGED GOOD_LOGGED GOOD_LOGGED);
+    assert_int_equal(t.in.len, 0);
+    transport_free(&t);
+}
+
+/* What the server writes, its own framer reads back, for every body size up to the largest. */
+static void test_header_round_trip(void **state)
+{
+    char header[GE_FRAME_HEADER_OUT_MAX];
+    assert_int_equal(ge_frame_header(header, 0), strlen("Content-Length: 0\r\n\r\n"));
+    assert_string_equal(header, "Content-Length: 0\r\n\r\n");
+    assert_int_equal(ge_frame_header(header, 1234567), strlen("Content-Length: 1234567\r\n\r\n"));
+    assert_string_equal(header, "Content-Length: 1234567\r\n\r\n");
+    size_t n = ge_frame_header(header, SIZE_MAX);
+    assert_true(n < GE_FRAME_HEADER_OUT_MAX);
+    assert_int_equal(n, strlen(header));
+
+    static const char *const bodies[] = {"", "{}", "[1,2,3]", "{\"a\":\"\xe4\xb8\xad\"}"};
+    struct transport t;
+    transport_init(&t);
+    for (size_t i = 0; i < GE_ARRAY_SIZE(bodies); i++) {
+        char frame[128];
+        size_t hn = ge_frame_header(frame, strlen(bodies[i]));
+        memcpy(frame + hn, bodies[i], strlen(bodies[i]));
+        transport_read(&t, frame, hn + strlen(bodies[i]));
+    }
+    assert_string_equal(t.log.data, "M0:\nM2:{}\nM7:[1,2,3]\nM11:{\"a\":\"\xe4\xb8\xad\"}\n");
+    transport_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -404,6 +465,8 @@ int main(void)
         cmocka_unit_test(test_header_block_too_large),
         cmocka_unit_test(test_body_too_large),
         cmocka_unit_test(test_body_at_cap_is_message),
+        cmocka_unit_test(test_drain_stops_when_asked),
+        cmocka_unit_test(test_header_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -379,6 +379,81 @@ static void test_encode(void **state)
     ge_buf_free(&out);
 }
 
+/* The fast path must write exactly what encoding the same message as a tree writes, so a
+ * client cannot tell which path a notification took. */
+static void test_encode_raw_matches_tree(void **state)
+{
+    static const char head[] = "{\"uri\":\"file:///a%20b.go\",\"version\":7,\"diagnostics\":[";
+    static const char list[] = "{\"message\":\"\xe4\xb8\xad \\\"x\\\"\"},{\"severity\":2}";
+    struct ge_rpc_piece pieces[] = {{head, sizeof(head) - 1}, {list, sizeof(list) - 1}, {"]}", 2}};
+    struct ge_buf raw;
+    struct ge_buf tree;
+    ge_buf_init(&raw, 4096);
+    ge_buf_init(&tree, 4096);
+    assert_int_equal(ge_rpc_notification_encode_raw("textDocument/publishDiagnostics", pieces,
+                                                    GE_ARRAY_SIZE(pieces), &raw),
+                     0);
+    char params[512];
+    snprintf(params, sizeof(params), "%s%s]}", head, list);
+    json_t *msg =
+        ge_rpc_notification_new("textDocument/publishDiagnostics", json_loads(params, 0, NULL));
+    assert_int_equal(ge_rpc_encode(msg, &tree), 0);
+    assert_int_equal(raw.len, tree.len);
+    assert_memory_equal(raw.data, tree.data, raw.len);
+
+    /* Appended after what out holds, and read back by our own framer and decoder. */
+    assert_int_equal(ge_rpc_notification_encode_raw("m", pieces + 2, 1, &raw), -EINVAL);
+    struct ge_rpc_piece one = {"[1,2]", 5};
+    assert_int_equal(ge_rpc_notification_encode_raw("$/x", &one, 1, &raw), 0);
+    struct ge_framer f;
+    ge_framer_init(&f);
+    struct ge_frame fr;
+    assert_int_equal(ge_frame_next(&f, raw.data, raw.len, &fr), GE_FRAME_MESSAGE);
+    size_t cursor = fr.consumed;
+    assert_int_equal(ge_frame_next(&f, raw.data + cursor, raw.len - cursor, &fr), GE_FRAME_MESSAGE);
+    assert_int_equal(cursor + fr.consumed, raw.len);
+    struct ge_rpc_msg m = decode_n(fr.body, fr.body_len, 0);
+    assert_int_equal(m.kind, GE_RPC_NOTIFICATION);
+    assert_string_equal(m.method, "$/x");
+    assert_int_equal(json_array_size(m.params), 2);
+    ge_rpc_msg_free(&m);
+    json_decref(msg);
+    ge_buf_free(&raw);
+    ge_buf_free(&tree);
+}
+
+/* What cannot be written as it is gets -EINVAL, what does not fit -ENOBUFS; neither leaves a
+ * partial message behind. */
+static void test_encode_raw_rejects(void **state)
+{
+    struct ge_buf out;
+    ge_buf_init(&out, 4096);
+    assert_int_equal(ge_buf_appends(&out, "kept"), 0);
+    struct ge_rpc_piece obj = {"{}", 2};
+    static const char *const bad_methods[] = {"a\"b", "a\\b", "a\nb", "\x01"};
+    for (size_t i = 0; i < GE_ARRAY_SIZE(bad_methods); i++)
+        assert_int_equal(ge_rpc_notification_encode_raw(bad_methods[i], &obj, 1, &out), -EINVAL);
+    struct ge_rpc_piece scalar = {"12", 2};
+    struct ge_rpc_piece empty = {"", 0};
+    assert_int_equal(ge_rpc_notification_encode_raw("m", &scalar, 1, &out), -EINVAL);
+    assert_int_equal(ge_rpc_notification_encode_raw("m", &empty, 1, &out), -EINVAL);
+    assert_int_equal(ge_rpc_notification_encode_raw("m", &obj, 0, &out), -EINVAL);
+    assert_string_equal(out.data, "kept");
+
+    /* The whole framed message must fit: body and header alike count against the cap. */
+    static const char body[] = "{\"jsonrpc\":\"2.0\",\"method\":\"m\",\"params\":{}}";
+    static const char header[] = "Content-Length: 42\r\n\r\n";
+    out.max = out.len + sizeof(header) - 1 + sizeof(body) - 2;
+    assert_int_equal(ge_rpc_notification_encode_raw("m", &obj, 1, &out), -ENOBUFS);
+    assert_string_equal(out.data, "kept");
+    out.max++;
+    assert_int_equal(ge_rpc_notification_encode_raw("m", &obj, 1, &out), 0);
+    assert_string_equal(out.data, "kept"
+                                  "Content-Length: 42\r\n\r\n"
+                                  "{\"jsonrpc\":\"2.0\",\"method\":\"m\",\"params\":{}}");
+    ge_buf_free(&out);
+}
+
 static void test_lsp_position_unpack(void **state)
 {
     struct ge_position p = {.line = 99, .character = 99};
@@ -463,6 +538,8 @@ int main(void)
         cmocka_unit_test(test_detail_optional),
         cmocka_unit_test(test_builders),
         cmocka_unit_test(test_encode),
+        cmocka_unit_test(test_encode_raw_matches_tree),
+        cmocka_unit_test(test_encode_raw_rejects),
         cmocka_unit_test(test_lsp_position_unpack),
         cmocka_unit_test(test_lsp_range),
     };

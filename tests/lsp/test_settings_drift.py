@@ -87,8 +87,9 @@ def test_vscode_package_json_agrees(table):
                             f"server {s['default']!r}")
         if "enum" in s and p.get("enum") != s["enum"]:
             problems.append(f"goescape.{name}: enum {p.get('enum')!r}, server {s['enum']!r}")
-        if "maximum" in p and p["maximum"] != s.get("maximum"):
-            problems.append(f"goescape.{name}: maximum {p['maximum']}, server {s.get('maximum')}")
+        if ("maximum" in p or "maximum" in s) and p.get("maximum") != s.get("maximum"):
+            problems.append(
+                f"goescape.{name}: maximum {p.get('maximum')}, server {s.get('maximum')}")
     for key in props:
         if key not in VSCODE_CLIENT_ONLY and key.removeprefix("goescape.") not in settings:
             problems.append(f"{key}: not a server setting")
@@ -289,6 +290,9 @@ def check_doc_settings(table, rows: list[list[str]], type_col: int | None, defau
             continue
         if type_col is not None and doc_type(row[type_col]) != s["type"]:
             problems.append(f"{where}: {name} type {row[type_col]!r}, server {s['type']}")
+        bounds = re.search(r"(\d+)–(\d+)", row[type_col]) if type_col is not None else None
+        if bounds and int(bounds.group(2)) != s.get("maximum"):
+            problems.append(f"{where}: {name} up to {bounds.group(2)}, server {s.get('maximum')}")
         cell = row[default_col]
         if name == "categories":
             if ticked(cell) != off:

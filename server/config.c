@@ -379,7 +379,7 @@ void ge_config_init(struct ge_config *c)
         ge_buf_init(&p, 4096);
         json_t *v = default_new(&settings[i]);
         settings[i].read(&settings[i], v, c, &p);
-        /* A default the reader rejects is a bug in the table; the unit tests catch it. */
+        /* A default its own reader rejects is a bug in the table: every start stops here. */
         if (v == NULL || p.len != 0)
             abort();
         json_decref(v);

@@ -7,6 +7,7 @@
 
 #include "gocmd.h"
 #include "log.h"
+#include "lookup.h"
 #include "progress.h"
 #include "goescape/rpc.h"
 
@@ -70,10 +71,7 @@ size_t ge_pkg_count_heap(struct ge_server *s, struct ge_pkg *pkg)
         struct ge_file *f = ge_strmap_get(&s->files, *p);
         if (f == NULL || !ge_file_in_view(s, f))
             continue;
-        for (size_t i = 0; i < f->set.count; i++)
-            if (ge_category_is_heap(f->set.items[i].category) &&
-                s->config.categories[f->set.items[i].category])
-                n++;
+        n += ge_file_count_shown(s, f);
     }
     return n;
 }

@@ -45,6 +45,12 @@ void ge_config_free(struct ge_config *c);
  * either way. */
 int ge_config_apply(struct ge_config *c, json_t *obj, char **problems_new);
 
+/* Every setting (name, JSON type, default, description, and for some "enum" or "maximum") and
+ * every finding category (name, heap, default, severity, description), as
+ * {"settings": [...], "categories": [...], "severities": [...]}: what `goescape
+ * --print-settings` prints. Returns a new value. */
+json_t *ge_config_describe(void);
+
 /* The -gcflags value the go command gets: stable for a given configuration, so the build
  * cache keeps hitting. Returns a new string. */
 char *ge_config_gcflags(const struct ge_config *c);

@@ -5,6 +5,7 @@
 #include "methods.h"
 
 #include "log.h"
+#include "progress.h"
 #include "goescape/rpc.h"
 #include "goescape/uri.h"
 
@@ -205,10 +206,12 @@ void ge_settings_changed(struct ge_server *s, json_t *settings, const char *sour
     size_t i = 0;
     const char *k;
     void *v;
-    while (rerun && ge_strmap_next(&s->pkgs, &i, &k, &v)) {
+    while (ge_strmap_next(&s->pkgs, &i, &k, &v)) {
         struct ge_pkg *pkg = v;
-        if (pkg->nopen > 0)
+        if (pkg->nopen > 0 && rerun)
             ge_analyze_schedule(s, pkg, GE_TRIGGER_EDIT);
+        else if (pkg->nopen > 0)
+            ge_progress_refresh(s, pkg); /* the status counts follow the categories shown */
     }
 }
 

@@ -33,6 +33,17 @@ bool ge_finding_shown(struct ge_server *s, const struct ge_finding *f, const cha
     return ge_category_is_heap(f->category) && ge_filter_shows(s->config.categories, text, len, f);
 }
 
+size_t ge_file_count_shown(struct ge_server *s, struct ge_file *f)
+{
+    size_t len;
+    const char *text = ge_file_text(s, f, &len);
+    size_t n = 0;
+    for (size_t i = 0; i < f->set.count; i++)
+        if (ge_finding_shown(s, &f->set.items[i], text, len))
+            n++;
+    return n;
+}
+
 /* The innermost finding whose span holds offset; with at_end, also spans ending at offset. */
 static const struct ge_finding *innermost(struct ge_file *f, size_t offset, bool at_end)
 {

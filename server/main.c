@@ -3,6 +3,7 @@
  * the findings of packages on the terminal. Usage errors exit with status 2.
  */
 #include "check.h"
+#include "config.h"
 #include "log.h"
 #include "platform.h"
 #include "server.h"
@@ -21,7 +22,7 @@ static const char usage[] =
     "usage: goescape [--log-file PATH] [--verbose]     run the language server on stdio\n"
     "       goescape check [--format text|json] [--no-tests] [--all] [--go PATH]\n"
     "                      [--tags TAGS] [DIR|PATTERN...]\n"
-    "       goescape --version | --help\n"
+    "       goescape --version | --help | --print-settings\n"
     "\n"
     "goescape shows where Go code puts values on the heap, and why, from the Go\n"
     "compiler's escape analysis (go build -gcflags=-m=2).\n"
@@ -30,6 +31,8 @@ static const char usage[] =
     "  --log-file PATH  also write the log to PATH (the log always goes to stderr)\n"
     "  --verbose        log debug details\n"
     "  --stdio          accepted for clients that pass it; stdio is the only transport\n"
+    "  --print-settings print every setting, its type and default, and the finding\n"
+    "                   categories, as JSON\n"
     "\n"
     "check prints one line per heap escape, file:line:col: category: message, for the\n"
     "package in the current directory or the given directories and patterns (./...).\n"
@@ -71,6 +74,12 @@ int main(int argc, char **argv)
             return 0;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(usage, stdout);
+            return 0;
+        } else if (strcmp(argv[i], "--print-settings") == 0) {
+            json_t *all = ge_config_describe();
+            json_dumpf(all, stdout, JSON_INDENT(2));
+            putchar('\n');
+            json_decref(all);
             return 0;
         } else if (strcmp(argv[i], "--log-file") == 0 && i + 1 < argc) {
             log_path = argv[++i];

@@ -5,29 +5,53 @@
  */
 #include "progress.h"
 
+#include "lookup.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 static json_int_t next_token;
 
-static void send_status(struct ge_server *s, struct ge_pkg *pkg, const char *state,
-                        const char *message)
+/* The heap escapes of each file of pkg in view that the editor shows as diagnostics: a
+ * category that is on and no goescape:ignore mark. Clients put these counts in their status
+ * bars as they are, so they must match what the user sees. Returns the total. */
+static size_t count_escapes(struct ge_server *s, struct ge_pkg *pkg, json_t *escapes)
 {
-    json_t *escapes = json_object();
+    size_t total = 0;
     for (char **p = pkg->files; *p; p++) {
         struct ge_file *f = ge_strmap_get(&s->files, *p);
         if (f == NULL || !ge_file_in_view(s, f))
             continue;
-        int n = 0;
-        for (size_t i = 0; i < f->set.count; i++)
-            if (ge_category_is_heap(f->set.items[i].category) &&
-                s->config.categories[f->set.items[i].category])
-                n++;
-        json_object_set_new(escapes, f->uri, json_integer(n));
+        size_t n = ge_file_count_shown(s, f);
+        json_object_set_new(escapes, f->uri, json_integer((json_int_t)n));
+        total += n;
     }
+    return total;
+}
+
+static void send_status(struct ge_server *s, struct ge_pkg *pkg, const char *state,
+                        const char *message)
+{
+    json_t *escapes = json_object();
+    count_escapes(s, pkg, escapes);
     ge_notify(s, "goescape/status",
               json_pack("{s:s, s:s, s:s, s:o}", "state", state, "package", pkg->import_path,
                         "message", message, "escapes", escapes));
+}
+
+void ge_progress_refresh(struct ge_server *s, struct ge_pkg *pkg)
+{
+    /* A run waiting or in flight ends with its own status; a failing package keeps its error
+     * message. */
+    if (pkg == NULL || pkg->run != NULL || pkg->dirty || !pkg->analyzed || pkg->failing)
+        return;
+    json_t *escapes = json_object();
+    size_t n = count_escapes(s, pkg, escapes);
+    char *message = ge_xasprintf("%zu heap escape%s", n, n == 1 ? "" : "s");
+    ge_notify(s, "goescape/status",
+              json_pack("{s:s, s:s, s:s, s:o}", "state", "idle", "package", pkg->import_path,
+                        "message", message, "escapes", escapes));
+    free(message);
 }
 
 void ge_progress_begin(struct ge_server *s, struct ge_pkg *pkg)

@@ -96,7 +96,7 @@ void ge_run_after_work(uv_work_t *req, int status);
 void ge_run_free(struct ge_run *run);
 
 /* apply.c */
-/* Heap escapes of the enabled categories in pkg's files that are in view. */
+/* Heap escapes shown (ge_file_count_shown) in pkg's files that are in view. */
 size_t ge_pkg_count_heap(struct ge_server *s, struct ge_pkg *pkg);
 /* Answers the goescape.analyze requests waiting for pkg. */
 void ge_pkg_answer_waiters(struct ge_server *s, struct ge_pkg *pkg, bool ok);

@@ -6,6 +6,7 @@
 
 #include "fileio.h"
 #include "log.h"
+#include "progress.h"
 #include "goescape/lsp.h"
 #include "goescape/uri.h"
 
@@ -91,6 +92,7 @@ void ge_m_did_open(struct ge_server *s, json_t *params)
     }
     if (ge_is_test_file(d->path))
         ge_analyze_test_opened(s, d->pkg);
+    ge_progress_refresh(s, d->pkg);
 }
 
 static int apply_change(struct ge_server *s, struct ge_doc *d, json_t *change)

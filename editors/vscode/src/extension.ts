@@ -20,11 +20,8 @@ import {
 } from 'vscode-languageclient/node';
 
 const SECTION = 'goescape';
-const SOURCE = 'goescape';
 /** Settings that belong to the extension itself and are not sent to the server. */
 const CLIENT_ONLY = new Set(['serverPath', 'serverArgs', 'trace']);
-/** Diagnostic codes that are heap escapes (param, noescape, static and inlined are not). */
-const HEAP_CATEGORIES = new Set(['map', 'closure', 'interface', 'slice', 'pointer', 'string', 'moved', 'other']);
 
 /** The body of the server's goescape/status notification (docs/lsp.md). */
 interface StatusParams {
@@ -38,6 +35,8 @@ let client: LanguageClient | undefined;
 let output: vscode.OutputChannel;
 let statusItem: vscode.StatusBarItem;
 let lastStatus: StatusParams | undefined;
+/** The server's count of heap escapes shown in each file, from goescape/status, by URI. */
+const escapeCounts = new Map<string, number>();
 let starting: Promise<void> | undefined;
 let extContext: vscode.ExtensionContext;
 
@@ -55,10 +54,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('goescape.restartServer', restart),
     vscode.workspace.onDidChangeConfiguration(onConfigurationChanged),
     vscode.window.onDidChangeActiveTextEditor(updateStatusItem),
-    vscode.languages.onDidChangeDiagnostics((e) => {
-      const active = vscode.window.activeTextEditor?.document.uri.toString();
-      if (active && e.uris.some((u) => u.toString() === active)) updateStatusItem();
-    }),
   );
 
   updateStatusItem();
@@ -274,6 +269,7 @@ async function doStart(): Promise<void> {
   c.onDidChangeState((e) => {
     if (e.newState === State.Stopped && client === c) {
       lastStatus = undefined;
+      escapeCounts.clear();
       setStatus('$(circle-slash) goescape: stopped', 'The goescape server is not running. Click to open the log.', true);
     } else {
       updateStatusItem();
@@ -282,6 +278,11 @@ async function doStart(): Promise<void> {
   extContext.subscriptions.push(
     c.onNotification('goescape/status', (params: StatusParams) => {
       lastStatus = params;
+      // A status covers one package's files in view: later statuses of other packages leave
+      // these counts alone. URIs are compared in VS Code's own spelling.
+      for (const [uri, n] of Object.entries(params.escapes ?? {})) {
+        escapeCounts.set(vscode.Uri.parse(uri).toString(), n);
+      }
       updateStatusItem();
     }),
   );
@@ -299,6 +300,7 @@ async function restart(): Promise<void> {
   const c = client;
   client = undefined;
   lastStatus = undefined;
+  escapeCounts.clear();
   if (c) await c.stop().catch(() => undefined);
   await start();
 }
@@ -349,15 +351,9 @@ function setStatus(text: string, tooltip: string, show: boolean): void {
   else statusItem.hide();
 }
 
-/** Heap escapes shown in a document: goescape diagnostics whose code is a heap category. */
+/** Heap escapes shown in a document, as the server counts them (0 before its first count). */
 function escapesIn(uri: vscode.Uri): number {
-  let n = 0;
-  for (const d of vscode.languages.getDiagnostics(uri)) {
-    if (d.source !== SOURCE) continue;
-    const code = typeof d.code === 'object' && d.code !== null ? d.code.value : d.code;
-    if (code === undefined || HEAP_CATEGORIES.has(String(code))) n++;
-  }
-  return n;
+  return escapeCounts.get(uri.toString()) ?? 0;
 }
 
 function updateStatusItem(): void {

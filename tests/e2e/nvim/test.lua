@@ -136,6 +136,19 @@ local function goescape_diags(bufnr)
   return out
 end
 
+-- The statusline names as many heap escapes as the buffer shows goescape diagnostics.
+local function statusline_counts_diags(bufnr)
+  local n = #goescape_diags(bufnr)
+  return goescape.statusline(bufnr) == string.format('goescape: %d heap escape%s', n, n == 1 and '' or 's')
+end
+
+local function check_statusline(bufnr, when)
+  check(wait_for(WAIT, function()
+    return statusline_counts_diags(bufnr)
+  end), string.format('%s, the statusline "%s" counts the %d goescape diagnostics', when,
+    goescape.statusline(bufnr), #goescape_diags(bufnr)))
+end
+
 -- A diagnostic matches when its range (start and end, Neovim's byte columns) and its
 -- message are the expected ones.
 local function has_diag(bufnr, e)
@@ -402,6 +415,7 @@ local function run(bufnr)
   check(wait_for(WAIT, function()
     return has_diag(bufnr, E.save)
   end), 'after :write, ' .. diag_text(E.save))
+  check_statusline(bufnr, 'after :write')
   if modern then
     check(wait_for(WAIT, function()
       return hint_drawn(bufnr, E.save)
@@ -427,6 +441,7 @@ local function run(bufnr)
       return count(off) == 0
     end), 'categories.' .. off .. ' = false removes the ' .. off .. ' diagnostics')
     check(#goescape_diags(bufnr) > 0, 'other categories stay')
+    check_statusline(bufnr, 'with ' .. off .. ' off')
     goescape.update_settings({ categories = { [off] = true } })
     check(wait_for(WAIT, function()
       return count(off) > 0

@@ -43,6 +43,9 @@ M.config = vim.deepcopy(defaults)
 
 -- Latest goescape/status notification: { state, package, message, escapes }.
 M.last_status = nil
+-- The server's count of heap escapes shown in each file, from goescape/status, by file name.
+-- A status covers one package's files in view, so other packages' counts stay.
+M.escapes = {}
 
 local has_start = vim.lsp.start ~= nil
 local has_inlay = vim.lsp.inlay_hint ~= nil and type(vim.lsp.inlay_hint.enable) == 'function'
@@ -138,6 +141,13 @@ local function on_status(err, result)
     return
   end
   M.last_status = result
+  if type(result.escapes) == 'table' then
+    for uri, n in pairs(result.escapes) do
+      if type(uri) == 'string' and type(n) == 'number' then
+        M.escapes[vim.uri_to_fname(uri)] = n
+      end
+    end
+  end
   vim.api.nvim_exec_autocmds('User', { pattern = 'GoEscapeStatus', modeline = false })
 end
 
@@ -442,12 +452,7 @@ function M.statusline(bufnr)
     return 'goescape: build failed'
   end
   bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
-  local n = 0
-  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
-    if d.source == 'goescape' then
-      n = n + 1
-    end
-  end
+  local n = M.escapes[vim.api.nvim_buf_get_name(bufnr)] or 0
   return string.format('goescape: %d heap escape%s', n, n == 1 and '' or 's')
 end
 

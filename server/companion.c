@@ -190,74 +190,6 @@ static void drop_gopls_diags(struct ge_companion *c)
     }
 }
 
-/* ---- merges ---- */
-
-static json_t *hover_text(json_t *contents)
-{
-    if (json_is_string(contents))
-        return json_incref(contents);
-    if (json_is_object(contents) && json_is_string(json_object_get(contents, "value")))
-        return json_incref(json_object_get(contents, "value"));
-    return NULL;
-}
-
-static json_t *merge_hover(json_t *theirs, json_t *ours)
-{
-    if (!json_is_object(ours))
-        return json_incref(theirs ? theirs : json_null());
-    if (!json_is_object(theirs))
-        return json_incref(ours);
-    json_t *a = hover_text(json_object_get(theirs, "contents"));
-    json_t *b = hover_text(json_object_get(ours, "contents"));
-    if (a == NULL || b == NULL) {
-        json_decref(a);
-        json_decref(b);
-        return json_incref(theirs);
-    }
-    json_t *out = json_deep_copy(theirs);
-    json_t *text = json_sprintf("%s\n\n---\n\n%s", json_string_value(a), json_string_value(b));
-    json_object_set_new(out, "contents",
-                        json_pack("{s:s, s:o}", "kind", "markdown", "value", text));
-    json_decref(a);
-    json_decref(b);
-    return out;
-}
-
-static json_t *merge_lists(json_t *theirs, json_t *ours)
-{
-    if (!json_is_array(ours))
-        return json_incref(theirs ? theirs : json_null());
-    if (!json_is_array(theirs))
-        return json_incref(ours);
-    json_t *out = json_copy(theirs);
-    json_array_extend(out, ours);
-    return out;
-}
-
-/* The union of two capability objects: gopls's, with what only goescape has added; both
- * command lists. */
-static json_t *merge_caps(json_t *theirs, json_t *ours)
-{
-    json_t *out = json_is_object(theirs) ? json_deep_copy(theirs) : json_object();
-    const char *key;
-    json_t *v;
-    json_object_foreach(ours, key, v)
-    {
-        json_t *have = json_object_get(out, key);
-        if (have == NULL || json_is_false(have))
-            json_object_set(out, key, v);
-    }
-    json_t *mine = json_object_get(json_object_get(ours, "executeCommandProvider"), "commands");
-    json_t *exec = json_object_get(out, "executeCommandProvider");
-    json_t *cmds = json_object_get(exec, "commands");
-    if (json_is_array(cmds) && json_is_array(mine) &&
-        exec != json_object_get(ours, "executeCommandProvider")) {
-        size_t i;
-        json_array_foreach(mine, i, v) json_array_append(cmds, v);
-    }
-    return out;
-}
-
 /* Answers the client's initialize: goescape's initialize runs now, with the position encoding
  * gopls chose, and the capabilities are merged. gopls_result is NULL when gopls cannot answer. */
 static void finish_initialize(struct ge_companion *c, struct fwd *f, json_t *gopls_result)
@@ -284,7 +216,7 @@ static void finish_initialize(struct ge_companion *c, struct fwd *f, json_t *gop
     json_object_set_new(caps, "positionEncoding",
                         json_string(s->enc == GE_ENC_UTF8 ? "utf-8" : "utf-16"));
     if (gopls_result != NULL) {
-        json_t *merged = merge_caps(tcaps, caps);
+        json_t *merged = ge_companion_merge_caps(tcaps, caps);
         json_object_set_new(merged, "positionEncoding",
                             json_string(s->enc == GE_ENC_UTF8 ? "utf-8" : "utf-16"));
         json_object_set_new(ours, "capabilities", merged);
@@ -316,8 +248,9 @@ static void answer(struct ge_companion *c, struct fwd *f, json_t *result, json_t
             send_client_body(c, body, len);
             break;
         }
-        json_t *merged = strcmp(method, "textDocument/hover") == 0 ? merge_hover(result, f->ours)
-                                                                   : merge_lists(result, f->ours);
+        json_t *merged = strcmp(method, "textDocument/hover") == 0
+                             ? ge_companion_merge_hover(result, f->ours)
+                             : ge_companion_merge_lists(result, f->ours);
         ge_reply(s, f->id, merged);
         break;
     }

@@ -37,6 +37,15 @@ void ge_companion_from_client(struct ge_companion *c, const char *body, size_t l
 bool ge_companion_own_diagnostics(struct ge_companion *c, json_t *params);
 /* The server stops: gopls gets end of input, GE_COMPANION_EXIT_MS to exit, then SIGKILL. */
 void ge_companion_stop(struct ge_companion *c);
+/* companion_merge.c. Hover: gopls's markdown, a rule, goescape's section (either alone when
+ * the other has none). */
+json_t *ge_companion_merge_hover(json_t *theirs, json_t *ours);
+/* inlayHint, codeLens, codeAction: gopls's items, then goescape's. */
+json_t *ge_companion_merge_lists(json_t *theirs, json_t *ours);
+/* initialize: gopls's capabilities with what only goescape has added, and both command
+ * lists. */
+json_t *ge_companion_merge_caps(json_t *theirs, json_t *ours);
+
 /* Frees what outlives the handles, after the loop has run dry. */
 void ge_companion_free(struct ge_companion *c);
 

@@ -26,6 +26,8 @@
 (require 'json)
 (require 'subr-x)
 (require 'goescape)
+(setq goescape-gopls nil)
+(goescape-register)
 
 (defvar e2e-result (getenv "E2E_RESULT"))
 (defvar e2e-wait (/ (string-to-number (or (getenv "E2E_WAIT_MS") "60000")) 1000.0))

@@ -190,18 +190,33 @@ static void drop_gopls_diags(struct ge_companion *c)
     }
 }
 
+/* The goescape section of settings meant for both servers, as {"goescape": {...}}, or NULL:
+ * the rest is gopls's, even where a name is also one of goescape's (env, buildFlags). */
+static json_t *own_section(json_t *settings)
+{
+    json_t *mine = json_object_get(settings, "goescape");
+    return json_is_object(mine) ? json_pack("{s:O}", "goescape", mine) : NULL;
+}
+
 /* Answers the client's initialize: goescape's initialize runs now, with the position encoding
  * gopls chose, and the capabilities are merged. gopls_result is NULL when gopls cannot answer. */
 static void finish_initialize(struct ge_companion *c, struct fwd *f, json_t *gopls_result)
 {
     struct ge_server *s = c->s;
+    json_t *params = json_copy(json_object_get(f->msg, "params"));
+    json_t *own = own_section(json_object_get(params, "initializationOptions"));
+    if (own != NULL)
+        json_object_set_new(params, "initializationOptions", own);
+    else
+        json_object_del(params, "initializationOptions");
     struct ge_rpc_msg msg = {.kind = GE_RPC_REQUEST,
                              .root = f->msg,
                              .id = f->id,
                              .method = "initialize",
-                             .params = json_object_get(f->msg, "params")};
+                             .params = params};
     json_t *ours = NULL;
     int rc = ge_dispatch_call(s, &msg, &ours);
+    json_decref(params);
     json_t *tcaps = json_object_get(gopls_result, "capabilities");
     const char *enc = json_string_value(json_object_get(tcaps, "positionEncoding"));
     if (gopls_result != NULL) {
@@ -667,7 +682,16 @@ void ge_companion_from_client(struct ge_companion *c, const char *body, size_t l
         if (strcmp(m.method, "initialized") == 0)
             c->initialized = true;
         send_gopls_body(c, body, len);
-        ge_dispatch_decoded(c->s, &m);
+        if (strcmp(m.method, "workspace/didChangeConfiguration") == 0) {
+            json_t *own = own_section(json_object_get(m.params, "settings"));
+            json_t *params = json_pack("{s:o}", "settings", own ? own : json_object());
+            struct ge_rpc_msg mine = m;
+            mine.params = params;
+            ge_dispatch_decoded(c->s, &mine);
+            json_decref(params);
+        } else {
+            ge_dispatch_decoded(c->s, &m);
+        }
     }
     ge_rpc_msg_free(&m);
 }

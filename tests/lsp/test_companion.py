@@ -88,6 +88,24 @@ async def test_initialize_merges_capabilities_and_passes_options(raw, tmp_path):
     assert (await report(s))["init_options"] == opts  # exactly as sent
 
 
+async def test_goescape_reads_only_its_own_section(raw, tmp_path):
+    """Flat settings are gopls's, even under a name goescape also has: goescape does not
+    read them (a bad debounceMs there draws no complaint); its own section it does read."""
+    s = await start_fake(raw, tmp_path)
+    flat = {"debounceMs": "gopls's", "env": {"GOFLAGS": "-mod=mod"}}
+    await initialize(s, tmp_path, options=flat)
+    s.notify("workspace/didChangeConfiguration", {"settings": flat})
+    await collect(s, 0.8)
+    shown = [m for m in s.messages if m.get("method") == "window/showMessage"]
+    assert shown == []
+    assert (await report(s))["init_options"] == flat
+    s.notify("workspace/didChangeConfiguration",
+             {"settings": {**flat, "goescape": {"debounceMs": "bad"}}})
+    await collect(s, 0.8)
+    shown = [m["params"]["message"] for m in s.messages if m.get("method") == "window/showMessage"]
+    assert len(shown) == 1 and "debounceMs" in shown[0], shown
+
+
 async def test_gopls_requests_get_ids_of_their_own(raw, tmp_path):
     """gopls asks the client with id 1, the id goescape's own first request to the client has
     too (and the client's initialize). The client sees two distinct ids, and gopls gets its

@@ -4,6 +4,7 @@
  */
 #include "companion.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 static json_t *hover_text(json_t *contents)
@@ -28,10 +29,17 @@ json_t *ge_companion_merge_hover(json_t *theirs, json_t *ours)
         json_decref(b);
         return json_incref(theirs);
     }
+    /* A client that takes only plain text gets both parts as plain text. */
+    const char *ka =
+        json_string_value(json_object_get(json_object_get(theirs, "contents"), "kind"));
+    const char *kb = json_string_value(json_object_get(json_object_get(ours, "contents"), "kind"));
+    bool plain =
+        ka != NULL && kb != NULL && strcmp(ka, "plaintext") == 0 && strcmp(kb, "plaintext") == 0;
     json_t *out = json_deep_copy(theirs);
     json_t *text = json_sprintf("%s\n\n---\n\n%s", json_string_value(a), json_string_value(b));
-    json_object_set_new(out, "contents",
-                        json_pack("{s:s, s:o}", "kind", "markdown", "value", text));
+    json_object_set_new(
+        out, "contents",
+        json_pack("{s:s, s:o}", "kind", plain ? "plaintext" : "markdown", "value", text));
     json_decref(a);
     json_decref(b);
     return out;

@@ -233,8 +233,10 @@ Only where the mode exists (eglot 1.12 and later)."
   :documentation "The goescape language server.")
 
 (cl-defmethod eglot-initialization-options ((_server eglot-goescape))
-  "Send the goescape settings as initializationOptions."
-  (goescape-settings))
+  "Send the goescape settings as initializationOptions.
+They go in a \"goescape\" section, which is all goescape reads there in
+companion mode: the rest is gopls's."
+  (list :goescape (goescape-settings)))
 
 (defun goescape--empty-p (v)
   "Non-nil if V is nothing: nil or an empty hash table."

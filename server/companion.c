@@ -88,6 +88,7 @@ struct ge_companion {
     bool initialized;       /* the client sent initialized */
     int restarts;
     bool told;
+    char *untold; /* owned: what happened before the client's initialize was answered */
     bool stopping;
     uv_timer_t restart_timer;
     uv_timer_t kill_timer;
@@ -242,6 +243,12 @@ static void finish_initialize(struct ge_companion *c, struct fwd *f, json_t *gop
             json_sprintf("goescape with gopls%s%.64s", ver ? " " : "", ver ? ver : ""));
     }
     ge_reply(s, f->id, ours);
+    if (c->untold != NULL) {
+        ge_notify(s, "window/showMessage",
+                  json_pack("{s:i, s:s}", "type", 1, "message", c->untold));
+        free(c->untold);
+        c->untold = NULL;
+    }
     ge_log_info("companion mode: %s positions%s", s->enc == GE_ENC_UTF8 ? "utf-8" : "utf-16",
                 gopls_result ? "" : "; gopls is not running");
 }
@@ -484,9 +491,18 @@ static void gopls_gone(struct ge_companion *c, const char *what, bool retry)
     retry = retry && c->restarts < GE_COMPANION_RESTARTS_MAX;
     if (!c->told) {
         c->told = true;
-        ge_show_message(c->s, 1, "goescape: %s; %s", what,
-                        retry ? "starting it again; escapes are still shown"
-                              : "gopls features are off; escapes are still shown");
+        char *text = ge_xasprintf("goescape: %s; %s", what,
+                                  retry ? "starting it again; escapes are still shown"
+                                        : "gopls features are off; escapes are still shown");
+        if (c->s->state == GE_STATE_UNINITIALIZED) {
+            /* A client takes messages once initialize is answered: it is said then. */
+            ge_log_error("%s", text);
+            free(c->untold);
+            c->untold = text;
+        } else {
+            ge_show_message(c->s, 1, "%s", text);
+            free(text);
+        }
     } else {
         ge_log_warn("%s", what);
     }
@@ -763,5 +779,6 @@ void ge_companion_free(struct ge_companion *c)
         free(b);
     }
     json_decref(c->init_params);
+    free(c->untold);
     free(c);
 }

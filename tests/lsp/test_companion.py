@@ -191,6 +191,9 @@ async def test_missing_gopls_is_said_once_and_escapes_stay(raw, tmp_path):
     await collect(s, 0.5)
     shown = [m["params"]["message"] for m in s.messages if m.get("method") == "window/showMessage"]
     assert len(shown) == 1 and "cannot start gopls" in shown[0] and "no-such-gopls" in shown[0]
+    # said once the client takes messages: after the answer to initialize
+    kinds = [m.get("method", "response") for m in s.messages]
+    assert kinds.index("response") < kinds.index("window/showMessage"), kinds
     resp = await s.request("textDocument/definition", {
         "textDocument": {"uri": (tmp_path / "a.go").as_uri()},
         "position": {"line": 0, "character": 0}})

@@ -54,3 +54,13 @@ if [ -n "$missing$need_go" ]; then
     fi
 fi
 command -v go >/dev/null 2>&1 || { echo "goescape: go is still not on PATH" >&2; exit 1; }
+
+# The companion-mode tests run a pinned gopls (tests/lsp/support/gopls.py looks for it here).
+if [ "$mode" = test ]; then
+    gopls_version=v0.23.0
+    gopls_bin="${XDG_CACHE_HOME:-$HOME/.cache}/goescape-gopls/$gopls_version"
+    if [ ! -x "$gopls_bin/gopls" ]; then
+        echo "goescape: installing gopls $gopls_version into $gopls_bin"
+        (cd "$HOME" && GOBIN="$gopls_bin" go install "golang.org/x/tools/gopls@$gopls_version")
+    fi
+fi

@@ -5,6 +5,8 @@
  */
 #include "methods.h"
 
+#include "companion.h"
+
 #include "log.h"
 #include "goescape/rpc.h"
 
@@ -61,13 +63,56 @@ static void check_sent(int rc)
         ge_log_error("cannot send a message: %s", strerror(-rc));
 }
 
+/* True when needle is in the first 128 bytes of body. */
+static bool head_has(const char *body, size_t len, const char *needle)
+{
+    size_t n = strlen(needle), lim = len < 128 ? len : 128;
+    for (size_t i = 0; i + n <= lim; i++)
+        if (memcmp(body + i, needle, n) == 0)
+            return true;
+    return false;
+}
+
+static bool is_publish(const json_t *msg)
+{
+    const char *m = json_string_value(json_object_get(msg, "method"));
+    return m != NULL && strcmp(m, "textDocument/publishDiagnostics") == 0;
+}
+
 void ge_send(struct ge_server *s, const json_t *msg)
 {
+    /* In companion mode goescape's diagnostics are merged with gopls's. */
+    if (s->companion != NULL && is_publish(msg) &&
+        ge_companion_own_diagnostics(s->companion, json_object_get(msg, "params")))
+        return;
     check_sent(ge_transport_send(&s->transport, msg));
+}
+
+/* Hands a framed publishDiagnostics of goescape's to the companion, which merges it with
+ * gopls's list. True when taken. */
+static bool own_diagnostics(struct ge_server *s, const struct ge_buf *framed)
+{
+    const char *data = framed->data;
+    size_t len = framed->len, body = 0;
+    for (size_t i = 0; i + 4 <= len && i < GE_FRAME_HEADER_OUT_MAX && body == 0; i++)
+        if (memcmp(data + i, "\r\n\r\n", 4) == 0)
+            body = i + 4;
+    if (body == 0 || !head_has(data + body, len - body, "publishDiagnostics"))
+        return false;
+    json_t *msg = json_loadb(data + body, len - body, 0, NULL);
+    bool taken = is_publish(msg) &&
+                 ge_companion_own_diagnostics(s->companion, json_object_get(msg, "params"));
+    json_decref(msg);
+    return taken;
 }
 
 void ge_send_framed(struct ge_server *s, struct ge_buf *framed)
 {
+    /* In companion mode goescape's diagnostics are merged with gopls's. */
+    if (s->companion != NULL && own_diagnostics(s, framed)) {
+        ge_buf_free(framed);
+        return;
+    }
     check_sent(ge_transport_send_framed(&s->transport, framed));
 }
 
@@ -227,6 +272,26 @@ static void run_message(struct ge_server *s, struct ge_rpc_msg *msg)
         run_request(s, m, msg);
     else
         m->notify(s, msg->params);
+}
+
+int ge_dispatch_call(struct ge_server *s, struct ge_rpc_msg *msg, json_t **result_new)
+{
+    const struct ge_method *m = lookup(msg->method);
+    const char *err = NULL;
+    *result_new = NULL;
+    if (m == NULL || m->request == NULL)
+        return -ENOENT;
+    if (!(m->flags & GE_M_ANY_STATE) && s->state != GE_STATE_RUNNING)
+        return -EALREADY;
+    return m->request(s, msg->id, msg->params, result_new, &err);
+}
+
+void ge_dispatch_decoded(struct ge_server *s, struct ge_rpc_msg *msg)
+{
+    if (msg->kind == GE_RPC_RESPONSE)
+        handle_response(s, msg);
+    else
+        run_message(s, msg);
 }
 
 void ge_dispatch(struct ge_server *s, const char *body, size_t len)

@@ -3,6 +3,7 @@
  * the findings of packages on the terminal. Usage errors exit with status 2.
  */
 #include "check.h"
+#include "companion.h"
 #include "config.h"
 #include "log.h"
 #include "platform.h"
@@ -20,6 +21,7 @@
 
 static const char usage[] =
     "usage: goescape [--log-file PATH] [--verbose]     run the language server on stdio\n"
+    "       goescape --gopls[=PATH] [-- GOPLS-ARGS...] the same, with gopls behind it\n"
     "       goescape check [--format text|json] [--no-tests] [--all] [--go PATH]\n"
     "                      [--tags TAGS] [DIR|PATTERN...]\n"
     "       goescape --version | --help | --print-settings\n"
@@ -33,6 +35,8 @@ static const char usage[] =
     "  --stdio          accepted for clients that pass it; stdio is the only transport\n"
     "  --print-settings print every setting, its type and default, and the finding\n"
     "                   categories, as JSON\n"
+    "  --gopls[=PATH]   companion mode: run gopls (or PATH) as a child and serve both;\n"
+    "                   arguments after -- go to gopls\n"
     "\n"
     "check prints one line per heap escape, file:line:col: category: message, for the\n"
     "package in the current directory or the given directories and patterns (./...).\n"
@@ -87,6 +91,20 @@ int main(int argc, char **argv)
             log_path = argv[i] + 11;
         } else if (strcmp(argv[i], "--verbose") == 0) {
             ge_log_set_level(GE_LOG_DEBUG);
+        } else if (strcmp(argv[i], "--gopls") == 0 || strncmp(argv[i], "--gopls=", 8) == 0) {
+            const char *path = argv[i][7] == '=' ? argv[i] + 8 : NULL;
+            char **extra = NULL;
+            for (int j = i + 1; j < argc; j++)
+                if (strcmp(argv[j], "--") == 0) {
+                    extra = argv + j + 1;
+                    argc = j; /* what follows -- is gopls's */
+                    break;
+                }
+            if (path != NULL && *path == '\0') {
+                fprintf(stderr, "goescape: --gopls= needs a path\n");
+                return 2;
+            }
+            ge_companion_configure(path, extra);
         } else if (strcmp(argv[i], "--stdio") == 0 || strcmp(argv[i], "serve") == 0) {
             continue;
         } else {

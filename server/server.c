@@ -5,6 +5,8 @@
  */
 #include "server.h"
 
+#include "companion.h"
+
 #include "log.h"
 #include "platform.h"
 #include "goescape/rpc.h"
@@ -23,7 +25,11 @@
 static void on_message(struct ge_transport *t, const char *body, size_t len)
 {
     struct ge_server *s = t->data;
-    if (!s->stopping)
+    if (s->stopping)
+        return;
+    if (s->companion != NULL)
+        ge_companion_from_client(s->companion, body, len);
+    else
         ge_dispatch(s, body, len);
 }
 
@@ -95,6 +101,7 @@ void ge_server_stop(struct ge_server *s, int exit_code)
         ge_analyze_cancel_all(s, true);
         uv_timer_stop(&s->republish);
         ge_deliver_abort(s);
+        ge_companion_stop(s->companion);
     }
     if (s->runs != NULL)
         return; /* each run's end calls back here; the last one closes the rest */
@@ -204,6 +211,8 @@ int ge_server_init(struct ge_server *s, uv_loop_t *loop, int in_fd, int out_fd)
     s->transport.on_error = on_frame_error;
     s->transport.on_eof = on_eof;
     s->transport.on_closed = on_transport_closed;
+    if (rc == 0)
+        s->companion = ge_companion_start(s);
     return rc;
 }
 
@@ -219,6 +228,8 @@ void ge_server_free(struct ge_server *s)
     ge_config_free(&s->config);
     remove_tmpdir(s->tmpdir);
     s->tmpdir = NULL;
+    ge_companion_free(s->companion);
+    s->companion = NULL;
 }
 
 int ge_server_run(const char *log_path)

@@ -158,6 +158,7 @@ struct ge_server {
     bool republish_all; /* the republish timer republishes every file */
     bool stopping;
     int exit_code;
+    struct ge_companion *companion; /* companion mode (companion.h), or NULL */
 };
 
 /* server.c: lifecycle. */
@@ -176,6 +177,12 @@ void ge_server_trim_later(struct ge_server *s);
 
 /* dispatch.c: the method table and replies. */
 void ge_dispatch(struct ge_server *s, const char *body, size_t len);
+/* Companion mode: one decoded message, as ge_dispatch handles it. */
+struct ge_rpc_msg;
+void ge_dispatch_decoded(struct ge_server *s, struct ge_rpc_msg *msg);
+/* Companion mode: runs a request's handler and hands back its result instead of replying.
+ * Returns 0 with *result_new set, GE_REPLY_LATER, or a negative errno. */
+int ge_dispatch_call(struct ge_server *s, struct ge_rpc_msg *msg, json_t **result_new);
 /* Sends a message (borrowed); failures are logged. */
 void ge_send(struct ge_server *s, const json_t *msg);
 /* Sends a message framed already; framed's storage is taken over and framed left empty.

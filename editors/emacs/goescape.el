@@ -20,23 +20,24 @@
 ;; code), as an inlay hint such as "heap: returned" (Emacs 29+ with
 ;; `eglot-inlay-hints-mode'), and in hovers (eldoc).
 ;;
-;; Loading this file registers goescape in `eglot-server-programs' for
-;; `go-mode' and `go-ts-mode':
+;; Loading this file changes nothing.  `goescape-register' makes eglot
+;; start goescape for `go-mode' and `go-ts-mode':
 ;;
 ;;   (require 'goescape)
+;;   (goescape-register)
 ;;   (add-hook 'go-mode-hook #'eglot-ensure)
 ;;
 ;; The server is the `goescape' program on `exec-path', or the file named
 ;; by `goescape-server-path'.  Release archives with the binary for Linux
 ;; and macOS, and the build from source, are described at the URL above.
 ;;
-;; IMPORTANT: eglot runs exactly one language server per buffer.  With
-;; goescape registered, `M-x eglot' in a Go buffer starts goescape INSTEAD of
-;; gopls: that buffer gets escape-analysis diagnostics, hints and hovers, but
-;; no gopls completion, navigation or formatting.  Use it in a session or a
-;; project set aside for performance work, or call `goescape-unregister' to
-;; give the Go modes back to gopls.  (Editors whose LSP clients run several
-;; servers per buffer, such as VS Code and Neovim, run goescape beside gopls.)
+;; eglot runs exactly one language server per buffer.  When gopls is on
+;; `exec-path' (and `goescape-gopls' is on, the default), goescape runs in
+;; companion mode (`goescape --gopls=PATH'): gopls runs inside goescape, so
+;; the buffer keeps gopls's completion, navigation, rename, formatting and
+;; diagnostics, and gets the escape diagnostics, hints and hovers beside
+;; them.  Without gopls, goescape alone serves the buffer.  `M-x
+;; goescape-unregister' gives the Go modes back to plain gopls.
 ;;
 ;; Settings are the customization group `goescape' (M-x customize-group RET
 ;; goescape).  They are sent as initializationOptions, answered on the
@@ -232,8 +233,10 @@ Only where the mode exists (eglot 1.12 and later)."
   :documentation "The goescape language server.")
 
 (cl-defmethod eglot-initialization-options ((_server eglot-goescape))
-  "Send the goescape settings as initializationOptions."
-  (goescape-settings))
+  "Send the goescape settings as initializationOptions.
+They go in a \"goescape\" section, which is all goescape reads there in
+companion mode: the rest is gopls's."
+  (list :goescape (goescape-settings)))
 
 (defun goescape--empty-p (v)
   "Non-nil if V is nothing: nil or an empty hash table."
@@ -302,18 +305,38 @@ STATE is \"idle\", \"analyzing\" or \"failed\"."
 (defconst goescape--modes '(go-mode go-ts-mode)
   "Major modes goescape serves.")
 
+(defcustom goescape-gopls t
+  "Whether goescape runs gopls inside it (companion mode).
+t: when gopls is on the variable `exec-path'; a file name: that gopls;
+nil: never (goescape alone serves Go buffers).  Takes effect when the
+next server starts."
+  :type '(choice (const :tag "gopls from exec-path" t)
+                 (const :tag "Never" nil)
+                 (file :tag "This gopls")))
+
+(defun goescape--gopls ()
+  "The gopls companion mode runs, or nil."
+  (cond ((stringp goescape-gopls) (expand-file-name goescape-gopls))
+        (goescape-gopls (executable-find "gopls"))))
+
 (defun goescape--contact (&optional _interactive _project)
-  "The eglot contact for goescape."
-  (cons 'eglot-goescape
-        (if (and goescape-server-path (not (equal goescape-server-path "")))
-            (cons (expand-file-name goescape-server-path)
-                  (cdr goescape-server-command))
-          goescape-server-command)))
+  "The eglot contact for goescape, in companion mode when gopls is found."
+  (let* ((command (if (and goescape-server-path (not (equal goescape-server-path "")))
+                      (cons (expand-file-name goescape-server-path)
+                            (cdr goescape-server-command))
+                    goescape-server-command))
+         (gopls (goescape--gopls)))
+    (cons 'eglot-goescape
+          (if (and gopls
+                   (not (cl-some (lambda (a) (string-prefix-p "--gopls" a)) command)))
+              (append command (list (concat "--gopls=" gopls)))
+            command))))
 
 ;;;###autoload
 (defun goescape-register ()
   "Make eglot start goescape for `go-mode' and `go-ts-mode' buffers.
-This replaces gopls in those buffers: eglot runs one server per buffer."
+With gopls found (see `goescape-gopls'), goescape runs it inside and the
+buffers keep gopls's features; without, goescape replaces gopls there."
   (interactive)
   (require 'eglot)
   (goescape-unregister)
@@ -404,7 +427,6 @@ With a positive prefix ARG turn them on, with zero or negative off."
 
 (add-hook 'eglot-managed-mode-hook #'goescape--managed)
 
-(goescape-register)
 (setq goescape--ready t)
 
 (provide 'goescape)

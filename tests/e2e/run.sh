@@ -10,8 +10,10 @@
 #   nvim07   Neovim 0.7 from Debian in tmux (diagnostics, lenses, hover, save)
 #   emacs30  Emacs 30 + eglot 1.17 in tmux (flymake, hints as drawn, hover, toggle, save, settings)
 #   emacs28  Emacs 28 + eglot 1.9 from Debian, batch (flymake, hover, save, settings)
+#   emacs28-gopls  the same in companion mode with the pinned gopls, plus gopls's completion
+#            and an xref jump to a definition
 #
-# usage: tests/e2e/run.sh [TEST...]        (default: all five)
+# usage: tests/e2e/run.sh [TEST...]        (default: all of them)
 # env:
 #   GOESCAPE_BIN        the server (default: build/goescape)
 #   GOESCAPE_VSIX       the VS Code extension (default: newest build/goescape-*.vsix, else
@@ -32,7 +34,7 @@ if [ "${GOESCAPE_SKIP_E2E:-0}" = 1 ]; then
   exit 0
 fi
 
-ALL="vscode vscode-bundled vscode-noserver nvim10 nvim10-install nvim07 emacs30 emacs28"
+ALL="vscode vscode-bundled vscode-noserver nvim10 nvim10-install nvim07 emacs30 emacs28 emacs28-gopls"
 TESTS=${*:-$ALL}
 for t in $TESTS; do
   case " $ALL " in *" $t "*) ;; *) echo "e2e: unknown test '$t' (known: $ALL)" >&2; exit 2 ;; esac
@@ -109,14 +111,18 @@ if need nvim07; then
   if ! command -v nvim >/dev/null && is_root; then log_install "apt-get install neovim"; ge_apt_install neovim; fi
   NVIM07=$(command -v nvim) || INSTALL_FAILED="$INSTALL_FAILED nvim07"
 fi
-if need emacs28; then
+if need emacs28-gopls; then
+  GOPLS=$(cd "$repo/tests/lsp" && python3 -c 'from support.gopls import gopls_path; print(gopls_path() or "")')
+  [ -n "$GOPLS" ] || INSTALL_FAILED="$INSTALL_FAILED emacs28-gopls"
+fi
+if need emacs28 || need emacs28-gopls; then
   if ! { command -v emacs >/dev/null && [ -d /usr/share/emacs/site-lisp/elpa-src ] \
       && ls /usr/share/emacs/site-lisp/elpa-src | grep -q '^eglot-' \
       && ls /usr/share/emacs/site-lisp/elpa-src | grep -q '^go-mode-'; } && is_root; then
     log_install "apt-get install emacs-nox elpa-eglot elpa-go-mode"
     ge_apt_install --no-install-recommends emacs-nox elpa-eglot elpa-go-mode
   fi
-  EMACS28=$(command -v emacs) || INSTALL_FAILED="$INSTALL_FAILED emacs28"
+  EMACS28=$(command -v emacs) || INSTALL_FAILED="$INSTALL_FAILED emacs28 emacs28-gopls"
 fi
 if need emacs30; then
   EMACS30=$("$here/install/install-emacs.sh" "$CACHE/emacs" >"$WORK/install-emacs.log" 2>&1 && echo "$CACHE/emacs/emacs") \
@@ -228,6 +234,8 @@ for name in $TESTS; do
     emacs30) run_test emacs30 120 env E2E_PLUGIN="$repo/editors/emacs" \
                bash "$here/lib/in-tmux.sh" "$EMACS30" -nw -q -l "$here/emacs/test.el" ;;
     emacs28) run_test emacs28 120 env E2E_PLUGIN="$repo/editors/emacs" \
+               "$EMACS28" --batch -q -l "$here/emacs/test.el" ;;
+    emacs28-gopls) run_test emacs28-gopls 180 env E2E_PLUGIN="$repo/editors/emacs" E2E_GOPLS="$GOPLS" \
                "$EMACS28" --batch -q -l "$here/emacs/test.el" ;;
     vscode) run_test vscode 300 env GOESCAPE_VSIX="$GOESCAPE_VSIX" E2E_CS_ENV="$CACHE/code-server/env.sh" \
               E2E_VSCE="$repo/editors/vscode/node_modules/.bin/vsce" E2E_PROBE_WAIT_MS=200000 \

@@ -26,6 +26,8 @@
 (require 'json)
 (require 'subr-x)
 (require 'goescape)
+(setq goescape-gopls (let ((g (getenv "E2E_GOPLS"))) (and g (not (equal g "")) g)))
+(goescape-register)
 
 (defvar e2e-result (getenv "E2E_RESULT"))
 (defvar e2e-wait (/ (string-to-number (or (getenv "E2E_WAIT_MS") "60000")) 1000.0))
@@ -193,7 +195,9 @@ redisplays when there is no input, runs timers and reads process output."
   ;; eglot-ensure waits for post-command-hook, which never runs in batch: start directly.
   (let ((contact (eglot--guess-contact)))
     (e2e-check (eq (nth 2 contact) 'eglot-goescape) (format "eglot-server-programs gives goescape for %s (class %s)" major-mode (nth 2 contact)))
-    (apply #'eglot contact))
+    (apply #'eglot contact)
+    ;; eglot 1.9 stops waiting at the server's first output (a log line on stderr)
+    (e2e-wait #'eglot-current-server 60))
   (let ((server (eglot-current-server)))
     (unless (e2e-check (cl-typep server 'eglot-goescape) "an eglot-goescape server manages the buffer")
       (e2e-finish 1))
@@ -231,6 +235,35 @@ redisplays when there is no input, runs timers and reads process output."
         (e2e-log "eldoc: %s" (replace-regexp-in-string "\n" " | " (truncate-string-to-width (format "%s" doc) 400)))
         (e2e-check (e2e-hover-ok doc) (format "eldoc (eglot-hover-eldoc-function) has %s" want))))
     (goto-char (point-min)))
+
+  ;; 2b. companion mode (E2E_GOPLS): gopls's completion and definitions in the same
+  ;; buffer, beside goescape's diagnostics and hover checked above
+  (when goescape-gopls
+    (e2e-check (member (concat "--gopls=" goescape-gopls) (process-command (jsonrpc--process (eglot-current-server))))
+               "eglot started goescape in companion mode")
+    (let* ((start (plist-get (plist-get E :hover) :start))
+           (text (progn (goto-char (e2e-pos (plist-get start :line) (plist-get start :cp)))
+                        (e2e-wait (lambda ()
+                                    (let* ((resp (jsonrpc-request (eglot-current-server) :textDocument/hover
+                                                                  (eglot--TextDocumentPositionParams)))
+                                           (v (plist-get (plist-get resp :contents) :value)))
+                                      (and v (string-match-p "\n---\n" v) v)))
+                                  30))))
+      (e2e-check (and text (e2e-hover-ok text)) "hover has gopls's part, a rule and goescape's part"))
+    (goto-char (point-max))
+    (let ((start (point)))
+      (insert "\nvar e2eCompanionA = len(\"\")\nvar e2eCompanionB = le")
+      (let* ((capf (e2e-wait (lambda () (eglot-completion-at-point)) 20))
+             (cands (and capf (all-completions "le" (nth 2 capf)))))
+        (e2e-log "completion at \"le\": %S" (seq-take cands 10))
+        (e2e-check (member "len" cands) "gopls completes \"le\" with len"))
+      (search-backward "len(")
+      (let* ((defs (xref-backend-definitions 'eglot (xref-backend-identifier-at-point 'eglot)))
+             (file (and defs (xref-location-group (xref-item-location (car defs))))))
+        (e2e-log "definition of len: %s" file)
+        (e2e-check (and file (string-suffix-p "builtin.go" file)) "xref jumps to len's definition in builtin.go"))
+      (delete-region start (point-max))
+      (e2e-check (e2e-wait #'e2e-all-expected 30) "goescape's diagnostics are still there")))
 
   (when (fboundp 'eglot-inlay-hints-mode)
     ;; 3. inlay hints, drawn: redisplay runs jit-lock, which asks eglot for the hints of

@@ -1,0 +1,52 @@
+/*
+ * Companion mode (`goescape --gopls`): gopls runs as a child process and goescape serves both
+ * over the client's one stdio connection. Client messages go to gopls as the client sent them
+ * and gopls's answers come back unchanged, except where goescape has something to add:
+ * initialize (capabilities), publishDiagnostics (per URI, gopls's list plus goescape's),
+ * hover, inlayHint, codeLens and codeAction (both sides' results), executeCommand (routed by
+ * command name). gopls's requests to the client get ids from goescape's own id space, so the
+ * client's, gopls's and goescape's ids never collide. Runs on the loop thread only.
+ */
+#ifndef GE_SERVER_COMPANION_H
+#define GE_SERVER_COMPANION_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct ge_server;
+struct ge_companion;
+
+/* Times gopls is started again after it exits unasked, and the first wait (doubled each time). */
+#define GE_COMPANION_RESTARTS_MAX 3
+#define GE_COMPANION_BACKOFF_MS   500u
+/* How long a stopping server waits for gopls to exit before it kills gopls's process group. */
+#define GE_COMPANION_EXIT_MS 2000u
+
+/* Asks for companion mode in servers started from now on: path is the gopls to run (NULL:
+ * "gopls" on PATH), argv the extra arguments (NULL-terminated; both borrowed for the life of
+ * the process). */
+void ge_companion_configure(const char *path, char **argv);
+/* Creates the companion of s when companion mode was asked for (else returns NULL); gopls is
+ * started at once. */
+struct ge_companion *ge_companion_start(struct ge_server *s);
+/* One message from the client (body borrowed). */
+void ge_companion_from_client(struct ge_companion *c, const char *body, size_t len);
+/* goescape publishes diagnostics (params borrowed): merged with gopls's for the same URI.
+ * Returns true when the companion sent the message. */
+bool ge_companion_own_diagnostics(struct ge_companion *c, json_t *params);
+/* The server stops: gopls gets end of input, GE_COMPANION_EXIT_MS to exit, then SIGKILL. */
+void ge_companion_stop(struct ge_companion *c);
+/* companion_merge.c. Hover: gopls's markdown, a rule, goescape's section (either alone when
+ * the other has none). */
+json_t *ge_companion_merge_hover(json_t *theirs, json_t *ours);
+/* inlayHint, codeLens, codeAction: gopls's items, then goescape's. */
+json_t *ge_companion_merge_lists(json_t *theirs, json_t *ours);
+/* initialize: gopls's capabilities with what only goescape has added, and both command
+ * lists. */
+json_t *ge_companion_merge_caps(json_t *theirs, json_t *ours);
+
+/* Frees what outlives the handles, after the loop has run dry. */
+void ge_companion_free(struct ge_companion *c);
+
+#endif

@@ -47,22 +47,41 @@ void ge_check_error(struct check *c, const char *line)
         json_array_append_new(c->errors, json_string(line));
 }
 
-/* The text of path, read once for all of its findings in a row. Borrowed until the next
- * call with another path. */
+/* The text of path, read once while its package is printed. Borrowed until the package's
+ * texts are freed (free_texts). */
 static int file_text(struct check *c, const char *path, const char **text, size_t *len)
 {
-    if (c->text_path == NULL || strcmp(c->text_path, path) != 0) {
-        free(c->text);
-        free(c->text_path);
-        c->text_path = ge_xstrdup(path);
-        c->text = ge_file_read(path, GE_TEXT_MAX, &c->text_len);
-        c->text_gen++;
+    struct check_text *t = NULL;
+    if (c->last_text < c->ntexts && strcmp(c->texts[c->last_text].path, path) == 0)
+        t = &c->texts[c->last_text];
+    for (size_t i = 0; t == NULL && i < c->ntexts; i++)
+        if (strcmp(c->texts[i].path, path) == 0) {
+            t = &c->texts[i];
+            c->last_text = i;
+        }
+    if (t == NULL) {
+        c->texts = ge_xrealloc(c->texts, (c->ntexts + 1) * sizeof *c->texts);
+        c->last_text = c->ntexts;
+        t = &c->texts[c->ntexts++];
+        t->path = ge_xstrdup(path);
+        t->text = ge_file_read(path, GE_TEXT_MAX, &t->len);
     }
-    if (c->text == NULL)
+    if (t->text == NULL)
         return -EIO;
-    *text = c->text;
-    *len = c->text_len;
+    *text = t->text;
+    *len = t->len;
     return 0;
+}
+
+static void free_texts(struct check *c)
+{
+    for (size_t i = 0; i < c->ntexts; i++) {
+        free(c->texts[i].path);
+        free(c->texts[i].text);
+    }
+    free(c->texts);
+    c->texts = NULL;
+    c->ntexts = c->last_text = 0;
 }
 
 static int read_source(void *ctx, const char *path, const char **text, size_t *len)
@@ -481,6 +500,7 @@ void ge_check_emit_pkg(struct check *c, struct check_pkg *pkg, const struct chec
         report = NULL;
         print_set(c, pkg, &set);
         ge_finding_set_free(&set);
+        free_texts(c);
     }
     ge_report_destroy(report);
 }

@@ -5,6 +5,7 @@
  * document written in pieces, byte for byte what dumping the whole tree with two-space
  * indentation gives, so it stays valid and diffable however many packages there are.
  */
+#define _GNU_SOURCE /* memmem */
 #include "check_internal.h"
 
 #include "fileio.h"
@@ -356,17 +357,36 @@ static void report_errors(struct check *c, const struct ge_report *r, bool hold)
     }
 }
 
+/* Does a file of pkg name an assertion? Every directive starts with "goescape:" or
+ * "gcassert:" (goescape/assert.h), so a package whose files hold neither has none. */
+static bool pkg_mentions_directive(struct check *c, const struct check_pkg *pkg)
+{
+    bool found = false;
+    for (size_t k = 0; k < pkg->nfiles && !found; k++) {
+        char *path = ge_xasprintf("%s/%s", pkg->dir, pkg->files[k]);
+        const char *text = NULL;
+        size_t len = 0;
+        if (file_text(c, path, &text, &len) == 0)
+            found = memmem(text, len, "goescape:", 9) != NULL ||
+                    memmem(text, len, "gcassert:", 9) != NULL;
+        free(path);
+    }
+    return found;
+}
+
 /* Leaking parameters are off unless --all: their facts are dropped before findings are built,
  * which spares placing and explaining them (most of the compiler's output, and most of the
- * time, in a package like go/types). Values that do not escape are kept whatever is shown:
- * they tell an assertion that the compiler looked at its line. */
-static void drop_hidden_facts(const struct check *c, struct ge_report *r)
+ * time, in a package like go/types). Values that do not escape tell an assertion that the
+ * compiler looked at its line: unless shown, they are kept only for a package with an
+ * assertion comment. */
+static void drop_hidden_facts(struct check *c, const struct check_pkg *pkg, struct ge_report *r)
 {
     bool param = c->config.categories[GE_CAT_PARAM];
+    bool noescape = c->config.categories[GE_CAT_NOESCAPE] || pkg_mentions_directive(c, pkg);
     size_t k = 0;
     for (size_t i = 0; i < r->nfacts; i++) {
         uint8_t kind = r->facts[i].kind;
-        if (kind == GE_FACT_PARAM && !param)
+        if ((kind == GE_FACT_PARAM && !param) || (kind == GE_FACT_NOESCAPE && !noescape))
             continue;
         r->facts[k++] = r->facts[i];
     }
@@ -493,7 +513,7 @@ void ge_check_emit_pkg(struct check *c, struct check_pkg *pkg, const struct chec
                                        .nfiles = pkg->nfiles,
                                        .cwd = pkg->modroot ? pkg->modroot : c->cwd};
         struct ge_finding_set set = {0};
-        drop_hidden_facts(c, report);
+        drop_hidden_facts(c, pkg, report);
         ge_findings_build(report, &filter, read_source, c, &set);
         /* The report is not needed for printing: free it first, for a lower peak. */
         ge_report_destroy(report);

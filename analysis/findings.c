@@ -13,6 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* One file's tokens, and the text they are lexed from. */
+struct file_toks {
+    const char *text; /* borrowed from the text source */
+    size_t len;
+    struct golex_toks ts;
+    bool kept;
+};
+
 /* The package's declarations, gathered from every file first: a method value in one file may
  * name a method declared in another. */
 struct pkg_decls {
@@ -20,6 +28,13 @@ struct pkg_decls {
     size_t nmethods;
     struct ge_type_decl *types;
     size_t ntypes;
+    /* Each file's functions, kept for placing its facts: scanning them costs a whole lexing
+     * of the file. Indexed like the filter's files; NULL when the file could not be read. */
+    struct ge_func_decl **funcs;
+    size_t *nfuncs;
+    /* The tokens of each file with facts to place, lexed once for its declarations and kept
+     * for placing (with the text they were lexed from); NULL for the other files. */
+    struct file_toks *toks;
 };
 
 /* One kept fact and where it goes. */
@@ -98,10 +113,12 @@ static size_t select_facts(const struct ge_report *r, const struct ge__paths *pa
     return k;
 }
 
-static void add_decls(struct pkg_decls *d, const char *text, size_t len)
+static void add_decls(struct pkg_decls *d, size_t file, const char *text, size_t len, bool keep)
 {
+    struct file_toks *ft = &d->toks[file];
+    golex_toks_init(&ft->ts, text, len, 0);
     struct ge_func_decl *funcs = NULL;
-    size_t nf = ge_scan_funcs(text, len, &funcs);
+    size_t nf = ge__scan_funcs_in(&ft->ts, &funcs);
     for (size_t i = 0; i < nf; i++) {
         const char *dot = strrchr(funcs[i].name, '.');
         if (dot == NULL)
@@ -109,30 +126,51 @@ static void add_decls(struct pkg_decls *d, const char *text, size_t len)
         d->methods = ge_xrealloc(d->methods, (d->nmethods + 1) * sizeof(*d->methods));
         d->methods[d->nmethods++] = ge_xstrdup(dot + 1);
     }
-    ge_func_decls_free(funcs, nf);
+    d->funcs[file] = funcs;
+    d->nfuncs[file] = nf;
     struct ge_type_decl *types = NULL;
-    size_t nt = ge_scan_types(text, len, &types);
+    size_t nt = ge__scan_types_in(&ft->ts, &types);
+    if (keep) {
+        ft->text = text;
+        ft->len = len;
+        ft->kept = true;
+    } else {
+        golex_toks_free(&ft->ts);
+    }
     d->types = ge_xrealloc(d->types, (d->ntypes + nt + 1) * sizeof(*d->types));
     for (size_t i = 0; i < nt; i++)
         d->types[d->ntypes++] = types[i]; /* the names move into d */
     free(types);
 }
 
+/* has_facts[i]: file i has facts to place, so its tokens are kept. */
 static void gather_decls(const struct ge_pkg_filter *flt, ge_text_source_cb source, void *ctx,
-                         struct pkg_decls *d)
+                         const bool *has_facts, struct pkg_decls *d)
 {
+    size_t n = flt->nfiles ? flt->nfiles : 1;
+    d->funcs = ge_xcalloc(n, sizeof(*d->funcs));
+    d->nfuncs = ge_xcalloc(n, sizeof(*d->nfuncs));
+    d->toks = ge_xcalloc(n, sizeof(*d->toks));
     for (size_t i = 0; i < flt->nfiles; i++) {
         char *path = ge_xasprintf("%s/%s", flt->dir, flt->files[i]);
         const char *text = NULL;
         size_t len = 0;
         if (source(ctx, path, &text, &len) == 0 && text != NULL)
-            add_decls(d, text, len);
+            add_decls(d, i, text, len, has_facts[i]);
         free(path);
     }
 }
 
-static void free_decls(struct pkg_decls *d)
+static void free_decls(struct pkg_decls *d, size_t nfiles)
 {
+    for (size_t i = 0; d->funcs != NULL && i < nfiles; i++) {
+        ge_func_decls_free(d->funcs[i], d->nfuncs[i]);
+        if (d->toks[i].kept)
+            golex_toks_free(&d->toks[i].ts);
+    }
+    free(d->toks);
+    free(d->funcs);
+    free(d->nfuncs);
     for (size_t i = 0; i < d->nmethods; i++)
         free(d->methods[i]);
     free(d->methods);
@@ -163,10 +201,11 @@ struct file_ctx {
     size_t len;
     size_t *lines;
     size_t nlines;
-    struct ge_func_decl *funcs;
+    const struct ge_func_decl *funcs; /* borrowed from decls */
     size_t nfuncs;
-    struct golex_toks toks; /* the whole text, lexed once as facts need it */
-    const struct pkg_decls *decls;
+    struct golex_toks *toks; /* the whole text, lexed once as facts need it */
+    struct golex_toks own;   /* toks when the text is not the one the declarations saw */
+    struct pkg_decls *decls; /* its tokens are lexed further while facts are placed */
 };
 
 static const char *enclosing(const struct file_ctx *fc, size_t off)
@@ -219,7 +258,7 @@ static bool place_fact(struct file_ctx *fc, const struct placed *pl, struct ge_f
     };
     enum ge_span_fit fit;
     struct ge_span span =
-        ge__scan_expr_in(&fc->toks, fc->text, fc->len, off, f->kind, f->subject, &fit);
+        ge__scan_expr_in(fc->toks, fc->text, fc->len, off, f->kind, f->subject, &fit);
     /* A subject with compiler names (~r0 for an inlined call's result) reads better as the
      * source text of the expression, when the span is that expression. */
     src.span = span;
@@ -260,14 +299,21 @@ static void pool_chunk(struct ge_finding_set *out, size_t *pooled)
 }
 
 /* Places the facts v[0..n), which all name one file, into out: sorted by span, in pools. */
-static void place_file(struct file_ctx *fc, ge_text_source_cb source, void *ctx,
+static void place_file(struct file_ctx *fc, ge_text_source_cb source, void *ctx, long file,
                        const struct placed *v, size_t n, struct ge_finding_set *out)
 {
     if (source(ctx, fc->path, &fc->text, &fc->len) != 0 || fc->text == NULL)
         return;
     fc->lines = line_starts(fc->text, fc->len, &fc->nlines);
-    fc->nfuncs = ge_scan_funcs(fc->text, fc->len, &fc->funcs);
-    golex_toks_init(&fc->toks, fc->text, fc->len, 0);
+    fc->funcs = fc->decls->funcs[file];
+    fc->nfuncs = fc->decls->nfuncs[file];
+    struct file_toks *ft = &fc->decls->toks[file];
+    if (ft->kept && ft->text == fc->text && ft->len == fc->len) {
+        fc->toks = &ft->ts;
+    } else {
+        golex_toks_init(&fc->own, fc->text, fc->len, 0);
+        fc->toks = &fc->own;
+    }
     /* A fact gives at most one finding, so the array never grows past n. */
     out->items = ge_xmalloc(n * sizeof(*out->items));
     size_t pooled = 0;
@@ -277,9 +323,9 @@ static void place_file(struct file_ctx *fc, ge_text_source_cb source, void *ctx,
         if (out->count - pooled == GE_POOL_CHUNK || (i + 1 == n && out->count > pooled))
             pool_chunk(out, &pooled);
     }
-    golex_toks_free(&fc->toks);
+    if (fc->toks == &fc->own)
+        golex_toks_free(&fc->own);
     free(fc->lines);
-    ge_func_decls_free(fc->funcs, fc->nfuncs);
     if (out->count == 0) {
         free(out->items);
         out->items = NULL;
@@ -303,19 +349,24 @@ int ge_findings_build_files(const struct ge_report *r, const struct ge_pkg_filte
     struct placed *v = ge_xmalloc((r->nfacts ? r->nfacts : 1) * sizeof(*v));
     size_t n = select_facts(r, &paths, v);
     struct pkg_decls decls = {0};
-    if (n > 0)
-        gather_decls(filter, source, source_ctx, &decls);
+    if (n > 0) {
+        bool *has_facts = ge_xcalloc(filter->nfiles ? filter->nfiles : 1, sizeof(*has_facts));
+        for (size_t i = 0; i < n; i++)
+            has_facts[v[i].file] = true;
+        gather_decls(filter, source, source_ctx, has_facts, &decls);
+        free(has_facts);
+    }
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
         while (j < n && v[j].file == v[i].file)
             j++;
         char *path = file_path_new(filter, v[i].file);
         struct file_ctx fc = {.flt = filter, .paths = &paths, .path = path, .decls = &decls};
-        place_file(&fc, source, source_ctx, v + i, j - i, &files_out[v[i].file]);
+        place_file(&fc, source, source_ctx, v[i].file, v + i, j - i, &files_out[v[i].file]);
         free(path);
         i = j;
     }
-    free_decls(&decls);
+    free_decls(&decls, filter->nfiles);
     free(v);
     ge__paths_free(&paths);
     return 0;

@@ -8,6 +8,7 @@
  */
 #include "goescape/scan.h"
 #include "golex.h"
+#include "scan_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -115,14 +116,21 @@ size_t ge_scan_funcs(const char *text, size_t len, struct ge_func_decl **out)
 {
     struct golex_toks ts;
     golex_toks_init(&ts, text, len, 0);
+    size_t n = ge__scan_funcs_in(&ts, out);
+    golex_toks_free(&ts);
+    return n;
+}
+
+size_t ge__scan_funcs_in(struct golex_toks *ts, struct ge_func_decl **out)
+{
     struct ge_func_decl *v = NULL;
     size_t n = 0, cap = 0;
     long depth = 0;
-    for (size_t i = 0; golex_toks_need(&ts, i);) {
-        if (depth == 0 && is(&ts, i, "func")) {
+    for (size_t i = 0; golex_toks_need(ts, i);) {
+        if (depth == 0 && is(ts, i, "func")) {
             struct ge_func_decl d;
             bool ok;
-            size_t next = parse_func(&ts, i, &d, &ok);
+            size_t next = parse_func(ts, i, &d, &ok);
             if (ok) {
                 if (n == cap) {
                     cap = cap ? cap * 2 : 16;
@@ -133,10 +141,9 @@ size_t ge_scan_funcs(const char *text, size_t len, struct ge_func_decl **out)
             i = next > i ? next : i + 1;
             continue;
         }
-        track_depth(&ts, i, &depth);
+        track_depth(ts, i, &depth);
         i++;
     }
-    golex_toks_free(&ts);
     *out = v;
     return n;
 }
@@ -217,34 +224,40 @@ size_t ge_scan_types(const char *text, size_t len, struct ge_type_decl **out)
 {
     struct golex_toks ts;
     golex_toks_init(&ts, text, len, 0);
+    size_t n = ge__scan_types_in(&ts, out);
+    golex_toks_free(&ts);
+    return n;
+}
+
+size_t ge__scan_types_in(struct golex_toks *ts, struct ge_type_decl **out)
+{
     struct ge_type_decl *v = NULL;
     size_t n = 0, cap = 0;
     long depth = 0;
-    for (size_t i = 0; golex_toks_need(&ts, i);) {
-        if (depth != 0 || !is(&ts, i, "type") || !golex_toks_need(&ts, i + 1)) {
-            track_depth(&ts, i++, &depth);
+    for (size_t i = 0; golex_toks_need(ts, i);) {
+        if (depth != 0 || !is(ts, i, "type") || !golex_toks_need(ts, i + 1)) {
+            track_depth(ts, i++, &depth);
             continue;
         }
         struct ge_type_decl d;
         bool ok;
-        if (!is(&ts, i + 1, "(")) {
-            i = parse_type_spec(&ts, i + 1, &d, &ok);
+        if (!is(ts, i + 1, "(")) {
+            i = parse_type_spec(ts, i + 1, &d, &ok);
             if (ok)
                 push_type(&v, &n, &cap, d);
             continue;
         }
-        long close = golex_toks_close(&ts, i + 1);
+        long close = golex_toks_close(ts, i + 1);
         if (close < 0)
             break;
         for (size_t k = i + 2; k < (size_t)close;) {
-            size_t next = parse_type_spec(&ts, k, &d, &ok);
+            size_t next = parse_type_spec(ts, k, &d, &ok);
             if (ok)
                 push_type(&v, &n, &cap, d);
-            k = next_spec(&ts, next > k ? next : k + 1, (size_t)close);
+            k = next_spec(ts, next > k ? next : k + 1, (size_t)close);
         }
         i = (size_t)close + 1;
     }
-    golex_toks_free(&ts);
     *out = v;
     return n;
 }

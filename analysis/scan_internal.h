@@ -24,6 +24,12 @@ enum ge_span_fit {
 struct ge_span ge__scan_expr_in(struct golex_toks *ts, const char *text, size_t len, size_t pos,
                                 enum ge_fact_kind kind, const char *subject, enum ge_span_fit *fit);
 
+/* ge_scan_funcs and ge_scan_types over the tokens of ts (borrowed; initialized on the whole
+ * text from offset 0, lexed further as needed): a caller that needs both, and then places
+ * facts in the same text, lexes it once. */
+size_t ge__scan_funcs_in(struct golex_toks *ts, struct ge_func_decl **out);
+size_t ge__scan_types_in(struct golex_toks *ts, struct ge_type_decl **out);
+
 /*
  * Walkers over Go expressions in ts (scan_operand.c). Token indexes are into ts->v; the tokens
  * before the index given are already lexed, later ones are lexed as needed. -1 means no such

@@ -691,7 +691,5 @@ out:
     ge_strv_free(c.child_flags);
     json_decref(c.errors);
     ge_config_free(&c.config);
-    free(c.text);
-    free(c.text_path);
     return status;
 }

@@ -5,6 +5,7 @@
  * document written in pieces, byte for byte what dumping the whole tree with two-space
  * indentation gives, so it stays valid and diffable however many packages there are.
  */
+#define _GNU_SOURCE /* memmem */
 #include "check_internal.h"
 
 #include "fileio.h"
@@ -47,22 +48,41 @@ void ge_check_error(struct check *c, const char *line)
         json_array_append_new(c->errors, json_string(line));
 }
 
-/* The text of path, read once for all of its findings in a row. Borrowed until the next
- * call with another path. */
+/* The text of path, read once while its package is printed. Borrowed until the package's
+ * texts are freed (free_texts). */
 static int file_text(struct check *c, const char *path, const char **text, size_t *len)
 {
-    if (c->text_path == NULL || strcmp(c->text_path, path) != 0) {
-        free(c->text);
-        free(c->text_path);
-        c->text_path = ge_xstrdup(path);
-        c->text = ge_file_read(path, GE_TEXT_MAX, &c->text_len);
-        c->text_gen++;
+    struct check_text *t = NULL;
+    if (c->last_text < c->ntexts && strcmp(c->texts[c->last_text].path, path) == 0)
+        t = &c->texts[c->last_text];
+    for (size_t i = 0; t == NULL && i < c->ntexts; i++)
+        if (strcmp(c->texts[i].path, path) == 0) {
+            t = &c->texts[i];
+            c->last_text = i;
+        }
+    if (t == NULL) {
+        c->texts = ge_xrealloc(c->texts, (c->ntexts + 1) * sizeof *c->texts);
+        c->last_text = c->ntexts;
+        t = &c->texts[c->ntexts++];
+        t->path = ge_xstrdup(path);
+        t->text = ge_file_read(path, GE_TEXT_MAX, &t->len);
     }
-    if (c->text == NULL)
+    if (t->text == NULL)
         return -EIO;
-    *text = c->text;
-    *len = c->text_len;
+    *text = t->text;
+    *len = t->len;
     return 0;
+}
+
+static void free_texts(struct check *c)
+{
+    for (size_t i = 0; i < c->ntexts; i++) {
+        free(c->texts[i].path);
+        free(c->texts[i].text);
+    }
+    free(c->texts);
+    c->texts = NULL;
+    c->ntexts = c->last_text = 0;
 }
 
 static int read_source(void *ctx, const char *path, const char **text, size_t *len)
@@ -343,17 +363,36 @@ static void report_errors(struct check *c, const struct ge_report *r, bool hold)
     }
 }
 
+/* Does a file of pkg name an assertion? Every directive starts with "goescape:" or
+ * "gcassert:" (goescape/assert.h), so a package whose files hold neither has none. */
+static bool pkg_mentions_directive(struct check *c, const struct check_pkg *pkg)
+{
+    bool found = false;
+    for (size_t k = 0; k < pkg->nfiles && !found; k++) {
+        char *path = ge_xasprintf("%s/%s", pkg->dir, pkg->files[k]);
+        const char *text = NULL;
+        size_t len = 0;
+        if (file_text(c, path, &text, &len) == 0)
+            found = memmem(text, len, "goescape:", 9) != NULL ||
+                    memmem(text, len, "gcassert:", 9) != NULL;
+        free(path);
+    }
+    return found;
+}
+
 /* Leaking parameters are off unless --all: their facts are dropped before findings are built,
  * which spares placing and explaining them (most of the compiler's output, and most of the
- * time, in a package like go/types). Values that do not escape are kept whatever is shown:
- * they tell an assertion that the compiler looked at its line. */
-static void drop_hidden_facts(const struct check *c, struct ge_report *r)
+ * time, in a package like go/types). Values that do not escape tell an assertion that the
+ * compiler looked at its line: unless shown, they are kept only for a package with an
+ * assertion comment. */
+static void drop_hidden_facts(struct check *c, const struct check_pkg *pkg, struct ge_report *r)
 {
     bool param = c->config.categories[GE_CAT_PARAM];
+    bool noescape = c->config.categories[GE_CAT_NOESCAPE] || pkg_mentions_directive(c, pkg);
     size_t k = 0;
     for (size_t i = 0; i < r->nfacts; i++) {
         uint8_t kind = r->facts[i].kind;
-        if (kind == GE_FACT_PARAM && !param)
+        if ((kind == GE_FACT_PARAM && !param) || (kind == GE_FACT_NOESCAPE && !noescape))
             continue;
         r->facts[k++] = r->facts[i];
     }
@@ -480,13 +519,14 @@ void ge_check_emit_pkg(struct check *c, struct check_pkg *pkg, const struct chec
                                        .nfiles = pkg->nfiles,
                                        .cwd = pkg->modroot ? pkg->modroot : c->cwd};
         struct ge_finding_set set = {0};
-        drop_hidden_facts(c, report);
+        drop_hidden_facts(c, pkg, report);
         ge_findings_build(report, &filter, read_source, c, &set);
         /* The report is not needed for printing: free it first, for a lower peak. */
         ge_report_destroy(report);
         report = NULL;
         print_set(c, pkg, &set);
         ge_finding_set_free(&set);
+        free_texts(c);
     }
     ge_report_destroy(report);
 }

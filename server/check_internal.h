@@ -83,6 +83,13 @@ struct check_pkg {
     size_t nout;             /* findings in out */
 };
 
+/* A source file's text, read for the package being printed. */
+struct check_text {
+    char *path;
+    char *text;
+    size_t len;
+};
+
 /* The spool: compiler output of one go command, on disk. */
 struct check_spool {
     int fd; /* -1 when none */
@@ -162,12 +169,13 @@ struct check {
      * starts; go test -c may print several, so each waits for the end of the command. */
     bool early;
     bool late_warned;
-    /* The file whose text emission last read. */
-    char *text;
-    char *text_path;
-    size_t text_len;
-    unsigned text_gen; /* counts the reads, so a line index knows its text */
-    size_t nbroken;    /* broken assertions printed (worker; read after the last package) */
+    /* The texts of the package being printed, each read once (NULL text: unreadable):
+     * building its findings reads every file of the package, and printing reads them again.
+     * Freed with the package, so at most one package's sources are held. */
+    struct check_text *texts;
+    size_t ntexts;
+    size_t last_text; /* the entry found last, tried first */
+    size_t nbroken;   /* broken assertions printed (worker; read after the last package) */
 };
 
 /* Appends data to the spool and to *ext (merged with its last stretch when adjacent).

@@ -120,7 +120,8 @@ struct ge_pkg_filter {
 };
 
 /* Reads a file's text for range finding. Returns 0 and a borrowed pointer valid until the
- * next call, or a negative errno. */
+ * next call, or a negative errno. During one build, a file asked for twice must come back
+ * with the same text: tokens lexed from it are reused when the pointer and length match. */
 typedef int (*ge_text_source_cb)(void *ctx, const char *path, const char **text, size_t *len);
 
 /*

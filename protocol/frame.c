@@ -323,3 +323,16 @@ size_t ge_frame_header(char *dst, size_t body_len)
     int n = snprintf(dst, GE_FRAME_HEADER_OUT_MAX, "Content-Length: %zu\r\n\r\n", body_len);
     return (size_t)n;
 }
+
+int ge_frame_wrap(struct ge_buf *out, const char *body, size_t len)
+{
+    char head[GE_FRAME_HEADER_OUT_MAX];
+    size_t hn = ge_frame_header(head, len);
+    /* Once the room is reserved, neither append can fail. */
+    int rc = ge_buf_reserve(out, hn + len);
+    if (rc != 0)
+        return rc;
+    ge_buf_append(out, head, hn);
+    ge_buf_append(out, body, len);
+    return 0;
+}

@@ -102,13 +102,7 @@ static int send_body(struct ge_transport *t, const char *body, size_t len)
 {
     struct ge_buf framed;
     ge_buf_init(&framed, GE_FRAME_HEADER_OUT_MAX + (size_t)GE_FRAME_BODY_MAX);
-    char head[GE_FRAME_HEADER_OUT_MAX];
-    size_t hn = ge_frame_header(head, len);
-    int rc = ge_buf_reserve(&framed, hn + len);
-    if (rc == 0)
-        rc = ge_buf_append(&framed, head, hn);
-    if (rc == 0)
-        rc = ge_buf_append(&framed, body, len);
+    int rc = ge_frame_wrap(&framed, body, len);
     if (rc != 0) {
         ge_buf_free(&framed);
         return rc;

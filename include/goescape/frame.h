@@ -10,6 +10,7 @@
 #ifndef GOESCAPE_FRAME_H
 #define GOESCAPE_FRAME_H
 
+#include "goescape/buf.h"
 #include "goescape/common.h"
 
 /* The header block of one message, including its terminating blank line. */
@@ -97,5 +98,12 @@ size_t ge_frame_drain(struct ge_framer *f, const char *data, size_t len,
  * Every message the server sends gets its header here.
  */
 size_t ge_frame_header(char *dst, size_t body_len);
+
+/*
+ * Appends a whole message to out (borrowed): the header, then body (borrowed, len bytes, sent
+ * as it is). Returns 0, or -ENOBUFS past out's cap with out unchanged. For relaying a body read
+ * from elsewhere; messages built here go through ge_rpc_encode.
+ */
+int ge_frame_wrap(struct ge_buf *out, const char *body, size_t len);
 
 #endif

@@ -441,6 +441,27 @@ static void test_header_round_trip(void **state)
     transport_free(&t);
 }
 
+/* A relayed body is sent as it is behind our header, reads back whole, and a body past the
+ * buffer's cap leaves the buffer as it was. */
+static void test_wrap(void **state)
+{
+    (void)state;
+    struct ge_buf out;
+    ge_buf_init(&out, 64);
+    assert_int_equal(ge_frame_wrap(&out, "{\"id\":1}", 8), 0);
+    assert_int_equal(ge_frame_wrap(&out, "[]", 2), 0);
+    size_t len = out.len;
+    char big[64] = {0};
+    assert_int_equal(ge_frame_wrap(&out, big, sizeof big), -ENOBUFS);
+    assert_int_equal(out.len, len);
+    struct transport t;
+    transport_init(&t);
+    transport_read(&t, out.data, out.len);
+    assert_string_equal(t.log.data, "M8:{\"id\":1}\nM2:[]\n");
+    transport_free(&t);
+    ge_buf_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -467,6 +488,7 @@ int main(void)
         cmocka_unit_test(test_body_at_cap_is_message),
         cmocka_unit_test(test_drain_stops_when_asked),
         cmocka_unit_test(test_header_round_trip),
+        cmocka_unit_test(test_wrap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

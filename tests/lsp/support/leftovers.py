@@ -27,7 +27,7 @@ import time
 import uuid
 from pathlib import Path
 
-from .procs import cmdline
+from .procs import cmdline, stat_fields
 
 TAG_VAR = "GOESCAPE_TEST_TAG"
 
@@ -53,12 +53,9 @@ PF_EXITING = 0x4
 
 def _state(pid: int) -> str | None:
     """The one-letter state, "X" also for a process that is exiting, or None when gone."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            data = f.read().decode("utf-8", "replace")
-    except OSError:
+    fields = stat_fields(pid)
+    if not fields:
         return None
-    fields = data[data.rfind(")") + 2:].split()
     if len(fields) > 6 and int(fields[6]) & PF_EXITING:
         return "X"
     return fields[0]

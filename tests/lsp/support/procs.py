@@ -6,16 +6,21 @@ from __future__ import annotations
 import os
 
 
-def _ppid(pid: int) -> int | None:
+def stat_fields(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name (state, ppid, ...), or None when
+    the process is gone. The command name may contain spaces and parentheses, so the fields
+    are taken after the last ")"."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
             data = f.read().decode("utf-8", "replace")
     except OSError:
         return None
-    # The command name may contain spaces and parentheses; the fields after the last ")"
-    # are fixed: state, ppid, ...
-    fields = data[data.rfind(")") + 2:].split()
-    return int(fields[1]) if len(fields) > 1 else None
+    return data[data.rfind(")") + 2:].split()
+
+
+def _ppid(pid: int) -> int | None:
+    fields = stat_fields(pid)
+    return int(fields[1]) if fields is not None and len(fields) > 1 else None
 
 
 def state(pid: int) -> str | None:

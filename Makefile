@@ -93,10 +93,10 @@ install: build
 	@cmake --install $(BUILD) --prefix $(PREFIX)
 
 format:
-	@clang-format -i include/goescape/*.h protocol/*.[ch] analysis/*.[ch] server/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c tests/bench/*.c tests/fakego/*.c
+	@clang-format -i include/goescape/*.h protocol/*.[ch] analysis/*.[ch] server/*.[ch] server/*/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c tests/bench/*.c tests/fakego/*.c
 
 format-check:
-	@clang-format --dry-run -Werror include/goescape/*.h protocol/*.[ch] analysis/*.[ch] server/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c tests/bench/*.c tests/fakego/*.c
+	@clang-format --dry-run -Werror include/goescape/*.h protocol/*.[ch] analysis/*.[ch] server/*.[ch] server/*/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c tests/bench/*.c tests/fakego/*.c
 
 clean:
 	@rm -rf $(BUILD) $(ASAN_BUILD) $(BENCH_BUILD) $(FUZZ_BUILD)

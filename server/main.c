@@ -2,11 +2,11 @@
  * Entry point: `goescape` (or `goescape serve`) speaks LSP on stdio; `goescape check` prints
  * the findings of packages on the terminal. Usage errors exit with status 2.
  */
-#include "check.h"
-#include "companion.h"
+#include "check/check.h"
+#include "companion/companion.h"
 #include "config.h"
-#include "log.h"
-#include "platform.h"
+#include "io/log.h"
+#include "io/platform.h"
 #include "server.h"
 
 #include "version.h"

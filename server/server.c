@@ -5,10 +5,10 @@
  */
 #include "server.h"
 
-#include "companion.h"
+#include "companion/companion.h"
 
-#include "log.h"
-#include "platform.h"
+#include "io/log.h"
+#include "io/platform.h"
 #include "goescape/rpc.h"
 
 #include <errno.h>

@@ -12,11 +12,11 @@
 #include <jansson.h>
 
 #include "config.h"
-#include "fileio.h"
-#include "job.h"
-#include "stall.h"
+#include "io/fileio.h"
+#include "io/job.h"
+#include "io/stall.h"
 #include "strmap.h"
-#include "transport.h"
+#include "io/transport.h"
 #include "goescape/assert.h"
 #include "goescape/finding.h"
 #include "goescape/text.h"

@@ -44,7 +44,7 @@
 #include <uv.h>
 
 #include "server.h"
-#include "log.h"
+#include "io/log.h"
 #include "goescape/frame.h"
 #include "goescape/rpc.h"
 

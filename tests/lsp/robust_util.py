@@ -43,8 +43,8 @@ SERVER_NOT_INITIALIZED = -32002
 REQUEST_FAILED = -32803
 REQUEST_CANCELLED = -32800
 
-# The outgoing queue cap of server/transport.h (GE_OUT_QUEUE_MAX) and the compiler-output
-# cap of server/job.h (GE_JOB_STDERR_MAX).
+# The outgoing queue cap of server/io/transport.h (GE_OUT_QUEUE_MAX) and the compiler-output
+# cap of server/io/job.h (GE_JOB_STDERR_MAX).
 OUT_QUEUE_MAX = 64 << 20
 JOB_STDERR_MAX = 64 << 20
 

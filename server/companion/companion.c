@@ -1,0 +1,798 @@
+/*
+ * Companion mode: gopls as a child process behind goescape (see companion.h). Each gopls
+ * process is one struct gopls with its own transport over two pipes, so the framing, the
+ * input cap and the output queue cap are the ones the client connection has. A message is
+ * decoded once; one that needs no merge is forwarded as the bytes that came in.
+ */
+#include "companion/companion.h"
+
+#include "io/log.h"
+#include "lsp/methods.h"
+#include "server.h"
+#include "strmap.h"
+#include "io/transport.h"
+#include "goescape/frame.h"
+#include "goescape/rpc.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The error a request gets when gopls cannot answer it (LSP RequestFailed). */
+#define GE_COMPANION_FAILED (-32803)
+
+static const char *conf_path;
+static char **conf_argv;
+static bool conf_on;
+
+void ge_companion_configure(const char *path, char **argv)
+{
+    conf_on = true;
+    conf_path = path;
+    conf_argv = argv;
+}
+
+/* How a request forwarded to gopls is answered. */
+enum fwd_kind { FWD_PASS, FWD_MERGE, FWD_INIT, FWD_OWN_INIT, FWD_DROP };
+
+struct fwd {
+    struct fwd *next;
+    json_t *id;   /* owned */
+    json_t *msg;  /* owned: the client's request, for FWD_INIT and FWD_MERGE */
+    json_t *ours; /* owned: goescape's result for FWD_MERGE, or NULL */
+    enum fwd_kind kind;
+};
+
+/* A request gopls sent to the client, under the id goescape gave it. */
+struct back {
+    struct back *next;
+    struct ge_companion *c;
+    json_t *gopls_id; /* owned */
+    json_int_t our_id;
+    unsigned gen;
+    bool answered;
+};
+
+struct gopls {
+    struct ge_companion *c;
+    uv_process_t proc;
+    struct ge_transport tr;
+    int handles;     /* open: the process handle and the transport */
+    bool exited;     /* the process is gone or was never started */
+    bool tr_closing; /* ge_transport_close was called */
+    unsigned gen;
+};
+
+static void close_tr(struct gopls *g)
+{
+    if (!g->tr_closing) {
+        g->tr_closing = true;
+        ge_transport_close(&g->tr);
+    }
+}
+
+struct diag_pair {
+    json_t *gopls; /* owned arrays, or NULL */
+    json_t *ours;
+};
+
+struct ge_companion {
+    struct ge_server *s;
+    struct gopls *g; /* the running gopls, or NULL */
+    unsigned gen;
+    struct fwd *fwds;
+    struct back *backs;
+    struct ge_strmap diags; /* uri -> struct diag_pair* */
+    json_t *init_params;    /* owned: the client's initialize params, for restarts */
+    bool initialized;       /* the client sent initialized */
+    int restarts;
+    bool told;
+    char *untold; /* owned: what happened before the client's initialize was answered */
+    bool stopping;
+    uv_timer_t restart_timer;
+    uv_timer_t kill_timer;
+    int timers;
+    json_int_t own_ids;
+};
+
+/* Sends a body as it was read, behind a header of our own: one copy into the frame. */
+static int send_body(struct ge_transport *t, const char *body, size_t len)
+{
+    struct ge_buf framed;
+    ge_buf_init(&framed, GE_FRAME_HEADER_OUT_MAX + (size_t)GE_FRAME_BODY_MAX);
+    int rc = ge_frame_wrap(&framed, body, len);
+    if (rc != 0) {
+        ge_buf_free(&framed);
+        return rc;
+    }
+    return ge_transport_send_framed(t, &framed);
+}
+
+static void send_client_body(struct ge_companion *c, const char *body, size_t len)
+{
+    int rc = send_body(&c->s->transport, body, len);
+    if (rc != 0 && rc != -ENOBUFS && rc != -ESHUTDOWN)
+        ge_log_error("cannot send a message to the client: %s", strerror(-rc));
+}
+
+static void send_client(struct ge_companion *c, json_t *msg_new)
+{
+    int rc = ge_transport_send(&c->s->transport, msg_new);
+    if (rc != 0 && rc != -ENOBUFS && rc != -ESHUTDOWN)
+        ge_log_error("cannot send a message to the client: %s", strerror(-rc));
+    json_decref(msg_new);
+}
+
+static bool alive(struct ge_companion *c)
+{
+    return c->g != NULL && !c->g->exited;
+}
+
+static int send_gopls_body(struct ge_companion *c, const char *body, size_t len)
+{
+    if (!alive(c))
+        return -EPIPE;
+    int rc = send_body(&c->g->tr, body, len);
+    if (rc != 0)
+        ge_log_warn("cannot send a message to gopls: %s", strerror(-rc));
+    return rc;
+}
+
+static int send_gopls(struct ge_companion *c, json_t *msg_new)
+{
+    int rc = -EPIPE;
+    if (alive(c)) {
+        rc = ge_transport_send(&c->g->tr, msg_new);
+        if (rc != 0)
+            ge_log_warn("cannot send a message to gopls: %s", strerror(-rc));
+    }
+    json_decref(msg_new);
+    return rc;
+}
+
+/* ---- diagnostics ---- */
+
+static void publish_union(struct ge_companion *c, const char *uri, struct diag_pair *p)
+{
+    json_t *all = json_array();
+    if (p->gopls != NULL)
+        json_array_extend(all, p->gopls);
+    if (p->ours != NULL)
+        json_array_extend(all, p->ours);
+    send_client(c,
+                ge_rpc_notification_new("textDocument/publishDiagnostics",
+                                        json_pack("{s:s, s:o}", "uri", uri, "diagnostics", all)));
+}
+
+static void set_diags(struct ge_companion *c, json_t *params, bool ours)
+{
+    const char *uri = json_string_value(json_object_get(params, "uri"));
+    json_t *list = json_object_get(params, "diagnostics");
+    if (uri == NULL || !json_is_array(list))
+        return;
+    struct diag_pair *p = ge_strmap_get(&c->diags, uri);
+    if (p == NULL) {
+        p = ge_xcalloc(1, sizeof *p);
+        ge_strmap_put(&c->diags, uri, p);
+    }
+    json_t **slot = ours ? &p->ours : &p->gopls;
+    json_decref(*slot);
+    *slot = json_incref(list);
+    publish_union(c, uri, p);
+}
+
+bool ge_companion_own_diagnostics(struct ge_companion *c, json_t *params)
+{
+    set_diags(c, params, true);
+    return true;
+}
+
+/* gopls is gone: its diagnostics go with it. */
+static void drop_gopls_diags(struct ge_companion *c)
+{
+    size_t i = 0;
+    const char *k;
+    void *v;
+    while (ge_strmap_next(&c->diags, &i, &k, &v)) {
+        struct diag_pair *p = v;
+        if (p->gopls != NULL && json_array_size(p->gopls) > 0) {
+            json_decref(p->gopls);
+            p->gopls = NULL;
+            publish_union(c, k, p);
+        }
+    }
+}
+
+/* The goescape section of settings meant for both servers, as {"goescape": {...}}, or NULL:
+ * the rest is gopls's, even where a name is also one of goescape's (env, buildFlags). */
+static json_t *own_section(json_t *settings)
+{
+    json_t *mine = json_object_get(settings, "goescape");
+    return json_is_object(mine) ? json_pack("{s:O}", "goescape", mine) : NULL;
+}
+
+/* Answers the client's initialize: goescape's initialize runs now, with the position encoding
+ * gopls chose, and the capabilities are merged. gopls_result is NULL when gopls cannot answer. */
+static void finish_initialize(struct ge_companion *c, struct fwd *f, json_t *gopls_result)
+{
+    struct ge_server *s = c->s;
+    json_t *params = json_copy(json_object_get(f->msg, "params"));
+    json_t *own = own_section(json_object_get(params, "initializationOptions"));
+    if (own != NULL)
+        json_object_set_new(params, "initializationOptions", own);
+    else
+        json_object_del(params, "initializationOptions");
+    struct ge_rpc_msg msg = {.kind = GE_RPC_REQUEST,
+                             .root = f->msg,
+                             .id = f->id,
+                             .method = "initialize",
+                             .params = params};
+    json_t *ours = NULL;
+    int rc = ge_dispatch_call(s, &msg, &ours);
+    json_decref(params);
+    json_t *tcaps = json_object_get(gopls_result, "capabilities");
+    const char *enc = json_string_value(json_object_get(tcaps, "positionEncoding"));
+    if (gopls_result != NULL) {
+        /* gopls picked from the client's list; without a choice LSP means UTF-16. */
+        s->enc = enc != NULL && strcmp(enc, "utf-8") == 0 ? GE_ENC_UTF8 : GE_ENC_UTF16;
+    }
+    if (rc != 0) {
+        ge_reply_error(s, f->id, GE_RPC_INVALID_REQUEST, "initialize failed");
+        return;
+    }
+    json_t *caps = json_object_get(ours, "capabilities");
+    json_object_set_new(caps, "positionEncoding",
+                        json_string(s->enc == GE_ENC_UTF8 ? "utf-8" : "utf-16"));
+    if (gopls_result != NULL) {
+        json_t *merged = ge_companion_merge_caps(tcaps, caps);
+        json_object_set_new(merged, "positionEncoding",
+                            json_string(s->enc == GE_ENC_UTF8 ? "utf-8" : "utf-16"));
+        json_object_set_new(ours, "capabilities", merged);
+        json_t *info = json_object_get(gopls_result, "serverInfo");
+        const char *ver = json_string_value(json_object_get(info, "version"));
+        json_object_set_new(
+            json_object_get(ours, "serverInfo"), "name",
+            json_sprintf("goescape with gopls%s%.64s", ver ? " " : "", ver ? ver : ""));
+    }
+    ge_reply(s, f->id, ours);
+    if (c->untold != NULL) {
+        ge_notify(s, "window/showMessage",
+                  json_pack("{s:i, s:s}", "type", 1, "message", c->untold));
+        free(c->untold);
+        c->untold = NULL;
+    }
+    ge_log_info("companion mode: %s positions%s", s->enc == GE_ENC_UTF8 ? "utf-8" : "utf-16",
+                gopls_result ? "" : "; gopls is not running");
+}
+
+static void answer(struct ge_companion *c, struct fwd *f, json_t *result, json_t *error,
+                   const char *body, size_t len)
+{
+    struct ge_server *s = c->s;
+    switch (f->kind) {
+    case FWD_PASS:
+        if (body != NULL)
+            send_client_body(c, body, len);
+        else
+            ge_reply_error(s, f->id, GE_COMPANION_FAILED, "gopls stopped before it answered");
+        break;
+    case FWD_MERGE: {
+        const char *method = json_string_value(json_object_get(f->msg, "method"));
+        if (error != NULL && f->ours == NULL) {
+            send_client_body(c, body, len);
+            break;
+        }
+        json_t *merged = strcmp(method, "textDocument/hover") == 0
+                             ? ge_companion_merge_hover(result, f->ours)
+                             : ge_companion_merge_lists(result, f->ours);
+        ge_reply(s, f->id, merged);
+        break;
+    }
+    case FWD_INIT:
+        finish_initialize(c, f, error == NULL ? result : NULL);
+        break;
+    case FWD_OWN_INIT:
+        if (result != NULL && alive(c)) {
+            send_gopls(c, ge_rpc_notification_new("initialized", json_object()));
+            size_t i = 0;
+            const char *k;
+            void *v;
+            while (ge_strmap_next(&s->docs, &i, &k, &v)) {
+                struct ge_doc *d = v;
+                send_gopls(c,
+                           ge_rpc_notification_new(
+                               "textDocument/didOpen",
+                               json_pack("{s:{s:s, s:s, s:I, s:s%}}", "textDocument", "uri", d->uri,
+                                         "languageId", "go", "version", (json_int_t)d->version,
+                                         "text", d->text.data, d->text.len)));
+            }
+        }
+        break;
+    case FWD_DROP:
+        break;
+    }
+}
+
+static void fwd_free(struct fwd *f)
+{
+    json_decref(f->id);
+    json_decref(f->msg);
+    json_decref(f->ours);
+    free(f);
+}
+
+static struct fwd *fwd_take(struct ge_companion *c, json_t *id)
+{
+    for (struct fwd **pp = &c->fwds; *pp; pp = &(*pp)->next) {
+        if (json_equal((*pp)->id, id)) {
+            struct fwd *f = *pp;
+            *pp = f->next;
+            return f;
+        }
+    }
+    return NULL;
+}
+
+static struct fwd *fwd_add(struct ge_companion *c, json_t *id, enum fwd_kind kind)
+{
+    struct fwd *f = ge_xcalloc(1, sizeof *f);
+    f->id = json_incref(id);
+    f->kind = kind;
+    f->next = c->fwds;
+    c->fwds = f;
+    return f;
+}
+
+/* ---- gopls's requests to the client ---- */
+
+static void back_reply(struct ge_server *s, json_t *result, json_t *error, void *ctx)
+{
+    struct back *b = ctx;
+    struct ge_companion *c = b->c;
+    (void)s;
+    b->answered = true;
+    if (b->gen == c->gen && alive(c)) {
+        json_t *msg = json_pack("{s:s, s:O}", "jsonrpc", "2.0", "id", b->gopls_id);
+        if (error != NULL)
+            json_object_set(msg, "error", error);
+        else
+            json_object_set(msg, "result", result ? result : json_null());
+        send_gopls(c, msg);
+    }
+    for (struct back **pp = &c->backs; *pp; pp = &(*pp)->next) {
+        if (*pp == b) {
+            *pp = b->next;
+            break;
+        }
+    }
+    json_decref(b->gopls_id);
+    free(b);
+}
+
+static void gopls_request(struct ge_companion *c, struct ge_rpc_msg *m)
+{
+    struct back *b = ge_xcalloc(1, sizeof *b);
+    b->c = c;
+    b->gopls_id = json_incref(m->id);
+    b->gen = c->gen;
+    b->next = c->backs;
+    c->backs = b;
+    ge_request(c->s, m->method, m->params ? json_incref(m->params) : NULL, back_reply, b);
+    b->our_id = c->s->next_id;
+}
+
+/* gopls cancels one of its requests: the client knows it by goescape's id. */
+static void gopls_cancel(struct ge_companion *c, struct ge_rpc_msg *m)
+{
+    json_t *id = json_object_get(m->params, "id");
+    for (struct back *b = c->backs; b; b = b->next) {
+        if (b->gen == c->gen && json_equal(b->gopls_id, id)) {
+            send_client(
+                c, ge_rpc_notification_new("$/cancelRequest", json_pack("{s:I}", "id", b->our_id)));
+            return;
+        }
+    }
+}
+
+/* ---- from gopls ---- */
+
+static void from_gopls(struct ge_transport *t, const char *body, size_t len)
+{
+    struct gopls *g = t->data;
+    struct ge_companion *c = g->c;
+    if (g != c->g || c->stopping)
+        return;
+    struct ge_rpc_msg m = {0};
+    const char *why = NULL;
+    if (ge_rpc_decode(body, len, &m, &why) != 0) {
+        ge_log_warn("ignoring a malformed message from gopls: %s", why ? why : "invalid");
+        ge_rpc_msg_free(&m);
+        return;
+    }
+    if (m.kind == GE_RPC_RESPONSE) {
+        struct fwd *f = fwd_take(c, m.id);
+        if (f == NULL)
+            ge_log_warn("ignoring a response from gopls to a request it never had");
+        else {
+            answer(c, f, json_object_get(m.root, "result"), json_object_get(m.root, "error"), body,
+                   len);
+            fwd_free(f);
+        }
+    } else if (m.kind == GE_RPC_REQUEST) {
+        gopls_request(c, &m);
+    } else if (strcmp(m.method, "textDocument/publishDiagnostics") == 0) {
+        set_diags(c, m.params, false);
+    } else if (strcmp(m.method, "$/cancelRequest") == 0) {
+        gopls_cancel(c, &m);
+    } else {
+        send_client_body(c, body, len);
+    }
+    ge_rpc_msg_free(&m);
+}
+
+static void gopls_frame_error(struct ge_transport *t, int err, const char *what)
+{
+    (void)t;
+    ge_log_warn("bad framing from gopls (%s): %s", strerror(-err), what);
+}
+
+static void gopls_eof(struct ge_transport *t, int err)
+{
+    (void)t;
+    ge_log_debug("gopls's output ended (%s)", err ? uv_strerror(err) : "EOF");
+}
+
+static void gopls_handle_closed(struct gopls *g)
+{
+    if (--g->handles == 0)
+        free(g);
+}
+
+static void proc_closed(uv_handle_t *h)
+{
+    gopls_handle_closed(h->data);
+}
+
+static void tr_closed(struct ge_transport *t)
+{
+    gopls_handle_closed(t->data);
+}
+
+static void spawn(struct ge_companion *c);
+
+static void timer_closed(uv_handle_t *h)
+{
+    struct ge_companion *c = h->data;
+    c->timers--;
+}
+
+static void close_timers(struct ge_companion *c)
+{
+    if (!uv_is_closing((uv_handle_t *)&c->kill_timer)) {
+        uv_close((uv_handle_t *)&c->kill_timer, timer_closed);
+        uv_close((uv_handle_t *)&c->restart_timer, timer_closed);
+    }
+}
+
+static void restart_fired(uv_timer_t *timer)
+{
+    struct ge_companion *c = timer->data;
+    if (!c->stopping && c->g == NULL)
+        spawn(c);
+}
+
+/* Every request gopls had is answered without it; gopls's requests to the client are dropped. */
+static void gopls_gone(struct ge_companion *c, const char *what, bool retry)
+{
+    struct gopls *g = c->g;
+    c->g = NULL;
+    c->gen++;
+    if (g != NULL) {
+        g->exited = true;
+        close_tr(g);
+    }
+    while (c->fwds != NULL) {
+        struct fwd *f = c->fwds;
+        c->fwds = f->next;
+        answer(c, f, NULL, NULL, NULL, 0);
+        fwd_free(f);
+    }
+    if (c->stopping)
+        return;
+    drop_gopls_diags(c);
+    retry = retry && c->restarts < GE_COMPANION_RESTARTS_MAX;
+    if (!c->told) {
+        c->told = true;
+        char *text = ge_xasprintf("goescape: %s; %s", what,
+                                  retry ? "starting it again; escapes are still shown"
+                                        : "gopls features are off; escapes are still shown");
+        if (c->s->state == GE_STATE_UNINITIALIZED) {
+            /* A client takes messages once initialize is answered: it is said then. */
+            ge_log_error("%s", text);
+            free(c->untold);
+            c->untold = text;
+        } else {
+            ge_show_message(c->s, 1, "%s", text);
+            free(text);
+        }
+    } else {
+        ge_log_warn("%s", what);
+    }
+    if (retry) {
+        uint64_t wait = (uint64_t)GE_COMPANION_BACKOFF_MS << c->restarts;
+        c->restarts++;
+        uv_timer_start(&c->restart_timer, restart_fired, wait, 0);
+    }
+}
+
+static void proc_exited(uv_process_t *p, int64_t status, int signal)
+{
+    struct gopls *g = p->data;
+    struct ge_companion *c = g->c;
+    kill(-p->pid, SIGKILL); /* whatever gopls left in its group */
+    uv_close((uv_handle_t *)p, proc_closed);
+    if (c->g == g) {
+        char what[128];
+        if (signal != 0)
+            snprintf(what, sizeof what, "gopls was killed by signal %d", signal);
+        else
+            snprintf(what, sizeof what, "gopls exited with status %d", (int)status);
+        gopls_gone(c, what, true);
+    } else {
+        g->exited = true;
+        close_tr(g);
+    }
+    if (c->stopping)
+        close_timers(c);
+}
+
+static int open_pipes(struct gopls *g, int child[2])
+{
+    int in[2], out[2];
+    int rc = uv_pipe(in, 0, UV_NONBLOCK_PIPE);
+    if (rc != 0)
+        return rc;
+    rc = uv_pipe(out, UV_NONBLOCK_PIPE, 0);
+    if (rc != 0) {
+        close(in[0]);
+        close(in[1]);
+        return rc;
+    }
+    child[0] = in[0];
+    child[1] = out[1];
+    rc = ge_transport_init(&g->tr, g->c->s->loop, out[0], in[1]);
+    return rc;
+}
+
+static void spawn(struct ge_companion *c)
+{
+    struct gopls *g = ge_xcalloc(1, sizeof *g);
+    g->c = c;
+    g->gen = c->gen;
+    int child[2] = {-1, -1};
+    int rc = open_pipes(g, child);
+    g->tr.data = g;
+    g->tr.on_message = from_gopls;
+    g->tr.on_error = gopls_frame_error;
+    g->tr.on_eof = gopls_eof;
+    g->tr.on_closed = tr_closed;
+    g->handles = 1;
+    const char *file = conf_path ? conf_path : "gopls";
+    size_t n = 0;
+    while (conf_argv && conf_argv[n])
+        n++;
+    char **args = ge_xcalloc(n + 2, sizeof *args);
+    args[0] = (char *)file;
+    for (size_t i = 0; i < n; i++)
+        args[i + 1] = conf_argv[i];
+    if (rc == 0) {
+        uv_stdio_container_t stdio[3] = {
+            {.flags = UV_INHERIT_FD, .data.fd = child[0]},
+            {.flags = UV_INHERIT_FD, .data.fd = child[1]},
+            {.flags = UV_INHERIT_FD, .data.fd = STDERR_FILENO},
+        };
+        uv_process_options_t opts = {.exit_cb = proc_exited,
+                                     .file = file,
+                                     .args = args,
+                                     .flags = UV_PROCESS_DETACHED,
+                                     .stdio_count = 3,
+                                     .stdio = stdio};
+        g->proc.data = g;
+        rc = uv_spawn(c->s->loop, &g->proc, &opts);
+        g->handles++;
+        if (rc != 0)
+            uv_close((uv_handle_t *)&g->proc, proc_closed);
+    }
+    free(args);
+    if (child[0] >= 0) {
+        close(child[0]);
+        close(child[1]);
+    }
+    if (rc != 0) {
+        g->exited = true;
+        close_tr(g);
+        char what[512];
+        snprintf(what, sizeof what, "cannot start gopls (%s): %s", file, uv_strerror(rc));
+        gopls_gone(c, what, rc != UV_ENOENT && rc != UV_EACCES);
+        return;
+    }
+    c->g = g;
+    ge_transport_start(&g->tr);
+    ge_log_info("started gopls (%s), pid %d", file, g->proc.pid);
+    if (c->init_params != NULL) {
+        /* A restart: gopls is brought to where the client's session is. */
+        json_t *id = json_sprintf("goescape-companion:%lld", (long long)++c->own_ids);
+        fwd_add(c, id, FWD_OWN_INIT);
+        json_t *req = json_pack("{s:s, s:O, s:s, s:O}", "jsonrpc", "2.0", "id", id, "method",
+                                "initialize", "params", c->init_params);
+        json_decref(id);
+        send_gopls(c, req);
+    }
+}
+
+/* ---- from the client ---- */
+
+static bool is_goescape_command(json_t *params)
+{
+    const char *cmd = json_string_value(json_object_get(params, "command"));
+    return cmd != NULL && strncmp(cmd, "goescape.", 9) == 0;
+}
+
+static bool merged_method(const char *m)
+{
+    return strcmp(m, "textDocument/hover") == 0 || strcmp(m, "textDocument/inlayHint") == 0 ||
+           strcmp(m, "textDocument/codeLens") == 0 || strcmp(m, "textDocument/codeAction") == 0;
+}
+
+static void client_request(struct ge_companion *c, struct ge_rpc_msg *m, const char *body,
+                           size_t len)
+{
+    struct ge_server *s = c->s;
+    if (strcmp(m->method, "initialize") == 0) {
+        if (c->init_params == NULL && json_is_object(m->params))
+            c->init_params = json_incref(m->params);
+        struct fwd *f = fwd_add(c, m->id, FWD_INIT);
+        f->msg = json_incref(m->root);
+        if (send_gopls_body(c, body, len) != 0) {
+            c->fwds = f->next;
+            answer(c, f, NULL, NULL, NULL, 0);
+            fwd_free(f);
+        }
+        return;
+    }
+    if (strcmp(m->method, "shutdown") == 0) {
+        /* gopls gets it too; its answer is not waited for (exit follows, with a limit). */
+        if (alive(c) && send_gopls_body(c, body, len) == 0)
+            fwd_add(c, m->id, FWD_DROP);
+        ge_dispatch_decoded(s, m);
+        return;
+    }
+    if (strcmp(m->method, "workspace/executeCommand") == 0 && is_goescape_command(m->params)) {
+        ge_dispatch_decoded(s, m);
+        return;
+    }
+    if (merged_method(m->method)) {
+        json_t *ours = NULL;
+        if (ge_dispatch_call(s, m, &ours) != 0) {
+            json_decref(ours);
+            ours = NULL;
+        }
+        if (!alive(c) || send_gopls_body(c, body, len) != 0) {
+            ge_reply(s, m->id, ours ? ours : json_null());
+            return;
+        }
+        struct fwd *f = fwd_add(c, m->id, FWD_MERGE);
+        f->msg = json_incref(m->root);
+        f->ours = ours;
+        return;
+    }
+    if (send_gopls_body(c, body, len) != 0) {
+        ge_reply_error(s, m->id, GE_COMPANION_FAILED, "gopls is not running");
+        return;
+    }
+    fwd_add(c, m->id, FWD_PASS);
+}
+
+void ge_companion_from_client(struct ge_companion *c, const char *body, size_t len)
+{
+    struct ge_rpc_msg m = {0};
+    const char *why = NULL;
+    if (ge_rpc_decode(body, len, &m, &why) != 0) {
+        ge_rpc_msg_free(&m);
+        ge_dispatch(c->s, body, len); /* answers the error as plain mode does */
+        return;
+    }
+    if (m.kind == GE_RPC_RESPONSE) {
+        ge_dispatch_decoded(c->s, &m); /* goescape's ids, including gopls's remapped requests */
+    } else if (m.kind == GE_RPC_REQUEST) {
+        client_request(c, &m, body, len);
+    } else {
+        if (strcmp(m.method, "initialized") == 0)
+            c->initialized = true;
+        send_gopls_body(c, body, len);
+        if (strcmp(m.method, "workspace/didChangeConfiguration") == 0) {
+            json_t *own = own_section(json_object_get(m.params, "settings"));
+            json_t *params = json_pack("{s:o}", "settings", own ? own : json_object());
+            struct ge_rpc_msg mine = m;
+            mine.params = params;
+            ge_dispatch_decoded(c->s, &mine);
+            json_decref(params);
+        } else {
+            ge_dispatch_decoded(c->s, &m);
+        }
+    }
+    ge_rpc_msg_free(&m);
+}
+
+/* ---- lifetime ---- */
+
+struct ge_companion *ge_companion_start(struct ge_server *s)
+{
+    if (!conf_on)
+        return NULL;
+    struct ge_companion *c = ge_xcalloc(1, sizeof *c);
+    c->s = s;
+    ge_strmap_init(&c->diags);
+    uv_timer_init(s->loop, &c->restart_timer);
+    uv_timer_init(s->loop, &c->kill_timer);
+    c->restart_timer.data = c;
+    c->kill_timer.data = c;
+    c->timers = 2;
+    spawn(c);
+    return c;
+}
+
+static void kill_fired(uv_timer_t *timer)
+{
+    struct ge_companion *c = timer->data;
+    if (c->g != NULL && !c->g->exited) {
+        ge_log_warn("gopls did not exit within %u ms; killing it", GE_COMPANION_EXIT_MS);
+        kill(-c->g->proc.pid, SIGKILL);
+    }
+}
+
+void ge_companion_stop(struct ge_companion *c)
+{
+    if (c == NULL || c->stopping)
+        return;
+    c->stopping = true;
+    uv_timer_stop(&c->restart_timer);
+    if (!alive(c)) {
+        close_timers(c);
+        return;
+    }
+    close_tr(c->g); /* what is queued (exit) is written first; then gopls reads end of input */
+    uv_timer_start(&c->kill_timer, kill_fired, GE_COMPANION_EXIT_MS, 0);
+}
+
+void ge_companion_free(struct ge_companion *c)
+{
+    if (c == NULL)
+        return;
+    while (c->fwds != NULL) {
+        struct fwd *f = c->fwds;
+        c->fwds = f->next;
+        fwd_free(f);
+    }
+    size_t i = 0;
+    const char *k;
+    void *v;
+    while (ge_strmap_next(&c->diags, &i, &k, &v)) {
+        struct diag_pair *p = v;
+        json_decref(p->gopls);
+        json_decref(p->ours);
+        free(p);
+    }
+    ge_strmap_free(&c->diags);
+    while (c->backs != NULL) {
+        struct back *b = c->backs;
+        c->backs = b->next;
+        json_decref(b->gopls_id);
+        free(b);
+    }
+    json_decref(c->init_params);
+    free(c->untold);
+    free(c);
+}

@@ -1,0 +1,238 @@
+/*
+ * textDocument/hover: over an escaping expression, what escapes, why, the path to the heap as
+ * numbered steps with links, and a remedy; over a function name, a summary of its escapes.
+ * Facts that are not displayed (does not escape, leaking parameters, values that need no
+ * allocation) still answer hovers. An escape that an assertion accepts or that breaks one
+ * says so, with the reason of the accepting comment.
+ */
+#include "lsp/lookup.h"
+
+#include "goescape/assert.h"
+#include "goescape/buf.h"
+#include "goescape/lsp.h"
+#include "goescape/scan.h"
+#include "goescape/uri.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GE_HOVER_MAX (64u * 1024u)
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* Appends text as inline code, with a fence longer than any run of backticks inside it. */
+static void append_code(struct ge_buf *b, const char *text)
+{
+    size_t longest = 0, run = 0;
+    for (const char *p = text; *p; p++) {
+        run = *p == '`' ? run + 1 : 0;
+        if (run > longest)
+            longest = run;
+    }
+    bool pad = longest > 0;
+    for (size_t i = 0; i <= longest; i++)
+        ge_buf_appends(b, "`");
+    ge_buf_printf(b, "%s%s%s", pad ? " " : "", text, pad ? " " : "");
+    for (size_t i = 0; i <= longest; i++)
+        ge_buf_appends(b, "`");
+}
+
+static void append_steps(struct ge_buf *b, const struct ge_finding *f)
+{
+    if (f->nsteps == 0)
+        return;
+    ge_buf_appends(b, f->category == GE_CAT_STATIC ? "\n\n**What the compiler reports:**\n"
+                                                   : "\n\n**Path to the heap:**\n");
+    for (size_t i = 0; i < f->nsteps; i++) {
+        const struct ge_flow_step *st = &f->steps[i];
+        ge_buf_printf(b, "%s%zu. %s", i ? "\n" : "", i + 1, st->message);
+        if (st->path != NULL) {
+            char *uri = ge_uri_from_path(st->path);
+            ge_buf_printf(b, " ([%s:%u](%s#L%u))", base_name(st->path), st->line, uri, st->line);
+            free(uri);
+        }
+    }
+    if (f->truncated)
+        ge_buf_appends(b, "\n\n_The compiler cut this explanation short (assignment cycle)._");
+}
+
+char *ge_finding_markdown(struct ge_server *s, struct ge_file *file, const struct ge_finding *f)
+{
+    struct ge_buf b;
+    ge_buf_init(&b, GE_HOVER_MAX);
+    /* A static value is reported as escaping but is never allocated: the hover over the
+     * line says so, which is why it is not marked. */
+    const char *what = f->category == GE_CAT_STATIC  ? "is reported as escaping but needs no "
+                                                       "allocation"
+                       : f->kind == GE_FACT_MOVED    ? "moves to the heap"
+                       : f->kind == GE_FACT_ESCAPE   ? "escapes to the heap"
+                       : f->kind == GE_FACT_NOESCAPE ? "stays on the stack"
+                                                     : "leaks";
+    ge_buf_printf(&b, "**goescape** · `%s`\n\n", ge_category_name(f->category));
+    append_code(&b, f->subject);
+    ge_buf_printf(&b, " %s", what);
+    if (f->func != NULL) {
+        ge_buf_appends(&b, " in ");
+        append_code(&b, f->func);
+    }
+    ge_buf_appends(&b, ".");
+    if (f->cause != NULL && *f->cause)
+        ge_buf_printf(&b, "\n\n**Cause:** %s.", f->cause);
+    append_steps(&b, f);
+    if (s->config.hover_remedies && ge_category_is_heap(f->category)) {
+        char *remedy = ge_finding_remedy_new(f);
+        if (remedy != NULL)
+            ge_buf_printf(&b, "\n\n**Remedy:** %s", remedy);
+        free(remedy);
+    }
+    if (file != NULL && file->stale)
+        ge_buf_appends(&b, "\n\n_From the last successful build; the package does not compile "
+                           "now._");
+    if (b.data == NULL)
+        ge_buf_reserve(&b, 0);
+    return ge_buf_steal(&b, NULL);
+}
+
+/* A summary of one function's findings, for a hover over its name. */
+static char *function_summary(struct ge_server *s, struct ge_file *f, const struct ge_func_decl *fn,
+                              const char *text, size_t len)
+{
+    size_t counts[GE_CAT_COUNT] = {0};
+    struct ge_buf params;
+    ge_buf_init(&params, GE_HOVER_MAX);
+    size_t total = 0;
+    for (size_t i = 0; i < f->set.count; i++) {
+        const struct ge_finding *fi = &f->set.items[i];
+        if (fi->span.start < fn->decl.start || fi->span.start >= fn->decl.end)
+            continue;
+        if (fi->category == GE_CAT_PARAM)
+            ge_buf_printf(&params, "- `%s`: %s\n", fi->subject, fi->cause ? fi->cause : "leaks");
+        if (ge_finding_shown(s, fi, text, len)) {
+            counts[fi->category]++;
+            total++;
+        }
+    }
+    struct ge_buf b;
+    ge_buf_init(&b, GE_HOVER_MAX);
+    ge_buf_printf(&b, "**goescape** · `%s`: %zu heap escape%s", fn->name, total,
+                  total == 1 ? "" : "s");
+    const char *sep = "\n\n";
+    for (int c = 0; c < GE_CAT_COUNT; c++) {
+        if (counts[c] == 0)
+            continue;
+        ge_buf_printf(&b, "%s%zu %s", sep, counts[c], ge_category_name((enum ge_category)c));
+        sep = ", ";
+    }
+    if (params.len > 0)
+        ge_buf_printf(&b, "\n\n**Leaking parameters:**\n%s", params.data);
+    if (f->stale)
+        ge_buf_appends(&b, "\n\n_From the last successful build._");
+    ge_buf_free(&params);
+    return ge_buf_steal(&b, NULL);
+}
+
+/* The same text for clients that cannot render markdown: emphasis and code marks dropped,
+ * links reduced to their text. Works in place, since the result is never longer. */
+static void markdown_to_plain(char *md)
+{
+    char *out = md;
+    for (const char *p = md; *p;) {
+        if (p[0] == '*' && p[1] == '*') {
+            p += 2;
+        } else if (*p == '`' ||
+                   (*p == '_' && (p == md || p[-1] == '\n' || p[1] == '\n' || p[1] == '\0'))) {
+            p++;
+        } else if (*p == '[' && strstr(p, "](") != NULL && strchr(p, ']') == strstr(p, "](")) {
+            const char *close = strchr(p, ']');
+            const char *end = strchr(close, ')');
+            memmove(out, p + 1, (size_t)(close - p - 1));
+            out += close - p - 1;
+            p = end ? end + 1 : close + 1;
+        } else {
+            *out++ = *p++;
+        }
+    }
+    *out = '\0';
+}
+
+static json_t *hover_result(struct ge_server *s, char *markdown_new, const char *text, size_t len,
+                            struct ge_span span)
+{
+    struct ge_range r = ge_span_range(s, text, len, span);
+    if (!s->caps.hover_markdown)
+        markdown_to_plain(markdown_new);
+    json_t *res = json_pack("{s:{s:s, s:s}, s:o}", "contents", "kind",
+                            s->caps.hover_markdown ? "markdown" : "plaintext", "value",
+                            markdown_new, "range", ge_lsp_range_pack(&r));
+    free(markdown_new);
+    return res;
+}
+
+/* What an assertion in the text says about fi, as a markdown paragraph appended to md_new
+ * (stolen; the result is new): the reason of an allow, or the assertion it breaks. */
+static char *with_assertion(struct ge_file *f, const struct ge_finding *fi, const char *text,
+                            size_t len, char *md_new)
+{
+    struct ge_assertion *a = NULL;
+    size_t na = ge_assert_scan(text, len, &a);
+    struct ge_assert_result *r = NULL;
+    size_t nr = na > 0 ? ge_assert_check(a, na, f->set.items, f->set.count, &r) : 0;
+    size_t idx = (size_t)(fi - f->set.items);
+    char *out = md_new;
+    for (size_t i = 0; i < nr && out == md_new; i++) {
+        if (r[i].finding != idx)
+            continue;
+        const struct ge_assertion *as = &a[r[i].assertion];
+        if (r[i].verdict == GE_VERDICT_ALLOWED)
+            out = ge_xasprintf("%s\n\n**Accepted** by `%s`: %s", md_new, ge_assert_name(as),
+                               as->reason);
+        else if (r[i].verdict == GE_VERDICT_BROKEN)
+            out = ge_xasprintf("%s\n\n**Breaks** `%s`%s.", md_new, ge_assert_name(as),
+                               as->func_scope ? " on this function" : "");
+    }
+    if (out != md_new)
+        free(md_new);
+    free(r);
+    free(a);
+    return out;
+}
+
+int ge_m_hover(struct ge_server *s, json_t *id, json_t *params, json_t **result_new,
+               const char **err)
+{
+    (void)id;
+    struct ge_doc *d;
+    struct ge_file *f;
+    struct ge_position pos;
+    int rc = ge_params_doc(s, params, &d, &f);
+    if (rc == 0 && ge_lsp_position_unpack(json_object_get(params, "position"), &pos) != 0)
+        rc = -EINVAL;
+    if (rc != 0) {
+        *err = rc == -ENOENT ? "document is not open" : "hover needs textDocument and position";
+        return rc;
+    }
+    const char *text = d->text.data ? d->text.data : "";
+    size_t offset;
+    ge_text_offset(text, d->text.len, pos, s->enc, &offset);
+    const struct ge_finding *fi = ge_finding_at(f, offset);
+    if (fi != NULL) {
+        char *md = with_assertion(f, fi, text, d->text.len, ge_finding_markdown(s, f, fi));
+        *result_new = hover_result(s, md, text, d->text.len, fi->span);
+        return 0;
+    }
+    if (f == NULL || f->set.count == 0)
+        return 0;
+    struct ge_func_decl *fns = NULL;
+    size_t n = ge_scan_funcs(text, d->text.len, &fns);
+    for (size_t i = 0; i < n && *result_new == NULL; i++)
+        if (offset >= fns[i].name_span.start && offset <= fns[i].name_span.end)
+            *result_new = hover_result(s, function_summary(s, f, &fns[i], text, d->text.len), text,
+                                       d->text.len, fns[i].name_span);
+    ge_func_decls_free(fns, n);
+    return 0;
+}

@@ -153,14 +153,17 @@ static char *readable(const struct ge_why *w, const char *s)
     return out != NULL ? out : ge_xstrdup("");
 }
 
-static char *replace_results(const char *s, const char *call);
+static char *replace_results(const char *s, const char *call, bool params);
 
 /* A location of an edge, readable: an inlined call's result is the call the fact sits in. */
 static char *edge_part(const struct ge_why *w, const char *s)
 {
+    if (w->call_text == NULL && s[0] == '~' && (s[1] == 'r' || s[1] == 'R') && s[2] >= '0' &&
+        s[2] <= '9' && strspn(s + 2, "0123456789") == strlen(s + 2))
+        return ge_xstrdup("a call's result");
     if (w->call_text == NULL || !ge__has_compiler_name(s))
         return readable(w, s);
-    char *r = replace_results(s, w->call_text);
+    char *r = replace_results(s, w->call_text, false);
     char *h = readable(w, r);
     free(r);
     return h;
@@ -242,15 +245,17 @@ static bool step_in_source(const struct ge_why *w, const struct ge_report_step *
            strcmp(st->file, w->fact->file) == 0;
 }
 
-/* Copies s with each lone result name (~r0, ~R1) replaced by call. New. */
-static char *replace_results(const char *s, const char *call)
+/* Copies s with each lone result name (~r0, ~R1), and with params each unnamed parameter's
+ * (~p0), replaced by call. New. */
+static char *replace_results(const char *s, const char *call, bool params)
 {
     struct ge_buf b;
     ge_buf_init(&b, TEXT_MAX);
     for (size_t i = 0; s[i];) {
         bool at_word = i == 0 || !ident_byte(s[i - 1]);
-        if (at_word && s[i] == '~' && (s[i + 1] == 'r' || s[i + 1] == 'R') && s[i + 2] >= '0' &&
-            s[i + 2] <= '9') {
+        if (at_word && s[i] == '~' &&
+            (s[i + 1] == 'r' || s[i + 1] == 'R' || (params && s[i + 1] == 'p')) &&
+            s[i + 2] >= '0' && s[i + 2] <= '9') {
             i += 2;
             while (s[i] >= '0' && s[i] <= '9')
                 i++;
@@ -279,9 +284,17 @@ static char *step_what(const struct ge_why *w, const struct ge_report_step *st)
         if (call != NULL)
             return call;
     }
-    if (w->call_text == NULL)
+    /* With no call to stand in and no written text for the printed expression, an inlined
+     * call's result is an ellipsis, as in the subject. */
+    const char *call = w->call_text;
+    bool rewritten =
+        w->written != NULL && w->printed != NULL && *w->printed != '\0' &&
+        (lone_name(w->printed) ? strcmp(what, w->printed) == 0 : strstr(what, w->printed) != NULL);
+    if (call == NULL && !rewritten && w->src != NULL && w->src->text != NULL)
+        call = "\xe2\x80\xa6";
+    if (call == NULL)
         return readable(w, what);
-    char *s = replace_results(what, w->call_text);
+    char *s = replace_results(what, call, call != w->call_text);
     char *r = readable(w, s);
     free(s);
     return r;
@@ -500,7 +513,7 @@ static char *readable_subject(const struct ge_fact *f, const struct ge_why *w, c
      * than as "result 0", which the reader could not find. */
     if (w->src != NULL && w->src->text != NULL && strcmp(f->subject, "append") != 0 &&
         ge__has_compiler_name(f->subject)) {
-        char *s = replace_results(f->subject, "\xe2\x80\xa6");
+        char *s = replace_results(f->subject, "\xe2\x80\xa6", false);
         char *h = ge__humanize(s);
         free(s);
         return h;
@@ -516,18 +529,33 @@ static char *readable_subject(const struct ge_fact *f, const struct ge_why *w, c
     return ge__humanize(f->subject);
 }
 
+/* "the first result" for the compiler's ~r0, "the result err" for a named one. New. */
+static char *result_words(const char *res, size_t n)
+{
+    static const char *const nth[] = {"first", "second",  "third",  "fourth", "fifth",
+                                      "sixth", "seventh", "eighth", "ninth",  "tenth"};
+    if (n >= 3 && res[0] == '~' && res[1] == 'r' && res[2] >= '0' && res[2] <= '9') {
+        unsigned long k = strtoul(res + 2, NULL, 10);
+        return k < GE_ARRAY_SIZE(nth) ? ge_xasprintf("the %s result", nth[k])
+                                      : ge_xasprintf("result %lu", k + 1);
+    }
+    char *name = ge__humanize_n(res, n);
+    char *m = ge_xasprintf("the result %s", name);
+    free(name);
+    return m;
+}
+
 static char *param_message(const struct ge_fact *f, const char *subject, const char *cause)
 {
-    if (has_prefix(f->param_detail, "to result")) {
-        char *res = ge__humanize(f->param_detail + 10);
-        char *lvl = strstr(res, " level=");
+    if (has_prefix(f->param_detail, "to result ")) {
+        const char *res = f->param_detail + 10;
+        const char *lvl = strstr(res, " level=");
         bool deref = lvl != NULL && strcmp(lvl, " level=0") != 0;
-        if (lvl != NULL)
-            *lvl = '\0';
-        char *m = ge_xasprintf(deref ? "what parameter %s points to flows to %s"
-                                     : "parameter %s flows to %s",
-                               subject, res);
-        free(res);
+        char *words = result_words(res, lvl != NULL ? (size_t)(lvl - res) : strlen(res));
+        char *m = ge_xasprintf(deref ? "what parameter %s points to is returned in %s"
+                                     : "parameter %s is returned as %s",
+                               subject, words);
+        free(words);
         return m;
     }
     const char *whose = strcmp(f->param_detail, "content") == 0 ? "the content of " : "";

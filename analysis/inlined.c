@@ -95,7 +95,17 @@ bool ge__is_result_assign(const char *what)
     const char *eq = what != NULL ? strstr(what, " = ") : NULL;
     if (eq == NULL)
         eq = what != NULL ? strstr(what, " := ") : NULL;
-    return eq != NULL && result_name(what, (size_t)(eq - what));
+    if (eq == NULL)
+        return false;
+    /* "~r0 = x" or, for a call with several results, "~r0, ~r1 = x, true". */
+    for (const char *p = what; p < eq;) {
+        const char *comma = memchr(p, ',', (size_t)(eq - p));
+        const char *end = comma != NULL ? comma : eq;
+        if (!result_name(p, (size_t)(end - p)))
+            return false;
+        p = comma != NULL ? comma + 1 + (comma[1] == ' ') : eq;
+    }
+    return true;
 }
 
 bool ge__becomes_result(const struct ge_why *w)

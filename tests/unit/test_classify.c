@@ -318,7 +318,7 @@ static void test_params_and_noescape(void **state)
     (void)state;
     struct ge_finding fi;
     explain(find(r126, GE_FACT_PARAM, "big/big.go", 41, 9), false, &fi);
-    check(&fi, GE_CAT_PARAM, GE_CAUSE_RESULT, "parameter p flows to result 0", "leak: result");
+    check(&fi, GE_CAT_PARAM, GE_CAUSE_RESULT, "parameter p is returned as the first result", "leak: result");
     assert_null(ge_finding_remedy_new(&fi));
     ge_finding_free(&fi);
     explain(find(r126, GE_FACT_PARAM, "big/big.go", 43, 12), false, &fi);

@@ -475,6 +475,86 @@ static const struct ge_finding *with_subject(const struct ge_finding_set *set, c
     return NULL;
 }
 
+/* The compiler's names for unnamed results never reach the reader: a step on a call's result
+ * reads as an ellipsis, as the subject does, and a parameter returned names its result in
+ * words. */
+static void test_no_result_numbers(void **state)
+{
+    (void)state;
+    const char *text = "package p\n"
+                       "\n"
+                       "func T(p, q *int) (int, *int, err error) {\n"
+                       "\tassert.Exactly(t, c.MustGet(\"string\").(string), \"this is a string\")\n"
+                       "}\n";
+    const char *facts =
+        "./p.go:3:8: leaking param: p to result ~r1 level=0\n"
+        "./p.go:3:11: leaking param: q to result err level=1\n"
+        "./p.go:4:39: (~r0).(string) escapes to heap:\n"
+        "./p.go:4:39:   flow: {heap} \xe2\x86\x90 &{storage for (~r0).(string)}:\n"
+        "./p.go:4:39:     from (~r0).(string) (spill) at ./p.go:4:39\n"
+        "./p.go:4:39:     from assert.Exactly(t, (~r0).(string), \"this is a string\", nil...) "
+        "(call parameter) at ./p.go:4:16\n"
+        "./p.go:4:39: (~r0).(string) escapes to heap\n";
+    struct ge_finding_set set;
+    build_text(facts, text, &set);
+    struct ge_buf scratch;
+    ge_buf_init(&scratch, GE_MESSAGE_MAX);
+    const struct ge_finding *f = with_subject(&set, "p");
+    assert_string_equal(ge_finding_message(f, &scratch),
+                        "parameter p is returned as the second result");
+    f = with_subject(&set, "q");
+    assert_string_equal(ge_finding_message(f, &scratch),
+                        "what parameter q points to is returned in the result err");
+    f = with_subject(&set, "(\xe2\x80\xa6).(string)");
+    assert_true(f->nsteps >= 1);
+    assert_string_equal(f->steps[0].message,
+                        "(\xe2\x80\xa6).(string) is stored in an interface value");
+    for (size_t k = 0; k < f->nsteps; k++)
+        if (strstr(f->steps[k].message, "result 0") != NULL)
+            fail_msg("step %zu: %s", k, f->steps[k].message);
+    ge_finding_set_free(&set);
+
+    /* An inlined call with two results hands them on as "~r0, ~r1 = entry.Value, true". */
+    const char *text2 = "package p\n"
+                        "\n"
+                        "\n"
+                        "func (c *Context) Param(key string) string {\n"
+                        "\treturn c.Params.ByName(key)\n"
+                        "}\n";
+    const char *facts2 =
+        "./p.go:4:7: parameter c leaks to ~r0 for (*Context).Param with derefs=2:\n"
+        "./p.go:4:7:   flow: ps \xe2\x86\x90 *c:\n"
+        "./p.go:4:7:     from c.Params (dot of pointer) at ./p.go:5:10\n"
+        "./p.go:4:7:     from ps, name := c.Params, key (assign-pair) at ./p.go:5:24\n"
+        "./p.go:4:7:   flow: {temp} \xe2\x86\x90 ps:\n"
+        "./p.go:4:7:   flow: entry \xe2\x86\x90 *{temp}:\n"
+        "./p.go:4:7:     from for loop (range-deref) at ./p.go:5:24\n"
+        "./p.go:4:7:   flow: ~r0 \xe2\x86\x90 entry:\n"
+        "./p.go:4:7:     from entry.Value (dot) at ./p.go:5:24\n"
+        "./p.go:4:7:     from ~r0, ~r1 = entry.Value, true (assign-pair) at ./p.go:5:24\n"
+        "./p.go:4:7:   flow: .autotmp_3 \xe2\x86\x90 ~r0:\n"
+        "./p.go:4:7:   flow: va \xe2\x86\x90 .autotmp_3:\n"
+        "./p.go:4:7:     from va, _ = string(.autotmp_3), 0 (assign-pair) at ./p.go:5:24\n"
+        "./p.go:4:7:   flow: ~r0 \xe2\x86\x90 va:\n"
+        "./p.go:4:7:     from return va (return) at ./p.go:5:2\n"
+        "./p.go:4:7: leaking param: c to result ~r0 level=2\n";
+    build_text(facts2, text2, &set);
+    f = with_subject(&set, "c");
+    assert_string_equal(ge_finding_message(f, &scratch),
+                        "what parameter c points to is returned in the first result");
+    bool handed_on = false;
+    for (size_t k = 0; k < f->nsteps; k++) {
+        if (strstr(f->steps[k].message, "result 0") != NULL ||
+            strstr(f->steps[k].message, "result 1") != NULL)
+            fail_msg("step %zu: %s", k, f->steps[k].message);
+        handed_on |=
+            strcmp(f->steps[k].message, "returned by the inlined call to c.Params.ByName") == 0;
+    }
+    assert_true(handed_on);
+    ge_buf_free(&scratch);
+    ge_finding_set_free(&set);
+}
+
 /* A subject with an inlined call's result (~r0) reads as the source text of its span. */
 static void test_source_subjects(void **state)
 {
@@ -540,7 +620,7 @@ static void test_source_subjects(void **state)
     f = with_subject(&set, "streamError(f.Header().StreamID, ErrCodeFlowControl, extraAr…");
     assert_string_equal(f->steps[0].message, "streamError(f.Header().StreamID, ErrCodeFlowControl, "
                                              "extraAr… is stored in an interface value");
-    assert_string_equal(f->steps[1].message, "returned from F: return nil, result 0");
+    assert_string_equal(f->steps[1].message, "returned from F: return nil, \xe2\x80\xa6");
     /* At the '(' of the inner call the span is that call, not string(...): the compiler's,
      * with the inlined call's result shown as an ellipsis. */
     f = with_subject(&set, "string(\xe2\x80\xa6)");
@@ -789,12 +869,19 @@ static void test_paths_steps(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_maps_126),        cmocka_unit_test(test_maps_119_names_functions),
-        cmocka_unit_test(test_test_variants),   cmocka_unit_test(test_dedupe_replayed_paths),
-        cmocka_unit_test(test_unicode),         cmocka_unit_test(test_stale_and_unreadable),
-        cmocka_unit_test(test_named_types),     cmocka_unit_test(test_scan_expr_agrees),
-        cmocka_unit_test(test_source_subjects), cmocka_unit_test(test_build_files),
-        cmocka_unit_test(test_pooled_storage),  cmocka_unit_test(test_paths_same_base_name),
+        cmocka_unit_test(test_maps_126),
+        cmocka_unit_test(test_maps_119_names_functions),
+        cmocka_unit_test(test_test_variants),
+        cmocka_unit_test(test_dedupe_replayed_paths),
+        cmocka_unit_test(test_unicode),
+        cmocka_unit_test(test_stale_and_unreadable),
+        cmocka_unit_test(test_named_types),
+        cmocka_unit_test(test_scan_expr_agrees),
+        cmocka_unit_test(test_source_subjects),
+        cmocka_unit_test(test_no_result_numbers),
+        cmocka_unit_test(test_build_files),
+        cmocka_unit_test(test_pooled_storage),
+        cmocka_unit_test(test_paths_same_base_name),
         cmocka_unit_test(test_paths_steps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

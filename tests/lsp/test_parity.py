@@ -19,6 +19,7 @@ encoding/json from GOROOT, opened in place (read-only) through its file URI.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -31,11 +32,12 @@ import pytest
 
 from support import text as tx
 from support import compiler_ref
-from support.ci import cannot_run
+from support.ci import cannot_run, require
 from support.checks import _match, assert_parity, cause_of, kind_of, loose_kind
 from support.compiler import (compile_output, go_list, package_files, parse_escapes,
                               reference_escapes, server_env)
-from support.session import HEAP_CATEGORIES, Session
+from support.gopls import gopls_path
+from support.session import HEAP_CATEGORIES, Session, start_session
 from support.hints import findings_in, hint_positions
 
 ENCODINGS = [pytest.param(False, id="utf-16"), pytest.param(True, id="utf-8")]
@@ -325,3 +327,103 @@ async def test_hints_and_hovers_std_encoding_json(lsp):
     await check_package(s, src, "encoding/json", "./encoding/json", str(pkg / "decode.go"))
     _, files = reference_escapes(src, "./encoding/json")
     print(await check_hints_and_hovers(s, files))
+
+
+# -- the same checks through companion mode (goescape --gopls) --------------------------------
+
+@pytest.fixture(scope="module")
+def pinned_gopls() -> str:
+    path = gopls_path()
+    require(path is not None, "the pinned gopls cannot be installed (go install failed)")
+    return path
+
+
+async def test_companion_mode_third_party_module(lsp, third_party, pinned_gopls):
+    """With gopls running inside goescape, goescape's own diagnostics still match the compiler
+    one to one on a module nobody here wrote."""
+    root, env = third_party
+    s = await start(lsp, root, env=env, args=[f"--gopls={pinned_gopls}"])
+    await check_package(s, root, UUID_PATH, ".", "uuid.go", env=env)
+
+
+async def test_companion_mode_testmod_package(lsp, module, pinned_gopls):
+    root = module("testmod")
+    s = await start(lsp, root, args=[f"--gopls={pinned_gopls}"])
+    await check_package(s, root, "example.com/escdemo/maps", "./maps", "maps/maps.go")
+
+
+GOPLS_FINDINGS = '''package main
+
+import "fmt"
+
+type point struct{ x, y int }
+
+func newPoint() *point {
+	return &point{1, 2}
+}
+
+func main() {
+	p := newPoint()
+	n := p.x
+	n = n
+	fmt.Printf("%d\\n", "not a number")
+	fmt.Println(p.x + n)
+}
+'''
+
+
+def gopls_own(publishes: list[list[dict]]) -> list[tuple]:
+    """gopls's diagnostics in the last list published, comparable across sessions."""
+    last = publishes[-1] if publishes else []
+    return sorted((d.get("source", ""), d["message"], d["range"]["start"]["line"],
+                   d["range"]["start"]["character"], d["range"]["end"]["line"],
+                   d["range"]["end"]["character"], d.get("severity"))
+                  for d in last if d.get("source") != "goescape")
+
+
+async def settled_publishes(s: Session, uri: str, want, timeout: float = 90.0) -> list[list[dict]]:
+    """Waits until a list published for uri satisfies want, then until nothing new comes for
+    two seconds; returns every list published for uri."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while loop.time() < end and not any(want(ds) for ds in s.publishes(uri)):
+        await asyncio.sleep(0.2)
+    assert any(want(ds) for ds in s.publishes(uri)), s.publishes(uri)[-3:]
+    count = -1
+    while loop.time() < end and count != len(s.publishes(uri)):
+        count = len(s.publishes(uri))
+        await asyncio.sleep(2.0)
+    return s.publishes(uri)
+
+
+async def test_companion_mode_keeps_every_gopls_diagnostic(lsp, tmp_path, pinned_gopls):
+    """gopls's own diagnostics (here its vet checks: a self-assignment and a printf verb that
+    does not fit) arrive through companion mode exactly as gopls alone publishes them, in the
+    same list as goescape's escapes."""
+    def write(dest: Path) -> Path:
+        dest.mkdir(parents=True)
+        (dest / "go.mod").write_text("module example.com/gd\n\ngo 1.21\n")
+        (dest / "main.go").write_text(GOPLS_FINDINGS)
+        return dest
+
+    def vet_seen(ds):
+        text = " ".join(d["message"] for d in ds if d.get("source") != "goescape")
+        return "self-assignment" in text and "%d" in text
+
+    alone_root = write(tmp_path / "alone" / "gd")
+    alone = await start_session(pinned_gopls, alone_root, tmp_path / "gopls-tmp")
+    try:
+        doc = alone.open("main.go")
+        direct = gopls_own(await settled_publishes(alone, doc.uri, vet_seen))
+    finally:
+        await alone.shutdown()
+    assert any("self-assignment" in d[1] for d in direct), direct
+
+    root = write(tmp_path / "ws" / "gd")
+    s = await lsp(root, args=[f"--gopls={pinned_gopls}"])
+    doc = s.open("main.go")
+    lists = await settled_publishes(
+        s, doc.uri, lambda ds: vet_seen(ds) and any(d.get("source") == "goescape" for d in ds))
+    assert gopls_own(lists) == direct
+    assert any(d.get("source") == "goescape" and "&point{...}" in d["message"]
+               for d in lists[-1]), lists[-1]

@@ -16,7 +16,18 @@
 
 (load (expand-file-name "lib.el" (file-name-directory load-file-name)) nil t)
 (add-to-list 'load-path (getenv "E2E_PLUGIN"))
-(require 'goescape)
+;; loading goescape.el changes nothing: the user turns it on with goescape-register
+(let ((before (list eglot-server-programs eglot-managed-mode-hook eglot-connect-hook
+                    (default-value 'eglot-workspace-configuration))))
+  (require 'goescape)
+  (e2e-check (equal before (list eglot-server-programs eglot-managed-mode-hook eglot-connect-hook
+                                 (default-value 'eglot-workspace-configuration)))
+             "loading goescape.el leaves eglot-server-programs, eglot's hooks and settings as they were"))
+;; goescape.el uses eglot's public functions only, so it keeps working across eglot releases
+(e2e-check (not (with-temp-buffer
+                  (insert-file-contents (expand-file-name "goescape.el" (getenv "E2E_PLUGIN")))
+                  (re-search-forward "eglot--" nil t)))
+           "goescape.el names no eglot-- internals")
 (setq goescape-gopls (let ((g (getenv "E2E_GOPLS"))) (and g (not (equal g "")) g)))
 ;; the one server setting the user changed: it alone goes to the server
 (setq goescape-debounce-ms 200)

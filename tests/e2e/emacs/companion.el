@@ -188,25 +188,10 @@ heap\" or \"X escapes to heap\"."
                        (e2e-sent-keys 'didChangeConfiguration) (e2e-sent-keys 'configuration)))
 
     ;; 6. eglot-shutdown (which kills goescape right after `exit') leaves no gopls running
-    (let* ((pid (process-id (jsonrpc--process (eglot-current-server))))
-           (kids (mapcar #'string-to-number (e2e-proc-words (format "/proc/%d/task/%d/children" pid pid)))))
-      (e2e-log "goescape %d runs %S" pid (mapcar (lambda (k) (e2e-proc-words (format "/proc/%d/cmdline" k))) kids))
+    (let ((kids (e2e-server-children)))
+      (e2e-log "goescape runs %S" (mapcar (lambda (k) (e2e-proc-words (format "/proc/%d/cmdline" k))) kids))
       (e2e-check kids "goescape runs gopls as its child")
-      (let ((eglot-autoshutdown nil)) (eglot-shutdown (eglot-current-server)))
-      (e2e-check (e2e-wait (lambda () (cl-notany #'e2e-proc-alive-p kids)) 10)
-                 "after eglot-shutdown no gopls is left running")))
+      (e2e-check (e2e-shutdown) "after eglot-shutdown no gopls is left running")))
   (e2e-finish 0))
-
-(defun e2e-proc-words (file)
-  "The words of the /proc FILE (NUL-separated too), or nil when it is gone."
-  (ignore-errors
-    (with-temp-buffer
-      (insert-file-contents file)
-      (split-string (buffer-string) "[ \n\0]+" t))))
-
-(defun e2e-proc-alive-p (pid)
-  "Non-nil while PID runs (a zombie does not)."
-  (let ((stat (e2e-proc-words (format "/proc/%d/stat" pid))))
-    (and stat (not (equal (nth 2 stat) "Z")))))
 
 (e2e-start #'e2e-run)

@@ -36,14 +36,46 @@
   (unless ok (cl-incf e2e-failures))
   ok)
 
+(defun e2e-proc-words (file)
+  "The words of the /proc FILE (NUL-separated too), or nil when it is gone."
+  (ignore-errors
+    (with-temp-buffer
+      (insert-file-contents file)
+      (split-string (buffer-string) "[ \n\0]+" t))))
+
+(defun e2e-proc-alive-p (pid)
+  "Non-nil while PID runs (a zombie does not)."
+  (let ((stat (e2e-proc-words (format "/proc/%d/stat" pid))))
+    (and stat (not (equal (nth 2 stat) "Z")))))
+
+(defun e2e-server-children ()
+  "The PIDs of the processes the current buffer's server started (gopls in companion mode)."
+  (let* ((s (eglot-current-server))
+         (pid (and s (process-id (jsonrpc--process s)))))
+    (and pid (mapcar #'string-to-number
+                     (e2e-proc-words (format "/proc/%d/task/%d/children" pid pid))))))
+
+(defun e2e-shutdown ()
+  "Shut the current buffer's server down with `eglot-shutdown', which kills it right
+after `exit'; return non-nil when what it started (gopls) ended within 10 s too."
+  (let ((kids (e2e-server-children))
+        (t0 (float-time)))
+    (let ((eglot-autoshutdown nil)) (eglot-shutdown (eglot-current-server)))
+    (e2e-log "eglot-shutdown took %.1f s" (- (float-time) t0))
+    (prog1 (e2e-wait (lambda () (cl-notany #'e2e-proc-alive-p kids)) 10)
+      (when kids (e2e-log "the server's children %S ended %.1f s after eglot-shutdown began"
+                          kids (- (float-time) t0))))))
+
 (defun e2e-finish (code)
+  (ignore-errors
+    (when (eglot-current-server)
+      (let ((kids (e2e-server-children)))
+        (when (and (not (e2e-shutdown)) kids)
+          (e2e-check nil (format "the server's children %S still run after eglot-shutdown" kids))))))
   (let ((pass (and (= code 0) (= e2e-failures 0))))
     (e2e-log "%s: %d failure(s)" (if pass "PASS" "FAIL") e2e-failures)
     (with-temp-file e2e-result
       (insert (mapconcat #'identity (reverse e2e-lines) "\n") "\n"))
-    (ignore-errors
-      (let ((s (eglot-current-server)))
-        (when s (let ((eglot-autoshutdown nil)) (eglot-shutdown s)))))
     (kill-emacs (if pass 0 1))))
 
 (defun e2e-wait (pred &optional secs)

@@ -390,7 +390,7 @@ next server starts."
                  (file :tag "This gopls")))
 
 (defun goescape--gopls ()
-  "Return the gopls that companion mode runs, or nil."
+  "Return the gopls program for companion mode, or nil."
   (cond ((stringp goescape-gopls) (expand-file-name goescape-gopls))
         (goescape-gopls (executable-find "gopls"))))
 

@@ -449,7 +449,7 @@ buffers keep gopls's features; without, goescape replaces gopls there."
 
 (defun goescape--uri (file)
   "The file: URI of FILE, as eglot writes it.
-eglot before 1.12 has no `eglot-path-to-uri': its way is repeated here."
+Where eglot has no `eglot-path-to-uri' (1.9), its way is repeated here."
   (if (fboundp 'eglot-path-to-uri)
       (eglot-path-to-uri file)
     (let ((allowed (copy-sequence url-path-allowed-chars)))

@@ -11,8 +11,9 @@
 ;; file with the keys C-x C-f FILE RET, and asserts in that one buffer, served by one eglot
 ;; server: gopls's completion of fmt.Pr (Println in *Completions*), an xref jump to a
 ;; definition (M-.), goescape's escapes as flymake diagnostics on each line where
-;; `go build -gcflags=-m=2' reports a heap escape, eldoc at an escape with both gopls's
-;; part and the escape section, and that only the changed setting was sent.
+;; `go build -gcflags=-m=2' reports a heap escape and an inlay hint on the first, eldoc at an
+;; escape with both gopls's part and the escape section, that only the changed setting was
+;; sent, and that no gopls is left after eglot-shutdown.
 
 (load (expand-file-name "lib.el" (file-name-directory load-file-name)) nil t)
 (add-to-list 'load-path (getenv "E2E_PLUGIN"))
@@ -87,6 +88,17 @@ heap\" or \"X escapes to heap\"."
   (cl-some (lambda (d) (and (= (car d) (car e)) (string-prefix-p (cdr e) (cdr d))))
            (e2e-goescape-diags)))
 
+(defun e2e-hint-on-line (line)
+  "The text of the inlay hint overlays on LINE (1-based) if one says heap, else nil."
+  (let ((text (save-excursion
+                (goto-char (point-min))
+                (forward-line (1- line))
+                (mapconcat (lambda (o) (or (overlay-get o 'before-string) (overlay-get o 'after-string) ""))
+                           (cl-remove-if-not (lambda (o) (overlay-get o 'eglot--inlay-hint))
+                                             (overlays-in (line-beginning-position) (1+ (line-end-position))))
+                           ""))))
+    (and (string-search "heap:" text) (substring-no-properties text))))
+
 (defun e2e-goto (text &optional offset)
   "Put point at the start of the first TEXT in the buffer, plus OFFSET."
   (goto-char (point-min))
@@ -139,6 +151,11 @@ heap\" or \"X escapes to heap\"."
     (dolist (d (e2e-goescape-diags)) (e2e-log "  diag line %d: %s" (car d) (cdr d)))
     (dolist (e escapes)
       (e2e-check (e2e-has-escape e) (format "flymake shows goescape's %S on line %d" (cdr e) (car e))))
+
+    ;; 1b. goescape's inlay hints, fetched by eglot-inlay-hints-mode as the text is shown
+    (e2e-check (bound-and-true-p eglot-inlay-hints-mode) "eglot-inlay-hints-mode is on")
+    (let ((hint (e2e-wait (lambda () (e2e-hint-on-line (caar escapes))) 20)))
+      (e2e-check hint (format "an inlay hint \"heap: ...\" is drawn on line %d: %S" (caar escapes) hint)))
 
     ;; 2. eldoc at p (moved to heap): gopls's part and the escape section
     (e2e-goto "p := Point")

@@ -40,10 +40,12 @@
 ;; goescape-unregister' gives the Go modes back to plain gopls.
 ;;
 ;; Settings are the customization group `goescape' (M-x customize-group RET
-;; goescape).  They are sent as initializationOptions, answered on the
-;; server's workspace/configuration requests (section "goescape"; a "goescape"
-;; section in `eglot-workspace-configuration', e.g. from .dir-locals.el, wins),
-;; and pushed to running servers when changed through customize or `setopt'.
+;; goescape).  Only those whose value differs from the standard one go to the
+;; server, so its own defaults stand for the rest.  They are sent as
+;; initializationOptions, answered on the server's workspace/configuration
+;; requests (section "goescape"; a "goescape" section in
+;; `eglot-workspace-configuration', e.g. from .dir-locals.el, wins), and pushed
+;; to running servers when changed through customize or `setopt'.
 ;;
 ;; Commands: `goescape-analyze' re-runs the analysis of the current package,
 ;; `goescape-toggle' turns the escape hints on or off.
@@ -56,6 +58,7 @@
 (require 'cl-lib)
 (require 'eglot)
 (require 'jsonrpc)
+(require 'url-util)
 
 (declare-function eglot-inlay-hints-mode "eglot" (&optional arg))
 (declare-function eglot-path-to-uri "eglot" (path))
@@ -229,22 +232,61 @@ Only where the mode exists (eglot 1.12 and later)."
 
 ;;;; The server class
 
-(defclass eglot-goescape (eglot-lsp-server) ()
+(defclass eglot-goescape (eglot-lsp-server)
+  ((goescape-sent :initform nil :accessor goescape--sent
+                  :documentation "Keys of the settings sent to this server."))
   :documentation "The goescape language server.")
 
-(cl-defmethod eglot-initialization-options ((_server eglot-goescape))
-  "Send the goescape settings as initializationOptions.
+(defvar goescape--live nil
+  "The goescape servers started in this session, running or not.")
+
+(cl-defmethod initialize-instance :after ((server eglot-goescape) &optional _slots)
+  "Add SERVER to `goescape--live'."
+  (push server goescape--live))
+
+;; Only the settings the user changed go to the server.  The server keeps a
+;; value until it is sent another one, so a setting once sent to a server is
+;; sent to it again when it is back at its standard value.
+
+(defun goescape--variable (key)
+  "The variable of the setting KEY, a keyword such as :inlayHints."
+  (let ((case-fold-search nil))
+    (intern (concat "goescape-"
+                    (downcase (replace-regexp-in-string
+                               "[A-Z]" "-\\&" (substring (symbol-name key) 1) t))))))
+
+(defun goescape--customized-p (var)
+  "Non-nil if VAR's value is not its standard value."
+  (let ((standard (get var 'standard-value)))
+    (or (null standard)
+        (not (equal (symbol-value var) (eval (car standard) t))))))
+
+(defun goescape--settings-for (server)
+  "The settings to send SERVER, a JSON object (a hash table).
+Those the user changed, and those sent to SERVER before; the server's
+defaults stand for the rest."
+  (let ((out (make-hash-table :test #'equal))
+        (sent (and server (goescape--sent server))))
+    (cl-loop for (key value) on (goescape-settings) by #'cddr
+             when (or (memq key sent) (goescape--customized-p (goescape--variable key)))
+             do (puthash (substring (symbol-name key) 1) value out)
+             and do (when server (cl-pushnew key sent)))
+    (when server (setf (goescape--sent server) sent))
+    out))
+
+(cl-defmethod eglot-initialization-options ((server eglot-goescape))
+  "Send the settings the user changed as SERVER's initializationOptions.
 They go in a \"goescape\" section, which is all goescape reads there in
 companion mode: the rest is gopls's."
-  (list :goescape (goescape-settings)))
+  (list :goescape (goescape--settings-for server)))
 
 (defun goescape--empty-p (v)
   "Non-nil if V is nothing: nil or an empty hash table."
   (or (null v) (and (hash-table-p v) (zerop (hash-table-count v)))))
 
 (cl-defmethod eglot-handle-request
-  ((_server eglot-goescape) (_method (eql workspace/configuration)) &key items)
-  "Answer the ITEMS of section \"goescape\" with the settings.
+  ((server eglot-goescape) (_method (eql workspace/configuration)) &key items)
+  "Answer SERVER's ITEMS of section \"goescape\" with the settings.
 A \"goescape\" section of `eglot-workspace-configuration' takes precedence."
   (let ((base (cl-call-next-method)))
     (apply #'vector
@@ -253,29 +295,62 @@ A \"goescape\" section of `eglot-workspace-configuration' takes precedence."
                     for v = (and (> (length base) i) (aref base i))
                     collect (if (and (equal (plist-get item :section) "goescape")
                                      (goescape--empty-p v))
-                                (goescape-settings)
+                                (goescape--settings-for server)
                               v)))))
 
 (defvar goescape-status nil
   "The latest goescape/status notification, a plist (:state :package ...).")
 
-(defvar eglot--outstanding-inlay-hints-last-region)
+(defun goescape--buffers (server)
+  "The live buffers SERVER manages."
+  (cl-remove-if-not (lambda (buf)
+                      (with-current-buffer buf
+                        (and (eglot-managed-p) (eq (eglot-current-server) server))))
+                    (buffer-list)))
+
+(defvar-local goescape--hints-function nil
+  "The function `eglot-inlay-hints-mode' puts on `jit-lock-functions'.")
+
+(defvar-local goescape--hints-count 0
+  "How often the inlay hints of the buffer were fetched again.")
+
+(defun goescape--hints-function ()
+  "The jit-lock function through which eglot fetches inlay hints, or nil.
+It is the one `eglot-inlay-hints-mode' adds to `jit-lock-functions':
+found once per buffer by turning the mode off and on."
+  (or goescape--hints-function
+      (let ((with jit-lock-functions))
+        (eglot-inlay-hints-mode -1)
+        (let ((fn (car (cl-set-difference with jit-lock-functions))))
+          (eglot-inlay-hints-mode 1)
+          (setq goescape--hints-function
+                (and (memq fn jit-lock-functions) (functionp fn) fn))))))
 
 (defun goescape--refresh-hints (server)
-  "Have the inlay hints of SERVER's buffers fetched again as they are displayed.
+  "Fetch the inlay hints of SERVER's buffers again.
 eglot asks for hints from jit-lock, when text is fontified for display,
 and does not take the server's workspace/inlayHint/refresh: after an
-analysis the hints of unchanged text would stay stale.  Marking the text
-for refontification makes the next redisplay ask for the hints of what
-windows show, as when the text is first displayed."
-  (dolist (buf (eglot--managed-buffers server))
+analysis the hints of unchanged text would stay stale.  eglot's jit-lock
+function is called for the text from the first line a window shows to
+the end of the buffer; the rest is marked for refontification, which
+asks for its hints when it is displayed.  eglot skips a request for the
+same region as its previous one, so the region ends past the end of the
+buffer, where jit-lock never reaches, by one more each time."
+  (dolist (buf (goescape--buffers server))
     (with-current-buffer buf
-      (when (and (bound-and-true-p eglot-inlay-hints-mode)
-                 (bound-and-true-p jit-lock-mode))
-        ;; eglot skips a request for the same region as its last one
-        (when (boundp 'eglot--outstanding-inlay-hints-last-region)
-          (setq eglot--outstanding-inlay-hints-last-region nil))
-        (jit-lock-refontify)))))
+      (let ((fn (and (bound-and-true-p eglot-inlay-hints-mode)
+                     (bound-and-true-p jit-lock-mode)
+                     (goescape--hints-function))))
+        (when fn
+          (let ((from (apply #'min (point-max)
+                             (mapcar #'window-start (get-buffer-window-list buf nil t)))))
+            (cl-incf goescape--hints-count)
+            (save-restriction
+              (widen)
+              (when (> from (point-min))
+                (jit-lock-refontify (point-min) from))
+              (with-demoted-errors "goescape: refreshing inlay hints: %S"
+                (funcall fn from (+ (point-max) goescape--hints-count))))))))))
 
 (cl-defmethod eglot-client-capabilities ((_server eglot-goescape))
   "Eglot's capabilities, and workspace/inlayHint/refresh, which goescape.el takes."
@@ -315,7 +390,7 @@ next server starts."
                  (file :tag "This gopls")))
 
 (defun goescape--gopls ()
-  "The gopls companion mode runs, or nil."
+  "Return the gopls program for companion mode, or nil."
   (cond ((stringp goescape-gopls) (expand-file-name goescape-gopls))
         (goescape-gopls (executable-find "gopls"))))
 
@@ -340,7 +415,8 @@ buffers keep gopls's features; without, goescape replaces gopls there."
   (interactive)
   (require 'eglot)
   (goescape-unregister)
-  (push (cons goescape--modes #'goescape--contact) eglot-server-programs))
+  (push (cons goescape--modes #'goescape--contact) eglot-server-programs)
+  (add-hook 'eglot-managed-mode-hook #'goescape--managed))
 
 ;;;###autoload
 (defun goescape-unregister ()
@@ -352,33 +428,17 @@ buffers keep gopls's features; without, goescape replaces gopls there."
 
 (defun goescape--servers ()
   "Running goescape servers."
-  (let (out)
-    (maphash (lambda (_project servers)
-               (dolist (s servers)
-                 (when (cl-typep s 'eglot-goescape) (push s out))))
-             eglot--servers-by-project)
-    out))
+  (setq goescape--live (cl-remove-if-not #'jsonrpc-running-p goescape--live)))
 
 (defun goescape--push (server)
   "Send the settings to SERVER in workspace/didChangeConfiguration."
   (jsonrpc-notify server :workspace/didChangeConfiguration
-                  (list :settings (list :goescape (goescape-settings)))))
+                  (list :settings (list :goescape (goescape--settings-for server)))))
 
 (defun goescape-push-settings ()
   "Send the current settings to every running goescape server."
   (interactive)
   (mapc #'goescape--push (goescape--servers)))
-
-(defun goescape--on-connect (server)
-  "After eglot's own didChangeConfiguration, send SERVER the settings.
-eglot's carries only `eglot-workspace-configuration', usually empty; a
-\"goescape\" section there is left to speak for itself."
-  (when (and (cl-typep server 'eglot-goescape)
-             (not (plist-get (ignore-errors (eglot--workspace-configuration-plist server))
-                             :goescape)))
-    (goescape--push server)))
-
-(add-hook 'eglot-connect-hook #'goescape--on-connect 'append)
 
 (defun goescape--server ()
   "The goescape server of the current buffer, or an error."
@@ -388,10 +448,14 @@ eglot's carries only `eglot-workspace-configuration', usually empty; a
     server))
 
 (defun goescape--uri (file)
-  "The file: URI of FILE, as eglot writes it."
+  "The file: URI of FILE, as eglot writes it.
+Where eglot has no `eglot-path-to-uri' (1.9), its way is repeated here."
   (if (fboundp 'eglot-path-to-uri)
       (eglot-path-to-uri file)
-    (with-no-warnings (eglot--path-to-uri file))))
+    (let ((allowed (copy-sequence url-path-allowed-chars)))
+      (aset allowed ?: nil)
+      (concat "file://" (if (eq system-type 'windows-nt) "/")
+              (url-hexify-string (file-local-name (file-truename file)) allowed)))))
 
 ;;;###autoload
 (defun goescape-analyze ()
@@ -423,9 +487,12 @@ With a positive prefix ARG turn them on, with zero or negative off."
              (fboundp 'eglot-inlay-hints-mode)
              (eglot-managed-p)
              (cl-typep (eglot-current-server) 'eglot-goescape))
-    (eglot-inlay-hints-mode 1)))
-
-(add-hook 'eglot-managed-mode-hook #'goescape--managed)
+    (let ((before jit-lock-functions)
+          (was-on (bound-and-true-p eglot-inlay-hints-mode)))
+      (eglot-inlay-hints-mode 1)
+      (unless was-on
+        (setq goescape--hints-function
+              (car (cl-set-difference jit-lock-functions before)))))))
 
 (setq goescape--ready t)
 

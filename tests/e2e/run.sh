@@ -9,6 +9,8 @@
 #   nvim10-install  :GoescapeInstall in Neovim 0.10 from archives served on 127.0.0.1
 #   nvim07   Neovim 0.7 from Debian in tmux (diagnostics, lenses, hover, save)
 #   emacs30  Emacs 30 + eglot 1.17 in tmux (flymake, hints as drawn, hover, toggle, save, settings)
+#   emacs30-gopls  Emacs 30 in tmux set up as README.md says, goescape and gopls on PATH, a module
+#            of its own: gopls's completion and xref, goescape's flymake escapes, eldoc with both
 #   emacs28  Emacs 28 + eglot 1.9 from Debian, batch (flymake, hover, save, settings)
 #   emacs28-gopls  the same in companion mode with the pinned gopls, plus gopls's completion
 #            and an xref jump to a definition
@@ -34,7 +36,7 @@ if [ "${GOESCAPE_SKIP_E2E:-0}" = 1 ]; then
   exit 0
 fi
 
-ALL="vscode vscode-bundled vscode-noserver nvim10 nvim10-install nvim07 emacs30 emacs28 emacs28-gopls"
+ALL="vscode vscode-bundled vscode-noserver nvim10 nvim10-install nvim07 emacs30 emacs30-gopls emacs28 emacs28-gopls"
 TESTS=${*:-$ALL}
 for t in $TESTS; do
   case " $ALL " in *" $t "*) ;; *) echo "e2e: unknown test '$t' (known: $ALL)" >&2; exit 2 ;; esac
@@ -99,9 +101,9 @@ need() { case " $TESTS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 INSTALL_FAILED=""
 
 # the Neovim and Emacs 30 tests run the terminal UI in a tmux pane and read the screen back
-if { need nvim10 || need nvim07 || need emacs30; } && ! command -v tmux >/dev/null; then
+if { need nvim10 || need nvim07 || need emacs30 || need emacs30-gopls; } && ! command -v tmux >/dev/null; then
   if is_root; then log_install "apt-get install tmux"; ge_apt_install tmux; fi
-  command -v tmux >/dev/null || INSTALL_FAILED="$INSTALL_FAILED nvim10 nvim07 emacs30"
+  command -v tmux >/dev/null || INSTALL_FAILED="$INSTALL_FAILED nvim10 nvim07 emacs30 emacs30-gopls"
 fi
 if need nvim10 || need nvim10-install; then
   NVIM10=$("$here/install/install-neovim.sh" "$CACHE/neovim" >"$WORK/install-neovim.log" 2>&1 && echo "$CACHE/neovim/nvim") \
@@ -111,9 +113,9 @@ if need nvim07; then
   if ! command -v nvim >/dev/null && is_root; then log_install "apt-get install neovim"; ge_apt_install neovim; fi
   NVIM07=$(command -v nvim) || INSTALL_FAILED="$INSTALL_FAILED nvim07"
 fi
-if need emacs28-gopls; then
+if need emacs28-gopls || need emacs30-gopls; then
   GOPLS=$(cd "$repo/tests/lsp" && python3 -c 'from support.gopls import gopls_path; print(gopls_path() or "")')
-  [ -n "$GOPLS" ] || INSTALL_FAILED="$INSTALL_FAILED emacs28-gopls"
+  [ -n "$GOPLS" ] || INSTALL_FAILED="$INSTALL_FAILED emacs28-gopls emacs30-gopls"
 fi
 if need emacs28 || need emacs28-gopls; then
   if ! { command -v emacs >/dev/null && [ -d /usr/share/emacs/site-lisp/elpa-src ] \
@@ -124,9 +126,9 @@ if need emacs28 || need emacs28-gopls; then
   fi
   EMACS28=$(command -v emacs) || INSTALL_FAILED="$INSTALL_FAILED emacs28 emacs28-gopls"
 fi
-if need emacs30; then
+if need emacs30 || need emacs30-gopls; then
   EMACS30=$("$here/install/install-emacs.sh" "$CACHE/emacs" >"$WORK/install-emacs.log" 2>&1 && echo "$CACHE/emacs/emacs") \
-    || { cat "$WORK/install-emacs.log" >&2; INSTALL_FAILED="$INSTALL_FAILED emacs30"; }
+    || { cat "$WORK/install-emacs.log" >&2; INSTALL_FAILED="$INSTALL_FAILED emacs30 emacs30-gopls"; }
 fi
 if need vscode || need vscode-bundled || need vscode-noserver; then
   log_install "code-server (a few minutes the first time)"
@@ -233,6 +235,10 @@ for name in $TESTS; do
               bash "$here/lib/in-tmux.sh" "$NVIM07" -u "$here/nvim/test.lua" ;;
     emacs30) run_test emacs30 120 env E2E_PLUGIN="$repo/editors/emacs" \
                bash "$here/lib/in-tmux.sh" "$EMACS30" -nw -q -l "$here/emacs/test.el" ;;
+    emacs30-gopls) # goescape and gopls on PATH, as for a user; nothing names them to Emacs
+             mkdir -p "$T/bin" && ln -s "$GOESCAPE_BIN" "$T/bin/goescape" && ln -s "$GOPLS" "$T/bin/gopls"
+             run_test emacs30-gopls 180 env E2E_PLUGIN="$repo/editors/emacs" PATH="$T/bin:$(dirname "$GO"):$PATH" \
+               bash "$here/lib/in-tmux.sh" "$EMACS30" -nw -q -l "$here/emacs/companion.el" ;;
     emacs28) run_test emacs28 120 env E2E_PLUGIN="$repo/editors/emacs" \
                "$EMACS28" --batch -q -l "$here/emacs/test.el" ;;
     emacs28-gopls) run_test emacs28-gopls 180 env E2E_PLUGIN="$repo/editors/emacs" E2E_GOPLS="$GOPLS" \

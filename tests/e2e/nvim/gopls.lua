@@ -11,7 +11,8 @@
 -- goescape's); `K` typed into the terminal on a line with an escape opens exactly one float,
 -- with gopls's signature and doc first and the escape section after, and leaves the cursor in
 -- the source window; `K` on a line without an escape opens one float with gopls's part and
--- no "No information available"; no error or warning is shown.
+-- no "No information available"; no error or warning is shown. A gopls that cannot be found
+-- is named in one warning, and goescape then runs without --gopls.
 local H = dofile(debug.getinfo(1, 'S').source:sub(2):match('^(.*)/') .. '/harness.lua')
 local E, WAIT = H.E, H.WAIT
 local log, check, wait_for = H.log, H.check, H.wait_for
@@ -103,7 +104,7 @@ end
 local function run(bufnr)
   local win = vim.api.nvim_get_current_win()
   -- 1. goescape serves the buffer alone, in companion mode, and its escapes are there
-  local ok = wait_for(WAIT, function()
+  wait_for(WAIT, function()
     return only_goescape(bufnr) and H.all_expected(bufnr)
   end)
   log('clients of the buffer: ' .. table.concat(clients_of(bufnr), ', '))
@@ -118,7 +119,7 @@ local function run(bufnr)
   for _, e in ipairs(E.diagnostics) do
     check(H.has_diag(bufnr, e), H.diag_text(e))
   end
-  if not ok then
+  if not H.all_expected(bufnr) then
     return H.finish(1)
   end
 
@@ -190,6 +191,20 @@ local function run(bufnr)
   local errs, messages = H.shown_errors()
   check(#errs == 0, 'no errors or warnings shown')
   check(not messages:find('No information available', 1, true), 'no "No information available" message')
+  -- 8. a gopls that is not there: said once, and goescape runs without it
+  local before = #H.notified
+  vim.o.cmdheight = 4 -- the warning with the scratch path is longer than a row: no hit-enter prompt
+  goescape.setup({ cmd = { os.getenv('GOESCAPE_BIN') }, gopls = E.module .. '/no-such-gopls' })
+  local said = {}
+  for i = before + 1, #H.notified do
+    table.insert(said, H.notified[i])
+  end
+  check(#said == 1 and said[1].level == vim.log.levels.WARN and said[1].msg:find('no-such-gopls', 1, true),
+    'gopls = a missing program: one warning that names it')
+  local cfg = goescape.client_config(E.module)
+  check(goescape.gopls_path == nil and not table.concat(cfg.cmd, ' '):find('--gopls', 1, true),
+    'and goescape is configured without --gopls (plain mode)')
+
   local art = os.getenv('E2E_ARTIFACTS')
   if art then
     local f = io.open(art .. '/nvim-0.10-gopls-screen.txt', 'w')

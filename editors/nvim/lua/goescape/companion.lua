@@ -24,14 +24,8 @@ function M.find_gopls(opt)
   local name = type(opt) == 'string' and vim.fn.expand(opt) or 'gopls'
   local exe = vim.fn.exepath(name)
   if exe == '' then
-    return nil,
-      string.format(
-        "gopls = %s, but '%s' was not found%s: goescape runs without gopls inside it "
-          .. '(beside any gopls client of your own)',
-        type(opt) == 'string' and string.format('%q', opt) or 'true',
-        name,
-        type(opt) == 'string' and '' or ' on PATH'
-      )
+    return nil, string.format("'%s' not found%s: goescape runs without gopls inside it", name,
+      type(opt) == 'string' and '' or ' on PATH')
   end
   return exe
 end

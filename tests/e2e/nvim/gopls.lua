@@ -155,6 +155,9 @@ local function run(bufnr)
     return hint_on_line(bufnr, sprintf, 'format:') and hint_on_line(bufnr, heap.hint.pos.line, heap.hint.label)
   end), string.format('gopls\'s hint "format:" drawn on line %d and goescape\'s "%s" on line %d', sprintf + 1,
     heap.hint.label, heap.hint.pos.line + 1))
+  for _, h in ipairs(drawn_hint_labels(bufnr)) do
+    log(string.format('  drawn hint on line %d: %q', h.line + 1, h.text))
+  end
 
   -- 5. K on a line with an escape: one float, gopls's part then goescape's
   local floats, stayed = press_k(win, E.hover.line, E.hover.start.byte)

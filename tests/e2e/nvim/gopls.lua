@@ -8,7 +8,7 @@
 -- client is detached and stopped, also when it attaches later); goescape's escape
 -- diagnostics are in the buffer; gopls's completion and a definition jump work through the
 -- one client; gopls's settings reach gopls (its parameter-name inlay hints are drawn beside
--- goescape's); `K` typed into the terminal on a line with an escape opens exactly one float,
+-- goescape's) and stay through a live change of goescape's settings; `K` typed into the terminal on a line with an escape opens exactly one float,
 -- with gopls's signature and doc first and the escape section after, and leaves the cursor in
 -- the source window; `K` on a line without an escape opens one float with gopls's part and
 -- no "No information available"; no error or warning is shown. A gopls that cannot be found
@@ -158,6 +158,32 @@ local function run(bufnr)
   for _, h in ipairs(drawn_hint_labels(bufnr)) do
     log(string.format('  drawn hint on line %d: %q', h.line + 1, h.text))
   end
+
+  -- 4b. a live change of goescape's settings reaches goescape through the relay, and
+  -- gopls's settings stay what Neovim answers gopls's workspace/configuration with
+  local off = E.setting_off
+  local function count(cat)
+    local c = 0
+    for _, d in ipairs(H.goescape_diags(bufnr)) do
+      if d._code == cat then
+        c = c + 1
+      end
+    end
+    return c
+  end
+  goescape.update_settings({ categories = { [off] = false } })
+  check(wait_for(WAIT, function()
+    return count(off) == 0
+  end), 'update_settings: categories.' .. off .. ' = false removes the ' .. off .. ' diagnostics')
+  local answer = vim.lsp.handlers['workspace/configuration'](nil, { items = { { section = 'gopls' } } },
+    { client_id = client.id, method = 'workspace/configuration' })
+  check(type(answer) == 'table' and vim.deep_equal(answer[1], { hints = { parameterNames = true } }),
+    "after update_settings, gopls's workspace/configuration is still answered with gopls_settings: "
+      .. vim.inspect(answer):gsub('%s+', ' '))
+  goescape.update_settings({ categories = { [off] = true } })
+  check(wait_for(WAIT, function()
+    return H.all_expected(bufnr)
+  end), 'categories.' .. off .. ' = true brings them back')
 
   -- 5. K on a line with an escape: one float, gopls's part then goescape's
   local floats, stayed = press_k(win, E.hover.line, E.hover.start.byte)

@@ -486,9 +486,13 @@ function M.update_settings(settings)
   local s = as_object(M.config.settings)
   for _, client in ipairs(get_clients()) do
     apply_virtual_text(client.id, server_hints_on() and hints_enabled(vim.api.nvim_get_current_buf()))
-    -- in companion mode the gopls section stays, for gopls's next workspace/configuration
-    local all = vim.tbl_extend('force', client.config.settings or {}, { goescape = s })
+    -- What Neovim answers workspace/configuration with: client.settings on 0.10+,
+    -- client.config.settings before. In companion mode the gopls section stays in it.
+    local all = vim.tbl_extend('force', client.settings or client.config.settings or {}, { goescape = s })
     client.config.settings = all
+    if client.settings ~= nil then
+      client.settings = all
+    end
     client_notify(client, 'workspace/didChangeConfiguration', { settings = all })
   end
 end

@@ -7,7 +7,8 @@
 -- Asserted as the user meets it: goescape is the buffer's only client (the user's gopls
 -- client is detached and stopped, also when it attaches later); goescape's escape
 -- diagnostics are in the buffer; gopls's completion and a definition jump work through the
--- one client; gopls's settings reach gopls (its parameter-name inlay hints are drawn beside
+-- one client, and so do its diagnostics (a type error, with virtual text while the escapes'
+-- is hidden behind their hints); gopls's settings reach gopls (its parameter-name inlay hints are drawn beside
 -- goescape's) and stay through a live change of goescape's settings; `K` typed into the terminal on a line with an escape opens exactly one float,
 -- with gopls's signature and doc first and the escape section after, and leaves the cursor in
 -- the source window; `K` on a line without an escape opens one float with gopls's part and
@@ -208,6 +209,32 @@ local function run(bufnr)
     "the float has gopls's part (type Point struct) and no escape section")
   check(stayed, 'the cursor stays in the source window')
   H.close_floats()
+
+  -- 6b. gopls's own diagnostics come through the same client: a type error, with its virtual
+  -- text on screen while goescape's findings (hints on) have none
+  local n = vim.api.nvim_buf_line_count(bufnr)
+  vim.api.nvim_buf_set_lines(bufnr, n, n, false, { 'var typeError int = "not an int"' })
+  local function gopls_error()
+    for _, d in ipairs(vim.diagnostic.get(bufnr, { lnum = n })) do
+      if d.severity == vim.diagnostic.severity.ERROR and d.source ~= 'goescape' then
+        return d
+      end
+    end
+  end
+  local terr = wait_for(WAIT, gopls_error)
+  log('gopls diagnostic: ' .. (terr and string.format('[%s] %s', tostring(terr.source), terr.message) or 'none'))
+  check(terr and vim.lsp.diagnostic.get_namespace(client.id) == terr.namespace,
+    "gopls's type error is in the buffer, from goescape's client")
+  check(terr and wait_for(10000, function()
+    return H.screen_row(n):find(terr.message, 1, true) ~= nil
+  end), "the type error's virtual text is on screen: " .. string.format('%q', H.screen_row(n)))
+  local e1 = E.diagnostics[1]
+  check(not H.screen_row(e1.line):find(e1.cause, 1, true),
+    string.format('no virtual text for the escape on line %d (its hint says it)', e1.line + 1))
+  vim.api.nvim_buf_set_lines(bufnr, n, n + 1, false, {})
+  check(wait_for(WAIT, function()
+    return gopls_error() == nil
+  end), 'the type error goes when the line does')
 
   -- 7. a gopls client that attaches later is detached and stopped too
   local late = start_users_gopls(bufnr)

@@ -39,9 +39,8 @@ enum fwd_kind { FWD_PASS, FWD_MERGE, FWD_INIT, FWD_OWN_INIT, FWD_DROP };
 
 struct fwd {
     struct fwd *next;
-    json_t *id;   /* owned */
-    json_t *msg;  /* owned: the client's request, for FWD_INIT and FWD_MERGE */
-    json_t *ours; /* owned: goescape's result for FWD_MERGE, or NULL */
+    json_t *id;  /* owned */
+    json_t *msg; /* owned: the client's request, for FWD_INIT and FWD_MERGE */
     enum fwd_kind kind;
 };
 
@@ -267,6 +266,25 @@ static void finish_initialize(struct ge_companion *c, struct fwd *f, json_t *gop
                 gopls_result ? "" : "; gopls is not running");
 }
 
+/* goescape's own result for a merged request, or NULL. It is computed when gopls's answer
+ * is in, not when the request came: gopls may answer requests out of order and late (while it
+ * loads the workspace), and a part computed before an analysis ended would then replace, in
+ * the client, the answer to a later request that has the analysis's findings. */
+static json_t *own_result(struct ge_companion *c, struct fwd *f)
+{
+    struct ge_rpc_msg msg = {.kind = GE_RPC_REQUEST,
+                             .root = f->msg,
+                             .id = f->id,
+                             .method = json_string_value(json_object_get(f->msg, "method")),
+                             .params = json_object_get(f->msg, "params")};
+    json_t *ours = NULL;
+    if (ge_dispatch_call(c->s, &msg, &ours) != 0) {
+        json_decref(ours);
+        return NULL;
+    }
+    return ours;
+}
+
 static void answer(struct ge_companion *c, struct fwd *f, json_t *result, json_t *error,
                    const char *body, size_t len)
 {
@@ -280,13 +298,15 @@ static void answer(struct ge_companion *c, struct fwd *f, json_t *result, json_t
         break;
     case FWD_MERGE: {
         const char *method = json_string_value(json_object_get(f->msg, "method"));
-        if (error != NULL && f->ours == NULL) {
+        json_t *ours = own_result(c, f);
+        if (error != NULL && ours == NULL) {
             send_client_body(c, body, len);
             break;
         }
         json_t *merged = strcmp(method, "textDocument/hover") == 0
-                             ? ge_companion_merge_hover(result, f->ours)
-                             : ge_companion_merge_lists(result, f->ours);
+                             ? ge_companion_merge_hover(result, ours)
+                             : ge_companion_merge_lists(result, ours);
+        json_decref(ours);
         ge_reply(s, f->id, merged);
         break;
     }
@@ -319,7 +339,6 @@ static void fwd_free(struct fwd *f)
 {
     json_decref(f->id);
     json_decref(f->msg);
-    json_decref(f->ours);
     free(f);
 }
 
@@ -674,18 +693,17 @@ static void client_request(struct ge_companion *c, struct ge_rpc_msg *m, const c
         return;
     }
     if (merged_method(m->method)) {
-        json_t *ours = NULL;
-        if (ge_dispatch_call(s, m, &ours) != 0) {
-            json_decref(ours);
-            ours = NULL;
-        }
         if (!alive(c) || send_gopls_body(c, body, len) != 0) {
+            json_t *ours = NULL;
+            if (ge_dispatch_call(s, m, &ours) != 0) {
+                json_decref(ours);
+                ours = NULL;
+            }
             ge_reply(s, m->id, ours ? ours : json_null());
             return;
         }
         struct fwd *f = fwd_add(c, m->id, FWD_MERGE);
         f->msg = json_incref(m->root);
-        f->ours = ours;
         return;
     }
     if (send_gopls_body(c, body, len) != 0) {

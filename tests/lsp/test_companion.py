@@ -242,6 +242,41 @@ async def test_malformed_output_is_skipped(raw, tmp_path):
     assert len(pids(tmp_path)) == 1
 
 
+async def test_late_gopls_answer_carries_the_current_escapes(raw, tmp_path):
+    """gopls holds an inlayHint answer (as while it loads the workspace) until after the
+    analysis ended: the merged answer has goescape's hints as they are then, not as they were
+    when the request came. An answer with none would replace, in the client, the answer to a
+    later request that has them."""
+    root = tmp_path / "companion"
+    shutil.copytree(FIXTURES["companion"], root)
+    s = await start_fake(raw, tmp_path, mode="hold-hints")
+    await initialize(s, root)
+    uri = (root / "main.go").as_uri()
+    s.notify("textDocument/didOpen", {"textDocument": {
+        "uri": uri, "languageId": "go", "version": 1, "text": (root / "main.go").read_text()}})
+    s.send_request("textDocument/inlayHint", {"textDocument": {"uri": uri}, "range": {
+        "start": {"line": 0, "character": 0}, "end": {"line": 16, "character": 0}}}, id="hints")
+    loop = asyncio.get_running_loop()
+    end = loop.time() + 60
+    published = False
+    while not published and loop.time() < end:
+        await collect(s, 0.5)
+        published = any(m.get("method") == "textDocument/publishDiagnostics"
+                        and any(d.get("source") == "goescape" for d in m["params"]["diagnostics"])
+                        for m in s.messages)
+    assert published, "no escape diagnostics"
+    assert not any(m.get("id") == "hints" for m in s.messages), "answered before gopls did"
+    s.send_request("fake/release", {}, id="release")
+    got = {}
+    while len(got) < 2:
+        m = await s.recv_response()
+        got[m["id"]] = m
+    resp = got["hints"]
+    labels = [h["label"] if isinstance(h["label"], str) else "".join(p["value"] for p in h["label"])
+              for h in resp["result"]]
+    assert any("heap" in lab for lab in labels), resp
+
+
 # ---- the real gopls ----
 
 @pytest.fixture(scope="module")

@@ -12,67 +12,18 @@
 -- drawn, no diagnostic virtual text beside them, code lenses drawn, :GoEscapeToggle,
 -- :GoEscapeAnalyze, a save, a live setting change, a quick fix applied. Neovim 0.7: diagnostics, hover, code
 -- lenses, diagnostic virtual text (its only inline display), a save, no errors.
-local RESULT = assert(os.getenv('E2E_RESULT'), 'E2E_RESULT')
-local WAIT = tonumber(os.getenv('E2E_WAIT_MS') or '60000')
-local TMUX = os.getenv('E2E_TMUX') -- "SOCKET TARGET"
-vim.opt.rtp:prepend(assert(os.getenv('E2E_PLUGIN'), 'E2E_PLUGIN'))
-vim.opt.swapfile = false
-vim.opt.shadafile = 'NONE'
-vim.opt.more = false
-vim.opt.shortmess:append('I')
-
-local function read(p)
-  local f = assert(io.open(p, 'r'))
-  local s = f:read('*a')
-  f:close()
-  return s
-end
-local json_decode = vim.json and vim.json.decode or vim.fn.json_decode
-local E = json_decode(read(assert(os.getenv('E2E_EXPECT'), 'E2E_EXPECT')))
-
-local uv = vim.uv or vim.loop
-local t0 = uv.hrtime()
-local lines, failures = {}, 0
-local function ms()
-  return (uv.hrtime() - t0) / 1e6
-end
-local function log(s)
-  table.insert(lines, string.format('[%6.0f ms] %s', ms(), s))
-end
-local function check(ok, what)
-  log((ok and 'ok   ' or 'FAIL ') .. what)
-  if not ok then
-    failures = failures + 1
-  end
-  return ok
-end
-local finished = false
-local function finish(code)
-  if finished then
-    return
-  end
-  finished = true
-  log(string.format('%s: %d failure(s)', failures == 0 and code == 0 and 'PASS' or 'FAIL', failures))
-  local f = io.open(RESULT, 'w')
-  f:write(table.concat(lines, '\n') .. '\n')
-  f:close()
-  vim.cmd((failures == 0 and code == 0) and 'qa!' or 'cq!')
-end
+local H = dofile(debug.getinfo(1, 'S').source:sub(2):match('^(.*)/') .. '/harness.lua')
+local E, WAIT, TMUX = H.E, H.WAIT, H.TMUX
+local log, check, finish, wait_for = H.log, H.check, H.finish, H.wait_for
+local ms, screen, screen_row, notified = H.ms, H.screen, H.screen_row, H.notified
+local goescape_diags, has_diag, all_expected = H.goescape_diags, H.has_diag, H.all_expected
+local dump_diags, diag_text, hover_ok = H.dump_diags, H.diag_text, H.hover_ok
 
 local v = vim.version()
 local modern = vim.lsp.inlay_hint ~= nil
 local at_least_010 = v.major > 0 or v.minor >= 10
 log(string.format('nvim %d.%d.%d, vim.lsp.start=%s, inlay hints=%s', v.major, v.minor, v.patch,
   tostring(vim.lsp.start ~= nil), tostring(modern)))
-
--- Errors shown to the user (vim.notify at ERROR/WARN, or :echoerr) fail the test.
-local notified = {}
-local orig_notify = vim.notify
-vim.notify = function(msg, level, opts)
-  table.insert(notified, { msg = tostring(msg), level = level or vim.log.levels.INFO })
-  log('notify(' .. tostring(level) .. '): ' .. tostring(msg))
-  return orig_notify(msg, level, opts)
-end
 
 local goescape = require('goescape')
 local status_count = 0
@@ -82,59 +33,6 @@ vim.api.nvim_create_autocmd('User', {
     status_count = status_count + 1
   end,
 })
-
--- Waiting without blocking: the test runs in a coroutine that yields to Neovim's main loop
--- between polls, so Neovim redraws exactly as it does while a user does nothing. (vim.wait
--- would keep the loop busy, and nothing would be drawn until it returns.)
-local function sleep(n)
-  local co = coroutine.running()
-  vim.defer_fn(function()
-    local ok, err = coroutine.resume(co)
-    if not ok then
-      check(false, 'test raised: ' .. tostring(err))
-      finish(1)
-    end
-  end, n)
-  coroutine.yield()
-end
-local function wait_for(limit, cond)
-  local deadline = ms() + limit
-  while true do
-    local r = cond()
-    if r or ms() > deadline then
-      return r
-    end
-    sleep(50)
-  end
-end
-
--- The screen as the terminal shows it (tmux capture-pane), one string per row.
-local function screen()
-  if not TMUX then
-    return {}
-  end
-  local sock, target = TMUX:match('^(%S+) (%S+)$')
-  local out = vim.fn.system({ 'tmux', '-S', sock, 'capture-pane', '-p', '-t', target })
-  return vim.split(out, '\n', { plain = true })
-end
-local function screen_row(row) -- buffer line (0-based), with the window at the top
-  return screen()[row + 1 - (vim.fn.line('w0') - 1)] or ''
-end
-
-local function goescape_diags(bufnr)
-  local out = {}
-  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
-    if d.source == 'goescape' then
-      local code = d.code
-      if code == nil and d.user_data and d.user_data.lsp then
-        code = d.user_data.lsp.code
-      end
-      table.insert(out, d)
-      d._code = code
-    end
-  end
-  return out
-end
 
 -- The statusline names as many heap escapes as the buffer shows goescape diagnostics.
 local function statusline_counts_diags(bufnr)
@@ -147,39 +45,6 @@ local function check_statusline(bufnr, when)
     return statusline_counts_diags(bufnr)
   end), string.format('%s, the statusline "%s" counts the %d goescape diagnostics', when,
     goescape.statusline(bufnr), #goescape_diags(bufnr)))
-end
-
--- A diagnostic matches when its range (start and end, Neovim's byte columns) and its
--- message are the expected ones.
-local function has_diag(bufnr, e)
-  for _, d in ipairs(goescape_diags(bufnr)) do
-    if d.lnum == e.start.line and d.col == e.start.byte and d.end_lnum == e['end'].line
-      and d.end_col == e['end'].byte and d.message == e.message and d._code == e.category then
-      return true
-    end
-  end
-  return false
-end
-
-local function all_expected(bufnr)
-  for _, e in ipairs(E.diagnostics) do
-    if not has_diag(bufnr, e) then
-      return false
-    end
-  end
-  return true
-end
-
-local function dump_diags(bufnr)
-  for _, d in ipairs(goescape_diags(bufnr)) do
-    log(string.format('  diag %d:%d-%d:%d [%s] %s', d.lnum, d.col, d.end_lnum or -1, d.end_col or -1,
-      tostring(d._code), d.message))
-  end
-end
-
-local function diag_text(e)
-  return string.format('diagnostic %d:%d-%d:%d [%s] "%s"', e.start.line, e.start.byte, e['end'].line,
-    e['end'].byte, e.category, e.message)
 end
 
 -- The extmarks of Neovim's inlay-hint namespace: what its decoration provider drew.
@@ -262,18 +127,6 @@ local function dump_drawn(bufnr, list)
   for _, e in ipairs(list) do
     log(string.format('  screen row of line %d: %q', e.hint.pos.line + 1, screen_row(e.hint.pos.line)))
   end
-end
-
-local function hover_ok(text, h)
-  if not text:find(h.cause, 1, true) then
-    return false
-  end
-  for _, step in ipairs(h.flow) do
-    if text:find(step.text, 1, true) and text:find(step.ref, 1, true) then
-      return true
-    end
-  end
-  return false
 end
 
 local function run(bufnr)
@@ -468,15 +321,7 @@ local function run(bufnr)
   end
 
   -- nothing was reported to the user as an error or warning
-  local errs = {}
-  for _, m in ipairs(notified) do
-    if m.level >= vim.log.levels.WARN then
-      table.insert(errs, m.msg)
-    end
-  end
-  local messages = vim.api.nvim_exec('messages', true)
-  log('messages: ' .. messages:gsub('\n', ' | '))
-  check(#errs == 0 and not messages:find('E%d+:') and not messages:lower():find('error'), 'no errors or warnings shown')
+  check(#H.shown_errors() == 0, 'no errors or warnings shown')
   local art = os.getenv('E2E_ARTIFACTS')
   if art and TMUX then
     local f = io.open(art .. '/nvim-' .. v.major .. '.' .. v.minor .. '-screen.txt', 'w')
@@ -488,22 +333,11 @@ local function run(bufnr)
   finish(0)
 end
 
-vim.defer_fn(function()
-  log('TIMEOUT')
-  failures = failures + 1
-  finish(2)
-end, tonumber(os.getenv('E2E_TIMEOUT_MS') or '170000'))
-
 vim.schedule(function()
   vim.cmd('filetype on')
   goescape.setup({ cmd = { (assert(os.getenv('GOESCAPE_BIN'), 'GOESCAPE_BIN')) } })
   vim.cmd('edit ' .. vim.fn.fnameescape(E.file))
   local bufnr = vim.api.nvim_get_current_buf()
   log('filetype: ' .. vim.bo[bufnr].filetype)
-  local co = coroutine.create(run)
-  local ok, err = coroutine.resume(co, bufnr)
-  if not ok then
-    check(false, 'test raised: ' .. tostring(err))
-    finish(1)
-  end
+  H.start(run, bufnr)
 end)

@@ -6,7 +6,9 @@ misbehaves on cue. FAKE_GOPLS_MODE picks the misbehaviour:
   hang        ignores shutdown, exit and end of input, and SIGTERM: only SIGKILL ends it;
   malformed   writes a frame of invalid JSON and a frame with no Content-Length before each
               completion answer;
-  huge        answers completion with FAKE_GOPLS_ITEMS items (a message of many megabytes).
+  huge        answers completion with FAKE_GOPLS_ITEMS items (a message of many megabytes);
+  hold-hints  answers textDocument/inlayHint (with no hints) only when fake/release comes, as
+              gopls does while it loads the workspace.
 After initialized it asks the client for workspace/configuration with id 1, an id the client
 also uses. fake/report answers with what it has seen; fake/slow answers only when cancelled.
 FAKE_GOPLS_PIDFILE, when set, gets its process id (one line per start)."""
@@ -23,6 +25,7 @@ out = sys.stdout.buffer
 seen = {"config": None, "init_options": "absent", "cancelled": [], "responses": [],
         "methods": []}
 slow: set = set()
+held: list = []
 
 
 def write(msg) -> None:
@@ -91,6 +94,16 @@ def main() -> None:
             reply(msg, {"isIncomplete": False, "items": items})
         elif method == "textDocument/hover":
             reply(msg, {"contents": {"kind": "markdown", "value": "gopls says hello"}})
+        elif method == "textDocument/inlayHint":
+            if MODE == "hold-hints":
+                held.append(msg)
+            else:
+                reply(msg, [])
+        elif method == "fake/release":
+            for h in held:
+                reply(h, [])
+            held.clear()
+            reply(msg, "released")
         elif method == "workspace/executeCommand":
             reply(msg, {"ran": msg["params"]["command"]})
         elif method == "fake/report":

@@ -43,6 +43,15 @@ function M.check()
       err(string.format("'%s --version' failed (exit %d): %s", cmd[1], code, out))
     end
   end
+  if goescape.config.gopls then
+    if goescape.gopls_path then
+      ok('companion mode: gopls ' .. goescape.gopls_path .. ' runs inside goescape')
+    elseif vim.fn.has('nvim-0.10') == 0 then
+      warn('gopls = true needs Neovim 0.10 or newer: goescape runs beside gopls')
+    else
+      warn('gopls = true, but gopls was not found: goescape runs without it')
+    end
+  end
   local clients = goescape.get_clients()
   if #clients > 0 then
     for _, c in ipairs(clients) do

@@ -6,11 +6,14 @@
 --     inlay_hints = true,              -- enable inlay hints on attach (Neovim 0.10+)
 --     virtual_text = nil,              -- nil: diagnostic virtual text only while hints are off
 --     code_lens = true,                -- show the "3 heap escapes: ..." lenses
+--     gopls = false,                   -- true or a path: companion mode (Neovim 0.10+)
 --   })
 --
 -- Neovim 0.10+ starts it with vim.lsp.start and shows inlay hints; Neovim 0.7-0.9 use
 -- vim.lsp.start_client + vim.lsp.buf_attach_client and get diagnostics, hovers and lenses.
--- goescape runs beside gopls: each is its own client on the same buffer.
+-- By default goescape runs beside gopls: each is its own client on the same buffer. With
+-- gopls = true (Neovim 0.10+) goescape runs gopls inside it and is the buffer's one client
+-- (lua/goescape/companion.lua).
 local M = {}
 
 M.name = 'goescape'
@@ -33,6 +36,16 @@ local defaults = {
   -- Show code lenses ("3 heap escapes: 1 map, ...") above functions: refreshed on attach,
   -- on BufEnter and after each analysis.
   code_lens = true,
+  -- Companion mode (Neovim 0.10+). false: goescape runs beside gopls, as a client of its
+  -- own. true: goescape runs gopls from PATH inside it (goescape --gopls=PATH) and is the one
+  -- client of the Go buffers it serves; a separate gopls client is detached from them. A
+  -- string: the gopls program to run. Without that gopls, goescape runs as with false.
+  gopls = false,
+  -- Extra arguments for gopls in companion mode (given after `--`).
+  gopls_args = {},
+  -- gopls's settings in companion mode, as gopls documents them: they reach gopls unchanged,
+  -- as initializationOptions and as the "gopls" section of workspace/configuration.
+  gopls_settings = {},
   -- Called with (client, bufnr) after the client attaches to a buffer.
   on_attach = nil,
   -- Extra fields merged into the client configuration (capabilities, handlers, ...).
@@ -46,6 +59,10 @@ M.last_status = nil
 -- The server's count of heap escapes shown in each file, from goescape/status, by file name.
 -- A status covers one package's files in view, so other packages' counts stay.
 M.escapes = {}
+-- The gopls goescape runs inside it (companion mode), or nil; set by setup().
+M.gopls_path = nil
+
+local companion = require('goescape.companion')
 
 local has_start = vim.lsp.start ~= nil
 local has_inlay = vim.lsp.inlay_hint ~= nil and type(vim.lsp.inlay_hint.enable) == 'function'
@@ -254,15 +271,36 @@ local handlers = {
   ['workspace/codeLens/refresh'] = on_lens_refresh,
 }
 
+-- The severities of diagnostics that are gopls's alone in companion mode: goescape uses
+-- information and hint unless its severity setting names others.
+local function gopls_only_severities()
+  local used = { information = true, hint = true }
+  for _, sev in pairs((M.config.settings or {}).severity or {}) do
+    used[sev] = true
+  end
+  local keep = {}
+  for name, level in pairs({ error = vim.diagnostic.severity.ERROR, warning = vim.diagnostic.severity.WARN,
+    information = vim.diagnostic.severity.INFO, hint = vim.diagnostic.severity.HINT }) do
+    if not used[name] then
+      table.insert(keep, level)
+    end
+  end
+  return keep
+end
+
 -- A hint and the diagnostic's virtual text say the same thing: with virtual_text = nil,
--- goescape's diagnostics have virtual text only while its hints are off.
+-- goescape's diagnostics have virtual text only while its hints are off. In companion mode
+-- gopls's diagnostics share the client's namespace, so only the severities goescape does
+-- not use keep their virtual text (gopls's errors and warnings, by default).
 local function apply_virtual_text(client_id, hints_on)
   local vt = M.config.virtual_text
   if vt == nil then
-    if hints_on then
+    vt = vim.diagnostic.config().virtual_text
+    if hints_on and M.gopls_path and vt then
+      local keep = gopls_only_severities()
+      vt = #keep > 0 and vim.tbl_extend('force', type(vt) == 'table' and vt or {}, { severity = keep })
+    elseif hints_on then
       vt = false
-    else
-      vt = vim.diagnostic.config().virtual_text
     end
   end
   local ns = vim.lsp.diagnostic.get_namespace(client_id)
@@ -333,13 +371,22 @@ function M.client_config(root)
     return nil, err
   end
   local settings = as_object(M.config.settings)
+  local init_options = settings
+  local all_settings = { goescape = settings }
+  if M.gopls_path then
+    -- Companion mode: initializationOptions are gopls's alone (gopls reports a key it does
+    -- not know as an invalid setting); goescape reads its section of workspace/configuration.
+    cmd = companion.command(cmd, M.gopls_path, M.config.gopls_args)
+    init_options = as_object(M.config.gopls_settings)
+    all_settings.gopls = init_options
+  end
   local capabilities = M.capabilities()
   local cfg = vim.tbl_extend('force', {
     name = M.name,
     cmd = cmd,
     root_dir = root,
-    init_options = settings,
-    settings = { goescape = settings },
+    init_options = init_options,
+    settings = all_settings,
     capabilities = capabilities,
     handlers = handlers,
     on_attach = M.on_attach,
@@ -370,7 +417,11 @@ function M.attach(bufnr)
     return
   end
   if has_start then
-    return vim.lsp.start(cfg, { bufnr = bufnr })
+    local id = vim.lsp.start(cfg, { bufnr = bufnr })
+    if id and M.gopls_path then
+      companion.serve(bufnr)
+    end
+    return id
   end
   local id = clients_by_root[root]
   if not (id and vim.lsp.get_client_by_id(id)) then
@@ -435,8 +486,14 @@ function M.update_settings(settings)
   local s = as_object(M.config.settings)
   for _, client in ipairs(get_clients()) do
     apply_virtual_text(client.id, server_hints_on() and hints_enabled(vim.api.nvim_get_current_buf()))
-    client.config.settings = { goescape = s }
-    client_notify(client, 'workspace/didChangeConfiguration', { settings = { goescape = s } })
+    -- What Neovim answers workspace/configuration with: client.settings on 0.10+,
+    -- client.config.settings before. In companion mode the gopls section stays in it.
+    local all = vim.tbl_extend('force', client.settings or client.config.settings or {}, { goescape = s })
+    client.config.settings = all
+    if client.settings ~= nil then
+      client.settings = all
+    end
+    client_notify(client, 'workspace/didChangeConfiguration', { settings = all })
   end
 end
 
@@ -492,9 +549,28 @@ function M.setup(opts)
   if opts and opts.settings then
     M.config.settings = opts.settings
   end
+  if opts and opts.gopls_settings then
+    M.config.gopls_settings = opts.gopls_settings
+  end
   warned = false
   M.create_commands()
   group = vim.api.nvim_create_augroup('goescape', { clear = true })
+  M.gopls_path = nil
+  companion.reset()
+  if M.config.gopls then
+    if not companion.supported then
+      notify('gopls = true (companion mode) needs Neovim 0.10 or newer: goescape runs beside gopls',
+        vim.log.levels.WARN)
+    else
+      local path, problem = companion.find_gopls(M.config.gopls)
+      if path then
+        M.gopls_path = path
+        companion.watch(group)
+      else
+        notify(problem, vim.log.levels.WARN)
+      end
+    end
+  end
   vim.api.nvim_create_autocmd('FileType', {
     group = group,
     pattern = M.config.filetypes,

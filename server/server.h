@@ -92,23 +92,25 @@ struct ge_file {
 /* A package directory (or one file outside any module). */
 struct ge_pkg {
     struct ge_server *server;
-    char *key;           /* owned: the directory, or the file for a single-file package */
-    char *dir;           /* owned: absolute package directory */
-    char *modroot;       /* owned: directory of the go.mod, or NULL for a single-file package */
-    char *import_path;   /* owned: as the compiler prints it in "# ..." headers */
-    char *pattern;       /* owned: "./rel", ".", or the file's base name */
-    uv_timer_t debounce; /* started and stopped by the scheduler (run/runner.c) */
-    struct ge_sched_pkg *sched; /* owned: its phase (run/scheduler.h) */
-    bool analyzed;              /* at least one analysis finished, good or bad */
-    bool good;                  /* the last successful analysis exists */
-    bool failing;               /* inside a failure episode (one message per episode) */
-    bool tests_current;         /* the last applied run compiled the test files and nothing since
-                                   ran without them: their findings need no new test compile */
-    int nopen;                  /* open documents in this package */
-    char **files;               /* owned: paths of its files with findings, NULL-terminated */
-    uint64_t last_ms;           /* duration of the last analysis */
-    char *first_error;          /* owned: first compiler error of the failing build, or NULL */
-    char *progress;             /* owned: the work-done progress token while analyzing, or NULL */
+    char *key;         /* owned: the directory, or the file for a single-file package */
+    char *dir;         /* owned: absolute package directory */
+    char *modroot;     /* owned: directory of the go.mod, or NULL for a single-file package */
+    char *import_path; /* owned: as the compiler prints it in "# ..." headers */
+    char *pattern;     /* owned: "./rel", ".", or the file's base name */
+    uv_timer_t debounce;
+    bool analyzed;      /* at least one analysis finished, good or bad */
+    bool good;          /* the last successful analysis exists */
+    bool failing;       /* inside a failure episode (one message per episode) */
+    bool tests_current; /* the last applied run compiled the test files and nothing since
+                           ran without them: their findings need no new test compile */
+    int nopen;          /* open documents in this package */
+    char **files;       /* owned: paths of its files with findings, NULL-terminated */
+    uint64_t last_ms;   /* duration of the last analysis */
+    char *first_error;  /* owned: first compiler error of the failing build, or NULL */
+    char *progress;     /* owned: the work-done progress token while analyzing, or NULL */
+    /* owned: its phase and the pass it waits for, the scheduler's (run/scheduler.h); the
+     * scheduler starts and stops the debounce timer (run/runner.c) */
+    struct ge_sched_pkg *sched;
 };
 
 /* A request from the client that is answered later. */

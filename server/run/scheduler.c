@@ -71,6 +71,12 @@ struct ge_sched *ge_sched_create(const struct ge_sched_ops *ops, void *ctx,
 
 void ge_sched_destroy(struct ge_sched *sched)
 {
+    while (sched->runs != NULL) {
+        struct ge_sched_run *run = sched->runs;
+        sched->runs = run->next;
+        free(run->pkgs);
+        free(run);
+    }
     free(sched);
 }
 

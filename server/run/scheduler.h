@@ -121,7 +121,8 @@ struct ge_sched_ops {
 /* Creates a scheduler; ops (borrowed, must outlive it) and ctx are passed to every op. */
 struct ge_sched *ge_sched_create(const struct ge_sched_ops *ops, void *ctx,
                                  const struct ge_sched_settings *settings);
-/* Frees it once no run is left; the packages must have been destroyed. */
+/* Frees it, with the records of runs still in it (whose stages must be gone); the package
+ * records must have been destroyed. */
 void ge_sched_destroy(struct ge_sched *sched);
 /* A new package record, IDLE; owner, group and name are borrowed and must outlive it. */
 struct ge_sched_pkg *ge_sched_pkg_create(struct ge_sched *sched, void *owner, const char *group,

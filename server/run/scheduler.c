@@ -4,25 +4,28 @@
  * publishing results) is done through ops, so this file links without libuv or jansson and
  * the unit tests drive it with a fake clock.
  *
- *                       trigger: open, save, edit, command, settings
- *              +------+ ------------------------------------------> +---------+
- *     +------> | IDLE |                                             | WAITING | <--+ a trigger
- *     |        +------+ <------+                                    +---------+ ---+ re-arms the
- *     |            |           | run over, nothing pending               |           debounce timer
- *     |            |           | (an unused package: CLOSED)             | timer fired: the waiting
- *     |            |           |                                         | packages of its module
- *     |            |      +------------+    parse ok: apply     +---------+  that want the same
- *     |            |      | DELIVERING | <--------------------- | RUNNING |  pass start one run
- *     |            |      +------------+                        +---------+
- *     |            |           |   run over, a pass pending         |  ^  timed out the first
- *     |            |           +-----------> WAITING                |  |  time: started again
- *     |            |                   (timer 0 unless armed)       +--+
- *     |            | last document                                  |
- *     |            | closed, no run         cancelled, parse failed |
- *     |            v                        or not serving: run over (as from DELIVERING)
- *     |        +--------+
- *     +--------| CLOSED |  (the package is destroyed; its record goes with it)
- *              +--------+
+ *               trigger: open, save, edit, command, settings
+ *   +--------+ -------------------------------------------------> +---------+ <-+ a trigger
+ *   |  IDLE  |                                                    | WAITING |   | re-arms its
+ *   +--------+ <------------------------------------------------- +---------+ --+ debounce timer
+ *    |  ^  ^     shutdown, stop: nothing waits any more               |
+ *    |  |  |                                                          | timer fired: one run for
+ *    |  |  |                                                          | the waiting packages of
+ *    |  |  | run over,                                                v its module and pass
+ *    |  |  | nothing pending   +------------+  parse ok: apply   +---------+ <-+ timed out the
+ *    |  |  +-------------------| DELIVERING | <----------------- | RUNNING |   | first time:
+ *    |  |                      +------------+                    +---------+ --+ started again
+ *    |  |                            | run over, a pass              |
+ *    |  |                            | pending: WAITING              | cancelled, parse failed,
+ *    |  |                            | (timer 0 unless armed)        | or not serving: run over,
+ *    |  +----------------------------|-------------------------------+ then as from DELIVERING
+ *    |
+ *    | last document closed while no run holds it (from WAITING too);
+ *    | at a run's end, a package no document holds any more
+ *    v
+ *   +--------+
+ *   | CLOSED |  the package is destroyed, and its record with it
+ *   +--------+
  *
  * A trigger while a run holds the package (RUNNING or DELIVERING) makes that run stale: it is
  * cancelled, its results are not published, and the trigger's pass waits in `pending` until

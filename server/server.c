@@ -9,6 +9,8 @@
 
 #include "io/log.h"
 #include "io/platform.h"
+#include "run/runner.h"
+#include "run/scheduler.h"
 #include "goescape/rpc.h"
 
 #include <errno.h>
@@ -25,7 +27,7 @@
 static void on_message(struct ge_transport *t, const char *body, size_t len)
 {
     struct ge_server *s = t->data;
-    if (s->stopping)
+    if (s->state == GE_STATE_STOPPING)
         return;
     if (s->companion != NULL)
         ge_companion_from_client(s->companion, body, len);
@@ -47,7 +49,7 @@ static void on_eof(struct ge_transport *t, int err)
     struct ge_server *s = t->data;
     if (err != 0)
         ge_log_warn("the client connection broke: %s", uv_strerror(err));
-    else if (!s->stopping)
+    else if (s->state != GE_STATE_STOPPING)
         ge_log_info("stdin closed without exit; stopping");
     ge_server_stop(s, s->state == GE_STATE_SHUTDOWN ? 0 : 1);
 }
@@ -95,16 +97,16 @@ static void free_pending(struct ge_server *s)
 
 void ge_server_stop(struct ge_server *s, int exit_code)
 {
-    if (!s->stopping) {
-        s->stopping = true;
+    if (s->state != GE_STATE_STOPPING) {
+        s->state = GE_STATE_STOPPING;
         s->exit_code = exit_code;
-        ge_analyze_cancel_all(s, true);
+        ge_sched_stop(s->sched);
         uv_timer_stop(&s->republish);
         ge_deliver_abort(s);
         ge_companion_stop(s->companion);
     }
     if (s->runs != NULL)
-        return; /* each run's end calls back here; the last one closes the rest */
+        return; /* the scheduler calls back here when the last run has ended */
     if (uv_is_closing((uv_handle_t *)&s->republish))
         return;
     ge_pkgs_free(s);
@@ -137,7 +139,7 @@ static void trim_done(uv_work_t *req, int status)
 void ge_server_trim_later(struct ge_server *s)
 {
     uint64_t now = uv_now(s->loop);
-    if (s->trimming || s->stopping ||
+    if (s->trimming || s->state == GE_STATE_STOPPING ||
         (s->trimmed_ms != 0 && now - s->trimmed_ms < GE_TRIM_INTERVAL_MS))
         return;
     s->trim.data = s;
@@ -187,6 +189,7 @@ int ge_server_init(struct ge_server *s, uv_loop_t *loop, int in_fd, int out_fd)
     *s = (struct ge_server){.loop = loop, .hints_enabled = true, .enc = GE_ENC_UTF16};
     signal(SIGPIPE, SIG_IGN);
     ge_config_init(&s->config);
+    ge_runner_init(s);
     ge_strmap_init(&s->docs);
     ge_strmap_init(&s->pkgs);
     ge_strmap_init(&s->files);
@@ -230,6 +233,8 @@ void ge_server_free(struct ge_server *s)
     s->tmpdir = NULL;
     ge_companion_free(s->companion);
     s->companion = NULL;
+    ge_sched_destroy(s->sched);
+    s->sched = NULL;
 }
 
 int ge_server_run(const char *log_path)

@@ -21,13 +21,17 @@
 #include "goescape/finding.h"
 #include "goescape/text.h"
 
-enum ge_state { GE_STATE_UNINITIALIZED, GE_STATE_RUNNING, GE_STATE_SHUTDOWN };
+/* The server's lifetime: initialize makes it RUNNING, shutdown SHUTDOWN, and exit, end of
+ * input or a signal STOPPING, in which it finishes its runs and closes its handles. */
+enum ge_state { GE_STATE_UNINITIALIZED, GE_STATE_RUNNING, GE_STATE_SHUTDOWN, GE_STATE_STOPPING };
 
 /* Handler results beyond the 0 / negative errno convention. */
 #define GE_REPLY_LATER 1 /* the handler kept the request and will answer it itself */
 
 struct ge_pkg;
 struct ge_run;
+struct ge_sched;
+struct ge_sched_pkg;
 
 /* What the client said it supports in initialize. */
 struct ge_client_caps {
@@ -94,21 +98,19 @@ struct ge_pkg {
     char *import_path; /* owned: as the compiler prints it in "# ..." headers */
     char *pattern;     /* owned: "./rel", ".", or the file's base name */
     uv_timer_t debounce;
-    bool dirty;          /* waiting for an analysis */
-    bool analyzed;       /* at least one analysis finished, good or bad */
-    bool good;           /* the last successful analysis exists */
-    bool failing;        /* inside a failure episode (one message per episode) */
-    bool quick;          /* the next run is the quick pass (see GE_TRIGGER_SAVE_SOURCE) */
-    bool tests_current;  /* the last applied run compiled the test files and nothing since
-                            ran without them: their findings need no new test compile */
-    struct ge_run *run;  /* the analysis in flight, or NULL */
-    int nopen;           /* open documents in this package */
-    char **files;        /* owned: paths of its files with findings, NULL-terminated */
-    uint64_t last_ms;    /* duration of the last analysis */
-    uint64_t trigger_ms; /* loop time of the last trigger, 0 before the first */
-    char *first_error;   /* owned: first compiler error of the failing build, or NULL */
-    char *progress;      /* owned: the work-done progress token while analyzing, or NULL */
-    bool closing;
+    bool analyzed;      /* at least one analysis finished, good or bad */
+    bool good;          /* the last successful analysis exists */
+    bool failing;       /* inside a failure episode (one message per episode) */
+    bool tests_current; /* the last applied run compiled the test files and nothing since
+                           ran without them: their findings need no new test compile */
+    int nopen;          /* open documents in this package */
+    char **files;       /* owned: paths of its files with findings, NULL-terminated */
+    uint64_t last_ms;   /* duration of the last analysis */
+    char *first_error;  /* owned: first compiler error of the failing build, or NULL */
+    char *progress;     /* owned: the work-done progress token while analyzing, or NULL */
+    /* owned: its phase and the pass it waits for, the scheduler's (run/scheduler.h); the
+     * scheduler starts and stops the debounce timer (run/runner.c) */
+    struct ge_sched_pkg *sched;
 };
 
 /* A request from the client that is answered later. */
@@ -149,14 +151,14 @@ struct ge_server {
     struct ge_strmap pkgs;  /* key -> struct ge_pkg* (owned) */
     struct ge_strmap files; /* path -> struct ge_file* (owned) */
     char **roots;           /* owned: workspace folder paths, NULL-terminated */
-    struct ge_run *runs;    /* analyses in flight */
+    struct ge_sched *sched; /* owned: when each package is analyzed (run/scheduler.h) */
+    struct ge_run *runs;    /* analyses in flight (run/run.h) */
     struct ge_pending *pending;
     struct ge_outgoing *outgoing;
     json_int_t next_id;
     char *tmpdir; /* owned: private 0700 directory for overlays, or NULL */
     bool go_missing_told;
     bool republish_all; /* the republish timer republishes every file */
-    bool stopping;
     int exit_code;
     struct ge_companion *companion; /* companion mode (companion.h), or NULL */
 };
@@ -217,43 +219,23 @@ void ge_doc_track_edit(struct ge_server *s, struct ge_doc *d, const struct ge_te
 /* Finds or creates the package of an absolute file path. Returns NULL (and logs once) when
  * the file cannot be analyzed. */
 struct ge_pkg *ge_pkg_for_file(struct ge_server *s, const char *path);
-void ge_pkg_release(struct ge_server *s, struct ge_pkg *pkg);
 void ge_pkgs_free(struct ge_server *s);
-/* Destroys pkg when no document has it open and no analysis holds it. */
-void ge_pkg_maybe_destroy(struct ge_server *s, struct ge_pkg *pkg);
+/* Destroys pkg, which no document has open and no analysis holds (its record in the scheduler
+ * is freed with it). */
+void ge_pkg_destroy(struct ge_server *s, struct ge_pkg *pkg);
 struct ge_file *ge_file_get(struct ge_server *s, struct ge_pkg *pkg, const char *path);
 /* True when path names a _test.go file. */
 bool ge_is_test_file(const char *path);
 /* True when one of the package's known files is a _test.go file. */
 bool ge_pkg_has_tests(const struct ge_pkg *pkg);
+/* True when pkg's next full run compiles its test binary (go test -c): includeTests is on and
+ * either diagnosticsScope is "package" or a _test.go file of pkg is open. */
+bool ge_pkg_wants_tests(struct ge_server *s, const struct ge_pkg *pkg);
 /* Module root of a directory: the nearest ancestor with go.mod, as a new string, or NULL. */
 char *ge_find_modroot(const char *dir);
 /* The module path declared in modroot/go.mod, as a new string, or NULL. */
 char *ge_read_module_path(const char *modroot);
 
-/* analyze.c: scheduling and running analyses. */
-/* What asks for an analysis, which decides how long it waits:
- *   GE_TRIGGER_NOW    starts at once (a command, the first open of a package);
- *   GE_TRIGGER_SAVE   starts at once when the package has been quiet for debounceMs (leading
- *                     edge), else waits debounceMs after the last trigger;
- *   GE_TRIGGER_SAVE_SOURCE  a save of a file that is not a _test.go file: like GE_TRIGGER_SAVE,
- *                     and when it starts at once with includeTests on in a package that has
- *                     test files, a quick pass compiles the package without its tests first,
- *                     so the saved file's findings come out before the test binary is built;
- *   GE_TRIGGER_EDIT   always waits debounceMs after the last trigger (typing, settings). */
-enum ge_trigger { GE_TRIGGER_NOW, GE_TRIGGER_SAVE, GE_TRIGGER_SAVE_SOURCE, GE_TRIGGER_EDIT };
-/* Asks for an analysis of pkg. A trigger that arrives while pkg is analyzed cancels that run;
- * the package is analyzed again once the trigger's delay has passed. */
-void ge_analyze_schedule(struct ge_server *s, struct ge_pkg *pkg, enum ge_trigger trigger);
-/* True when pkg's next run compiles its test binary (go test -c): includeTests is on and
- * either diagnosticsScope is "package" or a _test.go file of pkg is open. */
-bool ge_analyze_wants_tests(struct ge_server *s, const struct ge_pkg *pkg);
-/* A _test.go file of pkg was opened. Its findings come from the test binary, so a run with
- * tests is asked for, unless the test files' findings are current or such a run is waiting
- * or going. A run without tests in flight is not cancelled: the test run follows it. */
-void ge_analyze_test_opened(struct ge_server *s, struct ge_pkg *pkg);
-/* Cancels every analysis in flight (used when stopping). */
-void ge_analyze_cancel_all(struct ge_server *s, bool kill);
 /* deliver.c: finishes every analysis still being published, at once (used when stopping). */
 void ge_deliver_abort(struct ge_server *s);
 

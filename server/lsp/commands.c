@@ -5,6 +5,7 @@
  */
 #include "lsp/lookup.h"
 
+#include "run/scheduler.h"
 #include "goescape/uri.h"
 
 #include <errno.h>
@@ -32,7 +33,8 @@ static int analyze(struct ge_server *s, json_t *id, json_t *args, json_t **resul
         const char *k;
         void *v;
         while (ge_strmap_next(&s->pkgs, &i, &k, &v)) {
-            ge_analyze_schedule(s, v, GE_TRIGGER_NOW);
+            struct ge_pkg *pkg = v;
+            ge_sched_analyze_now(s->sched, pkg->sched);
             n++;
         }
         *result_new = json_pack("{s:I}", "scheduled", (json_int_t)n);
@@ -48,7 +50,7 @@ static int analyze(struct ge_server *s, json_t *id, json_t *args, json_t **resul
     p->pkg = d->pkg;
     p->next = s->pending;
     s->pending = p;
-    ge_analyze_schedule(s, d->pkg, GE_TRIGGER_NOW);
+    ge_sched_analyze_now(s->sched, d->pkg->sched);
     return GE_REPLY_LATER;
 }
 

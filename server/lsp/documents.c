@@ -6,6 +6,7 @@
 #include "server.h"
 
 #include "io/log.h"
+#include "run/scheduler.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -83,7 +84,7 @@ void ge_shift_findings(struct ge_finding_set *set, const struct ge_text_delta *d
 void ge_doc_track_edit(struct ge_server *s, struct ge_doc *d, const struct ge_text_delta *delta)
 {
     d->edit_seq++;
-    if (d->pkg != NULL && d->pkg->run != NULL) {
+    if (d->pkg != NULL && ge_sched_pkg_in_run(d->pkg->sched)) {
         if (d->ndeltas == d->cap_deltas) {
             d->cap_deltas = d->cap_deltas ? d->cap_deltas * 2 : 16;
             d->deltas = ge_xrealloc(d->deltas, d->cap_deltas * sizeof *d->deltas);

@@ -6,6 +6,8 @@
 
 #include "io/log.h"
 #include "lsp/progress.h"
+#include "run/runner.h"
+#include "run/scheduler.h"
 #include "goescape/rpc.h"
 #include "goescape/uri.h"
 
@@ -176,7 +178,7 @@ int ge_m_shutdown(struct ge_server *s, json_t *id, json_t *params, json_t **resu
     (void)params;
     (void)err;
     s->state = GE_STATE_SHUTDOWN;
-    ge_analyze_cancel_all(s, false);
+    ge_sched_shutdown(s->sched);
     *result_new = json_null();
     return 0;
 }
@@ -199,6 +201,7 @@ void ge_settings_changed(struct ge_server *s, json_t *settings, const char *sour
     bool rerun = strcmp(before, after) != 0;
     free(before);
     free(after);
+    ge_runner_settings_changed(s, rerun && s->state != GE_STATE_UNINITIALIZED);
     if (s->state == GE_STATE_UNINITIALIZED)
         return;
     /* Display settings take effect on the next publish; command settings need a new run. */
@@ -206,11 +209,9 @@ void ge_settings_changed(struct ge_server *s, json_t *settings, const char *sour
     size_t i = 0;
     const char *k;
     void *v;
-    while (ge_strmap_next(&s->pkgs, &i, &k, &v)) {
+    while (!rerun && ge_strmap_next(&s->pkgs, &i, &k, &v)) {
         struct ge_pkg *pkg = v;
-        if (pkg->nopen > 0 && rerun)
-            ge_analyze_schedule(s, pkg, GE_TRIGGER_EDIT);
-        else if (pkg->nopen > 0)
+        if (pkg->nopen > 0)
             ge_progress_refresh(s, pkg); /* the status counts follow the categories shown */
     }
 }

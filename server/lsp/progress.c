@@ -6,6 +6,7 @@
 #include "lsp/progress.h"
 
 #include "lsp/lookup.h"
+#include "run/scheduler.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +44,7 @@ void ge_progress_refresh(struct ge_server *s, struct ge_pkg *pkg)
 {
     /* A run waiting or in flight ends with its own status; a failing package keeps its error
      * message. */
-    if (pkg == NULL || pkg->run != NULL || pkg->dirty || !pkg->analyzed || pkg->failing)
+    if (pkg == NULL || ge_sched_pkg_busy(pkg->sched) || !pkg->analyzed || pkg->failing)
         return;
     json_t *escapes = json_object();
     size_t n = count_escapes(s, pkg, escapes);

@@ -379,13 +379,13 @@ static void republish_fired(uv_timer_t *t)
 void ge_publish_all_later(struct ge_server *s)
 {
     s->republish_all = true;
-    if (!s->stopping)
+    if (s->state != GE_STATE_STOPPING)
         uv_timer_start(&s->republish, republish_fired, GE_REPUBLISH_DELAY_MS, 0);
 }
 
 void ge_publish_file_later(struct ge_server *s, struct ge_file *f)
 {
     f->republish = true;
-    if (!s->stopping)
+    if (s->state != GE_STATE_STOPPING)
         uv_timer_start(&s->republish, republish_fired, GE_REPUBLISH_DELAY_MS, 0);
 }

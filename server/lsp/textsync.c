@@ -1,12 +1,13 @@
 /*
  * textDocument/didOpen, didChange, didSave and didClose: keeping the document table exact
- * and deciding when a package is analyzed.
+ * and telling the scheduler (run/scheduler.h), which decides when a package is analyzed.
  */
 #include "lsp/methods.h"
 
 #include "io/fileio.h"
 #include "io/log.h"
 #include "lsp/progress.h"
+#include "run/scheduler.h"
 #include "goescape/lsp.h"
 #include "goescape/uri.h"
 
@@ -78,20 +79,10 @@ void ge_m_did_open(struct ge_server *s, json_t *params)
         /* The findings were placed in a different text; they come back with the next run. */
         ge_finding_set_free(&f->set);
     }
-    if (!d->pkg->analyzed && (d->pkg->dirty || d->pkg->run != NULL)) {
-        /* The package's first analysis is waiting or going (an editor restoring several tabs
-         * of one package). A waiting one takes this buffer with it; a going one read the
-         * disk, so only a buffer that differs asks for another run, after it. */
-        if (!d->pkg->dirty &&
-            !ge_file_holds(d->path, d->text.data ? d->text.data : "", d->text.len))
-            d->pkg->dirty = true;
-    } else if (!d->pkg->analyzed || s->config.analyze_on != GE_ANALYZE_SAVE) {
-        ge_analyze_schedule(s, d->pkg, d->pkg->analyzed ? GE_TRIGGER_SAVE : GE_TRIGGER_NOW);
-    } else if (f != NULL) {
+    /* Without a new run, the file gets the findings its package has. */
+    if (d->pkg->analyzed && s->config.analyze_on == GE_ANALYZE_SAVE && f != NULL)
         ge_publish_file(s, f);
-    }
-    if (ge_is_test_file(d->path))
-        ge_analyze_test_opened(s, d->pkg);
+    ge_sched_opened(s->sched, d->pkg->sched, d, ge_is_test_file(d->path));
     ge_progress_refresh(s, d->pkg);
 }
 
@@ -155,8 +146,7 @@ void ge_m_did_change(struct ge_server *s, json_t *params)
     d->version = version;
     if (d->pkg == NULL)
         return;
-    if (s->config.analyze_on == GE_ANALYZE_TYPE)
-        ge_analyze_schedule(s, d->pkg, GE_TRIGGER_EDIT);
+    ge_sched_edited(s->sched, d->pkg->sched);
     struct ge_file *f = ge_strmap_get(&s->files, d->path);
     if (f != NULL)
         ge_publish_file_later(s, f);
@@ -172,8 +162,7 @@ void ge_m_did_save(struct ge_server *s, json_t *params)
         return;
     }
     if (d->pkg != NULL)
-        ge_analyze_schedule(s, d->pkg,
-                            ge_is_test_file(d->path) ? GE_TRIGGER_SAVE : GE_TRIGGER_SAVE_SOURCE);
+        ge_sched_saved(s->sched, d->pkg->sched, ge_is_test_file(d->path));
 }
 
 void ge_m_did_close(struct ge_server *s, json_t *params)
@@ -197,6 +186,9 @@ void ge_m_did_close(struct ge_server *s, json_t *params)
     /* Out of view now (with diagnosticsScope "open"): its diagnostics are cleared. */
     if (f != NULL && pkg != NULL && pkg->nopen > 1)
         ge_publish_file(s, f);
-    if (pkg != NULL)
-        ge_pkg_release(s, pkg);
+    if (pkg != NULL && --pkg->nopen == 0) {
+        /* No open document belongs to the package any more: clear what it published. */
+        ge_publish_clear_pkg(s, pkg);
+        ge_sched_closed(s->sched, pkg->sched);
+    }
 }

@@ -1,14 +1,8 @@
 /*
- * Scheduling analyses. Each package has one debounce timer. A save on a quiet package starts
- * at once; triggers that follow within debounceMs (a burst of saves, typing) wait until they
- * stop for that long. When the timer fires, every waiting package of the same module is
- * batched into one go invocation, started in the module root with the same -gcflags every
- * time so the build cache keeps hitting. A trigger for a package whose analysis is running
- * cancels that run; its results are never published and the packages are analyzed again.
- * The test binary (go test -c) is compiled only while a _test.go file of the package is open,
- * or with diagnosticsScope "package"; otherwise go build of the package is the whole run. When
- * tests are compiled, a lone save of a package file runs a quick go build pass first and the
- * full go test -c right after it (see GE_TRIGGER_SAVE_SOURCE in server.h).
+ * The first stage of an analysis: start the go command of a run (scheduler.c decides which
+ * packages and which pass), with an -overlay for unsaved buffers, say what it is doing while
+ * it is silent, start it again or stop it when told, and at the end free the run off the loop.
+ * The stage reports through the run's hooks (run.h) and knows nothing of the scheduler.
  */
 #include "run/run.h"
 
@@ -27,83 +21,6 @@
 
 /* How long a go command may be silent before the fallback says it is building. */
 #define GE_QUIET_REPORT_MS 3000
-
-static void start_runs(struct ge_server *s, struct ge_pkg *first);
-
-static void debounce_fired(uv_timer_t *t)
-{
-    struct ge_pkg *pkg = t->data;
-    struct ge_server *s = pkg->server;
-    if (pkg->run == NULL && pkg->dirty)
-        start_runs(s, pkg);
-}
-
-void ge_analyze_schedule(struct ge_server *s, struct ge_pkg *pkg, enum ge_trigger trigger)
-{
-    if (pkg->closing || s->stopping)
-        return;
-    uint64_t now = uv_now(s->loop);
-    /* Quiet: no trigger for debounceMs. A run may be going on (the full run after a quick
-     * pass, or a long build); it is stale now and is cancelled below. */
-    bool quiet = pkg->trigger_ms == 0 || now - pkg->trigger_ms >= s->config.debounce_ms;
-    bool save = trigger == GE_TRIGGER_SAVE || trigger == GE_TRIGGER_SAVE_SOURCE;
-    bool at_once = trigger == GE_TRIGGER_NOW || (save && quiet);
-    /* A lone save of a package file is answered by the quick pass first, when the full run
-     * compiles the tests. A burst settles into one full run, so it costs no more compiler
-     * runs than before. */
-    pkg->quick = trigger == GE_TRIGGER_SAVE_SOURCE && quiet && ge_analyze_wants_tests(s, pkg) &&
-                 ge_pkg_has_tests(pkg);
-    pkg->trigger_ms = now;
-    pkg->dirty = true;
-    if (pkg->run != NULL && !pkg->run->cancelled) {
-        ge_log_info("%s changed while it was being analyzed; starting again", pkg->import_path);
-        pkg->run->cancelled = true;
-        ge_job_cancel(&pkg->run->job);
-    }
-    uv_timer_start(&pkg->debounce, debounce_fired, at_once ? 0 : s->config.debounce_ms, 0);
-}
-
-bool ge_analyze_wants_tests(struct ge_server *s, const struct ge_pkg *pkg)
-{
-    if (!s->config.include_tests)
-        return false;
-    if (s->config.diagnostics_scope == GE_SCOPE_PACKAGE)
-        return true;
-    size_t i = 0;
-    const char *k;
-    void *v;
-    while (ge_strmap_next(&s->docs, &i, &k, &v)) {
-        struct ge_doc *d = v;
-        if (d->pkg == pkg && ge_is_test_file(d->path))
-            return true;
-    }
-    return false;
-}
-
-void ge_analyze_test_opened(struct ge_server *s, struct ge_pkg *pkg)
-{
-    if (pkg->tests_current || pkg->dirty || !ge_analyze_wants_tests(s, pkg))
-        return;
-    if (pkg->run != NULL) {
-        /* Its results are good for the package files; the test run starts after it. */
-        if (!pkg->run->tests)
-            pkg->dirty = true;
-        return;
-    }
-    ge_log_info("a test file of %s was opened; compiling its tests", pkg->import_path);
-    ge_analyze_schedule(s, pkg, GE_TRIGGER_NOW);
-}
-
-void ge_analyze_cancel_all(struct ge_server *s, bool kill)
-{
-    for (struct ge_run *r = s->runs; r; r = r->next) {
-        r->cancelled = true;
-        if (kill)
-            ge_job_kill(&r->job);
-        else
-            ge_job_cancel(&r->job);
-    }
-}
 
 static void build_command(struct ge_server *s, struct ge_run *run)
 {
@@ -198,7 +115,10 @@ static void snapshot_docs(struct ge_server *s, struct ge_run *run)
     void *v;
     while (ge_strmap_next(&s->docs, &i, &k, &v)) {
         struct ge_doc *d = v;
-        if (d->pkg == NULL || d->pkg->run != run)
+        bool ours = false;
+        for (size_t p = 0; d->pkg != NULL && p < run->npkgs && !ours; p++)
+            ours = d->pkg == run->pkgs[p];
+        if (!ours)
             continue;
         run->snaps = ge_xrealloc(run->snaps, (run->nsnaps + 1) * sizeof *run->snaps);
         run->snaps[run->nsnaps++] = (struct ge_run_snap){
@@ -208,21 +128,6 @@ static void snapshot_docs(struct ge_server *s, struct ge_run *run)
             .seq = d->edit_seq,
         };
         d->ndeltas = 0; /* only edits after this snapshot matter now */
-    }
-}
-
-/* Lends the worker the disk texts the run's files hold now, so a text that did not change
- * is kept once rather than read again beside its old copy. */
-static void lend_texts(struct ge_server *s, struct ge_run *run)
-{
-    size_t i = 0;
-    const char *k;
-    void *v;
-    while (ge_strmap_next(&s->files, &i, &k, &v)) {
-        struct ge_file *f = v;
-        for (size_t p = 0; f->disk != NULL && p < run->npkgs; p++)
-            if (f->pkg == run->pkgs[p])
-                ge_run_text_add(run, f->path, ge_blob_ref(f->disk));
     }
 }
 
@@ -262,7 +167,7 @@ static void job_sample(struct ge_job *job, const struct ge_proc_sample *sample)
 {
     struct ge_run *run = job->data;
     struct ge_server *s = run->server;
-    if (run->cancelled || s->stopping)
+    if (run->cancelled || s->state == GE_STATE_STOPPING)
         return;
     if (sample == NULL) {
         if (job->err_total == 0 && uv_now(s->loop) - job->started_ms >= GE_QUIET_REPORT_MS)
@@ -305,13 +210,9 @@ static void start_job(struct ge_server *s, struct ge_run *run)
     ge_job_start(&run->job, s->loop, &spec, job_done);
 }
 
-/* A run that timed out is started once more: a build that was stuck (on a lock, say) often
- * goes through, and one that was merely slow has left its finished packages in the build
- * cache. */
-static bool retry(struct ge_server *s, struct ge_run *run)
+void ge_run_retry(struct ge_run *run)
 {
-    if (!run->job.timed_out || run->retried)
-        return false;
+    struct ge_server *s = run->server;
     run->retried = true;
     ge_log_warn("%s: the go command %s; starting it once more", run->pkgs[0]->import_path,
                 run->job.hard_limit ? "reached its hard time limit" : "made no progress");
@@ -324,48 +225,42 @@ static bool retry(struct ge_server *s, struct ge_run *run)
     ge_buf_free(&run->job.out);
     ge_buf_free(&run->job.err);
     start_job(s, run);
-    return true;
+}
+
+void ge_run_cancel(struct ge_run *run, bool kill)
+{
+    run->cancelled = true;
+    if (kill)
+        ge_job_kill(&run->job);
+    else
+        ge_job_cancel(&run->job);
 }
 
 static void job_done(struct ge_job *job)
 {
     struct ge_run *run = job->data;
-    struct ge_server *s = run->server;
     ge_log_info("go command finished in %llu ms (status %lld, signal %d, %zu bytes)",
                 (unsigned long long)(job->finished_ms - job->started_ms),
                 (long long)job->exit_status, job->term_signal, job->err_total);
-    if (run->cancelled || s->stopping) {
-        ge_run_finished(s, run);
-        return;
-    }
-    if (retry(s, run))
-        return;
-    run->work.data = run;
-    lend_texts(s, run);
-    int rc = uv_queue_work(s->loop, &run->work, ge_run_work, ge_run_after_work);
-    if (rc != 0) {
-        ge_log_error("cannot queue the parse: %s", uv_strerror(rc));
-        ge_run_finished(s, run);
-    }
+    run->hooks->job_ended(run);
 }
 
-static void start_run(struct ge_server *s, struct ge_pkg **pkgs, size_t n)
+struct ge_run *ge_run_start(struct ge_server *s, struct ge_pkg **pkgs, size_t n, bool quick,
+                            bool tests, const struct ge_run_hooks *hooks, void *owner)
 {
     struct ge_run *run = ge_xcalloc(1, sizeof *run);
     run->server = s;
+    run->hooks = hooks;
+    run->owner = owner;
     run->pkgs = ge_xmalloc(n * sizeof *pkgs);
     memcpy(run->pkgs, pkgs, n * sizeof *pkgs);
     run->npkgs = n;
-    run->quick = pkgs[0]->quick;
-    run->tests = ge_analyze_wants_tests(s, pkgs[0]) && !run->quick;
+    run->quick = quick;
+    run->tests = tests;
     run->cwd = ge_xstrdup(pkgs[0]->modroot ? pkgs[0]->modroot : pkgs[0]->dir);
     run->started_ms = uv_now(s->loop);
-    for (size_t i = 0; i < n; i++) {
-        pkgs[i]->run = run;
-        pkgs[i]->dirty = false;
-        uv_timer_stop(&pkgs[i]->debounce);
+    for (size_t i = 0; i < n; i++)
         ge_progress_begin(s, pkgs[i]);
-    }
     run->next = s->runs;
     s->runs = run;
     snapshot_docs(s, run);
@@ -374,28 +269,7 @@ static void start_run(struct ge_server *s, struct ge_pkg **pkgs, size_t n)
     build_command(s, run);
     ge_log_info("running %s %s ... (%zu packages) in %s", run->argv[0], run->argv[1], n, run->cwd);
     start_job(s, run);
-}
-
-/* Batches every waiting package of first's module that waits for the same kind of pass, with
- * or without tests (packages outside modules run alone). */
-static void start_runs(struct ge_server *s, struct ge_pkg *first)
-{
-    bool tests = ge_analyze_wants_tests(s, first);
-    size_t cap = s->pkgs.count + 1, n = 0;
-    struct ge_pkg **batch = ge_xmalloc(cap * sizeof *batch);
-    batch[n++] = first;
-    size_t i = 0;
-    const char *k;
-    void *v;
-    while (first->modroot != NULL && ge_strmap_next(&s->pkgs, &i, &k, &v)) {
-        struct ge_pkg *p = v;
-        if (p != first && p->dirty && p->run == NULL && !p->closing && p->modroot != NULL &&
-            p->quick == first->quick && ge_analyze_wants_tests(s, p) == tests &&
-            strcmp(p->modroot, first->modroot) == 0)
-            batch[n++] = p;
-    }
-    start_run(s, batch, n);
-    free(batch);
+    return run;
 }
 
 /* A finished run, freed on the thread pool: a big package's findings take milliseconds to
@@ -437,8 +311,9 @@ static void reap(struct ge_server *s, struct ge_run *run)
     }
 }
 
-void ge_run_finished(struct ge_server *s, struct ge_run *run)
+void ge_run_end(struct ge_run *run)
 {
+    struct ge_server *s = run->server;
     if (run->npkgs > 0) {
         char *what = ge_xasprintf("the analysis of %s%s", run->pkgs[0]->import_path,
                                   run->npkgs > 1 ? " and more packages" : "");
@@ -451,24 +326,5 @@ void ge_run_finished(struct ge_server *s, struct ge_run *run)
             break;
         }
     }
-    for (size_t i = 0; i < run->npkgs; i++) {
-        struct ge_pkg *pkg = run->pkgs[i];
-        pkg->run = NULL;
-        if (run->cancelled)
-            pkg->dirty = true;
-    }
-    for (size_t i = 0; i < run->npkgs; i++) {
-        struct ge_pkg *pkg = run->pkgs[i];
-        if (pkg->nopen == 0) {
-            ge_pkg_maybe_destroy(s, pkg);
-        } else if (pkg->dirty && !s->stopping && s->state == GE_STATE_RUNNING) {
-            /* A trigger came in during the run; its own debounce timer may already have
-             * fired while the run held the package. */
-            if (!uv_is_active((uv_handle_t *)&pkg->debounce))
-                uv_timer_start(&pkg->debounce, debounce_fired, 0, 0);
-        }
-    }
     reap(s, run);
-    if (s->stopping && s->runs == NULL)
-        ge_server_stop(s, s->exit_code);
 }

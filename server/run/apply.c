@@ -84,7 +84,7 @@ static void apply_good(struct ge_server *s, struct ge_run *run, struct ge_pkg *p
         /* A run without tests did not compile the test files. When a test run follows (the
          * quick pass, a test file opened meanwhile) they keep what they have; otherwise they
          * take the empty set, so findings made for older sources are never shown. */
-        if (!run->tests && ge_is_test_file(path) && ge_analyze_wants_tests(s, pkg))
+        if (!run->tests && ge_is_test_file(path) && ge_pkg_wants_tests(s, pkg))
             continue;
         struct ge_file *f = ge_file_get(s, pkg, path);
         struct ge_finding_set set = res->sets[k];
@@ -229,14 +229,9 @@ void ge_pkg_answer_waiters(struct ge_server *s, struct ge_pkg *pkg, bool ok)
     }
 }
 
-void ge_run_after_work(uv_work_t *req, int status)
+void ge_run_apply(struct ge_run *run)
 {
-    struct ge_run *run = req->data;
     struct ge_server *s = run->server;
-    if (status != 0 || run->cancelled || s->stopping || s->state != GE_STATE_RUNNING) {
-        ge_run_finished(s, run);
-        return;
-    }
     if (run->nunknown > 0 && ge_job_succeeded(&run->job))
         ge_log_info("%zu output lines were not escape facts; first: %s", run->nunknown,
                     run->first_unknown);

@@ -11,30 +11,18 @@
 #include "run/run.h"
 
 #include "io/log.h"
-#include "lsp/progress.h"
 
 #define GE_DELIVER_SLICE_US   2000u
 #define GE_DELIVER_QUEUE_HIGH (4u * 1024u * 1024u)
 #define GE_DELIVER_BACKOFF_MS 5u
 
-/* Ends one package of the run: its progress and its waiters. After a good quick pass the
- * package waits for its full run instead, which ge_run_finished starts. */
-static void end_pkg(struct ge_server *s, struct ge_run *run, size_t i)
+/* Reports one package of the run as published; whoever started the run decides whether its
+ * analysis is over (a quick pass is followed by the full one). */
+static void end_pkg(struct ge_run *run, size_t i)
 {
     struct ge_run_result *res = &run->results[i];
-    if (!res->applied)
-        return;
-    /* A trigger during the delivery has already asked for the next run. Without an open
-     * test file any more (and scope "open"), the quick pass was the whole analysis. */
-    if (run->quick && res->ok && (run->cancelled || ge_analyze_wants_tests(s, run->pkgs[i]))) {
-        if (!run->cancelled) {
-            run->pkgs[i]->quick = false;
-            run->pkgs[i]->dirty = true;
-        }
-        return;
-    }
-    ge_progress_end(s, run->pkgs[i], res->end_message);
-    ge_pkg_answer_waiters(s, run->pkgs[i], res->ok);
+    if (res->applied)
+        run->hooks->pkg_delivered(run, i, res->ok);
 }
 
 /* Publishes (part of) the next file of run, or ends a package. Returns false once the run is
@@ -55,7 +43,7 @@ static bool step(struct ge_server *s, struct ge_run *run, uint64_t deadline)
                 run->deliver_file++;
             return true;
         }
-        end_pkg(s, run, i);
+        end_pkg(run, i);
         run->deliver_pkg++;
         run->deliver_file = 0;
     }
@@ -69,7 +57,7 @@ static void finish(struct ge_server *s, struct ge_run *run)
         ge_request(s, "workspace/inlayHint/refresh", NULL, NULL, NULL);
     if (s->caps.codelens_refresh)
         ge_request(s, "workspace/codeLens/refresh", NULL, NULL, NULL);
-    ge_run_finished(s, run);
+    run->hooks->delivered(run);
 }
 
 static struct ge_run *next_delivering(struct ge_server *s)
@@ -127,6 +115,6 @@ void ge_deliver_abort(struct ge_server *s)
     struct ge_run *run;
     while ((run = next_delivering(s)) != NULL) {
         run->delivering = false;
-        ge_run_finished(s, run);
+        run->hooks->delivered(run);
     }
 }

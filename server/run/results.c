@@ -1,8 +1,8 @@
 /*
  * The second half of an analysis. On the loop, while the go command runs: feed its output to
  * the parser as it arrives, so it is never held whole. On the thread pool: end the parse, list
- * the package directories, and place the findings in the texts the compiler saw. apply.c and
- * deliver.c take it from there.
+ * the package directories, and place the findings in the texts the compiler saw; the run's
+ * parsed hook follows on the loop. apply.c and deliver.c take it from there.
  */
 #include "run/run.h"
 
@@ -233,7 +233,8 @@ void ge_run_stream_drop(struct ge_run *run)
     run->parser = NULL;
 }
 
-void ge_run_work(uv_work_t *req)
+/* Ends the parse and places the findings; runs on the thread pool and touches only run. */
+static void work(uv_work_t *req)
 {
     struct ge_run *run = req->data;
     struct ge_report *report = NULL;
@@ -258,4 +259,37 @@ void ge_run_work(uv_work_t *req)
     for (size_t i = 0; i < run->npkgs; i++)
         place_package(run, report, i);
     ge_report_destroy(report);
+}
+
+/* Lends the worker the disk texts the run's files hold now, so a text that did not change
+ * is kept once rather than read again beside its old copy. */
+static void lend_texts(struct ge_server *s, struct ge_run *run)
+{
+    size_t i = 0;
+    const char *k;
+    void *v;
+    while (ge_strmap_next(&s->files, &i, &k, &v)) {
+        struct ge_file *f = v;
+        for (size_t p = 0; f->disk != NULL && p < run->npkgs; p++)
+            if (f->pkg == run->pkgs[p])
+                ge_run_text_add(run, f->path, ge_blob_ref(f->disk));
+    }
+}
+
+static void work_done(uv_work_t *req, int status)
+{
+    struct ge_run *run = req->data;
+    run->hooks->parsed(run, status);
+}
+
+void ge_run_parse(struct ge_run *run)
+{
+    struct ge_server *s = run->server;
+    run->work.data = run;
+    lend_texts(s, run);
+    int rc = uv_queue_work(s->loop, &run->work, work, work_done);
+    if (rc != 0) {
+        ge_log_error("cannot queue the parse: %s", uv_strerror(rc));
+        run->hooks->parsed(run, rc);
+    }
 }

@@ -1,7 +1,9 @@
 /*
- * One analysis in flight: a go command over one or more packages of one module, then a parse
- * on libuv's thread pool, then the results applied on the loop. Private to analyze.c and
- * results.c.
+ * One analysis in flight and the stages it goes through: a go command over one or more
+ * packages of one module (analyze.c), a parse on libuv's thread pool (results.c), the results
+ * applied on the loop (apply.c) and published in slices (deliver.c). Each stage is started by
+ * name and reports its end through the run's hooks, which runner.c sets and turns into the
+ * scheduler's events; no stage knows the scheduler.
  */
 #ifndef GE_SERVER_RUN_H
 #define GE_SERVER_RUN_H
@@ -41,25 +43,41 @@ struct ge_run_result {
     char *end_message; /* owned: the progress message once it is published */
 };
 
+struct ge_run;
+
+/* How the stages report back to whoever started the run. Each is called on the loop. */
+struct ge_run_hooks {
+    /* The go command is over: exit, end of output and every handle closed (run->job). */
+    void (*job_ended)(struct ge_run *run);
+    /* The parse is over (status 0), or failed or could not be queued (a libuv error). */
+    void (*parsed)(struct ge_run *run, int status);
+    /* Package i's applied results are published; ok: its build succeeded. */
+    void (*pkg_delivered)(struct ge_run *run, size_t i, bool ok);
+    /* Every package is published, or the delivery was aborted. */
+    void (*delivered)(struct ge_run *run);
+};
+
 struct ge_run {
     struct ge_run *next;
     struct ge_server *server;
+    const struct ge_run_hooks *hooks; /* borrowed */
+    void *owner;                      /* whoever started the run (the scheduler's run) */
     struct ge_job job;
     uv_work_t work;
     char *cwd;
     char **argv;          /* owned, NULL-terminated */
     char **env;           /* owned, NULL-terminated */
     char *overlay_dir;    /* owned: this run's private overlay directory, or NULL */
-    struct ge_pkg **pkgs; /* borrowed; each pkg->run points back here */
+    struct ge_pkg **pkgs; /* borrowed */
     size_t npkgs;
     struct ge_run_snap *snaps;
     size_t nsnaps;
     struct ge_parser *parser; /* owned: reads the output as it arrives, until the worker ends it */
-    bool cancelled;
-    bool retried; /* the go command timed out once and was started again */
+    bool cancelled;           /* stale: its output is not parsed and its results not applied */
+    bool retried;             /* the go command timed out once and was started again */
     bool tests;
     bool quick;      /* the quick pass: the package files only; its test files keep their findings
-                        and a full run follows (see GE_TRIGGER_SAVE_SOURCE) */
+                        and a full run follows (see scheduler.c) */
     bool delivering; /* applied; its files are being published in slices (deliver.c) */
     size_t deliver_pkg;               /* the package being published */
     size_t deliver_file;              /* the next of its files */
@@ -79,6 +97,19 @@ struct ge_run {
     char *first_error;   /* owned: the first error line of the whole output */
 };
 
+/* analyze.c */
+/* Starts a run of the n packages (copied), with hooks (borrowed) and owner: begins their
+ * progress, writes the overlay and starts the go command. Returns the run, which is in
+ * s->runs until ge_run_end. */
+struct ge_run *ge_run_start(struct ge_server *s, struct ge_pkg **pkgs, size_t n, bool quick,
+                            bool tests, const struct ge_run_hooks *hooks, void *owner);
+/* Starts the go command once more, after it timed out; job_ended follows again. */
+void ge_run_retry(struct ge_run *run);
+/* Stops the go command (kill: SIGKILL at once) and marks the run stale; job_ended follows. */
+void ge_run_cancel(struct ge_run *run, bool kill);
+/* The run is over: leaves s->runs and is freed on the thread pool. */
+void ge_run_end(struct ge_run *run);
+
 /* results.c */
 /* Takes a parser for the run's output; ge_run_on_output is the job's on_stderr. */
 void ge_run_stream_begin(struct ge_run *run);
@@ -87,27 +118,24 @@ void ge_run_on_output(struct ge_job *job, const char *data, size_t len);
 void ge_run_stream_drop(struct ge_run *run);
 /* Adds a disk text for path holding the reference blob (may be NULL: read it when needed). */
 struct ge_run_text *ge_run_text_add(struct ge_run *run, const char *path, struct ge_blob *blob);
-/* Ends the parse and places the findings; runs on the thread pool and touches only run. */
-void ge_run_work(uv_work_t *req);
-/* Applies the results on the loop thread. */
-void ge_run_after_work(uv_work_t *req, int status);
+/* Ends the parse and places the findings on the thread pool, touching only run; the parsed
+ * hook follows on the loop. */
+void ge_run_parse(struct ge_run *run);
 /* Frees everything the run owns, removing its overlay files. Touches only run, so it may run
  * on the thread pool once the run's handles are closed. */
 void ge_run_free(struct ge_run *run);
 
 /* apply.c */
+/* Applies the parsed results on the loop and starts their delivery (deliver.c). */
+void ge_run_apply(struct ge_run *run);
 /* Heap escapes shown (ge_file_count_shown) in pkg's files that are in view. */
 size_t ge_pkg_count_heap(struct ge_server *s, struct ge_pkg *pkg);
 /* Answers the goescape.analyze requests waiting for pkg. */
 void ge_pkg_answer_waiters(struct ge_server *s, struct ge_pkg *pkg, bool ok);
 
 /* deliver.c */
-/* Publishes an applied run's files in slices, then ends each package's progress, answers its
- * waiters, asks the client to refresh hints and lenses, and finishes the run. */
+/* Publishes an applied run's files in slices, calling pkg_delivered as each package is out,
+ * then asks the client to refresh hints and lenses and calls delivered. */
 void ge_deliver_start(struct ge_server *s, struct ge_run *run);
-
-/* analyze.c */
-/* Called when a run is over (applied or dropped): unlinks it and starts what waits. */
-void ge_run_finished(struct ge_server *s, struct ge_run *run);
 
 #endif

@@ -7,6 +7,7 @@
 #include "server.h"
 
 #include "io/log.h"
+#include "run/scheduler.h"
 #include "goescape/uri.h"
 
 #include <errno.h>
@@ -33,6 +34,23 @@ bool ge_pkg_has_tests(const struct ge_pkg *pkg)
     for (char **p = pkg->files; p != NULL && *p != NULL; p++)
         if (ge_is_test_file(*p))
             return true;
+    return false;
+}
+
+bool ge_pkg_wants_tests(struct ge_server *s, const struct ge_pkg *pkg)
+{
+    if (!s->config.include_tests)
+        return false;
+    if (s->config.diagnostics_scope == GE_SCOPE_PACKAGE)
+        return true;
+    size_t i = 0;
+    const char *k;
+    void *v;
+    while (ge_strmap_next(&s->docs, &i, &k, &v)) {
+        struct ge_doc *d = v;
+        if (d->pkg == pkg && ge_is_test_file(d->path))
+            return true;
+    }
     return false;
 }
 
@@ -90,6 +108,7 @@ static char *dir_of(const char *path)
 static void pkg_timer_closed(uv_handle_t *h)
 {
     struct ge_pkg *pkg = h->data;
+    ge_sched_pkg_destroy(pkg->server->sched, pkg->sched);
     free(pkg->key);
     free(pkg->dir);
     free(pkg->modroot);
@@ -159,6 +178,8 @@ struct ge_pkg *ge_pkg_for_file(struct ge_server *s, const char *path)
         pkg->pattern = ge_xstrdup(base ? base + 1 : path);
         ge_log_info("%s is outside any module; analyzing it as a single file", path);
     }
+    if (pkg != NULL)
+        pkg->sched = ge_sched_pkg_create(s->sched, pkg, pkg->modroot, pkg->import_path);
     free(modroot);
     free(modpath);
     free(dir);
@@ -196,7 +217,7 @@ static void file_destroy(struct ge_file *f)
     free(f);
 }
 
-static void pkg_destroy(struct ge_server *s, struct ge_pkg *pkg)
+void ge_pkg_destroy(struct ge_server *s, struct ge_pkg *pkg)
 {
     for (char **p = pkg->files; *p; p++) {
         struct ge_file *f = ge_strmap_del(&s->files, *p);
@@ -204,26 +225,7 @@ static void pkg_destroy(struct ge_server *s, struct ge_pkg *pkg)
             file_destroy(f);
     }
     ge_strmap_del(&s->pkgs, pkg->key);
-    pkg->closing = true;
     uv_close((uv_handle_t *)&pkg->debounce, pkg_timer_closed);
-}
-
-void ge_pkg_release(struct ge_server *s, struct ge_pkg *pkg)
-{
-    if (--pkg->nopen > 0)
-        return;
-    /* No open document belongs to the package any more: clear what it published. */
-    ge_publish_clear_pkg(s, pkg);
-    if (pkg->run != NULL)
-        return; /* the run's completion finds nopen == 0 and destroys the package */
-    pkg_destroy(s, pkg);
-}
-
-/* Called by analyze.c when a run finishes for a package nobody has open any more. */
-void ge_pkg_maybe_destroy(struct ge_server *s, struct ge_pkg *pkg)
-{
-    if (pkg->nopen == 0 && pkg->run == NULL && !pkg->closing)
-        pkg_destroy(s, pkg);
 }
 
 void ge_pkgs_free(struct ge_server *s)
@@ -232,5 +234,5 @@ void ge_pkgs_free(struct ge_server *s)
     const char *k;
     void *v;
     while (ge_strmap_next(&s->pkgs, &i, &k, &v))
-        pkg_destroy(s, v);
+        ge_pkg_destroy(s, v);
 }

@@ -379,7 +379,7 @@ static bool is_directive(const char *p, size_t n, const char *mark)
 /* Lets analyses that are in flight finish, without waiting for debounce timers. */
 static void settle(struct ge_server *s)
 {
-    for (int i = 0; i < DRAIN_TURNS && s->runs != NULL && !s->stopping; i++)
+    for (int i = 0; i < DRAIN_TURNS && s->runs != NULL && s->state != GE_STATE_STOPPING; i++)
         uv_run(s->loop, UV_RUN_ONCE);
 }
 
@@ -389,7 +389,7 @@ static void run_input(struct ge_server *s, struct client *c, struct owed *owed, 
 {
     const char *p = (const char *)data;
     const char *end = p + size;
-    while (p <= end && !s->stopping) {
+    while (p <= end && s->state != GE_STATE_STOPPING) {
         const char *sep = memchr(p, SEPARATOR, (size_t)(end - p));
         const char *stop = sep ? sep : end;
         size_t n = (size_t)(stop - p);

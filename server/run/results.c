@@ -106,7 +106,20 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* Base names of the .go files in dir (a single-file package has just its file). */
-static char **list_go_files(const struct ge_pkg *pkg, size_t *count)
+/* Appends name to the NULL-terminated names unless it is there already. */
+static void add_name(char ***names, size_t *n, const char *name)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp((*names)[i], name) == 0)
+            return;
+    *names = ge_xrealloc(*names, (*n + 2) * sizeof(char *));
+    (*names)[(*n)++] = ge_xstrdup(name);
+    (*names)[*n] = NULL;
+}
+
+/* The Go files of the package: those in its directory, and the open documents in it that
+ * the run compiled from their buffers (a file deleted on disk while open is one). */
+static char **list_go_files(const struct ge_run *run, const struct ge_pkg *pkg, size_t *count)
 {
     char **names = NULL;
     size_t n = 0;
@@ -123,12 +136,17 @@ static char **list_go_files(const struct ge_pkg *pkg, size_t *count)
         if (len < 4 || strcmp(e->d_name + len - 3, ".go") != 0 || e->d_name[0] == '.' ||
             e->d_name[0] == '_')
             continue;
-        names = ge_xrealloc(names, (n + 2) * sizeof(char *));
-        names[n++] = ge_xstrdup(e->d_name);
-        names[n] = NULL;
+        add_name(&names, &n, e->d_name);
     }
     if (d != NULL)
         closedir(d);
+    size_t dirlen = strlen(pkg->dir);
+    for (size_t i = 0; i < run->nsnaps; i++) {
+        const char *path = run->snaps[i].path;
+        if (strncmp(path, pkg->dir, dirlen) == 0 && path[dirlen] == '/' &&
+            strchr(path + dirlen + 1, '/') == NULL)
+            add_name(&names, &n, path + dirlen + 1);
+    }
     if (names == NULL)
         names = ge_xcalloc(1, sizeof(char *));
     qsort(names, n, sizeof(char *), cmp_str);
@@ -181,7 +199,7 @@ static void place_package(struct ge_run *run, const struct ge_report *report, si
     const struct ge_pkg *pkg = run->pkgs[idx];
     struct ge_run_result *res = &run->results[idx];
     size_t nfiles = 0;
-    char **names = list_go_files(pkg, &nfiles);
+    char **names = list_go_files(run, pkg, &nfiles);
     struct ge_pkg_filter filter = {
         .import_path = pkg->import_path,
         .dir = pkg->dir,

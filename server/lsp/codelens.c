@@ -3,6 +3,11 @@
  * "3 heap escapes: 1 map, 1 closure, 1 interface". Functions without escapes get none.
  */
 #include "lsp/lookup.h"
+#include "server.h"
+#include "lsp/methods.h"
+#include "lsp/documents.h"
+#include "lsp/publish.h"
+#include "run/workspace.h"
 
 #include "goescape/buf.h"
 #include "goescape/lsp.h"

@@ -4,6 +4,10 @@
  * goescape.showFlow (codeaction.c) shows how an escape reaches the heap.
  */
 #include "lsp/lookup.h"
+#include "server.h"
+#include "lsp/methods.h"
+#include "lsp/dispatch.h"
+#include "lsp/documents.h"
 
 #include "goescape/uri.h"
 

@@ -3,7 +3,10 @@
  * checks, cancellation, responses to the server's own requests, and the single place where
  * handler errors become JSON-RPC error codes.
  */
+#include "lsp/dispatch.h"
+
 #include "lsp/methods.h"
+#include "server.h"
 
 #include "companion/companion.h"
 

@@ -3,8 +3,12 @@
  * byte delta moves the findings of that file at once, and is logged while an analysis that
  * started before it is still running, so the analysis's results can be moved the same way.
  */
-#include "server.h"
+#include "lsp/documents.h"
 
+#include "server.h"
+#include "run/workspace.h"
+
+#include "io/fileio.h"
 #include "io/log.h"
 
 #include <stdlib.h>

@@ -6,6 +6,11 @@
  * says so, with the reason of the accepting comment.
  */
 #include "lsp/lookup.h"
+#include "server.h"
+#include "lsp/methods.h"
+#include "lsp/documents.h"
+#include "lsp/publish.h"
+#include "run/workspace.h"
 
 #include "goescape/assert.h"
 #include "goescape/buf.h"

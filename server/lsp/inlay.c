@@ -8,6 +8,10 @@
  * carries every finding's whole explanation.
  */
 #include "lsp/lookup.h"
+#include "server.h"
+#include "lsp/methods.h"
+#include "lsp/documents.h"
+#include "run/workspace.h"
 
 #include "goescape/lsp.h"
 #include "goescape/uri.h"

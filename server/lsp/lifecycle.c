@@ -3,6 +3,9 @@
  * workspace/didChangeConfiguration, workspace/configuration, workspace folders).
  */
 #include "lsp/methods.h"
+#include "server.h"
+#include "lsp/dispatch.h"
+#include "lsp/publish.h"
 
 #include "io/log.h"
 #include "lsp/progress.h"

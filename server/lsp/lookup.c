@@ -3,6 +3,10 @@
  * findings at a position.
  */
 #include "lsp/lookup.h"
+#include "server.h"
+#include "lsp/methods.h"
+#include "lsp/documents.h"
+#include "run/workspace.h"
 
 #include "goescape/filter.h"
 #include "goescape/lsp.h"

@@ -5,7 +5,13 @@
 #ifndef GE_SERVER_LOOKUP_H
 #define GE_SERVER_LOOKUP_H
 
-#include "lsp/methods.h"
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "goescape/finding.h"
+
+struct ge_server;
+struct ge_file;
 
 /* Inlay hints are on in the settings and not toggled off. */
 bool ge_hints_on(const struct ge_server *s);

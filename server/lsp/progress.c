@@ -4,6 +4,10 @@
  * specification lets the server use the token as soon as the request is sent.
  */
 #include "lsp/progress.h"
+#include "server.h"
+#include "lsp/dispatch.h"
+#include "lsp/publish.h"
+#include "run/workspace.h"
 
 #include "lsp/lookup.h"
 

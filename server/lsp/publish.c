@@ -4,7 +4,12 @@
  * already has. An edit republishes its own file after a short delay, so typing does not flood
  * the client; a settings change republishes every file.
  */
+#include "lsp/publish.h"
+
 #include "server.h"
+#include "lsp/dispatch.h"
+#include "lsp/documents.h"
+#include "run/workspace.h"
 
 #include "io/log.h"
 #include "goescape/filter.h"

@@ -3,6 +3,11 @@
  * and deciding when a package is analyzed.
  */
 #include "lsp/methods.h"
+#include "server.h"
+#include "lsp/dispatch.h"
+#include "lsp/documents.h"
+#include "lsp/publish.h"
+#include "run/workspace.h"
 
 #include "io/fileio.h"
 #include "io/log.h"

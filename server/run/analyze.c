@@ -11,6 +11,8 @@
  * full go test -c right after it (see GE_TRIGGER_SAVE_SOURCE in server.h).
  */
 #include "run/run.h"
+#include "lsp/documents.h"
+#include "run/workspace.h"
 
 #include "io/fileio.h"
 #include "io/gocmd.h"

@@ -5,6 +5,7 @@
  * deliver.c take it from there.
  */
 #include "run/run.h"
+#include "run/workspace.h"
 
 #include "io/fileio.h"
 #include "strv.h"

@@ -9,7 +9,6 @@
 #include "check/check_internal.h"
 
 #include "io/fileio.h"
-#include "io/gocmd.h"
 #include "strv.h"
 
 #include <errno.h>

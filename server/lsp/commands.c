@@ -3,13 +3,11 @@
  * when that analysis is done (so it can be cancelled); goescape.toggle turns hints on or off;
  * goescape.showFlow (codeaction.c) shows how an escape reaches the heap.
  */
-#include "lsp/lookup.h"
-#include "server.h"
 #include "lsp/methods.h"
+
 #include "lsp/dispatch.h"
 #include "lsp/documents.h"
-
-#include "goescape/uri.h"
+#include "server.h"
 
 #include <errno.h>
 #include <stdlib.h>

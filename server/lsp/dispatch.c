@@ -5,12 +5,10 @@
  */
 #include "lsp/dispatch.h"
 
+#include "companion/companion.h"
+#include "io/log.h"
 #include "lsp/methods.h"
 #include "server.h"
-
-#include "companion/companion.h"
-
-#include "io/log.h"
 #include "goescape/rpc.h"
 
 #include <errno.h>

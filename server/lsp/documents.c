@@ -5,11 +5,9 @@
  */
 #include "lsp/documents.h"
 
-#include "server.h"
-#include "run/workspace.h"
-
 #include "io/fileio.h"
-#include "io/log.h"
+#include "run/workspace.h"
+#include "server.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -35,9 +33,9 @@ struct ge_doc *ge_doc_for_path(struct ge_server *s, const char *path)
     return NULL;
 }
 
-const char *ge_file_text(struct ge_server *s, struct ge_file *f, size_t *len)
+const char *ge_file_text(const struct ge_strmap *docs, const struct ge_file *f, size_t *len)
 {
-    struct ge_doc *d = ge_doc_find(s, f->uri);
+    const struct ge_doc *d = ge_strmap_get(docs, f->uri);
     if (d != NULL) {
         *len = d->text.len;
         return d->text.data ? d->text.data : "";

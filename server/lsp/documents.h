@@ -16,6 +16,7 @@
 struct ge_server;
 struct ge_pkg;
 struct ge_file;
+struct ge_strmap;
 
 /* An open document. */
 struct ge_doc {
@@ -37,9 +38,9 @@ struct ge_doc {
 struct ge_doc *ge_doc_find(struct ge_server *s, const char *uri);
 /* The open document of an absolute path, or NULL. Borrowed. */
 struct ge_doc *ge_doc_for_path(struct ge_server *s, const char *path);
-/* The text findings in file refer to: the open document's, or the file's disk text.
- * Borrowed; never NULL. */
-const char *ge_file_text(struct ge_server *s, struct ge_file *f, size_t *len);
+/* The text findings in f refer to: its open document's in docs (ge_server.docs), or the
+ * file's disk text. Borrowed; never NULL. */
+const char *ge_file_text(const struct ge_strmap *docs, const struct ge_file *f, size_t *len);
 /* Frees every document and the table (when the server ends). */
 void ge_docs_free(struct ge_server *s);
 /* Moves the spans of set through one edit, dropping the spans it touched. */

@@ -3,13 +3,12 @@
  * workspace/didChangeConfiguration, workspace/configuration, workspace folders).
  */
 #include "lsp/methods.h"
-#include "server.h"
-#include "lsp/dispatch.h"
-#include "lsp/publish.h"
 
 #include "io/log.h"
+#include "lsp/dispatch.h"
 #include "lsp/progress.h"
-#include "goescape/rpc.h"
+#include "lsp/publish.h"
+#include "server.h"
 #include "goescape/uri.h"
 
 #include <errno.h>

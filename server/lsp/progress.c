@@ -4,12 +4,12 @@
  * specification lets the server use the token as soon as the request is sent.
  */
 #include "lsp/progress.h"
-#include "server.h"
+
 #include "lsp/dispatch.h"
+#include "lsp/lookup.h"
 #include "lsp/publish.h"
 #include "run/workspace.h"
-
-#include "lsp/lookup.h"
+#include "server.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -67,8 +67,5 @@ void ge_publish_all_later(struct ge_server *s);
 void ge_publish_file_later(struct ge_server *s, struct ge_file *f);
 /* Replaces the file's compile errors (errors_new is stolen; may be NULL). */
 void ge_file_set_errors(struct ge_file *f, struct ge_build_error *errors_new, size_t n);
-/* LSP range of a byte span in text. */
-struct ge_range ge_span_range(struct ge_server *s, const char *text, size_t len,
-                              struct ge_span span);
 
 #endif

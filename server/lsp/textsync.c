@@ -3,15 +3,15 @@
  * and deciding when a package is analyzed.
  */
 #include "lsp/methods.h"
-#include "server.h"
-#include "lsp/dispatch.h"
-#include "lsp/documents.h"
-#include "lsp/publish.h"
-#include "run/workspace.h"
 
 #include "io/fileio.h"
 #include "io/log.h"
+#include "lsp/dispatch.h"
+#include "lsp/documents.h"
 #include "lsp/progress.h"
+#include "lsp/publish.h"
+#include "run/workspace.h"
+#include "server.h"
 #include "goescape/lsp.h"
 #include "goescape/uri.h"
 

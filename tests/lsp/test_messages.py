@@ -46,7 +46,7 @@ def test_every_setting_a_message_names_is_mapped_for_each_editor():
     """Each key the server's messages name is in the README's settings table, is a VS Code
     setting, an Emacs customization sent under that key, and the README's "Settings in each
     editor" section exists to map it."""
-    server = "\n".join(p.read_text() for p in sorted((REPO / "server").glob("*.c")))
+    server = "\n".join(p.read_text() for p in sorted((REPO / "server").rglob("*.c")))
     # Adjacent C string literals are joined first, so a message split over lines is whole.
     joined = re.sub(r'"\s*\n\s*"', "", server)
     named = set(NAMED.findall(joined))

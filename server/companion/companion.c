@@ -9,7 +9,6 @@
 #include "lsp/documents.h"
 
 #include "io/log.h"
-#include "lsp/methods.h"
 #include "server.h"
 #include "strmap.h"
 #include "io/transport.h"

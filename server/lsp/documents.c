@@ -44,19 +44,22 @@ const char *ge_file_text(const struct ge_strmap *docs, const struct ge_file *f, 
     return f->disk ? f->disk->data : "";
 }
 
+void ge_doc_destroy(struct ge_doc *d)
+{
+    free(d->uri);
+    free(d->path);
+    ge_buf_free(&d->text);
+    free(d->deltas);
+    free(d);
+}
+
 void ge_docs_free(struct ge_server *s)
 {
     size_t i = 0;
     const char *k;
     void *v;
-    while (ge_strmap_next(&s->docs, &i, &k, &v)) {
-        struct ge_doc *d = v;
-        free(d->uri);
-        free(d->path);
-        ge_buf_free(&d->text);
-        free(d->deltas);
-        free(d);
-    }
+    while (ge_strmap_next(&s->docs, &i, &k, &v))
+        ge_doc_destroy(v);
     ge_strmap_free(&s->docs);
 }
 

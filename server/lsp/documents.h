@@ -41,6 +41,8 @@ struct ge_doc *ge_doc_for_path(struct ge_server *s, const char *path);
 /* The text findings in f refer to: its open document's in docs (ge_server.docs), or the
  * file's disk text. Borrowed; never NULL. */
 const char *ge_file_text(const struct ge_strmap *docs, const struct ge_file *f, size_t *len);
+/* Frees d (stolen), which is no longer in the table. */
+void ge_doc_destroy(struct ge_doc *d);
 /* Frees every document and the table (when the server ends). */
 void ge_docs_free(struct ge_server *s);
 /* Moves the spans of set through one edit, dropping the spans it touched. */

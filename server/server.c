@@ -4,6 +4,9 @@
  * succeeds and nothing outlives the process.
  */
 #include "server.h"
+#include "lsp/dispatch.h"
+#include "lsp/documents.h"
+#include "run/workspace.h"
 
 #include "companion/companion.h"
 

@@ -9,6 +9,7 @@
 #include "check/check_internal.h"
 
 #include "io/gocmd.h"
+#include "strv.h"
 #include "io/job.h"
 #include "io/log.h"
 

@@ -9,7 +9,7 @@
 #include "check/check_internal.h"
 
 #include "io/fileio.h"
-#include "io/gocmd.h"
+#include "strv.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -10,7 +10,7 @@
  */
 #include "check/check_internal.h"
 
-#include "io/gocmd.h"
+#include "strv.h"
 #include "io/job.h"
 
 #include <errno.h>

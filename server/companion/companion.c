@@ -5,9 +5,10 @@
  * decoded once; one that needs no merge is forwarded as the bytes that came in.
  */
 #include "companion/companion.h"
+#include "lsp/dispatch.h"
+#include "lsp/documents.h"
 
 #include "io/log.h"
-#include "lsp/methods.h"
 #include "server.h"
 #include "strmap.h"
 #include "io/transport.h"

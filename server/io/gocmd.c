@@ -4,26 +4,13 @@
 #include "io/gocmd.h"
 
 #include "io/platform.h"
+#include "strv.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 extern char **environ;
-
-void ge_strv_push(char ***list, size_t *n, char *item_new)
-{
-    *list = ge_xrealloc(*list, (*n + 2) * sizeof(char *));
-    (*list)[(*n)++] = item_new;
-    (*list)[*n] = NULL;
-}
-
-void ge_strv_free(char **list)
-{
-    for (char **p = list; p && *p; p++)
-        free(*p);
-    free(list);
-}
 
 static bool has_vendor(const char *modroot)
 {

@@ -7,6 +7,7 @@
 #define GE_SERVER_GOCMD_H
 
 #include "config.h"
+#include "strv.h"
 
 /* argv for `go build` (or `go test -c` when tests) over patterns (borrowed). modroot (may
  * be NULL) selects -mod=vendor or -mod=readonly; overlay (may be NULL) is an -overlay file.
@@ -15,8 +16,5 @@ char **ge_gocmd_build_argv(const struct ge_config *c, bool tests, const char *mo
                            const char *overlay, const char *const *patterns, size_t npatterns);
 /* The process environment for the go command, as a new NULL-terminated list. */
 char **ge_gocmd_env(const struct ge_config *c);
-/* Appends item_new (stolen) to a NULL-terminated list of n items. */
-void ge_strv_push(char ***list, size_t *n, char *item_new);
-void ge_strv_free(char **list);
 
 #endif

@@ -7,10 +7,16 @@
  * runs by sending it back as workspace/executeCommand). Each action carries the diagnostics it
  * fixes and edits the document at the version the client has.
  */
-#include "lsp/lookup.h"
+#include "lsp/methods.h"
 
+#include "lsp/caps.h"
+#include "lsp/dispatch.h"
+#include "lsp/documents.h"
+#include "lsp/lookup.h"
+#include "lsp/render.h"
+#include "run/workspace.h"
+#include "server.h"
 #include "goescape/assert.h"
-#include "goescape/filter.h"
 #include "goescape/lsp.h"
 #include "goescape/uri.h"
 
@@ -22,7 +28,7 @@
 #define GE_ACTION_LINES_MAX 64u
 
 struct request {
-    struct ge_server *s;
+    const struct ge_render_ctx *ctx;
     struct ge_doc *doc;
     const char *text;
     size_t len;
@@ -54,14 +60,14 @@ static json_t *diagnostics_on(const struct request *r, uint32_t line, bool asser
 
 static uint32_t line_of(const struct request *r, size_t off)
 {
-    return ge_lines_position(&r->lines, r->text, r->len, off, r->s->enc).line;
+    return ge_lines_position(&r->lines, r->text, r->len, off, r->ctx->enc).line;
 }
 
 /* A WorkspaceEdit with one edit (stolen) of the document: at the version the client has when
  * it takes documentChanges, else as a plain change. */
 static json_t *workspace_edit(const struct request *r, json_t *edit_new)
 {
-    if (!r->s->caps.document_changes)
+    if (!r->ctx->caps->document_changes)
         return json_pack("{s:{s:[o]}}", "changes", r->doc->uri, edit_new);
     return json_pack("{s:[{s:{s:s, s:I}, s:[o]}]}", "documentChanges", "textDocument", "uri",
                      r->doc->uri, "version", (json_int_t)r->doc->version, "edits", edit_new);
@@ -97,7 +103,7 @@ static json_t *insert_above(const struct request *r, uint32_t line, const char *
 {
     size_t indent;
     size_t off = line_indent(r, line, &indent);
-    struct ge_range at = ge_span_range(r->s, r->text, r->len, (struct ge_span){off, off});
+    struct ge_range at = ge_span_range(r->ctx->enc, r->text, r->len, (struct ge_span){off, off});
     char *text =
         ge_xasprintf("%.*s%s\n", (int)indent, r->text + off, snippet != NULL ? snippet : comment);
     json_t *e = snippet != NULL
@@ -113,7 +119,7 @@ static void escape_actions(struct request *r, uint32_t line)
     add_action(r, "Ignore this escape", diagnostics_on(r, line, false),
                workspace_edit(r, insert_above(r, line, "//goescape:ignore", NULL)), NULL);
     /* The snippet's tab stop leaves the cursor on the reason, selected for typing. */
-    bool snippet = r->s->caps.snippet_edits;
+    bool snippet = r->ctx->caps->snippet_edits;
     add_action(r, "Accept this escape\xE2\x80\xA6", diagnostics_on(r, line, false),
                workspace_edit(r, insert_above(r, line, "//goescape:allow ",
                                               snippet ? "//goescape:allow ${1:reason}" : NULL)),
@@ -139,7 +145,7 @@ static void assertion_actions(struct request *r, const struct ge_assertion *a,
                               const struct ge_assert_result *v, const struct ge_finding *f,
                               uint32_t line)
 {
-    struct ge_range rg = ge_span_range(r->s, r->text, r->len, removal(r, a));
+    struct ge_range rg = ge_span_range(r->ctx->enc, r->text, r->len, removal(r, a));
     char title[64];
     snprintf(title, sizeof title, "Remove the %s assertion", ge_assert_name(a));
     add_action(
@@ -148,7 +154,7 @@ static void assertion_actions(struct request *r, const struct ge_assertion *a,
         NULL);
     if (v->verdict != GE_VERDICT_BROKEN || f == NULL)
         return;
-    struct ge_position at = ge_text_position(r->text, r->len, f->span.start, r->s->enc);
+    struct ge_position at = ge_text_position(r->text, r->len, f->span.start, r->ctx->enc);
     add_action(r, "Show why it escapes", diagnostics_on(r, line, true), NULL,
                json_pack("{s:s, s:s, s:[s, i, i]}", "title", "Show why it escapes", "command",
                          "goescape.showFlow", "arguments", r->doc->uri, at.line, at.character));
@@ -193,7 +199,8 @@ int ge_m_code_action(struct ge_server *s, json_t *id, json_t *params, json_t **r
         return rc;
     }
     json_t *context = json_object_get(params, "context");
-    struct request r = {.s = s,
+    struct ge_render_ctx ctx = ge_render_ctx_of(s);
+    struct request r = {.ctx = &ctx,
                         .doc = d,
                         .text = d->text.data ? d->text.data : "",
                         .len = d->text.len,
@@ -211,7 +218,7 @@ int ge_m_code_action(struct ge_server *s, json_t *id, json_t *params, json_t **r
     size_t n = file->set.count;
     add_assertions(&r, items, n, first, last, done);
     for (size_t i = 0; i < n; i++) {
-        if (!ge_finding_shown(s, &items[i], r.text, r.len))
+        if (!ge_finding_shown(&ctx, &items[i], r.text, r.len))
             continue;
         uint32_t line = line_of(&r, items[i].span.start);
         if (line < first || line > last || done[line - first])

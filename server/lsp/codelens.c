@@ -2,8 +2,12 @@
  * textDocument/codeLens: above each function with heap escapes, a count by category, such as
  * "3 heap escapes: 1 map, 1 closure, 1 interface". Functions without escapes get none.
  */
-#include "lsp/lookup.h"
+#include "lsp/methods.h"
 
+#include "config.h"
+#include "lsp/documents.h"
+#include "lsp/render.h"
+#include "run/workspace.h"
 #include "goescape/buf.h"
 #include "goescape/lsp.h"
 #include "goescape/scan.h"
@@ -41,7 +45,8 @@ int ge_m_code_lens(struct ge_server *s, json_t *id, json_t *params, json_t **res
     }
     json_t *lenses = json_array();
     *result_new = lenses;
-    if (f == NULL || !s->config.code_lens || f->set.count == 0)
+    struct ge_render_ctx r = ge_render_ctx_of(s);
+    if (f == NULL || !r.config->code_lens || f->set.count == 0)
         return 0;
     const char *text = d->text.data ? d->text.data : "";
     struct ge_func_decl *fns = NULL;
@@ -52,17 +57,17 @@ int ge_m_code_lens(struct ge_server *s, json_t *id, json_t *params, json_t **res
         for (size_t j = 0; j < f->set.count; j++) {
             const struct ge_finding *fi = &f->set.items[j];
             if (fi->span.start >= fns[i].decl.start && fi->span.start < fns[i].decl.end &&
-                ge_finding_shown(s, fi, text, d->text.len)) {
+                ge_finding_shown(&r, fi, text, d->text.len)) {
                 counts[fi->category]++;
                 total++;
             }
         }
         if (total == 0)
             continue;
-        struct ge_range r = ge_span_range(s, text, d->text.len, fns[i].name_span);
+        struct ge_range rg = ge_span_range(r.enc, text, d->text.len, fns[i].name_span);
         char *title = lens_title(counts, total);
         json_array_append_new(lenses,
-                              json_pack("{s:o, s:{s:s, s:s}}", "range", ge_lsp_range_pack(&r),
+                              json_pack("{s:o, s:{s:s, s:s}}", "range", ge_lsp_range_pack(&rg),
                                         "command", "title", title, "command", ""));
         free(title);
     }

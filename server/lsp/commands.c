@@ -3,10 +3,13 @@
  * when that analysis is done (so it can be cancelled); goescape.toggle turns hints on or off;
  * goescape.showFlow (codeaction.c) shows how an escape reaches the heap.
  */
-#include "lsp/lookup.h"
+#include "lsp/methods.h"
 
 #include "run/scheduler.h"
 #include "goescape/uri.h"
+#include "lsp/dispatch.h"
+#include "lsp/documents.h"
+#include "server.h"
 
 #include <errno.h>
 #include <stdlib.h>

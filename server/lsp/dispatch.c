@@ -3,11 +3,12 @@
  * checks, cancellation, responses to the server's own requests, and the single place where
  * handler errors become JSON-RPC error codes.
  */
-#include "lsp/methods.h"
+#include "lsp/dispatch.h"
 
 #include "companion/companion.h"
-
 #include "io/log.h"
+#include "lsp/methods.h"
+#include "server.h"
 #include "goescape/rpc.h"
 
 #include <errno.h>

@@ -3,10 +3,13 @@
  * byte delta moves the findings of that file at once, and is logged while an analysis that
  * started before it is still running, so the analysis's results can be moved the same way.
  */
-#include "server.h"
+#include "lsp/documents.h"
 
 #include "io/log.h"
 #include "run/scheduler.h"
+#include "io/fileio.h"
+#include "run/workspace.h"
+#include "server.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -32,9 +35,9 @@ struct ge_doc *ge_doc_for_path(struct ge_server *s, const char *path)
     return NULL;
 }
 
-const char *ge_file_text(struct ge_server *s, struct ge_file *f, size_t *len)
+const char *ge_file_text(const struct ge_strmap *docs, const struct ge_file *f, size_t *len)
 {
-    struct ge_doc *d = ge_doc_find(s, f->uri);
+    const struct ge_doc *d = ge_strmap_get(docs, f->uri);
     if (d != NULL) {
         *len = d->text.len;
         return d->text.data ? d->text.data : "";
@@ -43,19 +46,22 @@ const char *ge_file_text(struct ge_server *s, struct ge_file *f, size_t *len)
     return f->disk ? f->disk->data : "";
 }
 
+void ge_doc_destroy(struct ge_doc *d)
+{
+    free(d->uri);
+    free(d->path);
+    ge_buf_free(&d->text);
+    free(d->deltas);
+    free(d);
+}
+
 void ge_docs_free(struct ge_server *s)
 {
     size_t i = 0;
     const char *k;
     void *v;
-    while (ge_strmap_next(&s->docs, &i, &k, &v)) {
-        struct ge_doc *d = v;
-        free(d->uri);
-        free(d->path);
-        ge_buf_free(&d->text);
-        free(d->deltas);
-        free(d);
-    }
+    while (ge_strmap_next(&s->docs, &i, &k, &v))
+        ge_doc_destroy(v);
     ge_strmap_free(&s->docs);
 }
 

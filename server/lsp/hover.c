@@ -5,13 +5,17 @@
  * allocation) still answer hovers. An escape that an assertion accepts or that breaks one
  * says so, with the reason of the accepting comment.
  */
-#include "lsp/lookup.h"
+#include "lsp/methods.h"
 
+#include "lsp/caps.h"
+#include "lsp/documents.h"
+#include "lsp/lookup.h"
+#include "lsp/render.h"
+#include "run/workspace.h"
 #include "goescape/assert.h"
 #include "goescape/buf.h"
 #include "goescape/lsp.h"
 #include "goescape/scan.h"
-#include "goescape/uri.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -19,88 +23,9 @@
 
 #define GE_HOVER_MAX (64u * 1024u)
 
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
-}
-
-/* Appends text as inline code, with a fence longer than any run of backticks inside it. */
-static void append_code(struct ge_buf *b, const char *text)
-{
-    size_t longest = 0, run = 0;
-    for (const char *p = text; *p; p++) {
-        run = *p == '`' ? run + 1 : 0;
-        if (run > longest)
-            longest = run;
-    }
-    bool pad = longest > 0;
-    for (size_t i = 0; i <= longest; i++)
-        ge_buf_appends(b, "`");
-    ge_buf_printf(b, "%s%s%s", pad ? " " : "", text, pad ? " " : "");
-    for (size_t i = 0; i <= longest; i++)
-        ge_buf_appends(b, "`");
-}
-
-static void append_steps(struct ge_buf *b, const struct ge_finding *f)
-{
-    if (f->nsteps == 0)
-        return;
-    ge_buf_appends(b, f->category == GE_CAT_STATIC ? "\n\n**What the compiler reports:**\n"
-                                                   : "\n\n**Path to the heap:**\n");
-    for (size_t i = 0; i < f->nsteps; i++) {
-        const struct ge_flow_step *st = &f->steps[i];
-        ge_buf_printf(b, "%s%zu. %s", i ? "\n" : "", i + 1, st->message);
-        if (st->path != NULL) {
-            char *uri = ge_uri_from_path(st->path);
-            ge_buf_printf(b, " ([%s:%u](%s#L%u))", base_name(st->path), st->line, uri, st->line);
-            free(uri);
-        }
-    }
-    if (f->truncated)
-        ge_buf_appends(b, "\n\n_The compiler cut this explanation short (assignment cycle)._");
-}
-
-char *ge_finding_markdown(struct ge_server *s, struct ge_file *file, const struct ge_finding *f)
-{
-    struct ge_buf b;
-    ge_buf_init(&b, GE_HOVER_MAX);
-    /* A static value is reported as escaping but is never allocated: the hover over the
-     * line says so, which is why it is not marked. */
-    const char *what = f->category == GE_CAT_STATIC  ? "is reported as escaping but needs no "
-                                                       "allocation"
-                       : f->kind == GE_FACT_MOVED    ? "moves to the heap"
-                       : f->kind == GE_FACT_ESCAPE   ? "escapes to the heap"
-                       : f->kind == GE_FACT_NOESCAPE ? "stays on the stack"
-                                                     : "leaks";
-    ge_buf_printf(&b, "**goescape** · `%s`\n\n", ge_category_name(f->category));
-    append_code(&b, f->subject);
-    ge_buf_printf(&b, " %s", what);
-    if (f->func != NULL) {
-        ge_buf_appends(&b, " in ");
-        append_code(&b, f->func);
-    }
-    ge_buf_appends(&b, ".");
-    if (f->cause != NULL && *f->cause)
-        ge_buf_printf(&b, "\n\n**Cause:** %s.", f->cause);
-    append_steps(&b, f);
-    if (s->config.hover_remedies && ge_category_is_heap(f->category)) {
-        char *remedy = ge_finding_remedy_new(f);
-        if (remedy != NULL)
-            ge_buf_printf(&b, "\n\n**Remedy:** %s", remedy);
-        free(remedy);
-    }
-    if (file != NULL && file->stale)
-        ge_buf_appends(&b, "\n\n_From the last successful build; the package does not compile "
-                           "now._");
-    if (b.data == NULL)
-        ge_buf_reserve(&b, 0);
-    return ge_buf_steal(&b, NULL);
-}
-
 /* A summary of one function's findings, for a hover over its name. */
-static char *function_summary(struct ge_server *s, struct ge_file *f, const struct ge_func_decl *fn,
-                              const char *text, size_t len)
+static char *function_summary(const struct ge_render_ctx *r, struct ge_file *f,
+                              const struct ge_func_decl *fn, const char *text, size_t len)
 {
     size_t counts[GE_CAT_COUNT] = {0};
     struct ge_buf params;
@@ -112,7 +37,7 @@ static char *function_summary(struct ge_server *s, struct ge_file *f, const stru
             continue;
         if (fi->category == GE_CAT_PARAM)
             ge_buf_printf(&params, "- `%s`: %s\n", fi->subject, fi->cause ? fi->cause : "leaks");
-        if (ge_finding_shown(s, fi, text, len)) {
+        if (ge_finding_shown(r, fi, text, len)) {
             counts[fi->category]++;
             total++;
         }
@@ -160,15 +85,15 @@ static void markdown_to_plain(char *md)
     *out = '\0';
 }
 
-static json_t *hover_result(struct ge_server *s, char *markdown_new, const char *text, size_t len,
-                            struct ge_span span)
+static json_t *hover_result(const struct ge_render_ctx *r, char *markdown_new, const char *text,
+                            size_t len, struct ge_span span)
 {
-    struct ge_range r = ge_span_range(s, text, len, span);
-    if (!s->caps.hover_markdown)
+    struct ge_range rg = ge_span_range(r->enc, text, len, span);
+    if (!r->caps->hover_markdown)
         markdown_to_plain(markdown_new);
     json_t *res = json_pack("{s:{s:s, s:s}, s:o}", "contents", "kind",
-                            s->caps.hover_markdown ? "markdown" : "plaintext", "value",
-                            markdown_new, "range", ge_lsp_range_pack(&r));
+                            r->caps->hover_markdown ? "markdown" : "plaintext", "value",
+                            markdown_new, "range", ge_lsp_range_pack(&rg));
     free(markdown_new);
     return res;
 }
@@ -216,13 +141,14 @@ int ge_m_hover(struct ge_server *s, json_t *id, json_t *params, json_t **result_
         *err = rc == -ENOENT ? "document is not open" : "hover needs textDocument and position";
         return rc;
     }
+    struct ge_render_ctx r = ge_render_ctx_of(s);
     const char *text = d->text.data ? d->text.data : "";
     size_t offset;
-    ge_text_offset(text, d->text.len, pos, s->enc, &offset);
+    ge_text_offset(text, d->text.len, pos, r.enc, &offset);
     const struct ge_finding *fi = ge_finding_at(f, offset);
     if (fi != NULL) {
-        char *md = with_assertion(f, fi, text, d->text.len, ge_finding_markdown(s, f, fi));
-        *result_new = hover_result(s, md, text, d->text.len, fi->span);
+        char *md = with_assertion(f, fi, text, d->text.len, ge_finding_markdown(&r, f, fi));
+        *result_new = hover_result(&r, md, text, d->text.len, fi->span);
         return 0;
     }
     if (f == NULL || f->set.count == 0)
@@ -231,8 +157,8 @@ int ge_m_hover(struct ge_server *s, json_t *id, json_t *params, json_t **result_
     size_t n = ge_scan_funcs(text, d->text.len, &fns);
     for (size_t i = 0; i < n && *result_new == NULL; i++)
         if (offset >= fns[i].name_span.start && offset <= fns[i].name_span.end)
-            *result_new = hover_result(s, function_summary(s, f, &fns[i], text, d->text.len), text,
-                                       d->text.len, fns[i].name_span);
+            *result_new = hover_result(&r, function_summary(&r, f, &fns[i], text, d->text.len),
+                                       text, d->text.len, fns[i].name_span);
     ge_func_decls_free(fns, n);
     return 0;
 }

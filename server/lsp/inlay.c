@@ -7,8 +7,13 @@
  * escapes (the return, the call that keeps it, the capturing closure), and its tooltip
  * carries every finding's whole explanation.
  */
-#include "lsp/lookup.h"
+#include "lsp/methods.h"
 
+#include "lsp/caps.h"
+#include "lsp/documents.h"
+#include "lsp/render.h"
+#include "run/workspace.h"
+#include "strmap.h"
 #include "goescape/lsp.h"
 #include "goescape/uri.h"
 
@@ -27,7 +32,7 @@
  * that placing many hints (and the links of their causes into the same text) does not count
  * lines from the start of the text for each. */
 struct req {
-    struct ge_server *s;
+    const struct ge_render_ctx *r;
     struct ge_file *file;
     const char *text; /* borrowed: the document's text */
     size_t len;
@@ -43,15 +48,15 @@ static json_t *escape_location(const struct req *q, const struct ge_finding *f)
     if (st->path == NULL || st->line == 0)
         return NULL;
     struct ge_range r = {{st->line - 1, 0}, {st->line - 1, 0}};
-    struct ge_file *other = ge_strmap_get(&q->s->files, st->path);
+    const struct ge_file *other = ge_strmap_get(q->r->files, st->path);
     if (other != NULL) {
         size_t len, off;
-        const char *text = ge_file_text(q->s, other, &len);
+        const char *text = ge_file_text(q->r->docs, other, &len);
         int rc = text == q->text ? ge_lines_offset(&q->lines, st->line - 1, &off)
                                  : ge_text_line_offset(text, len, st->line - 1, &off);
         if (rc == 0) {
             size_t n = ge_text_line_length(text, len, off);
-            r.start.character = ge_text_units(text + off, n, st->col ? st->col - 1 : 0, q->s->enc);
+            r.start.character = ge_text_units(text + off, n, st->col ? st->col - 1 : 0, q->r->enc);
             r.end = r.start;
         }
     }
@@ -155,7 +160,7 @@ static void add_part(struct parts *p, const char *text, size_t n, json_t *loc_ne
 static void add_cause(const struct req *q, struct parts *p, const char *sp, const char *word,
                       const struct cause *c, const struct ge_finding *f, const char *tooltip)
 {
-    json_t *loc = q->s->caps.label_location ? escape_location(q, f) : NULL;
+    json_t *loc = q->r->caps->label_location ? escape_location(q, f) : NULL;
     char text[64];
     int n = snprintf(text, sizeof(text), "%s%s", sp, word);
     size_t used = n < 0 ? 0 : (size_t)n;
@@ -240,12 +245,12 @@ static json_t *hint(const struct req *q, const struct spot *spots, size_t n)
     ge_buf_init(&all, HINT_TOOLTIP_MAX);
     for (size_t i = 0; i < n; i++) {
         fs[i] = &q->file->set.items[spots[i].item];
-        tips[i] = ge_finding_markdown(q->s, q->file, fs[i]);
+        tips[i] = ge_finding_markdown(q->r, q->file, fs[i]);
         if (i > 0)
             ge_buf_appends(&all, HINT_RULE);
         ge_buf_appends(&all, tips[i]);
     }
-    struct ge_position at = ge_lines_position(&q->lines, q->text, q->len, spots[0].at, q->s->enc);
+    struct ge_position at = ge_lines_position(&q->lines, q->text, q->len, spots[0].at, q->r->enc);
     json_t *h = json_pack("{s:o, s:o, s:b, s:{s:s, s:s%}}", "position", ge_lsp_position_pack(at),
                           "label", label(q, fs, tips, n), "paddingLeft", 1, "tooltip", "kind",
                           "markdown", "value", all.data ? all.data : "", all.len);
@@ -273,12 +278,13 @@ int ge_m_inlay_hint(struct ge_server *s, json_t *id, json_t *params, json_t **re
     }
     json_t *hints = json_array();
     *result_new = hints;
-    if (f == NULL || !ge_hints_on(s))
+    struct ge_render_ctx r = ge_render_ctx_of(s);
+    if (f == NULL || !ge_hints_on(&r))
         return 0;
     const char *text = d->text.data ? d->text.data : "";
     size_t len = d->text.len, lo, hi;
-    ge_text_offset(text, len, range.start, s->enc, &lo);
-    ge_text_offset(text, len, range.end, s->enc, &hi);
+    ge_text_offset(text, len, range.start, r.enc, &lo);
+    ge_text_offset(text, len, range.end, r.enc, &hi);
     /* A hint is on the line where its expression ends: findings that end on a line before
      * the range's first are not looked at. */
     size_t first_line = lo;
@@ -288,7 +294,7 @@ int ge_m_inlay_hint(struct ge_server *s, json_t *id, json_t *params, json_t **re
     size_t n = 0, cap = 0;
     for (size_t i = 0; i < f->set.count; i++) {
         const struct ge_finding *fi = &f->set.items[i];
-        if (fi->span.end < first_line || fi->span.end > hi || !ge_finding_shown(s, fi, text, len))
+        if (fi->span.end < first_line || fi->span.end > hi || !ge_finding_shown(&r, fi, text, len))
             continue;
         size_t at = ge_scan_hint_offset(text, len, fi->span.end);
         if (at < lo || at > hi)
@@ -302,7 +308,7 @@ int ge_m_inlay_hint(struct ge_server *s, json_t *id, json_t *params, json_t **re
     if (n == 0)
         return 0;
     qsort(spots, n, sizeof(*spots), spot_cmp);
-    struct req q = {.s = s, .file = f, .text = text, .len = len};
+    struct req q = {.r = &r, .file = f, .text = text, .len = len};
     ge_lines_init(&q.lines, text, len);
     for (size_t i = 0, j; i < n; i = j) {
         for (j = i + 1; j < n && spots[j].at == spots[i].at;)

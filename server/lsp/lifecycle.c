@@ -5,10 +5,13 @@
 #include "lsp/methods.h"
 
 #include "io/log.h"
+#include "lsp/dispatch.h"
 #include "lsp/progress.h"
 #include "run/runner.h"
 #include "run/scheduler.h"
 #include "goescape/rpc.h"
+#include "lsp/publish.h"
+#include "server.h"
 #include "goescape/uri.h"
 
 #include <errno.h>

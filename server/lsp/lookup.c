@@ -4,8 +4,11 @@
  */
 #include "lsp/lookup.h"
 
-#include "goescape/filter.h"
-#include "goescape/lsp.h"
+#include "lsp/documents.h"
+#include "lsp/methods.h"
+#include "lsp/render.h"
+#include "run/workspace.h"
+#include "server.h"
 
 #include <errno.h>
 #include <string.h>
@@ -23,23 +26,14 @@ int ge_params_doc(struct ge_server *s, json_t *params, struct ge_doc **doc, stru
     return 0;
 }
 
-bool ge_hints_on(const struct ge_server *s)
-{
-    return s->config.inlay_hints && s->hints_enabled;
-}
-
-bool ge_finding_shown(struct ge_server *s, const struct ge_finding *f, const char *text, size_t len)
-{
-    return ge_category_is_heap(f->category) && ge_filter_shows(s->config.categories, text, len, f);
-}
-
 size_t ge_file_count_shown(struct ge_server *s, struct ge_file *f)
 {
+    struct ge_render_ctx r = ge_render_ctx_of(s);
     size_t len;
-    const char *text = ge_file_text(s, f, &len);
+    const char *text = ge_file_text(r.docs, f, &len);
     size_t n = 0;
     for (size_t i = 0; i < f->set.count; i++)
-        if (ge_finding_shown(s, &f->set.items[i], text, len))
+        if (ge_finding_shown(&r, &f->set.items[i], text, len))
             n++;
     return n;
 }

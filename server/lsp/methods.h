@@ -8,7 +8,11 @@
 #ifndef GE_SERVER_METHODS_H
 #define GE_SERVER_METHODS_H
 
-#include "server.h"
+#include <jansson.h>
+
+struct ge_server;
+struct ge_doc;
+struct ge_file;
 
 typedef int (*ge_request_fn)(struct ge_server *s, json_t *id, json_t *params, json_t **result_new,
                              const char **err);

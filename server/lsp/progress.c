@@ -5,8 +5,12 @@
  */
 #include "lsp/progress.h"
 
+#include "lsp/dispatch.h"
 #include "lsp/lookup.h"
 #include "run/scheduler.h"
+#include "lsp/publish.h"
+#include "run/workspace.h"
+#include "server.h"
 
 #include <stdlib.h>
 #include <string.h>

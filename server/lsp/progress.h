@@ -5,7 +5,8 @@
 #ifndef GE_SERVER_PROGRESS_H
 #define GE_SERVER_PROGRESS_H
 
-#include "server.h"
+struct ge_server;
+struct ge_pkg;
 
 /* "Escape analysis: <package>" */
 void ge_progress_begin(struct ge_server *s, struct ge_pkg *pkg);

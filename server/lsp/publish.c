@@ -4,9 +4,14 @@
  * already has. An edit republishes its own file after a short delay, so typing does not flood
  * the client; a settings change republishes every file.
  */
-#include "server.h"
+#include "lsp/publish.h"
 
 #include "io/log.h"
+#include "lsp/dispatch.h"
+#include "lsp/documents.h"
+#include "lsp/render.h"
+#include "run/workspace.h"
+#include "server.h"
 #include "goescape/filter.h"
 #include "goescape/lsp.h"
 #include "goescape/uri.h"
@@ -16,15 +21,6 @@
 
 #define GE_REPUBLISH_DELAY_MS 150
 
-struct ge_range ge_span_range(struct ge_server *s, const char *text, size_t len,
-                              struct ge_span span)
-{
-    return (struct ge_range){
-        .start = ge_text_position(text, len, span.start, s->enc),
-        .end = ge_text_position(text, len, span.end, s->enc),
-    };
-}
-
 /* The text a diagnostic's own file is published with, and its line index. */
 struct own_text {
     const char *uri;
@@ -33,7 +29,8 @@ struct own_text {
     const struct ge_lines *lines;
 };
 
-static json_t *related(struct ge_server *s, const struct ge_finding *f, const struct own_text *own)
+static json_t *related(const struct ge_render_ctx *r, const struct ge_finding *f,
+                       const struct own_text *own)
 {
     json_t *list = json_array();
     for (size_t i = 0; i < f->nsteps; i++) {
@@ -44,45 +41,45 @@ static json_t *related(struct ge_server *s, const struct ge_finding *f, const st
          * is exact for the line start and for ASCII text, and is converted when the file's
          * text is at hand. Most are in the finding's own file. */
         bool is_own = st->path == f->path || strcmp(st->path, f->path) == 0;
-        struct ge_file *other = is_own ? NULL : ge_strmap_get(&s->files, st->path);
-        struct ge_range r = {{st->line - 1, st->col ? st->col - 1 : 0},
-                             {st->line - 1, st->col ? st->col - 1 : 0}};
+        const struct ge_file *other = is_own ? NULL : ge_strmap_get(r->files, st->path);
+        struct ge_range rg = {{st->line - 1, st->col ? st->col - 1 : 0},
+                              {st->line - 1, st->col ? st->col - 1 : 0}};
         const char *text = own->text;
         size_t len = own->len, off;
         int found = -1;
         if (is_own) {
             found = ge_lines_offset(own->lines, st->line - 1, &off);
         } else if (other != NULL) {
-            text = ge_file_text(s, other, &len);
+            text = ge_file_text(r->docs, other, &len);
             found = ge_text_line_offset(text, len, st->line - 1, &off);
         }
         if (found == 0) {
             size_t line_len = ge_text_line_length(text, len, off);
             size_t col = st->col ? st->col - 1 : 0;
-            r.start.character = ge_text_units(text + off, line_len, col, s->enc);
-            r.end = r.start;
+            rg.start.character = ge_text_units(text + off, line_len, col, r->enc);
+            rg.end = rg.start;
         }
         char *uri = is_own ? NULL : ge_uri_from_path(st->path);
         json_array_append_new(list, json_pack("{s:o, s:s}", "location",
-                                              ge_lsp_location_pack(is_own ? own->uri : uri, &r),
+                                              ge_lsp_location_pack(is_own ? own->uri : uri, &rg),
                                               "message", st->message));
         free(uri);
     }
     return list;
 }
 
-static json_t *diagnostic(struct ge_server *s, const struct ge_finding *f,
+static json_t *diagnostic(const struct ge_render_ctx *r, const struct ge_finding *f,
                           const struct own_text *own, bool stale, const struct ge_assertion *a)
 {
-    struct ge_range r = {
-        .start = ge_lines_position(own->lines, own->text, own->len, f->span.start, s->enc),
-        .end = ge_lines_position(own->lines, own->text, own->len, f->span.end, s->enc),
+    struct ge_range rg = {
+        .start = ge_lines_position(own->lines, own->text, own->len, f->span.start, r->enc),
+        .end = ge_lines_position(own->lines, own->text, own->len, f->span.end, r->enc),
     };
     struct ge_buf msg;
     ge_buf_init(&msg, GE_MESSAGE_MAX);
     const char *text = ge_finding_message(f, &msg);
-    json_t *d = json_pack("{s:o, s:i, s:s, s:s, s:s}", "range", ge_lsp_range_pack(&r), "severity",
-                          s->config.severity[f->category], "code", ge_category_name(f->category),
+    json_t *d = json_pack("{s:o, s:i, s:s, s:s, s:s}", "range", ge_lsp_range_pack(&rg), "severity",
+                          r->config->severity[f->category], "code", ge_category_name(f->category),
                           "source", "goescape", "message", text);
     if (a != NULL) {
         /* An accepted escape is a hint that carries its reason, not a problem. */
@@ -100,7 +97,7 @@ static json_t *diagnostic(struct ge_server *s, const struct ge_finding *f,
     }
     ge_buf_free(&msg);
     if (f->nsteps > 0)
-        json_object_set_new(d, "relatedInformation", related(s, f, own));
+        json_object_set_new(d, "relatedInformation", related(r, f, own));
     return d;
 }
 
@@ -113,15 +110,15 @@ void ge_file_set_errors(struct ge_file *f, struct ge_build_error *errors_new, si
     f->nerrors = n;
 }
 
-static json_t *error_diagnostic(struct ge_server *s, const struct ge_build_error *e,
+static json_t *error_diagnostic(enum ge_encoding enc, const struct ge_build_error *e,
                                 const char *text, size_t len)
 {
     struct ge_range r = {{e->line - 1, 0}, {e->line - 1, 0}};
     size_t off;
     if (ge_text_line_offset(text, len, e->line - 1, &off) == 0) {
         size_t n = ge_text_line_length(text, len, off);
-        r.start.character = ge_text_units(text + off, n, e->col ? e->col - 1 : 0, s->enc);
-        r.end.character = e->col ? r.start.character + 1 : ge_text_units(text + off, n, n, s->enc);
+        r.start.character = ge_text_units(text + off, n, e->col ? e->col - 1 : 0, enc);
+        r.end.character = e->col ? r.start.character + 1 : ge_text_units(text + off, n, n, enc);
     }
     return json_pack("{s:o, s:i, s:s, s:s, s:s}", "range", ge_lsp_range_pack(&r), "severity", 1,
                      "code", "build", "source", "goescape", "message", e->text);
@@ -169,7 +166,7 @@ static void job_add(struct ge_publish_job *job, json_t *diag_new)
 
 /* An assertion's own diagnostic: broken (at the escape, with its flow), a bare allow or one
  * that matches no code (at the comment). Code "assertion" tells them from findings. */
-static json_t *assert_diagnostic(struct ge_server *s, const struct ge_publish_job *job,
+static json_t *assert_diagnostic(const struct ge_render_ctx *rc, const struct ge_publish_job *job,
                                  const struct ge_assert_result *r)
 {
     const struct ge_assertion *a = &job->asserts[r->assertion];
@@ -179,8 +176,8 @@ static json_t *assert_diagnostic(struct ge_server *s, const struct ge_publish_jo
     char *m = ge_assert_message_new(a, r, fi != NULL ? ge_finding_message(fi, &msg) : "");
     struct ge_span span = fi != NULL ? fi->span : a->comment;
     struct ge_range rg = {
-        .start = ge_lines_position(&job->lines, job->text, job->len, span.start, s->enc),
-        .end = ge_lines_position(&job->lines, job->text, job->len, span.end, s->enc),
+        .start = ge_lines_position(&job->lines, job->text, job->len, span.start, rc->enc),
+        .end = ge_lines_position(&job->lines, job->text, job->len, span.end, rc->enc),
     };
     int severity = r->verdict == GE_VERDICT_UNMATCHED ? 2 : 1;
     json_t *d = json_pack("{s:o, s:i, s:s, s:s, s:s}", "range", ge_lsp_range_pack(&rg), "severity",
@@ -190,34 +187,34 @@ static json_t *assert_diagnostic(struct ge_server *s, const struct ge_publish_jo
     struct own_text own = {
         .uri = job->file->uri, .text = job->text, .len = job->len, .lines = &job->lines};
     if (fi != NULL && fi->nsteps > 0)
-        json_object_set_new(d, "relatedInformation", related(s, fi, &own));
+        json_object_set_new(d, "relatedInformation", related(rc, fi, &own));
     return d;
 }
 
 /* Checks the file's assertions against its findings: their diagnostics go first, and the
  * findings they break or allow are marked, to be left out or shown as hints. */
-static void add_assertions(struct ge_server *s, struct ge_publish_job *job)
+static void add_assertions(const struct ge_render_ctx *r, struct ge_publish_job *job)
 {
     size_t na = ge_assert_scan(job->text, job->len, &job->asserts);
     if (na == 0)
         return;
-    struct ge_assert_result *r;
-    size_t nr = ge_assert_check(job->asserts, na, job->items, job->count, &r);
-    for (size_t i = 0; i < nr; i++) {
-        if (r[i].finding != SIZE_MAX) {
+    struct ge_assert_result *v;
+    size_t nv = ge_assert_check(job->asserts, na, job->items, job->count, &v);
+    for (size_t i = 0; i < nv; i++) {
+        if (v[i].finding != SIZE_MAX) {
             if (job->assert_of == NULL)
                 job->assert_of = ge_xcalloc(job->count, sizeof *job->assert_of);
-            job->assert_of[r[i].finding] =
-                (struct ge_assert_mark){(uint32_t)r[i].assertion + 1, r[i].verdict};
+            job->assert_of[v[i].finding] =
+                (struct ge_assert_mark){(uint32_t)v[i].assertion + 1, v[i].verdict};
         }
-        if (r[i].verdict != GE_VERDICT_ALLOWED)
-            job_add(job, assert_diagnostic(s, job, &r[i]));
+        if (v[i].verdict != GE_VERDICT_ALLOWED)
+            job_add(job, assert_diagnostic(r, job, &v[i]));
     }
-    free(r);
+    free(v);
 }
 
 /* Starts job on f's current findings and text. */
-static void job_start(struct ge_server *s, struct ge_publish_job *job, struct ge_file *f,
+static void job_start(const struct ge_render_ctx *r, struct ge_publish_job *job, struct ge_file *f,
                       const char *text, size_t len, uint64_t seq)
 {
     ge_publish_job_reset(job);
@@ -230,11 +227,11 @@ static void job_start(struct ge_server *s, struct ge_publish_job *job, struct ge
                                    .stale = f->stale,
                                    .digest = FNV_OFFSET};
     ge_buf_init(&job->list, GE_OUT_QUEUE_MAX / 2);
-    for (size_t i = 0; s->config.report_build_errors && i < f->nerrors; i++)
-        job_add(job, error_diagnostic(s, &f->errors[i], text, len));
+    for (size_t i = 0; r->config->report_build_errors && i < f->nerrors; i++)
+        job_add(job, error_diagnostic(r->enc, &f->errors[i], text, len));
     /* One line index per publish keeps a file with many findings linear, not quadratic. */
     ge_lines_init(&job->lines, text, len);
-    add_assertions(s, job);
+    add_assertions(r, job);
 }
 
 /* Sends job's list when it differs from what the client has. The list is already JSON text, so
@@ -306,15 +303,16 @@ bool ge_publish_step(struct ge_server *s, struct ge_publish_job *job, struct ge_
         clear_file(s, f);
         return true;
     }
+    struct ge_render_ctx r = ge_render_ctx_of(s);
     size_t len;
-    const char *text = ge_file_text(s, f, &len);
+    const char *text = ge_file_text(r.docs, f, &len);
     struct ge_doc *d = ge_doc_find(s, f->uri);
     uint64_t seq = d != NULL ? d->edit_seq : 0;
     /* Anything that moved since the last slice (an edit, a reopen, new findings) starts the
      * file over; the pieces built so far may no longer match. */
     if (job->file != f || job->text != text || job->len != len || job->items != f->set.items ||
         job->count != f->set.count || job->edit_seq != seq || job->stale != f->stale)
-        job_start(s, job, f, text, len, seq);
+        job_start(&r, job, f, text, len, seq);
     struct own_text own = {.uri = f->uri, .text = text, .len = len, .lines = &job->lines};
     while (job->next < job->count) {
         size_t i = job->next++;
@@ -325,8 +323,8 @@ bool ge_publish_step(struct ge_server *s, struct ge_publish_job *job, struct ge_
             m != NULL && m->assertion > 0 && m->verdict == GE_VERDICT_ALLOWED
                 ? &job->asserts[m->assertion - 1]
                 : NULL;
-        if (!broken && ge_filter_shows(s->config.categories, text, len, fi))
-            job_add(job, diagnostic(s, fi, &own, f->stale, allow));
+        if (!broken && ge_filter_shows(r.config->categories, text, len, fi))
+            job_add(job, diagnostic(&r, fi, &own, f->stale, allow));
         if (job->next % 16 == 0 && job->next < job->count && uv_hrtime() >= deadline_ns)
             return false;
     }

@@ -6,8 +6,13 @@
 
 #include "io/fileio.h"
 #include "io/log.h"
+#include "lsp/dispatch.h"
+#include "lsp/documents.h"
 #include "lsp/progress.h"
 #include "run/scheduler.h"
+#include "lsp/publish.h"
+#include "run/workspace.h"
+#include "server.h"
 #include "goescape/lsp.h"
 #include "goescape/uri.h"
 
@@ -19,15 +24,6 @@ static bool is_go_file(const char *path)
 {
     size_t n = strlen(path);
     return n > 3 && strcmp(path + n - 3, ".go") == 0;
-}
-
-static void doc_destroy(struct ge_doc *d)
-{
-    free(d->uri);
-    free(d->path);
-    ge_buf_free(&d->text);
-    free(d->deltas);
-    free(d);
 }
 
 void ge_m_did_open(struct ge_server *s, json_t *params)
@@ -182,7 +178,7 @@ void ge_m_did_close(struct ge_server *s, json_t *params)
         ge_blob_unref(f->disk);
         f->disk = ge_blob_new(d->text.data ? d->text.data : "", d->text.len);
     }
-    doc_destroy(d);
+    ge_doc_destroy(d);
     /* Out of view now (with diagnosticsScope "open"): its diagnostics are cleared. */
     if (f != NULL && pkg != NULL && pkg->nopen > 1)
         ge_publish_file(s, f);

@@ -5,6 +5,8 @@
  * The stage reports through the run's hooks (run.h) and knows nothing of the scheduler.
  */
 #include "run/run.h"
+#include "lsp/documents.h"
+#include "run/workspace.h"
 
 #include "io/fileio.h"
 #include "io/gocmd.h"

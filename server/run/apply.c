@@ -4,8 +4,13 @@
  * keeps the last good findings, marked stale, and tells the user once per failure episode.
  */
 #include "run/run.h"
+#include "lsp/dispatch.h"
+#include "lsp/documents.h"
+#include "lsp/publish.h"
+#include "run/workspace.h"
 
-#include "io/gocmd.h"
+#include "strv.h"
+#include "io/fileio.h"
 #include "io/log.h"
 #include "lsp/lookup.h"
 #include "lsp/progress.h"

@@ -9,6 +9,9 @@
  * announces.
  */
 #include "run/run.h"
+#include "lsp/dispatch.h"
+#include "lsp/publish.h"
+#include "run/workspace.h"
 
 #include "io/log.h"
 

@@ -5,9 +5,10 @@
  * parsed hook follows on the loop. apply.c and deliver.c take it from there.
  */
 #include "run/run.h"
+#include "run/workspace.h"
 
 #include "io/fileio.h"
-#include "io/gocmd.h"
+#include "strv.h"
 #include "io/log.h"
 #include "lsp/progress.h"
 

@@ -9,6 +9,8 @@
 #define GE_SERVER_RUN_H
 
 #include "server.h"
+#include "io/job.h"
+#include "lsp/publish.h"
 
 /* The text of an open document as it was when the run started. */
 struct ge_run_snap {

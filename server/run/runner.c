@@ -7,9 +7,11 @@
 #include "run/runner.h"
 
 #include "io/fileio.h"
+#include "lsp/documents.h"
 #include "lsp/progress.h"
 #include "run/run.h"
 #include "run/scheduler.h"
+#include "run/workspace.h"
 
 #include <stdlib.h>
 

@@ -4,8 +4,13 @@
  * that module's root, finds a go.work above it by itself. A file outside any module is
  * analyzed alone, as the go command's command-line-arguments package.
  */
-#include "server.h"
+#include "run/workspace.h"
 
+#include "server.h"
+#include "lsp/documents.h"
+#include "lsp/publish.h"
+
+#include "io/fileio.h"
 #include "io/log.h"
 #include "run/scheduler.h"
 #include "goescape/uri.h"

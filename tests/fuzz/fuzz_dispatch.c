@@ -44,6 +44,7 @@
 #include <uv.h>
 
 #include "server.h"
+#include "lsp/dispatch.h"
 #include "io/log.h"
 #include "goescape/frame.h"
 #include "goescape/rpc.h"

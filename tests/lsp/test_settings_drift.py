@@ -7,8 +7,10 @@ renamed or re-defaulted in one place and not the others fails here:
   severity objects' keys; no `goescape.*` server setting the server does not read;
 - editors/emacs/goescape.el: a defcustom `goescape-<kebab-name>` per setting with a matching
   type and default, and `goescape-settings` sending every name from its own variable;
-- README.md's settings and categories tables and docs/lsp.md's settings table;
-- any category list in editors/vscode/src/extension.ts.
+- README.md's settings and categories tables, docs/lsp.md's settings table, and the VS Code
+  extension's README (its settings table and the categories its diagnostics carry as codes);
+- any category list in editors/vscode/src/extension.ts and in the VS Code probe the editor
+  tests run (tests/e2e/vscode/probe/extension.js).
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ def test_print_settings_describes_every_setting_and_category(table):
         assert s["type"] in {"boolean", "integer", "string", "array", "object"}, s
         assert s["description"], s
     cats = {c["name"]: c for c in table["categories"]}
+    for c in cats.values():
+        assert c["description"] and c["severity"] in table["severities"], c
     assert [n for n, c in cats.items() if not c["heap"]] == ["param", "noescape", "static",
                                                               "inlined"]
     assert all(c["default"] == c["heap"] for c in cats.values())
@@ -106,18 +110,31 @@ def test_vscode_package_json_agrees(table):
         problems)
 
 
-def test_vscode_extension_category_lists_agree(table):
-    """A list of category names in the extension is either the heap categories or all of them."""
-    heap = {c["name"] for c in table["categories"] if c["heap"]}
-    every = {c["name"] for c in table["categories"]}
-    src = (REPO / "editors/vscode/src/extension.ts").read_text()
+# Code that lists category names for itself: the extension, and the probe extension the VS Code
+# editor test loads to read what the editor shows.
+CATEGORY_LIST_SOURCES = ["editors/vscode/src/extension.ts", "tests/e2e/vscode/probe/extension.js"]
+
+
+def category_lists(src: str, every: set) -> list[list[str]]:
+    """The plain lists of strings in src ([...]) whose words are all category names."""
+    found = []
     for lit in re.findall(r"\[([^\[\]]*)\]", src):
         words = re.findall(r"""['"]([a-z]+)['"]""", lit)
-        if len(words) < 3 or not set(words) <= every | {"closure"}:
+        if len(words) < 3 or not set(words) <= every:
             continue
         if re.sub(r"""['"][a-z]+['"]|[\s,]""", "", lit):
             continue  # not a plain list of strings
-        assert set(words) in (heap, every), f"extension.ts lists categories {words}"
+        found.append(words)
+    return found
+
+
+@pytest.mark.parametrize("path", CATEGORY_LIST_SOURCES)
+def test_vscode_extension_category_lists_agree(table, path):
+    """A list of category names in the extension is either the heap categories or all of them."""
+    heap = {c["name"] for c in table["categories"] if c["heap"]}
+    every = {c["name"] for c in table["categories"]}
+    for words in category_lists((REPO / path).read_text(), every):
+        assert set(words) in (heap, every), f"{path} lists categories {words}"
 
 
 # ---- Emacs ------------------------------------------------------------------------------------
@@ -273,6 +290,26 @@ def doc_type(cell: str) -> str:
     return cell.split()[0]
 
 
+def check_severity_cell(table, cell: str, where: str) -> list[str]:
+    """A default such as "`information` for `map`, `closure`; `hint` for the rest": each named
+    category has that severity, and every other one the severity of "the rest"."""
+    sevs = severity_defaults(table)
+    named = {}
+    for sev, names in re.findall(r"`(\w+)` for ((?:`\w+`(?:, )?)+)", cell):
+        named.update({n: sev for n in ticked(names)})
+    rest = re.search(r"`(\w+)` for the rest", cell)
+    problems = []
+    if not named and rest is None:
+        return [f"{where}: severity default {cell!r} names no category"]
+    for n in sevs:
+        want = named.get(n, rest.group(1) if rest else None)
+        if want is not None and want != sevs[n]:
+            problems.append(f"{where}: severity of {n} {want}, server {sevs[n]}")
+    for n in set(named) - set(sevs):
+        problems.append(f"{where}: severity of {n}, not a category")
+    return problems
+
+
 def check_doc_settings(table, rows: list[list[str]], type_col: int | None, default_col: int,
                        where: str) -> list[str]:
     settings = settings_of(table)
@@ -300,10 +337,7 @@ def check_doc_settings(table, rows: list[list[str]], type_col: int | None, defau
                                 f"server {off}")
         elif name == "severity":
             if "see above" not in cell:
-                for sev, names in re.findall(r"`(\w+)` for ((?:`\w+`(?:, )?)+)", cell):
-                    for n in ticked(names):
-                        if severity_defaults(table).get(n) != sev:
-                            problems.append(f"{where}: severity of {n} {sev}")
+                problems += check_severity_cell(table, cell, where)
         elif doc_default(cell) != s["default"]:
             problems.append(f"{where}: {name} default {cell}, server {s['default']!r}")
     return problems
@@ -316,6 +350,27 @@ def test_lsp_md_settings_table_agrees(table):
     listed = [w for w in ticked(rows[0][3]) if w in cats or re.fullmatch(r"[a-z]+", w)]
     if listed != cats:
         problems.append(f"docs/lsp.md: categories listed {listed}, server {cats}")
+    assert not problems, "\n".join(problems)
+
+
+def test_vscode_readme_agrees(table):
+    """The extension's own README: its settings table (the server's settings plus the client's
+    own) and the categories its diagnostics carry as codes."""
+    path = REPO / "editors/vscode/README.md"
+    rows = markdown_table(path, "| setting | default | meaning |")
+    server_rows = []
+    for row in rows:
+        name = ticked(row[0])[0]
+        if name not in VSCODE_CLIENT_ONLY:
+            server_rows.append([f"`{name.removeprefix('goescape.')}`"] + row[1:])
+    problems = check_doc_settings(table, server_rows, None, 1, "editors/vscode/README.md")
+    text = path.read_text()
+    start = text.index("the category as their code")
+    codes = ticked(text[start:text.index(")", start)])
+    heap = [c["name"] for c in table["categories"] if c["heap"]]
+    if codes != heap:
+        problems.append(f"editors/vscode/README.md: diagnostic codes {codes}, heap categories "
+                        f"{heap}")
     assert not problems, "\n".join(problems)
 
 

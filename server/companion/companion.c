@@ -73,18 +73,17 @@ static void close_tr(struct gopls *g)
     }
 }
 
-struct diag_pair {
-    json_t *gopls; /* owned arrays, or NULL */
-    json_t *ours;
-};
-
 struct ge_companion {
     struct ge_server *s;
     struct gopls *g; /* the running gopls, or NULL */
     unsigned gen;
     struct fwd *fwds;
+    size_t nfwds; /* capped at GE_COMPANION_WAITING_MAX */
     struct back *backs;
-    struct ge_strmap diags; /* uri -> struct diag_pair* */
+    size_t nbacks;  /* capped at GE_COMPANION_ASKING_MAX */
+    bool fwds_full; /* the cap was hit and not yet left: it is logged once per episode */
+    bool backs_full;
+    struct ge_strmap diags; /* uri -> the lists of companion_diags.c */
     json_t *init_params;    /* owned: the client's initialize params, for restarts */
     bool initialized;       /* the client sent initialized */
     int restarts;
@@ -154,55 +153,10 @@ static int send_gopls(struct ge_companion *c, json_t *msg_new)
 
 /* ---- diagnostics ---- */
 
-static void publish_union(struct ge_companion *c, const char *uri, struct diag_pair *p)
-{
-    json_t *all = json_array();
-    if (p->gopls != NULL)
-        json_array_extend(all, p->gopls);
-    if (p->ours != NULL)
-        json_array_extend(all, p->ours);
-    send_client(c,
-                ge_rpc_notification_new("textDocument/publishDiagnostics",
-                                        json_pack("{s:s, s:o}", "uri", uri, "diagnostics", all)));
-}
-
-static void set_diags(struct ge_companion *c, json_t *params, bool ours)
-{
-    const char *uri = json_string_value(json_object_get(params, "uri"));
-    json_t *list = json_object_get(params, "diagnostics");
-    if (uri == NULL || !json_is_array(list))
-        return;
-    struct diag_pair *p = ge_strmap_get(&c->diags, uri);
-    if (p == NULL) {
-        p = ge_xcalloc(1, sizeof *p);
-        ge_strmap_put(&c->diags, uri, p);
-    }
-    json_t **slot = ours ? &p->ours : &p->gopls;
-    json_decref(*slot);
-    *slot = json_incref(list);
-    publish_union(c, uri, p);
-}
-
 bool ge_companion_own_diagnostics(struct ge_companion *c, json_t *params)
 {
-    set_diags(c, params, true);
+    ge_companion_diags_set(&c->diags, &c->s->transport, params, true);
     return true;
-}
-
-/* gopls is gone: its diagnostics go with it. */
-static void drop_gopls_diags(struct ge_companion *c)
-{
-    size_t i = 0;
-    const char *k;
-    void *v;
-    while (ge_strmap_next(&c->diags, &i, &k, &v)) {
-        struct diag_pair *p = v;
-        if (p->gopls != NULL && json_array_size(p->gopls) > 0) {
-            json_decref(p->gopls);
-            p->gopls = NULL;
-            publish_union(c, k, p);
-        }
-    }
 }
 
 /* The goescape section of settings meant for both servers, as {"goescape": {...}}, or NULL:
@@ -280,7 +234,10 @@ static void answer(struct ge_companion *c, struct fwd *f, json_t *result, json_t
         break;
     case FWD_MERGE: {
         const char *method = json_string_value(json_object_get(f->msg, "method"));
-        if (error != NULL && f->ours == NULL) {
+        bool nothing = f->ours == NULL || json_is_null(f->ours) ||
+                       (json_is_array(f->ours) && json_array_size(f->ours) == 0);
+        if (body != NULL && nothing) {
+            /* Nothing to add: gopls's answer goes through as it came. */
             send_client_body(c, body, len);
             break;
         }
@@ -329,10 +286,22 @@ static struct fwd *fwd_take(struct ge_companion *c, json_t *id)
         if (json_equal((*pp)->id, id)) {
             struct fwd *f = *pp;
             *pp = f->next;
+            c->nfwds--;
             return f;
         }
     }
     return NULL;
+}
+
+/* The first request on the list, taken off it, or NULL. */
+static struct fwd *fwd_pop(struct ge_companion *c)
+{
+    struct fwd *f = c->fwds;
+    if (f != NULL) {
+        c->fwds = f->next;
+        c->nfwds--;
+    }
+    return f;
 }
 
 static struct fwd *fwd_add(struct ge_companion *c, json_t *id, enum fwd_kind kind)
@@ -342,7 +311,24 @@ static struct fwd *fwd_add(struct ge_companion *c, json_t *id, enum fwd_kind kin
     f->kind = kind;
     f->next = c->fwds;
     c->fwds = f;
+    c->nfwds++;
     return f;
+}
+
+/* True when one more request may wait for gopls. The first refusal of an episode is logged;
+ * the episode ends when the list is down to half the cap. */
+static bool fwd_room(struct ge_companion *c)
+{
+    if (c->nfwds < GE_COMPANION_WAITING_MAX) {
+        if (c->nfwds <= GE_COMPANION_WAITING_MAX / 2)
+            c->fwds_full = false;
+        return true;
+    }
+    if (!c->fwds_full)
+        ge_log_warn("%u requests are waiting for gopls; refusing new ones until it answers",
+                    GE_COMPANION_WAITING_MAX);
+    c->fwds_full = true;
+    return false;
 }
 
 /* ---- gopls's requests to the client ---- */
@@ -364,6 +350,7 @@ static void back_reply(struct ge_server *s, json_t *result, json_t *error, void 
     for (struct back **pp = &c->backs; *pp; pp = &(*pp)->next) {
         if (*pp == b) {
             *pp = b->next;
+            c->nbacks--;
             break;
         }
     }
@@ -371,8 +358,32 @@ static void back_reply(struct ge_server *s, json_t *result, json_t *error, void 
     free(b);
 }
 
+/* gopls asks while GE_COMPANION_ASKING_MAX of its requests wait for the client: it is
+ * answered at once and the client never sees the request. */
+static void refuse_gopls_request(struct ge_companion *c, struct ge_rpc_msg *m)
+{
+    if (!c->backs_full)
+        ge_log_warn("%u requests from gopls are waiting for the client; refusing %s and new "
+                    "ones until it answers",
+                    GE_COMPANION_ASKING_MAX, m->method);
+    c->backs_full = true;
+    char text[160];
+    snprintf(text, sizeof text,
+             "goescape: %u requests to the client are already waiting for answers; this one "
+             "was not sent",
+             GE_COMPANION_ASKING_MAX);
+    send_gopls(c, ge_rpc_error_new(m->id, GE_COMPANION_FAILED, text));
+}
+
 static void gopls_request(struct ge_companion *c, struct ge_rpc_msg *m)
 {
+    if (c->nbacks >= GE_COMPANION_ASKING_MAX) {
+        refuse_gopls_request(c, m);
+        return;
+    }
+    if (c->nbacks <= GE_COMPANION_ASKING_MAX / 2)
+        c->backs_full = false;
+    c->nbacks++;
     struct back *b = ge_xcalloc(1, sizeof *b);
     b->c = c;
     b->gopls_id = json_incref(m->id);
@@ -423,7 +434,7 @@ static void from_gopls(struct ge_transport *t, const char *body, size_t len)
     } else if (m.kind == GE_RPC_REQUEST) {
         gopls_request(c, &m);
     } else if (strcmp(m.method, "textDocument/publishDiagnostics") == 0) {
-        set_diags(c, m.params, false);
+        ge_companion_diags_set(&c->diags, &c->s->transport, m.params, false);
     } else if (strcmp(m.method, "$/cancelRequest") == 0) {
         gopls_cancel(c, &m);
     } else {
@@ -493,15 +504,13 @@ static void gopls_gone(struct ge_companion *c, const char *what, bool retry)
         g->exited = true;
         close_tr(g);
     }
-    while (c->fwds != NULL) {
-        struct fwd *f = c->fwds;
-        c->fwds = f->next;
+    for (struct fwd *f = fwd_pop(c); f != NULL; f = fwd_pop(c)) {
         answer(c, f, NULL, NULL, NULL, 0);
         fwd_free(f);
     }
     if (c->stopping)
         return;
-    drop_gopls_diags(c);
+    ge_companion_diags_drop_gopls(&c->diags, &c->s->transport);
     retry = retry && c->restarts < GE_COMPANION_RESTARTS_MAX;
     if (!c->told) {
         c->told = true;
@@ -646,25 +655,46 @@ static bool merged_method(const char *m)
            strcmp(m, "textDocument/codeLens") == 0 || strcmp(m, "textDocument/codeAction") == 0;
 }
 
+/* Answers a request that cannot wait for gopls because too many already do. */
+static void refuse_client_request(struct ge_companion *c, struct ge_rpc_msg *m)
+{
+    char text[160];
+    snprintf(text, sizeof text,
+             "goescape: %u requests are already waiting for gopls; this one was not sent "
+             "(try again once gopls answers)",
+             GE_COMPANION_WAITING_MAX);
+    ge_reply_error(c->s, m->id, GE_COMPANION_FAILED, text);
+}
+
+/* A request both servers answer. It goes to gopls first, so that goescape's part is made
+ * while gopls works on its own. */
+static void merged_request(struct ge_companion *c, struct ge_rpc_msg *m, const char *body,
+                           size_t len)
+{
+    struct ge_server *s = c->s;
+    bool sent = alive(c) && send_gopls_body(c, body, len) == 0;
+    json_t *ours = NULL;
+    if (ge_dispatch_call(s, m, &ours) != 0) {
+        json_decref(ours);
+        ours = NULL;
+    }
+    if (!sent) {
+        ge_reply(s, m->id, ours ? ours : json_null());
+        return;
+    }
+    struct fwd *f = fwd_add(c, m->id, FWD_MERGE);
+    f->msg = json_incref(m->root);
+    f->ours = ours;
+}
+
 static void client_request(struct ge_companion *c, struct ge_rpc_msg *m, const char *body,
                            size_t len)
 {
     struct ge_server *s = c->s;
-    if (strcmp(m->method, "initialize") == 0) {
-        if (c->init_params == NULL && json_is_object(m->params))
-            c->init_params = json_incref(m->params);
-        struct fwd *f = fwd_add(c, m->id, FWD_INIT);
-        f->msg = json_incref(m->root);
-        if (send_gopls_body(c, body, len) != 0) {
-            c->fwds = f->next;
-            answer(c, f, NULL, NULL, NULL, 0);
-            fwd_free(f);
-        }
-        return;
-    }
     if (strcmp(m->method, "shutdown") == 0) {
-        /* gopls gets it too; its answer is not waited for (exit follows, with a limit). */
-        if (alive(c) && send_gopls_body(c, body, len) == 0)
+        /* gopls gets it too; its answer is not waited for (exit follows, with a limit), nor
+         * refused at the cap (an answer that finds no request is only logged). */
+        if (alive(c) && send_gopls_body(c, body, len) == 0 && c->nfwds < GE_COMPANION_WAITING_MAX)
             fwd_add(c, m->id, FWD_DROP);
         ge_dispatch_decoded(s, m);
         return;
@@ -673,19 +703,24 @@ static void client_request(struct ge_companion *c, struct ge_rpc_msg *m, const c
         ge_dispatch_decoded(s, m);
         return;
     }
-    if (merged_method(m->method)) {
-        json_t *ours = NULL;
-        if (ge_dispatch_call(s, m, &ours) != 0) {
-            json_decref(ours);
-            ours = NULL;
-        }
-        if (!alive(c) || send_gopls_body(c, body, len) != 0) {
-            ge_reply(s, m->id, ours ? ours : json_null());
-            return;
-        }
-        struct fwd *f = fwd_add(c, m->id, FWD_MERGE);
+    if (!fwd_room(c)) {
+        refuse_client_request(c, m);
+        return;
+    }
+    if (strcmp(m->method, "initialize") == 0) {
+        if (c->init_params == NULL && json_is_object(m->params))
+            c->init_params = json_incref(m->params);
+        struct fwd *f = fwd_add(c, m->id, FWD_INIT);
         f->msg = json_incref(m->root);
-        f->ours = ours;
+        if (send_gopls_body(c, body, len) != 0) {
+            fwd_pop(c); /* f, the head */
+            answer(c, f, NULL, NULL, NULL, 0);
+            fwd_free(f);
+        }
+        return;
+    }
+    if (merged_method(m->method)) {
+        merged_request(c, m, body, len);
         return;
     }
     if (send_gopls_body(c, body, len) != 0) {
@@ -771,24 +806,13 @@ void ge_companion_free(struct ge_companion *c)
 {
     if (c == NULL)
         return;
-    while (c->fwds != NULL) {
-        struct fwd *f = c->fwds;
-        c->fwds = f->next;
+    for (struct fwd *f = fwd_pop(c); f != NULL; f = fwd_pop(c))
         fwd_free(f);
-    }
-    size_t i = 0;
-    const char *k;
-    void *v;
-    while (ge_strmap_next(&c->diags, &i, &k, &v)) {
-        struct diag_pair *p = v;
-        json_decref(p->gopls);
-        json_decref(p->ours);
-        free(p);
-    }
-    ge_strmap_free(&c->diags);
+    ge_companion_diags_free(&c->diags);
     while (c->backs != NULL) {
         struct back *b = c->backs;
         c->backs = b->next;
+        c->nbacks--;
         json_decref(b->gopls_id);
         free(b);
     }

@@ -22,6 +22,12 @@ struct ge_companion;
 #define GE_COMPANION_BACKOFF_MS   500u
 /* How long a stopping server waits for gopls to exit before it kills gopls's process group. */
 #define GE_COMPANION_EXIT_MS 2000u
+/* Requests that may wait for gopls's answer at once (the client's, and goescape's own to
+ * gopls). Past it a client request is answered at once with RequestFailed and not sent. */
+#define GE_COMPANION_WAITING_MAX 1024u
+/* gopls's requests that may wait for the client's answer at once. Past it gopls gets
+ * RequestFailed for the new one, which does not reach the client. */
+#define GE_COMPANION_ASKING_MAX 256u
 
 /* Asks for companion mode in servers started from now on: path is the gopls to run (NULL:
  * "gopls" on PATH), argv the extra arguments (NULL-terminated; both borrowed for the life of
@@ -45,6 +51,19 @@ json_t *ge_companion_merge_lists(json_t *theirs, json_t *ours);
 /* initialize: gopls's capabilities with what only goescape has added, and both command
  * lists. */
 json_t *ge_companion_merge_caps(json_t *theirs, json_t *ours);
+
+/* companion_diags.c. diags maps each URI to both sides' latest lists (kept as text).
+ * Takes the list of params (borrowed) as gopls's (ours false) or goescape's, and sends the
+ * union of both lists for its URI on t, with the version of params when it has one. */
+struct ge_strmap;
+struct ge_transport;
+void ge_companion_diags_set(struct ge_strmap *diags, struct ge_transport *t, json_t *params,
+                            bool ours);
+/* gopls is gone: its lists are dropped, and each URI that had gopls diagnostics is sent
+ * goescape's list alone. */
+void ge_companion_diags_drop_gopls(struct ge_strmap *diags, struct ge_transport *t);
+/* Frees every list and the map. */
+void ge_companion_diags_free(struct ge_strmap *diags);
 
 /* Frees what outlives the handles, after the loop has run dry. */
 void ge_companion_free(struct ge_companion *c);

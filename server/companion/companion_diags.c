@@ -1,0 +1,132 @@
+/*
+ * The diagnostics of companion mode: for each URI, the latest list from gopls and the latest
+ * from goescape, and the union of both sent to the client whenever either changes. Each list
+ * is kept as the compact JSON text of its items, not as a tree: a tree takes several times the
+ * memory, and the union is then written as pieces of text around the two lists.
+ */
+#include "companion/companion.h"
+
+#include "io/log.h"
+#include "io/transport.h"
+#include "strmap.h"
+#include "goescape/common.h"
+#include "goescape/rpc.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct diag_list {
+    char *text; /* owned: the items without the brackets, or NULL before the side published */
+    size_t len;
+};
+
+struct diag_pair {
+    struct diag_list gopls;
+    struct diag_list ours;
+    json_int_t version; /* of the newest list, when it carried one */
+    bool has_version;
+};
+
+static int append_cb(const char *buf, size_t size, void *data)
+{
+    return ge_buf_append(data, buf, size) == 0 ? 0 : -1;
+}
+
+/* Publishes the union of both lists of uri, with the version of the newest list. */
+static void publish_union(struct ge_transport *t, const char *uri, const struct diag_pair *p)
+{
+    struct ge_buf head;
+    ge_buf_init(&head, GE_OUT_QUEUE_MAX);
+    json_t *juri = json_string(uri);
+    int rc = ge_buf_appends(&head, "{\"uri\":");
+    if (rc == 0 && json_dump_callback(juri, append_cb, &head, JSON_ENCODE_ANY) != 0)
+        rc = -ENOBUFS;
+    json_decref(juri);
+    if (rc == 0 && p->has_version)
+        rc = ge_buf_printf(&head, ",\"version\":%lld", (long long)p->version);
+    if (rc == 0)
+        rc = ge_buf_appends(&head, ",\"diagnostics\":[");
+    bool both = p->gopls.len > 0 && p->ours.len > 0;
+    struct ge_rpc_piece params[] = {{head.data, head.len},
+                                    {p->gopls.text, p->gopls.len},
+                                    {",", both ? 1 : 0},
+                                    {p->ours.text, p->ours.len},
+                                    {"]}", 2}};
+    struct ge_buf framed;
+    ge_buf_init(&framed, GE_OUT_QUEUE_MAX);
+    if (rc == 0)
+        rc = ge_rpc_notification_encode_raw("textDocument/publishDiagnostics", params,
+                                            GE_ARRAY_SIZE(params), &framed);
+    if (rc == 0)
+        rc = ge_transport_send_framed(t, &framed);
+    if (rc != 0 && rc != -ENOBUFS && rc != -ESHUTDOWN)
+        ge_log_error("cannot publish the merged diagnostics of %s: %s", uri, strerror(-rc));
+    ge_buf_free(&framed);
+    ge_buf_free(&head);
+}
+
+/* Keeps list (borrowed) as text, without its brackets. */
+static void keep_list(struct diag_list *l, const json_t *list)
+{
+    free(l->text);
+    l->text = json_dumps(list, JSON_COMPACT);
+    l->len = 0;
+    size_t n = l->text != NULL ? strlen(l->text) : 0;
+    if (n >= 2) {
+        l->len = n - 2;
+        memmove(l->text, l->text + 1, l->len);
+        l->text[l->len] = '\0';
+    }
+}
+
+void ge_companion_diags_set(struct ge_strmap *diags, struct ge_transport *t, json_t *params,
+                            bool ours)
+{
+    const char *uri = json_string_value(json_object_get(params, "uri"));
+    json_t *list = json_object_get(params, "diagnostics");
+    if (uri == NULL || !json_is_array(list))
+        return;
+    struct diag_pair *p = ge_strmap_get(diags, uri);
+    if (p == NULL) {
+        p = ge_xcalloc(1, sizeof *p);
+        ge_strmap_put(diags, uri, p);
+    }
+    keep_list(ours ? &p->ours : &p->gopls, list);
+    /* Each side gives the version of the text its list is for, and a client may drop a list
+     * whose version is older than its document: the newest list's version is the one to
+     * give. */
+    json_t *version = json_object_get(params, "version");
+    p->has_version = json_is_integer(version);
+    p->version = p->has_version ? json_integer_value(version) : 0;
+    publish_union(t, uri, p);
+}
+
+void ge_companion_diags_drop_gopls(struct ge_strmap *diags, struct ge_transport *t)
+{
+    size_t i = 0;
+    const char *k;
+    void *v;
+    while (ge_strmap_next(diags, &i, &k, &v)) {
+        struct diag_pair *p = v;
+        bool had = p->gopls.len > 0;
+        free(p->gopls.text);
+        p->gopls = (struct diag_list){0};
+        if (had)
+            publish_union(t, k, p);
+    }
+}
+
+void ge_companion_diags_free(struct ge_strmap *diags)
+{
+    size_t i = 0;
+    const char *k;
+    void *v;
+    while (ge_strmap_next(diags, &i, &k, &v)) {
+        struct diag_pair *p = v;
+        free(p->gopls.text);
+        free(p->ours.text);
+        free(p);
+    }
+    ge_strmap_free(diags);
+}

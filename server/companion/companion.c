@@ -153,6 +153,11 @@ static int send_gopls(struct ge_companion *c, json_t *msg_new)
 
 /* ---- diagnostics ---- */
 
+bool ge_companion_own_framed(struct ge_companion *c, const char *body, size_t len)
+{
+    return ge_companion_diags_set_raw(&c->diags, &c->s->transport, body, len);
+}
+
 bool ge_companion_own_diagnostics(struct ge_companion *c, json_t *params)
 {
     ge_companion_diags_set(&c->diags, &c->s->transport, params, true);
@@ -221,6 +226,15 @@ static void finish_initialize(struct ge_companion *c, struct fwd *f, json_t *gop
                 gopls_result ? "" : "; gopls is not running");
 }
 
+/* True when goescape has nothing to add to gopls's answer to f. */
+static bool needs_nothing(const struct fwd *f)
+{
+    if (f->kind == FWD_PASS || f->kind == FWD_DROP)
+        return true;
+    return f->kind == FWD_MERGE && (f->ours == NULL || json_is_null(f->ours) ||
+                                    (json_is_array(f->ours) && json_array_size(f->ours) == 0));
+}
+
 static void answer(struct ge_companion *c, struct fwd *f, json_t *result, json_t *error,
                    const char *body, size_t len)
 {
@@ -234,9 +248,7 @@ static void answer(struct ge_companion *c, struct fwd *f, json_t *result, json_t
         break;
     case FWD_MERGE: {
         const char *method = json_string_value(json_object_get(f->msg, "method"));
-        bool nothing = f->ours == NULL || json_is_null(f->ours) ||
-                       (json_is_array(f->ours) && json_array_size(f->ours) == 0);
-        if (body != NULL && nothing) {
+        if (body != NULL && needs_nothing(f)) {
             /* Nothing to add: gopls's answer goes through as it came. */
             send_client_body(c, body, len);
             break;
@@ -409,11 +421,38 @@ static void gopls_cancel(struct ge_companion *c, struct ge_rpc_msg *m)
 
 /* ---- from gopls ---- */
 
+/* Relays gopls's answer as the bytes that came in, without decoding it, when goescape has
+ * nothing to add to it. True when it did. */
+static bool relay_answer(struct ge_companion *c, const char *body, size_t len)
+{
+    struct ge_companion_peek pk;
+    if (ge_companion_peek(body, len, &pk) != 0)
+        return false;
+    bool done = false;
+    if (pk.id != NULL && !pk.has_method && pk.has_result != pk.has_error) {
+        struct fwd *f = NULL;
+        for (struct fwd *x = c->fwds; x != NULL && f == NULL; x = x->next)
+            if (json_equal(x->id, pk.id))
+                f = x;
+        if (f != NULL && needs_nothing(f)) {
+            f = fwd_take(c, pk.id);
+            if (f->kind != FWD_DROP)
+                send_client_body(c, body, len);
+            fwd_free(f);
+            done = true;
+        }
+    }
+    json_decref(pk.id);
+    return done;
+}
+
 static void from_gopls(struct ge_transport *t, const char *body, size_t len)
 {
     struct gopls *g = t->data;
     struct ge_companion *c = g->c;
     if (g != c->g || c->stopping)
+        return;
+    if (relay_answer(c, body, len))
         return;
     struct ge_rpc_msg m = {0};
     const char *why = NULL;
@@ -656,14 +695,14 @@ static bool merged_method(const char *m)
 }
 
 /* Answers a request that cannot wait for gopls because too many already do. */
-static void refuse_client_request(struct ge_companion *c, struct ge_rpc_msg *m)
+static void refuse_client_request(struct ge_companion *c, json_t *id)
 {
     char text[160];
     snprintf(text, sizeof text,
              "goescape: %u requests are already waiting for gopls; this one was not sent "
              "(try again once gopls answers)",
              GE_COMPANION_WAITING_MAX);
-    ge_reply_error(c->s, m->id, GE_COMPANION_FAILED, text);
+    ge_reply_error(c->s, id, GE_COMPANION_FAILED, text);
 }
 
 /* A request both servers answer. It goes to gopls first, so that goescape's part is made
@@ -704,7 +743,7 @@ static void client_request(struct ge_companion *c, struct ge_rpc_msg *m, const c
         return;
     }
     if (!fwd_room(c)) {
-        refuse_client_request(c, m);
+        refuse_client_request(c, m->id);
         return;
     }
     if (strcmp(m->method, "initialize") == 0) {
@@ -730,8 +769,45 @@ static void client_request(struct ge_companion *c, struct ge_rpc_msg *m, const c
     fwd_add(c, m->id, FWD_PASS);
 }
 
+/* A client request that only gopls answers (completion, definition, rename...): it goes to
+ * gopls as the bytes that came in, without being decoded. */
+static bool gopls_only(const char *method, size_t n)
+{
+    static const char *const ours[] = {"initialize",
+                                       "shutdown",
+                                       "workspace/executeCommand",
+                                       "textDocument/hover",
+                                       "textDocument/inlayHint",
+                                       "textDocument/codeLens",
+                                       "textDocument/codeAction"};
+    for (size_t i = 0; i < GE_ARRAY_SIZE(ours); i++)
+        if (strlen(ours[i]) == n && memcmp(ours[i], method, n) == 0)
+            return false;
+    return true;
+}
+
+/* Relays a request only gopls answers, without decoding it. True when it did. */
+static bool relay_request(struct ge_companion *c, const char *body, size_t len)
+{
+    struct ge_companion_peek pk;
+    if (ge_companion_peek(body, len, &pk) != 0)
+        return false;
+    bool done = pk.id != NULL && pk.method != NULL && !pk.has_result && !pk.has_error &&
+                gopls_only(pk.method, pk.method_len);
+    if (done && !fwd_room(c))
+        refuse_client_request(c, pk.id);
+    else if (done && send_gopls_body(c, body, len) != 0)
+        ge_reply_error(c->s, pk.id, GE_COMPANION_FAILED, "gopls is not running");
+    else if (done)
+        fwd_add(c, pk.id, FWD_PASS);
+    json_decref(pk.id);
+    return done;
+}
+
 void ge_companion_from_client(struct ge_companion *c, const char *body, size_t len)
 {
+    if (relay_request(c, body, len))
+        return;
     struct ge_rpc_msg m = {0};
     const char *why = NULL;
     if (ge_rpc_decode(body, len, &m, &why) != 0) {

@@ -52,6 +52,22 @@ json_t *ge_companion_merge_lists(json_t *theirs, json_t *ours);
  * lists. */
 json_t *ge_companion_merge_caps(json_t *theirs, json_t *ours);
 
+/* companion_peek.c. The top level of a message: the id (new reference, an integer or a
+ * string; NULL when absent or null), the method name, and which of method, result and error
+ * it has. */
+struct ge_companion_peek {
+    json_t *id;
+    const char *method; /* borrowed from the body, not NUL-terminated; NULL when absent or
+                           when the name has an escape in it */
+    size_t method_len;
+    bool has_method;
+    bool has_result;
+    bool has_error;
+};
+/* Looks at body (borrowed) without decoding it. Returns 0, or -EBADMSG when it is not one
+ * JSON object with balanced brackets and strings (out is then empty). Pure. */
+int ge_companion_peek(const char *body, size_t len, struct ge_companion_peek *out);
+
 /* companion_diags.c. diags maps each URI to both sides' latest lists (kept as text).
  * Takes the list of params (borrowed) as gopls's (ours false) or goescape's, and sends the
  * union of both lists for its URI on t, with the version of params when it has one. */
@@ -59,6 +75,14 @@ struct ge_strmap;
 struct ge_transport;
 void ge_companion_diags_set(struct ge_strmap *diags, struct ge_transport *t, json_t *params,
                             bool ours);
+/* The same for goescape's own list, from the body of a publishDiagnostics that goescape wrote
+ * (borrowed), read without building a tree. Returns false, having done nothing, when the body
+ * is not in the form goescape writes. */
+bool ge_companion_diags_set_raw(struct ge_strmap *diags, struct ge_transport *t, const char *body,
+                                size_t len);
+/* goescape's own publishDiagnostics body (borrowed), as ge_companion_diags_set_raw takes it.
+ * Returns true when the companion sent the merged message. */
+bool ge_companion_own_framed(struct ge_companion *c, const char *body, size_t len);
 /* gopls is gone: its lists are dropped, and each URI that had gopls diagnostics is sent
  * goescape's list alone. */
 void ge_companion_diags_drop_gopls(struct ge_strmap *diags, struct ge_transport *t);

@@ -80,6 +80,16 @@ static void keep_list(struct diag_list *l, const json_t *list)
     }
 }
 
+static struct diag_pair *pair_of(struct ge_strmap *diags, const char *uri)
+{
+    struct diag_pair *p = ge_strmap_get(diags, uri);
+    if (p == NULL) {
+        p = ge_xcalloc(1, sizeof *p);
+        ge_strmap_put(diags, uri, p);
+    }
+    return p;
+}
+
 void ge_companion_diags_set(struct ge_strmap *diags, struct ge_transport *t, json_t *params,
                             bool ours)
 {
@@ -87,11 +97,7 @@ void ge_companion_diags_set(struct ge_strmap *diags, struct ge_transport *t, jso
     json_t *list = json_object_get(params, "diagnostics");
     if (uri == NULL || !json_is_array(list))
         return;
-    struct diag_pair *p = ge_strmap_get(diags, uri);
-    if (p == NULL) {
-        p = ge_xcalloc(1, sizeof *p);
-        ge_strmap_put(diags, uri, p);
-    }
+    struct diag_pair *p = pair_of(diags, uri);
     keep_list(ours ? &p->ours : &p->gopls, list);
     /* Each side gives the version of the text its list is for, and a client may drop a list
      * whose version is older than its document: the newest list's version is the one to
@@ -100,6 +106,68 @@ void ge_companion_diags_set(struct ge_strmap *diags, struct ge_transport *t, jso
     p->has_version = json_is_integer(version);
     p->version = p->has_version ? json_integer_value(version) : 0;
     publish_union(t, uri, p);
+}
+
+/* Reads the URI string at p (n bytes) into a new string; *used gets the bytes it took. */
+static char *read_uri(const char *p, size_t n, size_t *used)
+{
+    json_error_t err;
+    json_t *v = json_loadb(p, n, JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK, &err);
+    char *uri = json_is_string(v) ? ge_xstrdup(json_string_value(v)) : NULL;
+    *used = err.position;
+    json_decref(v);
+    return uri;
+}
+
+static bool take(const char **p, const char *end, const char *lit)
+{
+    size_t n = strlen(lit);
+    if ((size_t)(end - *p) < n || memcmp(*p, lit, n) != 0)
+        return false;
+    *p += n;
+    return true;
+}
+
+bool ge_companion_diags_set_raw(struct ge_strmap *diags, struct ge_transport *t, const char *body,
+                                size_t len)
+{
+    const char *p = body, *end = body + len;
+    if (!take(&p, end,
+              "{\"jsonrpc\":\"2.0\",\"method\":\"textDocument/publishDiagnostics\","
+              "\"params\":{\"uri\":") ||
+        len < 3 || memcmp(end - 3, "]}}", 3) != 0)
+        return false;
+    size_t used = 0;
+    char *uri = read_uri(p, (size_t)(end - p), &used);
+    if (uri == NULL)
+        return false;
+    p += used;
+    bool has_version = false;
+    long long version = 0;
+    if (take(&p, end, ",\"version\":")) {
+        bool neg = take(&p, end, "-");
+        const char *digits = p;
+        while (p < end && *p >= '0' && *p <= '9' && p - digits < 18)
+            version = version * 10 + (*p++ - '0');
+        has_version = p > digits;
+        version = neg ? -version : version;
+    }
+    if (!take(&p, end, ",\"diagnostics\":[") || p > end - 3) {
+        free(uri);
+        return false;
+    }
+    struct diag_pair *pair = pair_of(diags, uri);
+    struct diag_list *l = &pair->ours;
+    free(l->text);
+    l->len = (size_t)(end - 3 - p);
+    l->text = ge_xmalloc(l->len + 1);
+    memcpy(l->text, p, l->len);
+    l->text[l->len] = '\0';
+    pair->has_version = has_version;
+    pair->version = version;
+    publish_union(t, uri, pair);
+    free(uri);
+    return true;
 }
 
 void ge_companion_diags_drop_gopls(struct ge_strmap *diags, struct ge_transport *t)

@@ -13,6 +13,7 @@
 #include "io/transport.h"
 #include "goescape/frame.h"
 #include "goescape/rpc.h"
+#include "goescape/uri.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -153,15 +154,44 @@ static int send_gopls(struct ge_companion *c, json_t *msg_new)
 
 /* ---- diagnostics ---- */
 
+/* goescape's list of an open document is kept: gopls publishes for it after every change.
+ * Elsewhere (diagnosticsScope "package") it is made again on the rare list from gopls, which
+ * saves holding the text of every escape of a package. */
+static bool keep_ours(void *ctx, const char *uri)
+{
+    struct ge_companion *c = ctx;
+    return ge_doc_find(c->s, uri) != NULL;
+}
+
 bool ge_companion_own_framed(struct ge_companion *c, const char *body, size_t len)
 {
-    return ge_companion_diags_set_raw(&c->diags, &c->s->transport, body, len);
+    return ge_companion_diags_set_raw(&c->diags, &c->s->transport, body, len, keep_ours, c);
 }
 
 bool ge_companion_own_diagnostics(struct ge_companion *c, json_t *params)
 {
-    ge_companion_diags_set(&c->diags, &c->s->transport, params, true);
+    ge_companion_diags_set(&c->diags, &c->s->transport, params, true, keep_ours, c);
     return true;
+}
+
+/* gopls published for uri, where goescape's list was not kept: goescape publishes its list
+ * again, which sends the union; when it has none to publish, gopls's goes alone. */
+static void gopls_diagnostics(struct ge_companion *c, json_t *params)
+{
+    struct ge_server *s = c->s;
+    if (ge_companion_diags_set(&c->diags, &s->transport, params, false, keep_ours, c))
+        return;
+    const char *uri = json_string_value(json_object_get(params, "uri"));
+    unsigned sent = ge_companion_diags_sent(&c->diags, uri);
+    char *path = NULL;
+    struct ge_file *f = ge_uri_to_path(uri, &path) == 0 ? ge_strmap_get(&s->files, path) : NULL;
+    free(path);
+    if (f != NULL) {
+        f->published = false; /* so that the same list is sent again */
+        ge_publish_file(s, f);
+    }
+    if (ge_companion_diags_sent(&c->diags, uri) == sent)
+        ge_companion_diags_flush(&c->diags, &s->transport, uri);
 }
 
 /* The goescape section of settings meant for both servers, as {"goescape": {...}}, or NULL:
@@ -473,7 +503,7 @@ static void from_gopls(struct ge_transport *t, const char *body, size_t len)
     } else if (m.kind == GE_RPC_REQUEST) {
         gopls_request(c, &m);
     } else if (strcmp(m.method, "textDocument/publishDiagnostics") == 0) {
-        ge_companion_diags_set(&c->diags, &c->s->transport, m.params, false);
+        gopls_diagnostics(c, m.params);
     } else if (strcmp(m.method, "$/cancelRequest") == 0) {
         gopls_cancel(c, &m);
     } else {

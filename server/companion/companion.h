@@ -68,18 +68,28 @@ struct ge_companion_peek {
  * JSON object with balanced brackets and strings (out is then empty). Pure. */
 int ge_companion_peek(const char *body, size_t len, struct ge_companion_peek *out);
 
-/* companion_diags.c. diags maps each URI to both sides' latest lists (kept as text).
- * Takes the list of params (borrowed) as gopls's (ours false) or goescape's, and sends the
- * union of both lists for its URI on t, with the version of params when it has one. */
+/* companion_diags.c. diags maps each URI to both sides' latest lists, kept as text.
+ * goescape's list of a URI is kept only where keep(ctx, uri) says so (the open documents):
+ * elsewhere only whether it is empty is kept, and a new list from gopls there needs goescape
+ * to publish its list again. */
 struct ge_strmap;
 struct ge_transport;
-void ge_companion_diags_set(struct ge_strmap *diags, struct ge_transport *t, json_t *params,
-                            bool ours);
+typedef bool (*ge_companion_keep_cb)(void *ctx, const char *uri);
+/* Takes the list of params (borrowed) as gopls's (ours false) or goescape's, and sends the
+ * union of both lists for its URI on t, with the version of params when it has one. Returns
+ * false, having kept gopls's list but sent nothing, when goescape's list is needed and was not
+ * kept. */
+bool ge_companion_diags_set(struct ge_strmap *diags, struct ge_transport *t, json_t *params,
+                            bool ours, ge_companion_keep_cb keep, void *ctx);
 /* The same for goescape's own list, from the body of a publishDiagnostics that goescape wrote
  * (borrowed), read without building a tree. Returns false, having done nothing, when the body
  * is not in the form goescape writes. */
 bool ge_companion_diags_set_raw(struct ge_strmap *diags, struct ge_transport *t, const char *body,
-                                size_t len);
+                                size_t len, ge_companion_keep_cb keep, void *ctx);
+/* Sends the union of uri as it is kept (goescape's part empty where it was not kept). */
+void ge_companion_diags_flush(struct ge_strmap *diags, struct ge_transport *t, const char *uri);
+/* How many unions of uri were sent so far. */
+unsigned ge_companion_diags_sent(struct ge_strmap *diags, const char *uri);
 /* goescape's own publishDiagnostics body (borrowed), as ge_companion_diags_set_raw takes it.
  * Returns true when the companion sent the merged message. */
 bool ge_companion_own_framed(struct ge_companion *c, const char *body, size_t len);

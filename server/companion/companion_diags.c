@@ -23,9 +23,11 @@ struct diag_list {
 
 struct diag_pair {
     struct diag_list gopls;
-    struct diag_list ours;
-    json_int_t version; /* of the newest list, when it carried one */
+    struct diag_list ours; /* kept only where keep said so; else text is NULL */
+    json_int_t version;    /* of the newest list, when it carried one */
     bool has_version;
+    bool ours_shown; /* goescape's latest list is not empty */
+    unsigned sent;   /* unions sent */
 };
 
 static int append_cb(const char *buf, size_t size, void *data)
@@ -33,9 +35,12 @@ static int append_cb(const char *buf, size_t size, void *data)
     return ge_buf_append(data, buf, size) == 0 ? 0 : -1;
 }
 
-/* Publishes the union of both lists of uri, with the version of the newest list. */
-static void publish_union(struct ge_transport *t, const char *uri, const struct diag_pair *p)
+/* Publishes the union of gopls's list of uri and goescape's (ours, len bytes), with the version
+ * of the newest list. */
+static void publish_union(struct ge_transport *t, const char *uri, struct diag_pair *p,
+                          const char *ours, size_t ours_len)
 {
+    p->sent++;
     struct ge_buf head;
     ge_buf_init(&head, GE_OUT_QUEUE_MAX);
     json_t *juri = json_string(uri);
@@ -47,11 +52,11 @@ static void publish_union(struct ge_transport *t, const char *uri, const struct 
         rc = ge_buf_printf(&head, ",\"version\":%lld", (long long)p->version);
     if (rc == 0)
         rc = ge_buf_appends(&head, ",\"diagnostics\":[");
-    bool both = p->gopls.len > 0 && p->ours.len > 0;
+    bool both = p->gopls.len > 0 && ours_len > 0;
     struct ge_rpc_piece params[] = {{head.data, head.len},
                                     {p->gopls.text, p->gopls.len},
                                     {",", both ? 1 : 0},
-                                    {p->ours.text, p->ours.len},
+                                    {ours, ours_len},
                                     {"]}", 2}};
     struct ge_buf framed;
     ge_buf_init(&framed, GE_OUT_QUEUE_MAX);
@@ -90,22 +95,63 @@ static struct diag_pair *pair_of(struct ge_strmap *diags, const char *uri)
     return p;
 }
 
-void ge_companion_diags_set(struct ge_strmap *diags, struct ge_transport *t, json_t *params,
-                            bool ours)
+/* Takes goescape's list of p (items, len bytes, borrowed), keeping it when keep is true, and
+ * sends the union. */
+static void set_ours(struct ge_transport *t, const char *uri, struct diag_pair *p,
+                     const char *items, size_t len, bool keep)
+{
+    free(p->ours.text);
+    p->ours = (struct diag_list){0};
+    p->ours_shown = len > 0;
+    if (keep && len > 0) {
+        p->ours.text = ge_xmalloc(len + 1);
+        memcpy(p->ours.text, items, len);
+        p->ours.text[len] = '\0';
+        p->ours.len = len;
+    }
+    publish_union(t, uri, p, items, len);
+}
+
+bool ge_companion_diags_set(struct ge_strmap *diags, struct ge_transport *t, json_t *params,
+                            bool ours, ge_companion_keep_cb keep, void *ctx)
 {
     const char *uri = json_string_value(json_object_get(params, "uri"));
     json_t *list = json_object_get(params, "diagnostics");
     if (uri == NULL || !json_is_array(list))
-        return;
+        return true;
     struct diag_pair *p = pair_of(diags, uri);
-    keep_list(ours ? &p->ours : &p->gopls, list);
     /* Each side gives the version of the text its list is for, and a client may drop a list
      * whose version is older than its document: the newest list's version is the one to
      * give. */
     json_t *version = json_object_get(params, "version");
     p->has_version = json_is_integer(version);
     p->version = p->has_version ? json_integer_value(version) : 0;
-    publish_union(t, uri, p);
+    struct diag_list l = {0};
+    keep_list(&l, list);
+    if (ours) {
+        set_ours(t, uri, p, l.text, l.len, keep(ctx, uri));
+        free(l.text);
+        return true;
+    }
+    free(p->gopls.text);
+    p->gopls = l;
+    if (p->ours_shown && p->ours.text == NULL)
+        return false; /* goescape's list is needed and was not kept */
+    publish_union(t, uri, p, p->ours.text, p->ours.len);
+    return true;
+}
+
+void ge_companion_diags_flush(struct ge_strmap *diags, struct ge_transport *t, const char *uri)
+{
+    struct diag_pair *p = ge_strmap_get(diags, uri);
+    if (p != NULL)
+        publish_union(t, uri, p, p->ours.text, p->ours.len);
+}
+
+unsigned ge_companion_diags_sent(struct ge_strmap *diags, const char *uri)
+{
+    struct diag_pair *p = ge_strmap_get(diags, uri);
+    return p != NULL ? p->sent : 0;
 }
 
 /* Reads the URI string at p (n bytes) into a new string; *used gets the bytes it took. */
@@ -129,7 +175,7 @@ static bool take(const char **p, const char *end, const char *lit)
 }
 
 bool ge_companion_diags_set_raw(struct ge_strmap *diags, struct ge_transport *t, const char *body,
-                                size_t len)
+                                size_t len, ge_companion_keep_cb keep, void *ctx)
 {
     const char *p = body, *end = body + len;
     if (!take(&p, end,
@@ -157,15 +203,9 @@ bool ge_companion_diags_set_raw(struct ge_strmap *diags, struct ge_transport *t,
         return false;
     }
     struct diag_pair *pair = pair_of(diags, uri);
-    struct diag_list *l = &pair->ours;
-    free(l->text);
-    l->len = (size_t)(end - 3 - p);
-    l->text = ge_xmalloc(l->len + 1);
-    memcpy(l->text, p, l->len);
-    l->text[l->len] = '\0';
     pair->has_version = has_version;
     pair->version = version;
-    publish_union(t, uri, pair);
+    set_ours(t, uri, pair, p, (size_t)(end - 3 - p), keep(ctx, uri));
     free(uri);
     return true;
 }
@@ -181,7 +221,7 @@ void ge_companion_diags_drop_gopls(struct ge_strmap *diags, struct ge_transport 
         free(p->gopls.text);
         p->gopls = (struct diag_list){0};
         if (had)
-            publish_union(t, k, p);
+            publish_union(t, k, p, p->ours.text, p->ours.len);
     }
 }
 

@@ -144,3 +144,39 @@ async def test_merged_diagnostics_carry_the_version(raw, tmp_path):
     await collect(s, 0.5)
     [p] = publishes(s.messages[mark:], other)
     assert "version" not in p and p["diagnostics"] == [gopls_diag]
+
+
+async def test_gopls_list_for_a_file_not_open_keeps_the_escapes(raw, tmp_path):
+    """With diagnosticsScope package, goescape publishes for files that are not open, and
+    does not keep those lists; a list from gopls for such a file still comes with goescape's
+    escapes."""
+    root = tmp_path / "mod"
+    root.mkdir()
+    (root / "go.mod").write_text("module example.com/m\n\ngo 1.21\n")
+    text = "package m\n\nfunc F() *int {\n\tx := 1\n\treturn &x\n}\n"
+    (root / "a.go").write_text(text)
+    (root / "b.go").write_text("package m\n\nfunc G() *int {\n\ty := 2\n\treturn &y\n}\n")
+    uri, other = (root / "a.go").as_uri(), (root / "b.go").as_uri()
+    s = await start_fake(raw, tmp_path)
+    await initialize(s, root, options={"goescape": {"diagnosticsScope": "package"}})
+    await collect(s, 0.5)
+    s.notify("textDocument/didOpen", {"textDocument": {
+        "uri": uri, "languageId": "go", "version": 1, "text": text}})
+    ours = None
+    loop = asyncio.get_running_loop()
+    end = loop.time() + 60
+    while loop.time() < end and ours is None:
+        for p in publishes(await collect(s, 0.5), other):
+            if any(d.get("source") == "goescape" for d in p["diagnostics"]):
+                ours = p["diagnostics"]
+    assert ours, "no escapes published for b.go"
+    await collect(s, 1.0)
+    gopls_diag = {"range": {"start": {"line": 0, "character": 0},
+                            "end": {"line": 0, "character": 7}},
+                  "message": "gopls says so", "source": "compiler", "severity": 1}
+    mark = len(s.messages)
+    await s.request("fake/publish", {"uri": other, "diagnostics": [gopls_diag]})
+    await collect(s, 0.5)
+    got = publishes(s.messages[mark:], other)
+    assert got, "gopls's list for b.go was not published"
+    assert got[-1]["diagnostics"] == [gopls_diag] + ours, got[-1]

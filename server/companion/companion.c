@@ -1,10 +1,11 @@
 /*
  * Companion mode: gopls as a child process behind goescape (see companion.h). Each gopls
- * process is one struct gopls with its own transport over two pipes, so the framing, the
+ * process is one struct ge_gopls with its own transport over two pipes, so the framing, the
  * input cap and the output queue cap are the ones the client connection has. A message is
  * decoded once; one that needs no merge is forwarded as the bytes that came in.
  */
 #include "companion/companion.h"
+#include "companion/companion_int.h"
 
 #include "io/log.h"
 #include "lsp/methods.h"
@@ -21,9 +22,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The error a request gets when gopls cannot answer it (LSP RequestFailed). */
-#define GE_COMPANION_FAILED (-32803)
-
 static const char *conf_path;
 static char **conf_argv;
 static bool conf_on;
@@ -35,67 +33,13 @@ void ge_companion_configure(const char *path, char **argv)
     conf_argv = argv;
 }
 
-/* How a request forwarded to gopls is answered. */
-enum fwd_kind { FWD_PASS, FWD_MERGE, FWD_INIT, FWD_OWN_INIT, FWD_DROP };
-
-struct fwd {
-    struct fwd *next;
-    json_t *id;   /* owned */
-    json_t *msg;  /* owned: the client's request, for FWD_INIT and FWD_MERGE */
-    json_t *ours; /* owned: goescape's result for FWD_MERGE, or NULL */
-    enum fwd_kind kind;
-};
-
-/* A request gopls sent to the client, under the id goescape gave it. */
-struct back {
-    struct back *next;
-    struct ge_companion *c;
-    json_t *gopls_id; /* owned */
-    json_int_t our_id;
-    unsigned gen;
-    bool answered;
-};
-
-struct gopls {
-    struct ge_companion *c;
-    uv_process_t proc;
-    struct ge_transport tr;
-    int handles;     /* open: the process handle and the transport */
-    bool exited;     /* the process is gone or was never started */
-    bool tr_closing; /* ge_transport_close was called */
-    unsigned gen;
-};
-
-static void close_tr(struct gopls *g)
+static void close_tr(struct ge_gopls *g)
 {
     if (!g->tr_closing) {
         g->tr_closing = true;
         ge_transport_close(&g->tr);
     }
 }
-
-struct ge_companion {
-    struct ge_server *s;
-    struct gopls *g; /* the running gopls, or NULL */
-    unsigned gen;
-    struct fwd *fwds;
-    size_t nfwds; /* capped at GE_COMPANION_WAITING_MAX */
-    struct back *backs;
-    size_t nbacks;  /* capped at GE_COMPANION_ASKING_MAX */
-    bool fwds_full; /* the cap was hit and not yet left: it is logged once per episode */
-    bool backs_full;
-    struct ge_strmap diags; /* uri -> the lists of companion_diags.c */
-    json_t *init_params;    /* owned: the client's initialize params, for restarts */
-    bool initialized;       /* the client sent initialized */
-    int restarts;
-    bool told;
-    char *untold; /* owned: what happened before the client's initialize was answered */
-    bool stopping;
-    uv_timer_t restart_timer;
-    uv_timer_t kill_timer;
-    int timers;
-    json_int_t own_ids;
-};
 
 /* Sends a body as it was read, behind a header of our own: one copy into the frame. */
 static int send_body(struct ge_transport *t, const char *body, size_t len)
@@ -125,14 +69,14 @@ static void send_client(struct ge_companion *c, json_t *msg_new)
     json_decref(msg_new);
 }
 
-static bool alive(struct ge_companion *c)
+bool ge_companion__alive(struct ge_companion *c)
 {
     return c->g != NULL && !c->g->exited;
 }
 
-static int send_gopls_body(struct ge_companion *c, const char *body, size_t len)
+int ge_companion__send_gopls_body(struct ge_companion *c, const char *body, size_t len)
 {
-    if (!alive(c))
+    if (!ge_companion__alive(c))
         return -EPIPE;
     int rc = send_body(&c->g->tr, body, len);
     if (rc != 0)
@@ -143,7 +87,7 @@ static int send_gopls_body(struct ge_companion *c, const char *body, size_t len)
 static int send_gopls(struct ge_companion *c, json_t *msg_new)
 {
     int rc = -EPIPE;
-    if (alive(c)) {
+    if (ge_companion__alive(c)) {
         rc = ge_transport_send(&c->g->tr, msg_new);
         if (rc != 0)
             ge_log_warn("cannot send a message to gopls: %s", strerror(-rc));
@@ -196,7 +140,7 @@ static void gopls_diagnostics(struct ge_companion *c, json_t *params)
 
 /* The goescape section of settings meant for both servers, as {"goescape": {...}}, or NULL:
  * the rest is gopls's, even where a name is also one of goescape's (env, buildFlags). */
-static json_t *own_section(json_t *settings)
+json_t *ge_companion__own_section(json_t *settings)
 {
     json_t *mine = json_object_get(settings, "goescape");
     return json_is_object(mine) ? json_pack("{s:O}", "goescape", mine) : NULL;
@@ -204,11 +148,11 @@ static json_t *own_section(json_t *settings)
 
 /* Answers the client's initialize: goescape's initialize runs now, with the position encoding
  * gopls chose, and the capabilities are merged. gopls_result is NULL when gopls cannot answer. */
-static void finish_initialize(struct ge_companion *c, struct fwd *f, json_t *gopls_result)
+static void finish_initialize(struct ge_companion *c, struct ge_fwd *f, json_t *gopls_result)
 {
     struct ge_server *s = c->s;
     json_t *params = json_copy(json_object_get(f->msg, "params"));
-    json_t *own = own_section(json_object_get(params, "initializationOptions"));
+    json_t *own = ge_companion__own_section(json_object_get(params, "initializationOptions"));
     if (own != NULL)
         json_object_set_new(params, "initializationOptions", own);
     else
@@ -257,26 +201,26 @@ static void finish_initialize(struct ge_companion *c, struct fwd *f, json_t *gop
 }
 
 /* True when goescape has nothing to add to gopls's answer to f. */
-static bool needs_nothing(const struct fwd *f)
+static bool needs_nothing(const struct ge_fwd *f)
 {
-    if (f->kind == FWD_PASS || f->kind == FWD_DROP)
+    if (f->kind == GE_FWD_PASS || f->kind == GE_FWD_DROP)
         return true;
-    return f->kind == FWD_MERGE && (f->ours == NULL || json_is_null(f->ours) ||
-                                    (json_is_array(f->ours) && json_array_size(f->ours) == 0));
+    return f->kind == GE_FWD_MERGE && (f->ours == NULL || json_is_null(f->ours) ||
+                                       (json_is_array(f->ours) && json_array_size(f->ours) == 0));
 }
 
-static void answer(struct ge_companion *c, struct fwd *f, json_t *result, json_t *error,
-                   const char *body, size_t len)
+void ge_companion__answer(struct ge_companion *c, struct ge_fwd *f, json_t *result, json_t *error,
+                          const char *body, size_t len)
 {
     struct ge_server *s = c->s;
     switch (f->kind) {
-    case FWD_PASS:
+    case GE_FWD_PASS:
         if (body != NULL)
             send_client_body(c, body, len);
         else
             ge_reply_error(s, f->id, GE_COMPANION_FAILED, "gopls stopped before it answered");
         break;
-    case FWD_MERGE: {
+    case GE_FWD_MERGE: {
         const char *method = json_string_value(json_object_get(f->msg, "method"));
         if (body != NULL && needs_nothing(f)) {
             /* Nothing to add: gopls's answer goes through as it came. */
@@ -289,11 +233,11 @@ static void answer(struct ge_companion *c, struct fwd *f, json_t *result, json_t
         ge_reply(s, f->id, merged);
         break;
     }
-    case FWD_INIT:
+    case GE_FWD_INIT:
         finish_initialize(c, f, error == NULL ? result : NULL);
         break;
-    case FWD_OWN_INIT:
-        if (result != NULL && alive(c)) {
+    case GE_FWD_OWN_INIT:
+        if (result != NULL && ge_companion__alive(c)) {
             send_gopls(c, ge_rpc_notification_new("initialized", json_object()));
             size_t i = 0;
             const char *k;
@@ -309,12 +253,12 @@ static void answer(struct ge_companion *c, struct fwd *f, json_t *result, json_t
             }
         }
         break;
-    case FWD_DROP:
+    case GE_FWD_DROP:
         break;
     }
 }
 
-static void fwd_free(struct fwd *f)
+void ge_companion__fwd_free(struct ge_fwd *f)
 {
     json_decref(f->id);
     json_decref(f->msg);
@@ -322,11 +266,11 @@ static void fwd_free(struct fwd *f)
     free(f);
 }
 
-static struct fwd *fwd_take(struct ge_companion *c, json_t *id)
+static struct ge_fwd *fwd_take(struct ge_companion *c, json_t *id)
 {
-    for (struct fwd **pp = &c->fwds; *pp; pp = &(*pp)->next) {
+    for (struct ge_fwd **pp = &c->fwds; *pp; pp = &(*pp)->next) {
         if (json_equal((*pp)->id, id)) {
-            struct fwd *f = *pp;
+            struct ge_fwd *f = *pp;
             *pp = f->next;
             c->nfwds--;
             return f;
@@ -336,9 +280,9 @@ static struct fwd *fwd_take(struct ge_companion *c, json_t *id)
 }
 
 /* The first request on the list, taken off it, or NULL. */
-static struct fwd *fwd_pop(struct ge_companion *c)
+struct ge_fwd *ge_companion__fwd_pop(struct ge_companion *c)
 {
-    struct fwd *f = c->fwds;
+    struct ge_fwd *f = c->fwds;
     if (f != NULL) {
         c->fwds = f->next;
         c->nfwds--;
@@ -346,9 +290,9 @@ static struct fwd *fwd_pop(struct ge_companion *c)
     return f;
 }
 
-static struct fwd *fwd_add(struct ge_companion *c, json_t *id, enum fwd_kind kind)
+struct ge_fwd *ge_companion__fwd_add(struct ge_companion *c, json_t *id, enum ge_fwd_kind kind)
 {
-    struct fwd *f = ge_xcalloc(1, sizeof *f);
+    struct ge_fwd *f = ge_xcalloc(1, sizeof *f);
     f->id = json_incref(id);
     f->kind = kind;
     f->next = c->fwds;
@@ -359,7 +303,7 @@ static struct fwd *fwd_add(struct ge_companion *c, json_t *id, enum fwd_kind kin
 
 /* True when one more request may wait for gopls. The first refusal of an episode is logged;
  * the episode ends when the list is down to half the cap. */
-static bool fwd_room(struct ge_companion *c)
+bool ge_companion__fwd_room(struct ge_companion *c)
 {
     if (c->nfwds < GE_COMPANION_WAITING_MAX) {
         if (c->nfwds <= GE_COMPANION_WAITING_MAX / 2)
@@ -377,11 +321,11 @@ static bool fwd_room(struct ge_companion *c)
 
 static void back_reply(struct ge_server *s, json_t *result, json_t *error, void *ctx)
 {
-    struct back *b = ctx;
+    struct ge_back *b = ctx;
     struct ge_companion *c = b->c;
     (void)s;
     b->answered = true;
-    if (b->gen == c->gen && alive(c)) {
+    if (b->gen == c->gen && ge_companion__alive(c)) {
         json_t *msg = json_pack("{s:s, s:O}", "jsonrpc", "2.0", "id", b->gopls_id);
         if (error != NULL)
             json_object_set(msg, "error", error);
@@ -389,7 +333,7 @@ static void back_reply(struct ge_server *s, json_t *result, json_t *error, void 
             json_object_set(msg, "result", result ? result : json_null());
         send_gopls(c, msg);
     }
-    for (struct back **pp = &c->backs; *pp; pp = &(*pp)->next) {
+    for (struct ge_back **pp = &c->backs; *pp; pp = &(*pp)->next) {
         if (*pp == b) {
             *pp = b->next;
             c->nbacks--;
@@ -426,7 +370,7 @@ static void gopls_request(struct ge_companion *c, struct ge_rpc_msg *m)
     if (c->nbacks <= GE_COMPANION_ASKING_MAX / 2)
         c->backs_full = false;
     c->nbacks++;
-    struct back *b = ge_xcalloc(1, sizeof *b);
+    struct ge_back *b = ge_xcalloc(1, sizeof *b);
     b->c = c;
     b->gopls_id = json_incref(m->id);
     b->gen = c->gen;
@@ -440,7 +384,7 @@ static void gopls_request(struct ge_companion *c, struct ge_rpc_msg *m)
 static void gopls_cancel(struct ge_companion *c, struct ge_rpc_msg *m)
 {
     json_t *id = json_object_get(m->params, "id");
-    for (struct back *b = c->backs; b; b = b->next) {
+    for (struct ge_back *b = c->backs; b; b = b->next) {
         if (b->gen == c->gen && json_equal(b->gopls_id, id)) {
             send_client(
                 c, ge_rpc_notification_new("$/cancelRequest", json_pack("{s:I}", "id", b->our_id)));
@@ -460,15 +404,15 @@ static bool relay_answer(struct ge_companion *c, const char *body, size_t len)
         return false;
     bool done = false;
     if (pk.id != NULL && !pk.has_method && pk.has_result != pk.has_error) {
-        struct fwd *f = NULL;
-        for (struct fwd *x = c->fwds; x != NULL && f == NULL; x = x->next)
+        struct ge_fwd *f = NULL;
+        for (struct ge_fwd *x = c->fwds; x != NULL && f == NULL; x = x->next)
             if (json_equal(x->id, pk.id))
                 f = x;
         if (f != NULL && needs_nothing(f)) {
             f = fwd_take(c, pk.id);
-            if (f->kind != FWD_DROP)
+            if (f->kind != GE_FWD_DROP)
                 send_client_body(c, body, len);
-            fwd_free(f);
+            ge_companion__fwd_free(f);
             done = true;
         }
     }
@@ -478,7 +422,7 @@ static bool relay_answer(struct ge_companion *c, const char *body, size_t len)
 
 static void from_gopls(struct ge_transport *t, const char *body, size_t len)
 {
-    struct gopls *g = t->data;
+    struct ge_gopls *g = t->data;
     struct ge_companion *c = g->c;
     if (g != c->g || c->stopping)
         return;
@@ -492,13 +436,13 @@ static void from_gopls(struct ge_transport *t, const char *body, size_t len)
         return;
     }
     if (m.kind == GE_RPC_RESPONSE) {
-        struct fwd *f = fwd_take(c, m.id);
+        struct ge_fwd *f = fwd_take(c, m.id);
         if (f == NULL)
             ge_log_warn("ignoring a response from gopls to a request it never had");
         else {
-            answer(c, f, json_object_get(m.root, "result"), json_object_get(m.root, "error"), body,
-                   len);
-            fwd_free(f);
+            ge_companion__answer(c, f, json_object_get(m.root, "result"),
+                                 json_object_get(m.root, "error"), body, len);
+            ge_companion__fwd_free(f);
         }
     } else if (m.kind == GE_RPC_REQUEST) {
         gopls_request(c, &m);
@@ -524,7 +468,7 @@ static void gopls_eof(struct ge_transport *t, int err)
     ge_log_debug("gopls's output ended (%s)", err ? uv_strerror(err) : "EOF");
 }
 
-static void gopls_handle_closed(struct gopls *g)
+static void gopls_handle_closed(struct ge_gopls *g)
 {
     if (--g->handles == 0)
         free(g);
@@ -566,16 +510,16 @@ static void restart_fired(uv_timer_t *timer)
 /* Every request gopls had is answered without it; gopls's requests to the client are dropped. */
 static void gopls_gone(struct ge_companion *c, const char *what, bool retry)
 {
-    struct gopls *g = c->g;
+    struct ge_gopls *g = c->g;
     c->g = NULL;
     c->gen++;
     if (g != NULL) {
         g->exited = true;
         close_tr(g);
     }
-    for (struct fwd *f = fwd_pop(c); f != NULL; f = fwd_pop(c)) {
-        answer(c, f, NULL, NULL, NULL, 0);
-        fwd_free(f);
+    for (struct ge_fwd *f = ge_companion__fwd_pop(c); f != NULL; f = ge_companion__fwd_pop(c)) {
+        ge_companion__answer(c, f, NULL, NULL, NULL, 0);
+        ge_companion__fwd_free(f);
     }
     if (c->stopping)
         return;
@@ -607,7 +551,7 @@ static void gopls_gone(struct ge_companion *c, const char *what, bool retry)
 
 static void proc_exited(uv_process_t *p, int64_t status, int signal)
 {
-    struct gopls *g = p->data;
+    struct ge_gopls *g = p->data;
     struct ge_companion *c = g->c;
     kill(-p->pid, SIGKILL); /* whatever gopls left in its group */
     uv_close((uv_handle_t *)p, proc_closed);
@@ -626,7 +570,7 @@ static void proc_exited(uv_process_t *p, int64_t status, int signal)
         close_timers(c);
 }
 
-static int open_pipes(struct gopls *g, int child[2])
+static int open_pipes(struct ge_gopls *g, int child[2])
 {
     int in[2], out[2];
     int rc = uv_pipe(in, 0, UV_NONBLOCK_PIPE);
@@ -646,7 +590,7 @@ static int open_pipes(struct gopls *g, int child[2])
 
 static void spawn(struct ge_companion *c)
 {
-    struct gopls *g = ge_xcalloc(1, sizeof *g);
+    struct ge_gopls *g = ge_xcalloc(1, sizeof *g);
     g->c = c;
     g->gen = c->gen;
     int child[2] = {-1, -1};
@@ -702,169 +646,12 @@ static void spawn(struct ge_companion *c)
     if (c->init_params != NULL) {
         /* A restart: gopls is brought to where the client's session is. */
         json_t *id = json_sprintf("goescape-companion:%lld", (long long)++c->own_ids);
-        fwd_add(c, id, FWD_OWN_INIT);
+        ge_companion__fwd_add(c, id, GE_FWD_OWN_INIT);
         json_t *req = json_pack("{s:s, s:O, s:s, s:O}", "jsonrpc", "2.0", "id", id, "method",
                                 "initialize", "params", c->init_params);
         json_decref(id);
         send_gopls(c, req);
     }
-}
-
-/* ---- from the client ---- */
-
-static bool is_goescape_command(json_t *params)
-{
-    const char *cmd = json_string_value(json_object_get(params, "command"));
-    return cmd != NULL && strncmp(cmd, "goescape.", 9) == 0;
-}
-
-static bool merged_method(const char *m)
-{
-    return strcmp(m, "textDocument/hover") == 0 || strcmp(m, "textDocument/inlayHint") == 0 ||
-           strcmp(m, "textDocument/codeLens") == 0 || strcmp(m, "textDocument/codeAction") == 0;
-}
-
-/* Answers a request that cannot wait for gopls because too many already do. */
-static void refuse_client_request(struct ge_companion *c, json_t *id)
-{
-    char text[160];
-    snprintf(text, sizeof text,
-             "goescape: %u requests are already waiting for gopls; this one was not sent "
-             "(try again once gopls answers)",
-             GE_COMPANION_WAITING_MAX);
-    ge_reply_error(c->s, id, GE_COMPANION_FAILED, text);
-}
-
-/* A request both servers answer. It goes to gopls first, so that goescape's part is made
- * while gopls works on its own. */
-static void merged_request(struct ge_companion *c, struct ge_rpc_msg *m, const char *body,
-                           size_t len)
-{
-    struct ge_server *s = c->s;
-    bool sent = alive(c) && send_gopls_body(c, body, len) == 0;
-    json_t *ours = NULL;
-    if (ge_dispatch_call(s, m, &ours) != 0) {
-        json_decref(ours);
-        ours = NULL;
-    }
-    if (!sent) {
-        ge_reply(s, m->id, ours ? ours : json_null());
-        return;
-    }
-    struct fwd *f = fwd_add(c, m->id, FWD_MERGE);
-    f->msg = json_incref(m->root);
-    f->ours = ours;
-}
-
-static void client_request(struct ge_companion *c, struct ge_rpc_msg *m, const char *body,
-                           size_t len)
-{
-    struct ge_server *s = c->s;
-    if (strcmp(m->method, "shutdown") == 0) {
-        /* gopls gets it too; its answer is not waited for (exit follows, with a limit), nor
-         * refused at the cap (an answer that finds no request is only logged). */
-        if (alive(c) && send_gopls_body(c, body, len) == 0 && c->nfwds < GE_COMPANION_WAITING_MAX)
-            fwd_add(c, m->id, FWD_DROP);
-        ge_dispatch_decoded(s, m);
-        return;
-    }
-    if (strcmp(m->method, "workspace/executeCommand") == 0 && is_goescape_command(m->params)) {
-        ge_dispatch_decoded(s, m);
-        return;
-    }
-    if (!fwd_room(c)) {
-        refuse_client_request(c, m->id);
-        return;
-    }
-    if (strcmp(m->method, "initialize") == 0) {
-        if (c->init_params == NULL && json_is_object(m->params))
-            c->init_params = json_incref(m->params);
-        struct fwd *f = fwd_add(c, m->id, FWD_INIT);
-        f->msg = json_incref(m->root);
-        if (send_gopls_body(c, body, len) != 0) {
-            fwd_pop(c); /* f, the head */
-            answer(c, f, NULL, NULL, NULL, 0);
-            fwd_free(f);
-        }
-        return;
-    }
-    if (merged_method(m->method)) {
-        merged_request(c, m, body, len);
-        return;
-    }
-    if (send_gopls_body(c, body, len) != 0) {
-        ge_reply_error(s, m->id, GE_COMPANION_FAILED, "gopls is not running");
-        return;
-    }
-    fwd_add(c, m->id, FWD_PASS);
-}
-
-/* A client request that only gopls answers (completion, definition, rename...): it goes to
- * gopls as the bytes that came in, without being decoded. */
-static bool gopls_only(const char *method, size_t n)
-{
-    static const char *const ours[] = {"initialize",
-                                       "shutdown",
-                                       "workspace/executeCommand",
-                                       "textDocument/hover",
-                                       "textDocument/inlayHint",
-                                       "textDocument/codeLens",
-                                       "textDocument/codeAction"};
-    for (size_t i = 0; i < GE_ARRAY_SIZE(ours); i++)
-        if (strlen(ours[i]) == n && memcmp(ours[i], method, n) == 0)
-            return false;
-    return true;
-}
-
-/* Relays a request only gopls answers, without decoding it. True when it did. */
-static bool relay_request(struct ge_companion *c, const char *body, size_t len)
-{
-    struct ge_companion_peek pk;
-    if (ge_companion_peek(body, len, &pk) != 0)
-        return false;
-    bool done = pk.id != NULL && pk.method != NULL && !pk.has_result && !pk.has_error &&
-                gopls_only(pk.method, pk.method_len);
-    if (done && !fwd_room(c))
-        refuse_client_request(c, pk.id);
-    else if (done && send_gopls_body(c, body, len) != 0)
-        ge_reply_error(c->s, pk.id, GE_COMPANION_FAILED, "gopls is not running");
-    else if (done)
-        fwd_add(c, pk.id, FWD_PASS);
-    json_decref(pk.id);
-    return done;
-}
-
-void ge_companion_from_client(struct ge_companion *c, const char *body, size_t len)
-{
-    if (relay_request(c, body, len))
-        return;
-    struct ge_rpc_msg m = {0};
-    const char *why = NULL;
-    if (ge_rpc_decode(body, len, &m, &why) != 0) {
-        ge_rpc_msg_free(&m);
-        ge_dispatch(c->s, body, len); /* answers the error as plain mode does */
-        return;
-    }
-    if (m.kind == GE_RPC_RESPONSE) {
-        ge_dispatch_decoded(c->s, &m); /* goescape's ids, including gopls's remapped requests */
-    } else if (m.kind == GE_RPC_REQUEST) {
-        client_request(c, &m, body, len);
-    } else {
-        if (strcmp(m.method, "initialized") == 0)
-            c->initialized = true;
-        send_gopls_body(c, body, len);
-        if (strcmp(m.method, "workspace/didChangeConfiguration") == 0) {
-            json_t *own = own_section(json_object_get(m.params, "settings"));
-            json_t *params = json_pack("{s:o}", "settings", own ? own : json_object());
-            struct ge_rpc_msg mine = m;
-            mine.params = params;
-            ge_dispatch_decoded(c->s, &mine);
-            json_decref(params);
-        } else {
-            ge_dispatch_decoded(c->s, &m);
-        }
-    }
-    ge_rpc_msg_free(&m);
 }
 
 /* ---- lifetime ---- */
@@ -900,7 +687,7 @@ void ge_companion_stop(struct ge_companion *c)
         return;
     c->stopping = true;
     uv_timer_stop(&c->restart_timer);
-    if (!alive(c)) {
+    if (!ge_companion__alive(c)) {
         close_timers(c);
         return;
     }
@@ -912,11 +699,11 @@ void ge_companion_free(struct ge_companion *c)
 {
     if (c == NULL)
         return;
-    for (struct fwd *f = fwd_pop(c); f != NULL; f = fwd_pop(c))
-        fwd_free(f);
+    for (struct ge_fwd *f = ge_companion__fwd_pop(c); f != NULL; f = ge_companion__fwd_pop(c))
+        ge_companion__fwd_free(f);
     ge_companion_diags_free(&c->diags);
     while (c->backs != NULL) {
-        struct back *b = c->backs;
+        struct ge_back *b = c->backs;
         c->backs = b->next;
         c->nbacks--;
         json_decref(b->gopls_id);

@@ -23,10 +23,28 @@ static bool is_goescape_command(json_t *params)
     return cmd != NULL && strncmp(cmd, "goescape.", 9) == 0;
 }
 
+/* Requests goescape answers itself, in full or in part: the last four are merged. */
+static const char *const handled[] = {"initialize",
+                                      "shutdown",
+                                      "workspace/executeCommand",
+                                      "textDocument/hover",
+                                      "textDocument/inlayHint",
+                                      "textDocument/codeLens",
+                                      "textDocument/codeAction"};
+#define GE_FIRST_MERGED 3
+
+/* The index of method (n bytes) in handled, or -1. */
+static int handled_index(const char *method, size_t n)
+{
+    for (size_t i = 0; i < GE_ARRAY_SIZE(handled); i++)
+        if (strlen(handled[i]) == n && memcmp(handled[i], method, n) == 0)
+            return (int)i;
+    return -1;
+}
+
 static bool merged_method(const char *m)
 {
-    return strcmp(m, "textDocument/hover") == 0 || strcmp(m, "textDocument/inlayHint") == 0 ||
-           strcmp(m, "textDocument/codeLens") == 0 || strcmp(m, "textDocument/codeAction") == 0;
+    return handled_index(m, strlen(m)) >= GE_FIRST_MERGED;
 }
 
 /* Answers a request that cannot wait for gopls because too many already do. */
@@ -40,13 +58,13 @@ static void refuse_client_request(struct ge_companion *c, json_t *id)
     ge_reply_error(c->s, id, GE_COMPANION_FAILED, text);
 }
 
-/* A request both servers answer. It goes to gopls first, so that goescape's part is made
- * while gopls works on its own. */
+/* A request both servers answer. It went to gopls before it was decoded (sent), so that
+ * goescape's part is made while gopls works on its own. */
 static void merged_request(struct ge_companion *c, struct ge_rpc_msg *m, const char *body,
-                           size_t len)
+                           size_t len, bool sent)
 {
     struct ge_server *s = c->s;
-    bool sent = ge_companion__alive(c) && ge_companion__send_gopls_body(c, body, len) == 0;
+    sent = sent || (ge_companion__alive(c) && ge_companion__send_gopls_body(c, body, len) == 0);
     json_t *ours = NULL;
     if (ge_dispatch_call(s, m, &ours) != 0) {
         json_decref(ours);
@@ -62,7 +80,7 @@ static void merged_request(struct ge_companion *c, struct ge_rpc_msg *m, const c
 }
 
 static void client_request(struct ge_companion *c, struct ge_rpc_msg *m, const char *body,
-                           size_t len)
+                           size_t len, bool sent)
 {
     struct ge_server *s = c->s;
     if (strcmp(m->method, "shutdown") == 0) {
@@ -95,7 +113,7 @@ static void client_request(struct ge_companion *c, struct ge_rpc_msg *m, const c
         return;
     }
     if (merged_method(m->method)) {
-        merged_request(c, m, body, len);
+        merged_request(c, m, body, len, sent);
         return;
     }
     if (ge_companion__send_gopls_body(c, body, len) != 0) {
@@ -105,44 +123,41 @@ static void client_request(struct ge_companion *c, struct ge_rpc_msg *m, const c
     ge_companion__fwd_add(c, m->id, GE_FWD_PASS);
 }
 
-/* A client request that only gopls answers (completion, definition, rename...): it goes to
- * gopls as the bytes that came in, without being decoded. */
-static bool gopls_only(const char *method, size_t n)
-{
-    static const char *const ours[] = {"initialize",
-                                       "shutdown",
-                                       "workspace/executeCommand",
-                                       "textDocument/hover",
-                                       "textDocument/inlayHint",
-                                       "textDocument/codeLens",
-                                       "textDocument/codeAction"};
-    for (size_t i = 0; i < GE_ARRAY_SIZE(ours); i++)
-        if (strlen(ours[i]) == n && memcmp(ours[i], method, n) == 0)
-            return false;
-    return true;
-}
+/* What was done with a request before it was decoded. */
+enum early { EARLY_NONE, EARLY_RELAYED, EARLY_SENT };
 
-/* Relays a request only gopls answers, without decoding it. True when it did. */
-static bool relay_request(struct ge_companion *c, const char *body, size_t len)
+/* A request only gopls answers (completion, definition, rename...) goes to gopls as the bytes
+ * that came in and is never decoded (EARLY_RELAYED). A merged request goes to gopls before it
+ * is decoded (EARLY_SENT): gopls starts on it a little earlier. */
+static enum early relay_request(struct ge_companion *c, const char *body, size_t len)
 {
     struct ge_companion_peek pk;
     if (ge_companion_peek(body, len, &pk) != 0)
-        return false;
-    bool done = pk.id != NULL && pk.method != NULL && !pk.has_result && !pk.has_error &&
-                gopls_only(pk.method, pk.method_len);
-    if (done && !ge_companion__fwd_room(c))
-        refuse_client_request(c, pk.id);
-    else if (done && ge_companion__send_gopls_body(c, body, len) != 0)
-        ge_reply_error(c->s, pk.id, GE_COMPANION_FAILED, "gopls is not running");
-    else if (done)
-        ge_companion__fwd_add(c, pk.id, GE_FWD_PASS);
+        return EARLY_NONE;
+    enum early done = EARLY_NONE;
+    if (pk.id != NULL && pk.method != NULL && !pk.has_result && !pk.has_error) {
+        int i = handled_index(pk.method, pk.method_len);
+        if (i < 0) {
+            done = EARLY_RELAYED;
+            if (!ge_companion__fwd_room(c))
+                refuse_client_request(c, pk.id);
+            else if (ge_companion__send_gopls_body(c, body, len) != 0)
+                ge_reply_error(c->s, pk.id, GE_COMPANION_FAILED, "gopls is not running");
+            else
+                ge_companion__fwd_add(c, pk.id, GE_FWD_PASS);
+        } else if (i >= GE_FIRST_MERGED && ge_companion__fwd_room(c) && ge_companion__alive(c) &&
+                   ge_companion__send_gopls_body(c, body, len) == 0) {
+            done = EARLY_SENT;
+        }
+    }
     json_decref(pk.id);
     return done;
 }
 
 void ge_companion_from_client(struct ge_companion *c, const char *body, size_t len)
 {
-    if (relay_request(c, body, len))
+    enum early early = relay_request(c, body, len);
+    if (early == EARLY_RELAYED)
         return;
     struct ge_rpc_msg m = {0};
     const char *why = NULL;
@@ -154,7 +169,7 @@ void ge_companion_from_client(struct ge_companion *c, const char *body, size_t l
     if (m.kind == GE_RPC_RESPONSE) {
         ge_dispatch_decoded(c->s, &m); /* goescape's ids, including gopls's remapped requests */
     } else if (m.kind == GE_RPC_REQUEST) {
-        client_request(c, &m, body, len);
+        client_request(c, &m, body, len, early == EARLY_SENT);
     } else {
         if (strcmp(m.method, "initialized") == 0)
             c->initialized = true;

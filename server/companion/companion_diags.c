@@ -124,12 +124,20 @@ bool ge_companion_diags_set(struct ge_strmap *diags, struct ge_transport *t, jso
      * whose version is older than its document: the newest list's version is the one to
      * give. */
     json_t *version = json_object_get(params, "version");
-    p->has_version = json_is_integer(version);
-    p->version = p->has_version ? json_integer_value(version) : 0;
+    bool has_version = json_is_integer(version);
+    json_int_t v = has_version ? json_integer_value(version) : 0;
     struct diag_list l = {0};
     keep_list(&l, list);
-    if (ours) {
-        set_ours(t, uri, p, l.text, l.len, keep(ctx, uri));
+    /* gopls sends the same list again often (an empty one for every file it checked): the
+     * client has the union already, and goescape's list need not be made again for it. */
+    bool same = !ours && l.len == p->gopls.len &&
+                (l.len == 0 || memcmp(l.text, p->gopls.text, l.len) == 0) &&
+                has_version == p->has_version && v == p->version;
+    p->has_version = has_version;
+    p->version = v;
+    if (ours || same) {
+        if (ours)
+            set_ours(t, uri, p, l.text, l.len, keep(ctx, uri));
         free(l.text);
         return true;
     }

@@ -746,7 +746,7 @@ class Bench:
         import companionbench
         res = companionbench.run(self, percentile, median, wait_cpu_quiet, log, QUICK)
         for name, value in sorted(res.items()):
-            self.put(name, value, "%.1f" if "rss" in name or "save" in name else "%.3f")
+            self.put(name, value, "%.3f" if "ratio" in name or "_ms_" in name else "%.1f")
 
     # what a user sees on a third-party module: how much is static, and how quiet the editor is
 

@@ -65,7 +65,8 @@ struct ge_companion_peek {
     bool has_error;
 };
 /* Looks at body (borrowed) without decoding it. Returns 0, or -EBADMSG when it is not one
- * JSON object with balanced brackets and strings (out is then empty). Pure. */
+ * JSON object with balanced brackets and strings, or a top-level key has an escape in it (out
+ * is then empty; the caller decodes the message instead). Pure. */
 int ge_companion_peek(const char *body, size_t len, struct ge_companion_peek *out);
 
 /* companion_diags.c. diags maps each URI to both sides' latest lists, kept as text.

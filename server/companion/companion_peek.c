@@ -111,6 +111,9 @@ int ge_companion_peek(const char *body, size_t len, struct ge_companion_peek *ou
             if (p == NULL)
                 goto bad;
             size_t n = (size_t)(p - 1 - key);
+            /* A key written with an escape is left to the decoder, which reads it right. */
+            if (memchr(key, '\\', n) != NULL)
+                goto bad;
             p = skip_ws(p, end);
             if (p >= end || *p != ':')
                 goto bad;

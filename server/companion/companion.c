@@ -1,12 +1,15 @@
 /*
  * Companion mode: gopls as a child process behind goescape (see companion.h). Each gopls
- * process is one struct gopls with its own transport over two pipes, so the framing, the
+ * process is one struct ge_gopls with its own transport over two pipes, so the framing, the
  * input cap and the output queue cap are the ones the client connection has. A message is
  * decoded once; one that needs no merge is forwarded as the bytes that came in.
  */
 #include "companion/companion.h"
+#include "companion/companion_int.h"
 #include "lsp/dispatch.h"
 #include "lsp/documents.h"
+#include "lsp/publish.h"
+#include "run/workspace.h"
 
 #include "io/log.h"
 #include "server.h"
@@ -14,15 +17,13 @@
 #include "io/transport.h"
 #include "goescape/frame.h"
 #include "goescape/rpc.h"
+#include "goescape/uri.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* The error a request gets when gopls cannot answer it (LSP RequestFailed). */
-#define GE_COMPANION_FAILED (-32803)
 
 static const char *conf_path;
 static char **conf_argv;
@@ -35,67 +36,13 @@ void ge_companion_configure(const char *path, char **argv)
     conf_argv = argv;
 }
 
-/* How a request forwarded to gopls is answered. */
-enum fwd_kind { FWD_PASS, FWD_MERGE, FWD_INIT, FWD_OWN_INIT, FWD_DROP };
-
-struct fwd {
-    struct fwd *next;
-    json_t *id;  /* owned */
-    json_t *msg; /* owned: the client's request, for FWD_INIT and FWD_MERGE */
-    enum fwd_kind kind;
-};
-
-/* A request gopls sent to the client, under the id goescape gave it. */
-struct back {
-    struct back *next;
-    struct ge_companion *c;
-    json_t *gopls_id; /* owned */
-    json_int_t our_id;
-    unsigned gen;
-    bool answered;
-};
-
-struct gopls {
-    struct ge_companion *c;
-    uv_process_t proc;
-    struct ge_transport tr;
-    int handles;     /* open: the process handle and the transport */
-    bool exited;     /* the process is gone or was never started */
-    bool tr_closing; /* ge_transport_close was called */
-    unsigned gen;
-};
-
-static void close_tr(struct gopls *g)
+static void close_tr(struct ge_gopls *g)
 {
     if (!g->tr_closing) {
         g->tr_closing = true;
         ge_transport_close(&g->tr);
     }
 }
-
-struct diag_pair {
-    json_t *gopls; /* owned arrays, or NULL */
-    json_t *ours;
-};
-
-struct ge_companion {
-    struct ge_server *s;
-    struct gopls *g; /* the running gopls, or NULL */
-    unsigned gen;
-    struct fwd *fwds;
-    struct back *backs;
-    struct ge_strmap diags; /* uri -> struct diag_pair* */
-    json_t *init_params;    /* owned: the client's initialize params, for restarts */
-    bool initialized;       /* the client sent initialized */
-    int restarts;
-    bool told;
-    char *untold; /* owned: what happened before the client's initialize was answered */
-    bool stopping;
-    uv_timer_t restart_timer;
-    uv_timer_t kill_timer;
-    int timers;
-    json_int_t own_ids;
-};
 
 /* Sends a body as it was read, behind a header of our own: one copy into the frame. */
 static int send_body(struct ge_transport *t, const char *body, size_t len)
@@ -125,14 +72,14 @@ static void send_client(struct ge_companion *c, json_t *msg_new)
     json_decref(msg_new);
 }
 
-static bool alive(struct ge_companion *c)
+bool ge_companion__alive(struct ge_companion *c)
 {
     return c->g != NULL && !c->g->exited;
 }
 
-static int send_gopls_body(struct ge_companion *c, const char *body, size_t len)
+int ge_companion__send_gopls_body(struct ge_companion *c, const char *body, size_t len)
 {
-    if (!alive(c))
+    if (!ge_companion__alive(c))
         return -EPIPE;
     int rc = send_body(&c->g->tr, body, len);
     if (rc != 0)
@@ -143,7 +90,7 @@ static int send_gopls_body(struct ge_companion *c, const char *body, size_t len)
 static int send_gopls(struct ge_companion *c, json_t *msg_new)
 {
     int rc = -EPIPE;
-    if (alive(c)) {
+    if (ge_companion__alive(c)) {
         rc = ge_transport_send(&c->g->tr, msg_new);
         if (rc != 0)
             ge_log_warn("cannot send a message to gopls: %s", strerror(-rc));
@@ -154,60 +101,49 @@ static int send_gopls(struct ge_companion *c, json_t *msg_new)
 
 /* ---- diagnostics ---- */
 
-static void publish_union(struct ge_companion *c, const char *uri, struct diag_pair *p)
+/* goescape's list of an open document is kept: gopls publishes for it after every change.
+ * Elsewhere (diagnosticsScope "package") it is made again on the rare list from gopls, which
+ * saves holding the text of every escape of a package. */
+static bool keep_ours(void *ctx, const char *uri)
 {
-    json_t *all = json_array();
-    if (p->gopls != NULL)
-        json_array_extend(all, p->gopls);
-    if (p->ours != NULL)
-        json_array_extend(all, p->ours);
-    send_client(c,
-                ge_rpc_notification_new("textDocument/publishDiagnostics",
-                                        json_pack("{s:s, s:o}", "uri", uri, "diagnostics", all)));
+    struct ge_companion *c = ctx;
+    return ge_doc_find(c->s, uri) != NULL;
 }
 
-static void set_diags(struct ge_companion *c, json_t *params, bool ours)
+bool ge_companion_own_framed(struct ge_companion *c, const char *body, size_t len)
 {
-    const char *uri = json_string_value(json_object_get(params, "uri"));
-    json_t *list = json_object_get(params, "diagnostics");
-    if (uri == NULL || !json_is_array(list))
-        return;
-    struct diag_pair *p = ge_strmap_get(&c->diags, uri);
-    if (p == NULL) {
-        p = ge_xcalloc(1, sizeof *p);
-        ge_strmap_put(&c->diags, uri, p);
-    }
-    json_t **slot = ours ? &p->ours : &p->gopls;
-    json_decref(*slot);
-    *slot = json_incref(list);
-    publish_union(c, uri, p);
+    return ge_companion_diags_set_raw(&c->diags, &c->s->transport, body, len, keep_ours, c);
 }
 
 bool ge_companion_own_diagnostics(struct ge_companion *c, json_t *params)
 {
-    set_diags(c, params, true);
+    ge_companion_diags_set(&c->diags, &c->s->transport, params, true, keep_ours, c);
     return true;
 }
 
-/* gopls is gone: its diagnostics go with it. */
-static void drop_gopls_diags(struct ge_companion *c)
+/* gopls published for uri, where goescape's list was not kept: goescape publishes its list
+ * again, which sends the union; when it has none to publish, gopls's goes alone. */
+static void gopls_diagnostics(struct ge_companion *c, json_t *params)
 {
-    size_t i = 0;
-    const char *k;
-    void *v;
-    while (ge_strmap_next(&c->diags, &i, &k, &v)) {
-        struct diag_pair *p = v;
-        if (p->gopls != NULL && json_array_size(p->gopls) > 0) {
-            json_decref(p->gopls);
-            p->gopls = NULL;
-            publish_union(c, k, p);
-        }
+    struct ge_server *s = c->s;
+    if (ge_companion_diags_set(&c->diags, &s->transport, params, false, keep_ours, c))
+        return;
+    const char *uri = json_string_value(json_object_get(params, "uri"));
+    unsigned sent = ge_companion_diags_sent(&c->diags, uri);
+    char *path = NULL;
+    struct ge_file *f = ge_uri_to_path(uri, &path) == 0 ? ge_strmap_get(&s->files, path) : NULL;
+    free(path);
+    if (f != NULL) {
+        f->published = false; /* so that the same list is sent again */
+        ge_publish_file(s, f);
     }
+    if (ge_companion_diags_sent(&c->diags, uri) == sent)
+        ge_companion_diags_flush(&c->diags, &s->transport, uri);
 }
 
 /* The goescape section of settings meant for both servers, as {"goescape": {...}}, or NULL:
  * the rest is gopls's, even where a name is also one of goescape's (env, buildFlags). */
-static json_t *own_section(json_t *settings)
+json_t *ge_companion__own_section(json_t *settings)
 {
     json_t *mine = json_object_get(settings, "goescape");
     return json_is_object(mine) ? json_pack("{s:O}", "goescape", mine) : NULL;
@@ -215,11 +151,11 @@ static json_t *own_section(json_t *settings)
 
 /* Answers the client's initialize: goescape's initialize runs now, with the position encoding
  * gopls chose, and the capabilities are merged. gopls_result is NULL when gopls cannot answer. */
-static void finish_initialize(struct ge_companion *c, struct fwd *f, json_t *gopls_result)
+static void finish_initialize(struct ge_companion *c, struct ge_fwd *f, json_t *gopls_result)
 {
     struct ge_server *s = c->s;
     json_t *params = json_copy(json_object_get(f->msg, "params"));
-    json_t *own = own_section(json_object_get(params, "initializationOptions"));
+    json_t *own = ge_companion__own_section(json_object_get(params, "initializationOptions"));
     if (own != NULL)
         json_object_set_new(params, "initializationOptions", own);
     else
@@ -271,7 +207,7 @@ static void finish_initialize(struct ge_companion *c, struct fwd *f, json_t *gop
  * is in, not when the request came: gopls may answer requests out of order and late (while it
  * loads the workspace), and a part computed before an analysis ended would then replace, in
  * the client, the answer to a later request that has the analysis's findings. */
-static json_t *own_result(struct ge_companion *c, struct fwd *f)
+static json_t *own_result(struct ge_companion *c, struct ge_fwd *f)
 {
     struct ge_rpc_msg msg = {.kind = GE_RPC_REQUEST,
                              .root = f->msg,
@@ -286,36 +222,46 @@ static json_t *own_result(struct ge_companion *c, struct fwd *f)
     return ours;
 }
 
-static void answer(struct ge_companion *c, struct fwd *f, json_t *result, json_t *error,
-                   const char *body, size_t len)
+/* True when goescape has nothing to add to gopls's answer to f. */
+static bool needs_nothing(const struct ge_fwd *f)
+{
+    if (f->kind == GE_FWD_PASS || f->kind == GE_FWD_DROP)
+        return true;
+    return f->kind == GE_FWD_MERGE && (f->ours == NULL || json_is_null(f->ours) ||
+                                       (json_is_array(f->ours) && json_array_size(f->ours) == 0));
+}
+
+void ge_companion__answer(struct ge_companion *c, struct ge_fwd *f, json_t *result, json_t *error,
+                          const char *body, size_t len)
 {
     struct ge_server *s = c->s;
     switch (f->kind) {
-    case FWD_PASS:
+    case GE_FWD_PASS:
         if (body != NULL)
             send_client_body(c, body, len);
         else
             ge_reply_error(s, f->id, GE_COMPANION_FAILED, "gopls stopped before it answered");
         break;
-    case FWD_MERGE: {
+    case GE_FWD_MERGE: {
         const char *method = json_string_value(json_object_get(f->msg, "method"));
-        json_t *ours = own_result(c, f);
-        if (error != NULL && ours == NULL) {
+        if (f->ours == NULL)
+            f->ours = own_result(c, f);
+        if (body != NULL && needs_nothing(f)) {
+            /* Nothing to add: gopls's answer goes through as it came. */
             send_client_body(c, body, len);
             break;
         }
         json_t *merged = strcmp(method, "textDocument/hover") == 0
-                             ? ge_companion_merge_hover(result, ours)
-                             : ge_companion_merge_lists(result, ours);
-        json_decref(ours);
+                             ? ge_companion_merge_hover(result, f->ours)
+                             : ge_companion_merge_lists(result, f->ours);
         ge_reply(s, f->id, merged);
         break;
     }
-    case FWD_INIT:
+    case GE_FWD_INIT:
         finish_initialize(c, f, error == NULL ? result : NULL);
         break;
-    case FWD_OWN_INIT:
-        if (result != NULL && alive(c)) {
+    case GE_FWD_OWN_INIT:
+        if (result != NULL && ge_companion__alive(c)) {
             send_gopls(c, ge_rpc_notification_new("initialized", json_object()));
             size_t i = 0;
             const char *k;
@@ -331,49 +277,79 @@ static void answer(struct ge_companion *c, struct fwd *f, json_t *result, json_t
             }
         }
         break;
-    case FWD_DROP:
+    case GE_FWD_DROP:
         break;
     }
 }
 
-static void fwd_free(struct fwd *f)
+void ge_companion__fwd_free(struct ge_fwd *f)
 {
     json_decref(f->id);
     json_decref(f->msg);
+    json_decref(f->ours);
     free(f);
 }
 
-static struct fwd *fwd_take(struct ge_companion *c, json_t *id)
+static struct ge_fwd *fwd_take(struct ge_companion *c, json_t *id)
 {
-    for (struct fwd **pp = &c->fwds; *pp; pp = &(*pp)->next) {
+    for (struct ge_fwd **pp = &c->fwds; *pp; pp = &(*pp)->next) {
         if (json_equal((*pp)->id, id)) {
-            struct fwd *f = *pp;
+            struct ge_fwd *f = *pp;
             *pp = f->next;
+            c->nfwds--;
             return f;
         }
     }
     return NULL;
 }
 
-static struct fwd *fwd_add(struct ge_companion *c, json_t *id, enum fwd_kind kind)
+/* The first request on the list, taken off it, or NULL. */
+struct ge_fwd *ge_companion__fwd_pop(struct ge_companion *c)
 {
-    struct fwd *f = ge_xcalloc(1, sizeof *f);
+    struct ge_fwd *f = c->fwds;
+    if (f != NULL) {
+        c->fwds = f->next;
+        c->nfwds--;
+    }
+    return f;
+}
+
+struct ge_fwd *ge_companion__fwd_add(struct ge_companion *c, json_t *id, enum ge_fwd_kind kind)
+{
+    struct ge_fwd *f = ge_xcalloc(1, sizeof *f);
     f->id = json_incref(id);
     f->kind = kind;
     f->next = c->fwds;
     c->fwds = f;
+    c->nfwds++;
     return f;
+}
+
+/* True when one more request may wait for gopls. The first refusal of an episode is logged;
+ * the episode ends when the list is down to half the cap. */
+bool ge_companion__fwd_room(struct ge_companion *c)
+{
+    if (c->nfwds < GE_COMPANION_WAITING_MAX) {
+        if (c->nfwds <= GE_COMPANION_WAITING_MAX / 2)
+            c->fwds_full = false;
+        return true;
+    }
+    if (!c->fwds_full)
+        ge_log_warn("%u requests are waiting for gopls; refusing new ones until it answers",
+                    GE_COMPANION_WAITING_MAX);
+    c->fwds_full = true;
+    return false;
 }
 
 /* ---- gopls's requests to the client ---- */
 
 static void back_reply(struct ge_server *s, json_t *result, json_t *error, void *ctx)
 {
-    struct back *b = ctx;
+    struct ge_back *b = ctx;
     struct ge_companion *c = b->c;
     (void)s;
     b->answered = true;
-    if (b->gen == c->gen && alive(c)) {
+    if (b->gen == c->gen && ge_companion__alive(c)) {
         json_t *msg = json_pack("{s:s, s:O}", "jsonrpc", "2.0", "id", b->gopls_id);
         if (error != NULL)
             json_object_set(msg, "error", error);
@@ -381,9 +357,10 @@ static void back_reply(struct ge_server *s, json_t *result, json_t *error, void 
             json_object_set(msg, "result", result ? result : json_null());
         send_gopls(c, msg);
     }
-    for (struct back **pp = &c->backs; *pp; pp = &(*pp)->next) {
+    for (struct ge_back **pp = &c->backs; *pp; pp = &(*pp)->next) {
         if (*pp == b) {
             *pp = b->next;
+            c->nbacks--;
             break;
         }
     }
@@ -391,9 +368,33 @@ static void back_reply(struct ge_server *s, json_t *result, json_t *error, void 
     free(b);
 }
 
+/* gopls asks while GE_COMPANION_ASKING_MAX of its requests wait for the client: it is
+ * answered at once and the client never sees the request. */
+static void refuse_gopls_request(struct ge_companion *c, struct ge_rpc_msg *m)
+{
+    if (!c->backs_full)
+        ge_log_warn("%u requests from gopls are waiting for the client; refusing %s and new "
+                    "ones until it answers",
+                    GE_COMPANION_ASKING_MAX, m->method);
+    c->backs_full = true;
+    char text[160];
+    snprintf(text, sizeof text,
+             "goescape: %u requests to the client are already waiting for answers; this one "
+             "was not sent",
+             GE_COMPANION_ASKING_MAX);
+    send_gopls(c, ge_rpc_error_new(m->id, GE_COMPANION_FAILED, text));
+}
+
 static void gopls_request(struct ge_companion *c, struct ge_rpc_msg *m)
 {
-    struct back *b = ge_xcalloc(1, sizeof *b);
+    if (c->nbacks >= GE_COMPANION_ASKING_MAX) {
+        refuse_gopls_request(c, m);
+        return;
+    }
+    if (c->nbacks <= GE_COMPANION_ASKING_MAX / 2)
+        c->backs_full = false;
+    c->nbacks++;
+    struct ge_back *b = ge_xcalloc(1, sizeof *b);
     b->c = c;
     b->gopls_id = json_incref(m->id);
     b->gen = c->gen;
@@ -407,7 +408,7 @@ static void gopls_request(struct ge_companion *c, struct ge_rpc_msg *m)
 static void gopls_cancel(struct ge_companion *c, struct ge_rpc_msg *m)
 {
     json_t *id = json_object_get(m->params, "id");
-    for (struct back *b = c->backs; b; b = b->next) {
+    for (struct ge_back *b = c->backs; b; b = b->next) {
         if (b->gen == c->gen && json_equal(b->gopls_id, id)) {
             send_client(
                 c, ge_rpc_notification_new("$/cancelRequest", json_pack("{s:I}", "id", b->our_id)));
@@ -418,11 +419,40 @@ static void gopls_cancel(struct ge_companion *c, struct ge_rpc_msg *m)
 
 /* ---- from gopls ---- */
 
+/* Relays gopls's answer as the bytes that came in, without decoding it, when goescape has
+ * nothing to add to it. True when it did. */
+static bool relay_answer(struct ge_companion *c, const char *body, size_t len)
+{
+    struct ge_companion_peek pk;
+    if (ge_companion_peek(body, len, &pk) != 0)
+        return false;
+    bool done = false;
+    if (pk.id != NULL && !pk.has_method && pk.has_result != pk.has_error) {
+        struct ge_fwd *f = NULL;
+        for (struct ge_fwd *x = c->fwds; x != NULL && f == NULL; x = x->next)
+            if (json_equal(x->id, pk.id))
+                f = x;
+        if (f != NULL && f->kind == GE_FWD_MERGE && f->ours == NULL)
+            f->ours = own_result(c, f);
+        if (f != NULL && needs_nothing(f)) {
+            f = fwd_take(c, pk.id);
+            if (f->kind != GE_FWD_DROP)
+                send_client_body(c, body, len);
+            ge_companion__fwd_free(f);
+            done = true;
+        }
+    }
+    json_decref(pk.id);
+    return done;
+}
+
 static void from_gopls(struct ge_transport *t, const char *body, size_t len)
 {
-    struct gopls *g = t->data;
+    struct ge_gopls *g = t->data;
     struct ge_companion *c = g->c;
     if (g != c->g || c->stopping)
+        return;
+    if (relay_answer(c, body, len))
         return;
     struct ge_rpc_msg m = {0};
     const char *why = NULL;
@@ -432,18 +462,18 @@ static void from_gopls(struct ge_transport *t, const char *body, size_t len)
         return;
     }
     if (m.kind == GE_RPC_RESPONSE) {
-        struct fwd *f = fwd_take(c, m.id);
+        struct ge_fwd *f = fwd_take(c, m.id);
         if (f == NULL)
             ge_log_warn("ignoring a response from gopls to a request it never had");
         else {
-            answer(c, f, json_object_get(m.root, "result"), json_object_get(m.root, "error"), body,
-                   len);
-            fwd_free(f);
+            ge_companion__answer(c, f, json_object_get(m.root, "result"),
+                                 json_object_get(m.root, "error"), body, len);
+            ge_companion__fwd_free(f);
         }
     } else if (m.kind == GE_RPC_REQUEST) {
         gopls_request(c, &m);
     } else if (strcmp(m.method, "textDocument/publishDiagnostics") == 0) {
-        set_diags(c, m.params, false);
+        gopls_diagnostics(c, m.params);
     } else if (strcmp(m.method, "$/cancelRequest") == 0) {
         gopls_cancel(c, &m);
     } else {
@@ -464,7 +494,7 @@ static void gopls_eof(struct ge_transport *t, int err)
     ge_log_debug("gopls's output ended (%s)", err ? uv_strerror(err) : "EOF");
 }
 
-static void gopls_handle_closed(struct gopls *g)
+static void gopls_handle_closed(struct ge_gopls *g)
 {
     if (--g->handles == 0)
         free(g);
@@ -506,22 +536,20 @@ static void restart_fired(uv_timer_t *timer)
 /* Every request gopls had is answered without it; gopls's requests to the client are dropped. */
 static void gopls_gone(struct ge_companion *c, const char *what, bool retry)
 {
-    struct gopls *g = c->g;
+    struct ge_gopls *g = c->g;
     c->g = NULL;
     c->gen++;
     if (g != NULL) {
         g->exited = true;
         close_tr(g);
     }
-    while (c->fwds != NULL) {
-        struct fwd *f = c->fwds;
-        c->fwds = f->next;
-        answer(c, f, NULL, NULL, NULL, 0);
-        fwd_free(f);
+    for (struct ge_fwd *f = ge_companion__fwd_pop(c); f != NULL; f = ge_companion__fwd_pop(c)) {
+        ge_companion__answer(c, f, NULL, NULL, NULL, 0);
+        ge_companion__fwd_free(f);
     }
     if (c->stopping)
         return;
-    drop_gopls_diags(c);
+    ge_companion_diags_drop_gopls(&c->diags, &c->s->transport);
     retry = retry && c->restarts < GE_COMPANION_RESTARTS_MAX;
     if (!c->told) {
         c->told = true;
@@ -549,7 +577,7 @@ static void gopls_gone(struct ge_companion *c, const char *what, bool retry)
 
 static void proc_exited(uv_process_t *p, int64_t status, int signal)
 {
-    struct gopls *g = p->data;
+    struct ge_gopls *g = p->data;
     struct ge_companion *c = g->c;
     kill(-p->pid, SIGKILL); /* whatever gopls left in its group */
     uv_close((uv_handle_t *)p, proc_closed);
@@ -568,7 +596,7 @@ static void proc_exited(uv_process_t *p, int64_t status, int signal)
         close_timers(c);
 }
 
-static int open_pipes(struct gopls *g, int child[2])
+static int open_pipes(struct ge_gopls *g, int child[2])
 {
     int in[2], out[2];
     int rc = uv_pipe(in, 0, UV_NONBLOCK_PIPE);
@@ -588,7 +616,7 @@ static int open_pipes(struct gopls *g, int child[2])
 
 static void spawn(struct ge_companion *c)
 {
-    struct gopls *g = ge_xcalloc(1, sizeof *g);
+    struct ge_gopls *g = ge_xcalloc(1, sizeof *g);
     g->c = c;
     g->gen = c->gen;
     int child[2] = {-1, -1};
@@ -644,105 +672,12 @@ static void spawn(struct ge_companion *c)
     if (c->init_params != NULL) {
         /* A restart: gopls is brought to where the client's session is. */
         json_t *id = json_sprintf("goescape-companion:%lld", (long long)++c->own_ids);
-        fwd_add(c, id, FWD_OWN_INIT);
+        ge_companion__fwd_add(c, id, GE_FWD_OWN_INIT);
         json_t *req = json_pack("{s:s, s:O, s:s, s:O}", "jsonrpc", "2.0", "id", id, "method",
                                 "initialize", "params", c->init_params);
         json_decref(id);
         send_gopls(c, req);
     }
-}
-
-/* ---- from the client ---- */
-
-static bool is_goescape_command(json_t *params)
-{
-    const char *cmd = json_string_value(json_object_get(params, "command"));
-    return cmd != NULL && strncmp(cmd, "goescape.", 9) == 0;
-}
-
-static bool merged_method(const char *m)
-{
-    return strcmp(m, "textDocument/hover") == 0 || strcmp(m, "textDocument/inlayHint") == 0 ||
-           strcmp(m, "textDocument/codeLens") == 0 || strcmp(m, "textDocument/codeAction") == 0;
-}
-
-static void client_request(struct ge_companion *c, struct ge_rpc_msg *m, const char *body,
-                           size_t len)
-{
-    struct ge_server *s = c->s;
-    if (strcmp(m->method, "initialize") == 0) {
-        if (c->init_params == NULL && json_is_object(m->params))
-            c->init_params = json_incref(m->params);
-        struct fwd *f = fwd_add(c, m->id, FWD_INIT);
-        f->msg = json_incref(m->root);
-        if (send_gopls_body(c, body, len) != 0) {
-            c->fwds = f->next;
-            answer(c, f, NULL, NULL, NULL, 0);
-            fwd_free(f);
-        }
-        return;
-    }
-    if (strcmp(m->method, "shutdown") == 0) {
-        /* gopls gets it too; its answer is not waited for (exit follows, with a limit). */
-        if (alive(c) && send_gopls_body(c, body, len) == 0)
-            fwd_add(c, m->id, FWD_DROP);
-        ge_dispatch_decoded(s, m);
-        return;
-    }
-    if (strcmp(m->method, "workspace/executeCommand") == 0 && is_goescape_command(m->params)) {
-        ge_dispatch_decoded(s, m);
-        return;
-    }
-    if (merged_method(m->method)) {
-        if (!alive(c) || send_gopls_body(c, body, len) != 0) {
-            json_t *ours = NULL;
-            if (ge_dispatch_call(s, m, &ours) != 0) {
-                json_decref(ours);
-                ours = NULL;
-            }
-            ge_reply(s, m->id, ours ? ours : json_null());
-            return;
-        }
-        struct fwd *f = fwd_add(c, m->id, FWD_MERGE);
-        f->msg = json_incref(m->root);
-        return;
-    }
-    if (send_gopls_body(c, body, len) != 0) {
-        ge_reply_error(s, m->id, GE_COMPANION_FAILED, "gopls is not running");
-        return;
-    }
-    fwd_add(c, m->id, FWD_PASS);
-}
-
-void ge_companion_from_client(struct ge_companion *c, const char *body, size_t len)
-{
-    struct ge_rpc_msg m = {0};
-    const char *why = NULL;
-    if (ge_rpc_decode(body, len, &m, &why) != 0) {
-        ge_rpc_msg_free(&m);
-        ge_dispatch(c->s, body, len); /* answers the error as plain mode does */
-        return;
-    }
-    if (m.kind == GE_RPC_RESPONSE) {
-        ge_dispatch_decoded(c->s, &m); /* goescape's ids, including gopls's remapped requests */
-    } else if (m.kind == GE_RPC_REQUEST) {
-        client_request(c, &m, body, len);
-    } else {
-        if (strcmp(m.method, "initialized") == 0)
-            c->initialized = true;
-        send_gopls_body(c, body, len);
-        if (strcmp(m.method, "workspace/didChangeConfiguration") == 0) {
-            json_t *own = own_section(json_object_get(m.params, "settings"));
-            json_t *params = json_pack("{s:o}", "settings", own ? own : json_object());
-            struct ge_rpc_msg mine = m;
-            mine.params = params;
-            ge_dispatch_decoded(c->s, &mine);
-            json_decref(params);
-        } else {
-            ge_dispatch_decoded(c->s, &m);
-        }
-    }
-    ge_rpc_msg_free(&m);
 }
 
 /* ---- lifetime ---- */
@@ -778,7 +713,7 @@ void ge_companion_stop(struct ge_companion *c)
         return;
     c->stopping = true;
     uv_timer_stop(&c->restart_timer);
-    if (!alive(c)) {
+    if (!ge_companion__alive(c)) {
         close_timers(c);
         return;
     }
@@ -790,24 +725,13 @@ void ge_companion_free(struct ge_companion *c)
 {
     if (c == NULL)
         return;
-    while (c->fwds != NULL) {
-        struct fwd *f = c->fwds;
-        c->fwds = f->next;
-        fwd_free(f);
-    }
-    size_t i = 0;
-    const char *k;
-    void *v;
-    while (ge_strmap_next(&c->diags, &i, &k, &v)) {
-        struct diag_pair *p = v;
-        json_decref(p->gopls);
-        json_decref(p->ours);
-        free(p);
-    }
-    ge_strmap_free(&c->diags);
+    for (struct ge_fwd *f = ge_companion__fwd_pop(c); f != NULL; f = ge_companion__fwd_pop(c))
+        ge_companion__fwd_free(f);
+    ge_companion_diags_free(&c->diags);
     while (c->backs != NULL) {
-        struct back *b = c->backs;
+        struct ge_back *b = c->backs;
         c->backs = b->next;
+        c->nbacks--;
         json_decref(b->gopls_id);
         free(b);
     }

@@ -35,7 +35,7 @@ json_t *ge_companion_merge_hover(json_t *theirs, json_t *ours)
     const char *kb = json_string_value(json_object_get(json_object_get(ours, "contents"), "kind"));
     bool plain =
         ka != NULL && kb != NULL && strcmp(ka, "plaintext") == 0 && strcmp(kb, "plaintext") == 0;
-    json_t *out = json_deep_copy(theirs);
+    json_t *out = json_copy(theirs); /* only "contents" changes: the rest is shared */
     json_t *text = json_sprintf("%s\n\n---\n\n%s", json_string_value(a), json_string_value(b));
     json_object_set_new(
         out, "contents",

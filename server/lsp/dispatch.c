@@ -100,6 +100,8 @@ static bool own_diagnostics(struct ge_server *s, const struct ge_buf *framed)
             body = i + 4;
     if (body == 0 || !head_has(data + body, len - body, "publishDiagnostics"))
         return false;
+    if (ge_companion_own_framed(s->companion, data + body, len - body))
+        return true; /* read as text: a tree of a large list would cost many times its size */
     json_t *msg = json_loadb(data + body, len - body, 0, NULL);
     bool taken = is_publish(msg) &&
                  ge_companion_own_diagnostics(s->companion, json_object_get(msg, "params"));

@@ -127,6 +127,19 @@ static char *with_assertion(struct ge_file *f, const struct ge_finding *fi, cons
     return out;
 }
 
+/* A function's name follows "func" on its line: only then is the whole file scanned for
+ * declarations (a cost every hover would otherwise pay). */
+static bool after_func_keyword(const char *text, size_t offset)
+{
+    size_t start = offset;
+    while (start > 0 && text[start - 1] != '\n')
+        start--;
+    for (size_t i = start; i + 4 <= offset; i++)
+        if (memcmp(text + i, "func", 4) == 0)
+            return true;
+    return false;
+}
+
 int ge_m_hover(struct ge_server *s, json_t *id, json_t *params, json_t **result_new,
                const char **err)
 {
@@ -151,7 +164,7 @@ int ge_m_hover(struct ge_server *s, json_t *id, json_t *params, json_t **result_
         *result_new = hover_result(&r, md, text, d->text.len, fi->span);
         return 0;
     }
-    if (f == NULL || f->set.count == 0)
+    if (f == NULL || f->set.count == 0 || !after_func_keyword(text, offset))
         return 0;
     struct ge_func_decl *fns = NULL;
     size_t n = ge_scan_funcs(text, d->text.len, &fns);

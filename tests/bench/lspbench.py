@@ -11,7 +11,7 @@ Usage: lspbench.py --build-dir DIR --cache DIR --goroot COPY --gopls BIN --modul
        lspbench.py report results.json [--previous older.json] --md docs/benchmarks.md
        lspbench.py compare first.json second.json
 
-Figures: parse, latency, burst, many, startup, load, check (default: all).
+Figures: parse, latency, burst, many, startup, load, check, quiet, companion (default: all).
 """
 
 import argparse
@@ -740,6 +740,14 @@ class Bench:
         for name, value in sorted(res.items()):
             self.put(name, value, "%.3f" if "ratio" in name else "%.1f")
 
+    # companion mode (companionbench.py)
+
+    def fig_companion(self):
+        import companionbench
+        res = companionbench.run(self, percentile, median, wait_cpu_quiet, log, QUICK)
+        for name, value in sorted(res.items()):
+            self.put(name, value, "%.3f" if "ratio" in name or "_ms_" in name else "%.1f")
+
     # what a user sees on a third-party module: how much is static, and how quiet the editor is
 
     def fig_quiet(self):
@@ -1049,6 +1057,22 @@ FIGURES = [
     ("check_ratio_std", "goescape check --no-tests std ÷ the go commands it runs, by hand", "≤ 1.05", le(1.05)),
     ("check_ms_std", "  goescape check --no-tests std (ms, median)", "", None),
     ("check_go_ms_std", "  the go commands it runs, by hand (ms, median, reference)", "", None),
+    ("companion_ratio_median_completion", "companion mode ÷ gopls direct, net/http: completion latency, median", "≤ 1.05", le(1.05)),
+    ("companion_ratio_p99_completion", "  the same, p99", "≤ 1.10", le(1.10)),
+    ("companion_ms_completion_direct", "  gopls direct, completion (ms, median, reference)", "", None),
+    ("companion_ratio_median_hover", "companion mode ÷ gopls direct, net/http: hover latency, median", "≤ 1.05", le(1.05)),
+    ("companion_ratio_p99_hover", "  the same, p99", "≤ 1.10", le(1.10)),
+    ("companion_ms_hover_direct", "  gopls direct, hover (ms, median, reference)", "", None),
+    ("companion_ratio_median_definition", "companion mode ÷ gopls direct, net/http: definition latency, median", "≤ 1.05", le(1.05)),
+    ("companion_ratio_p99_definition", "  the same, p99", "≤ 1.10", le(1.10)),
+    ("companion_ms_definition_direct", "  gopls direct, definition (ms, median, reference)", "", None),
+    ("companion_rss_mb_goescape", "peak RSS of goescape itself in companion mode, net/http, tests included (MB)", "≤ 25", le(25)),
+    ("companion_rss_mb_gopls", "  peak RSS of the gopls it runs (MB, reference)", "", None),
+    ("companion_save_ratio", "save→diagnostics ÷ go command, net/http, tests included, companion mode", "≤ 1.05", le(1.05)),
+    ("companion_save_ms", "  companion mode save→diagnostics (ms, median)", "", None),
+    ("companion_save_ms_go", "  the go command by hand (ms, median, reference)", "", None),
+    ("companion_save_ratio_gopls", "  companion mode ÷ the go command by hand while gopls run directly works on the same save", "", None),
+    ("companion_save_ms_go_gopls", "  that go command by hand (ms, median, reference)", "", None),
 ]
 
 # Supporting values, printed and shown in a second table.
@@ -1067,7 +1091,7 @@ def fmt(v):
     return str(v)
 
 
-ALL_FIGURES = ["startup", "parse", "latency", "many", "load", "check", "quiet"]
+ALL_FIGURES = ["startup", "parse", "latency", "many", "load", "check", "quiet", "companion"]
 
 
 def wait_cpu_quiet(clients, window=0.5, budget=0.02, timeout=60.0):
@@ -1231,7 +1255,20 @@ METHOD = """## How each figure is measured
   sides replay the compiler's output from it; then three rounds alternate the two sides, and
   the ratio is the median of the per-round ratios. goescape's peak RSS is the `VmHWM` of its
   own process, sampled from `/proc` every 2 ms while it runs; the go command's is the
-  largest `ru_maxrss` from `wait4`."""
+  largest `ru_maxrss` from `wait4`.
+- **Companion mode** (`companionbench.py`): `goescape --gopls` with the benchmark's gopls and
+  that gopls run directly, both on the private GOROOT's `src` with `net/http/header.go` open,
+  in the same run. After both have loaded the workspace and gone CPU-idle, 300 rounds each send
+  a completion (one letter into a selector), a hover and a definition (on a called name) at the
+  same position to both, one request in flight at a time, the side that goes first alternating
+  by round; five warm-up rounds are not counted. The ratios divide companion mode's median and
+  99th percentile by gopls's. The memory is the `VmHWM` of goescape's own process (its gopls is
+  a child and is reported beside it), after the latency rounds and five saves with
+  `includeTests` on and `diagnosticsScope` `package`. The save ratio is measured as in plain
+  mode (the same edit, the quick-pass rule and the go command by hand, alternating), with the
+  gopls inside working on the same save. A second reference is the same go command by hand
+  while gopls run directly gets the same kind of edit and save, as in an editor that runs
+  plain goescape beside gopls."""
 
 
 def compare(a):

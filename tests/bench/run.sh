@@ -3,8 +3,8 @@
 #
 #   tests/bench/run.sh BUILD_DIR [figure...]
 #
-# figures: startup parse latency many load check quiet (default: all of them). It prepares what the
-# benchmarks need under $GOESCAPE_BENCH_CACHE (default ~/.cache/goescape-bench): a private copy
+# figures: startup parse latency many load check quiet companion (default: all of them). It
+# prepares what the benchmarks need under $GOESCAPE_BENCH_CACHE (default ~/.cache/goescape-bench): a private copy
 # of GOROOT to edit, gopls installed with `go install golang.org/x/tools/gopls@latest`, and a
 # third-party module from the module cache with its dependencies, and for the check figures
 # fasthttp at a pinned version (checkbench.py). Later runs reuse all of it.

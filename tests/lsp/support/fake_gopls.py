@@ -10,8 +10,10 @@ misbehaves on cue. FAKE_GOPLS_MODE picks the misbehaviour:
   hold-hints  answers textDocument/inlayHint (with no hints) only when fake/release comes, as
               gopls does while it loads the workspace.
 After initialized it asks the client for workspace/configuration with id 1, an id the client
-also uses. fake/report answers with what it has seen; fake/slow answers only when cancelled.
-FAKE_GOPLS_PIDFILE, when set, gets its process id (one line per start)."""
+also uses. fake/report answers with what it has seen; fake/slow answers only when cancelled;
+fake/flood sends the client params.count workspace/configuration requests (ids "flood-N") at
+once; fake/publish publishes params.diagnostics for params.uri, with params.version when
+given. FAKE_GOPLS_PIDFILE, when set, gets its process id (one line per start)."""
 
 import json
 import os
@@ -117,6 +119,19 @@ def main() -> None:
                    "params": {"items": [{"section": "gopls"}]}})
             write({"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": 3}})
             reply(msg, "asked")
+        elif method == "fake/flood":
+            for i in range(msg["params"]["count"]):
+                write({"jsonrpc": "2.0", "id": f"flood-{i}", "method": "workspace/configuration",
+                       "params": {"items": [{"section": "gopls"}]}})
+            reply(msg, "flooded")
+        elif method == "fake/publish":
+            p = msg["params"]
+            params = {"uri": p["uri"], "diagnostics": p["diagnostics"]}
+            if "version" in p:
+                params["version"] = p["version"]
+            write({"jsonrpc": "2.0", "method": "textDocument/publishDiagnostics",
+                   "params": params})
+            reply(msg, "published")
         elif method == "fake/slow":
             slow.add(json.dumps(msg["id"]))
         elif method == "$/cancelRequest":

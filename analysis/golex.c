@@ -148,6 +148,79 @@ void golex_toks_init(struct golex_toks *ts, const char *text, size_t len, size_t
     golex_init(&ts->lx, text, len, off);
 }
 
+void golex_toks_init_outline(struct golex_toks *ts, const char *text, size_t len)
+{
+    golex_toks_init(ts, text, len, 0);
+    ts->outline = true;
+}
+
+/*
+ * Finds the '}' that closes the '{' at s[open] as golex_toks_close would find it among the
+ * tokens, without making them. Only the bytes that golex_next reads differently in context
+ * need care: white space, comments, strings, raw strings and runes are skipped exactly as it
+ * skips them, and every other byte outside them is a token of its own or part of one that
+ * holds no brace, quote or comment start. Returns false when the '}' does not start before
+ * limit. *nl tells whether a newline, or a block comment holding one, separates the '}' from
+ * the token before it.
+ */
+static bool skip_braces(const char *s, size_t len, size_t open, size_t limit, size_t *close,
+                        bool *nl)
+{
+    size_t depth = 1;
+    bool newline = false;
+    if (limit > len)
+        limit = len;
+    for (size_t i = open + 1; i < limit;) {
+        char c = s[i];
+        if (c == '\n' || c == ' ' || c == '\t' || c == '\r') {
+            newline = newline || c == '\n';
+            i++;
+            continue;
+        }
+        if (c == '/' && i + 1 < len && s[i + 1] == '/') {
+            const char *e = memchr(s + i, '\n', len - i);
+            i = e ? (size_t)(e - s) : len;
+            continue;
+        }
+        if (c == '/' && i + 1 < len && s[i + 1] == '*') {
+            size_t j = i + 2;
+            while (j + 1 < len && !(s[j] == '*' && s[j + 1] == '/')) {
+                newline = newline || s[j] == '\n';
+                j++;
+            }
+            i = j + 1 < len ? j + 2 : len;
+            continue;
+        }
+        bool after_newline = newline;
+        newline = false;
+        if (c == '"' || c == '\'') {
+            i = skip_quoted(s, len, i, c);
+        } else if (c == '`') {
+            const char *e = memchr(s + i + 1, '`', len - i - 1);
+            i = e ? (size_t)(e - s) + 1 : len;
+        } else {
+            if (c == '{') {
+                depth++;
+            } else if (c == '}' && --depth == 0) {
+                *close = i;
+                *nl = after_newline;
+                return true;
+            }
+            i++;
+        }
+    }
+    return false;
+}
+
+static void push_tok(struct golex_toks *ts, struct golex_tok t)
+{
+    if (ts->n == ts->cap) {
+        ts->cap = ts->cap ? ts->cap * 2 : 256;
+        ts->v = ge_xrealloc(ts->v, ts->cap * sizeof(*ts->v));
+    }
+    ts->v[ts->n++] = t;
+}
+
 void golex_toks_free(struct golex_toks *ts)
 {
     free(ts->v);
@@ -165,11 +238,18 @@ bool golex_toks_need(struct golex_toks *ts, size_t i)
             ts->eof = true;
             return false;
         }
-        if (ts->n == ts->cap) {
-            ts->cap = ts->cap ? ts->cap * 2 : 256;
-            ts->v = ge_xrealloc(ts->v, ts->cap * sizeof(*ts->v));
+        push_tok(ts, t);
+        size_t close;
+        bool nl;
+        if (ts->outline && t.kind == T_OP && ts->lx.text[t.start] == '{' &&
+            skip_braces(ts->lx.text, ts->lx.len, t.start, (size_t)t.start + GOLEX_MAX_SPAN, &close,
+                        &nl)) {
+            push_tok(ts, (struct golex_tok){.start = (uint32_t)close,
+                                            .end = (uint32_t)close + 1,
+                                            .kind = T_OP,
+                                            .nl_before = nl});
+            ts->lx.off = close + 1;
         }
-        ts->v[ts->n++] = t;
     }
     return true;
 }

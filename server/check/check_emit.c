@@ -517,7 +517,10 @@ void ge_check_emit_pkg(struct check *c, struct check_pkg *pkg, const struct chec
                                        .dir = pkg->dir,
                                        .files = (const char *const *)pkg->files,
                                        .nfiles = pkg->nfiles,
-                                       .cwd = pkg->modroot ? pkg->modroot : c->cwd};
+                                       .cwd = pkg->modroot ? pkg->modroot : c->cwd,
+                                       /* Text prints messages only. */
+                                       .without_flow =
+                                           c->quiet || (!c->json && !c->sarif && !c->github)};
         struct ge_finding_set set = {0};
         drop_hidden_facts(c, pkg, report);
         ge_findings_build(report, &filter, read_source, c, &set);

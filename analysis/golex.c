@@ -154,62 +154,111 @@ void golex_toks_init_outline(struct golex_toks *ts, const char *text, size_t len
     ts->outline = true;
 }
 
-/*
- * Finds the '}' that closes the '{' at s[open] as golex_toks_close would find it among the
- * tokens, without making them. Only the bytes that golex_next reads differently in context
- * need care: white space, comments, strings, raw strings and runes are skipped exactly as it
- * skips them, and every other byte outside them is a token of its own or part of one that
- * holds no brace, quote or comment start. Returns false when the '}' does not start before
- * limit. *nl tells whether a newline, or a block comment holding one, separates the '}' from
- * the token before it.
- */
-static bool skip_braces(const char *s, size_t len, size_t open, size_t limit, size_t *close,
-                        bool *nl)
+/* The bytes skip_group stops at in a brace pair, and in a parenthesis pair: each may start a
+ * comment, a literal or a bracket of the pair, or (a newline) a line, where a later rescan can
+ * start. Every other byte is skipped. */
+static const bool brace_stop[256] = {
+    ['\n'] = true, ['/'] = true, ['"'] = true, ['\''] = true,
+    ['`'] = true,  ['{'] = true, ['}'] = true,
+};
+static const bool paren_stop[256] = {
+    ['\n'] = true, ['/'] = true, ['"'] = true, ['\''] = true,
+    ['`'] = true,  ['('] = true, [')'] = true,
+};
+
+static char closer_of(char c)
 {
-    size_t depth = 1;
-    bool newline = false;
+    return c == '(' ? ')' : c == '[' ? ']' : c == '{' ? '}' : 0;
+}
+
+static char opener_of(char c)
+{
+    return c == ')' ? '(' : c == ']' ? '[' : c == '}' ? '{' : 0;
+}
+
+/*
+ * Finds the bracket that closes the '{' or '(' at s[open] as golex_toks_close would find it
+ * among the tokens, without making them. Only the bytes that golex_next reads differently in
+ * context need care: comments, strings, raw strings and runes are skipped exactly as it skips
+ * them, and every other byte outside them is white space, a token of its own, or part of one
+ * that holds no bracket, quote or comment start. Returns false when the closing bracket does
+ * not start before limit. *nl is its token's nl_before, which golex_next gives when it lexes
+ * from the last place before it where a token or white space starts (a newline, a comment, a
+ * literal or a bracket): usually the start of its line.
+ */
+static bool skip_group(const char *s, size_t len, size_t open, size_t limit, size_t *close,
+                       bool *nl)
+{
+    const bool *stop = s[open] == '{' ? brace_stop : paren_stop;
+    char opener = s[open], closer = closer_of(s[open]);
+    size_t depth = 1, restart = open;
     if (limit > len)
         limit = len;
     for (size_t i = open + 1; i < limit;) {
-        char c = s[i];
-        if (c == '\n' || c == ' ' || c == '\t' || c == '\r') {
-            newline = newline || c == '\n';
+        while (i < limit && !stop[(unsigned char)s[i]])
             i++;
-            continue;
-        }
-        if (c == '/' && i + 1 < len && s[i + 1] == '/') {
-            const char *e = memchr(s + i, '\n', len - i);
-            i = e ? (size_t)(e - s) : len;
-            continue;
-        }
-        if (c == '/' && i + 1 < len && s[i + 1] == '*') {
-            size_t j = i + 2;
-            while (j + 1 < len && !(s[j] == '*' && s[j + 1] == '/')) {
-                newline = newline || s[j] == '\n';
-                j++;
+        if (i >= limit)
+            break;
+        char c = s[i];
+        size_t start = i;
+        if (c == '\n') {
+            i++;
+        } else if (c == '/') {
+            if (i + 1 < len && s[i + 1] == '/') {
+                const char *e = memchr(s + i, '\n', len - i);
+                i = e ? (size_t)(e - s) : len;
+            } else if (i + 1 < len && s[i + 1] == '*') {
+                size_t j = i + 2;
+                while (j + 1 < len && !(s[j] == '*' && s[j + 1] == '/'))
+                    j++;
+                i = j + 1 < len ? j + 2 : len;
+            } else {
+                i++;
+                continue; /* an operator, which may go on: no place to rescan from */
             }
-            i = j + 1 < len ? j + 2 : len;
-            continue;
-        }
-        bool after_newline = newline;
-        newline = false;
-        if (c == '"' || c == '\'') {
+        } else if (c == '"' || c == '\'') {
             i = skip_quoted(s, len, i, c);
         } else if (c == '`') {
             const char *e = memchr(s + i + 1, '`', len - i - 1);
             i = e ? (size_t)(e - s) + 1 : len;
+        } else if (c == opener) {
+            depth++;
+            i++;
+        } else if (c == closer && --depth == 0) {
+            struct golex lx;
+            golex_init(&lx, s, len, restart);
+            struct golex_tok t;
+            do
+                t = golex_next(&lx);
+            while (t.start < start);
+            *close = start;
+            *nl = t.nl_before;
+            return true;
         } else {
-            if (c == '{') {
-                depth++;
-            } else if (c == '}' && --depth == 0) {
-                *close = i;
-                *nl = after_newline;
-                return true;
-            }
             i++;
         }
+        restart = start;
     }
     return false;
+}
+
+/* Is token k of ts the identifier kw? */
+static bool tok_is(const struct golex_toks *ts, size_t k, const char *kw)
+{
+    return ts->v[k].kind == T_IDENT && golex_is(ts->lx.text, &ts->v[k], kw);
+}
+
+/* Does the outline leave out what follows token k, an opening bracket: a brace pair, or the
+ * group of a var, const or import declaration, which no declaration lister reads? */
+static bool outlined(const struct golex_toks *ts, size_t k)
+{
+    const struct golex_tok *t = &ts->v[k];
+    if (t->kind != T_OP || t->end - t->start != 1)
+        return false;
+    char c = ts->lx.text[t->start];
+    return c == '{' || (c == '(' && k > 0 &&
+                        (tok_is(ts, k - 1, "var") || tok_is(ts, k - 1, "const") ||
+                         tok_is(ts, k - 1, "import")));
 }
 
 static void push_tok(struct golex_toks *ts, struct golex_tok t)
@@ -241,9 +290,9 @@ bool golex_toks_need(struct golex_toks *ts, size_t i)
         push_tok(ts, t);
         size_t close;
         bool nl;
-        if (ts->outline && t.kind == T_OP && ts->lx.text[t.start] == '{' &&
-            skip_braces(ts->lx.text, ts->lx.len, t.start, (size_t)t.start + GOLEX_MAX_SPAN, &close,
-                        &nl)) {
+        if (ts->outline && outlined(ts, ts->n - 1) &&
+            skip_group(ts->lx.text, ts->lx.len, t.start, (size_t)t.start + GOLEX_MAX_SPAN, &close,
+                       &nl)) {
             push_tok(ts, (struct golex_tok){.start = (uint32_t)close,
                                             .end = (uint32_t)close + 1,
                                             .kind = T_OP,
@@ -252,16 +301,6 @@ bool golex_toks_need(struct golex_toks *ts, size_t i)
         }
     }
     return true;
-}
-
-static char closer_of(char c)
-{
-    return c == '(' ? ')' : c == '[' ? ']' : c == '{' ? '}' : 0;
-}
-
-static char opener_of(char c)
-{
-    return c == ')' ? '(' : c == ']' ? '[' : c == '}' ? '{' : 0;
 }
 
 long golex_toks_close(struct golex_toks *ts, size_t i)

@@ -1,10 +1,11 @@
 /*
  * Unit tests of the tokenizer's outline (golex_toks_init_outline), which the declaration
  * listers read instead of every token: it must be exactly the full token list with the inside
- * of each brace pair that golex_toks_close can close left out, and the '}' kept as lexed
- * (offsets, kind and the newline before it). Braces in strings, raw strings, runes and
- * comments, unterminated literals, unclosed pairs and pairs longer than GOLEX_MAX_SPAN are
- * where a shortcut would go wrong; the testmod sources are the ordinary case.
+ * of each brace pair, and of each var, const or import group, that golex_toks_close can close
+ * left out, and the closing bracket kept as lexed (offsets, kind and the newline before it). Braces
+ * in strings, raw strings, runes and comments, unterminated literals, unclosed pairs and pairs
+ * longer than GOLEX_MAX_SPAN are where a shortcut would go wrong; the testmod sources are the
+ * ordinary case.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,10 +31,22 @@ static size_t lex_all(struct golex_toks *ts)
     return n;
 }
 
-static bool is_open_brace(const struct golex_toks *ts, size_t i)
+static bool is_ident(const struct golex_toks *ts, size_t i, const char *s)
+{
+    return ts->v[i].kind == T_IDENT && golex_is(ts->lx.text, &ts->v[i], s);
+}
+
+/* A brace, or the parenthesis of a var, const or import group: the pairs an outline leaves
+ * out when they close. */
+static bool opens_outlined(const struct golex_toks *ts, size_t i)
 {
     const struct golex_tok *t = &ts->v[i];
-    return t->kind == T_OP && t->end - t->start == 1 && ts->lx.text[t->start] == '{';
+    if (t->kind != T_OP || t->end - t->start != 1)
+        return false;
+    char c = ts->lx.text[t->start];
+    return c == '{' || (c == '(' && i > 0 &&
+                        (is_ident(ts, i - 1, "var") || is_ident(ts, i - 1, "const") ||
+                         is_ident(ts, i - 1, "import")));
 }
 
 /* The outline of text must be the full list without the insides of the pairs it closes. */
@@ -54,7 +67,7 @@ static void check_outline(const char *text, size_t len)
             fail_msg("token %zu: full [%u,%u) kind %d nl %d, outline [%u,%u) kind %d nl %d", i,
                      a->start, a->end, a->kind, a->nl_before, b->start, b->end, b->kind,
                      b->nl_before);
-        if (is_open_brace(&full, i)) {
+        if (opens_outlined(&full, i)) {
             long c = golex_toks_close(&full, i);
             if (c >= 0)
                 i = (size_t)c - 1; /* the '}' is the next outline token */
@@ -96,6 +109,13 @@ static void test_outline_tricky_bodies(void **state)
         "{//\n}",
         "{\"\n}",
         "{'}'}",
+        /* Declaration groups: parentheses in literals, comments and nested calls. */
+        "import (\n\t\"fmt\" // )\n\t_ \"os\"\n)\n"
+        "var (\n\ta = f(\")\", ')')\n\tb = (1 + (2)) /* ) */\n)\nfunc F() {}\n"
+        "const (\n\tc = `)\n(`\n\td = iota\n)\ntype (\n\tT struct{ x int }\n)\n",
+        "var (\n\tx = 1\n",
+        "const ( /* a\nb */)",
+        "var x = f(1)\nvar y = (2)\n",
     };
     for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
         check_outline(texts[i], strlen(texts[i]));

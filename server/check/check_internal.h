@@ -69,9 +69,10 @@ struct check_pkg {
     char *import_path;
     char *dir;
     char *modroot; /* NULL for the standard library */
-    char **files;  /* base names */
+    char **files;  /* base names: the compiled files first, then test files not compiled */
     size_t nfiles;
-    bool cgo;                 /* has cgo files: printed only at the end of the go command */
+    size_t ncompiled; /* files[0..ncompiled) are compiled (test files too, unless --no-tests) */
+    bool cgo;         /* has cgo files: printed only at the end of the go command */
     struct check_extent *ext; /* owned: its compiler output in the spool, in output order */
     size_t next;
     /* Its place in the run of its go command. The loop thread sets queued; the worker sets
@@ -88,6 +89,15 @@ struct check_text {
     char *path;
     char *text;
     size_t len;
+};
+
+/* A block that came before the packages were listed: its "# package" line (NULL for output
+ * before the first one) and its stretches of the spool. */
+struct check_pending {
+    char *header; /* owned */
+    size_t header_len;
+    struct check_extent *ext; /* owned */
+    size_t next;
 };
 
 /* The spool: compiler output of one go command, on disk. */
@@ -115,8 +125,11 @@ struct check {
     enum check_fail_on fail_on;
     const char *new_from_rev; /* --new-from-rev: borrowed from argv */
     bool quiet;               /* --quiet: no findings printed */
-    /* The go command running, and the signals that stop it (check.c). */
+    /* The go commands running (go list, and the go command that analyzes), and the signals
+     * that stop them (check.c). */
+    struct ge_job *list_job;
     struct ge_job *job;
+    size_t njobs;
     uv_signal_t signals[3];
     int signum;         /* the signal that interrupted the run, or 0 */
     char **child_flags; /* owned: the analysis flags, for the analysis of new_from_rev */
@@ -126,6 +139,7 @@ struct check {
     char cwd[PATH_MAX];
     struct check_pkg *pkgs;
     size_t npkgs;
+    size_t nskipped;          /* packages listed with nothing to compile, left out of pkgs */
     struct ge_strmap by_path; /* import path -> struct check_pkg * (borrowed) */
     json_t *errors;           /* error lines, for --format json */
     size_t nerrors;           /* error lines seen, kept or not */
@@ -135,6 +149,14 @@ struct check {
     struct check_spool spool;
     int spool_error;            /* a write to the spool failed: the run fails */
     struct check_feeder feeder; /* in front of the spool */
+    /* The go command may start before the list is in: until then (listed false), its blocks
+     * wait in pending. discard: the command turned out not to be the one wanted, and is being
+     * stopped. output_over: its output has ended. */
+    bool listed;
+    bool discard;
+    bool output_over;
+    struct check_pending *pending; /* owned */
+    size_t npending;
     /* The block being spooled: its package (NULL for lines outside the given packages) and
      * a header line still arriving. */
     struct check_pkg *block;
@@ -175,8 +197,21 @@ struct check {
     struct check_text *texts;
     size_t ntexts;
     size_t last_text; /* the entry found last, tried first */
+    bool directives;  /* a file of the package being printed mentions a directive */
     size_t nbroken;   /* broken assertions printed (worker; read after the last package) */
 };
+
+/* The go command's output (check_stream.c), on the loop thread. begin resets the block state
+ * for a new go command on loop, whose packages are known (listed) or not yet; chunk takes its
+ * stderr as it arrives; listed gives the blocks that came before the list to their packages;
+ * end says its output is over, and hands every package not printed yet to the worker. Each
+ * package goes to the worker once its output is complete. */
+void ge_check_stream_begin(struct check *c, uv_loop_t *loop, bool listed);
+void ge_check_stream_chunk(struct check *c, const char *data, size_t len);
+void ge_check_stream_listed(struct check *c);
+void ge_check_stream_end(struct check *c);
+/* Frees the blocks still waiting for the list. */
+void ge_check_stream_drop_pending(struct check *c);
 
 /* Appends data to the spool and to *ext (merged with its last stretch when adjacent).
  * Returns 0 or a negative errno (disk full: the run fails with that error). */

@@ -83,10 +83,39 @@ static size_t skip_number(const char *s, size_t len, size_t i)
     return i;
 }
 
-/* Is c one of the bytes of set? Unlike a bare strchr, never true for the NUL byte. */
-static bool is_op_byte(const char *set, char c)
+/* Operator bytes by role, looked up once per byte instead of searched for in a string: OP_ANY
+ * starts an operator, OP_EQ may come before '=' ("+=", "<=", ":="), OP_TWICE may be doubled
+ * ("&&", "<<", "++"). The NUL byte is none of them. */
+enum { OP_ANY = 1, OP_EQ = 2, OP_TWICE = 4 };
+static const unsigned char op_bytes[256] = {
+    ['+'] = OP_ANY | OP_EQ | OP_TWICE,
+    ['-'] = OP_ANY | OP_EQ | OP_TWICE,
+    ['*'] = OP_ANY | OP_EQ,
+    ['/'] = OP_ANY | OP_EQ,
+    ['%'] = OP_ANY | OP_EQ,
+    ['&'] = OP_ANY | OP_EQ | OP_TWICE,
+    ['|'] = OP_ANY | OP_EQ | OP_TWICE,
+    ['^'] = OP_ANY | OP_EQ,
+    ['<'] = OP_ANY | OP_EQ | OP_TWICE,
+    ['>'] = OP_ANY | OP_EQ | OP_TWICE,
+    ['='] = OP_ANY | OP_EQ,
+    ['!'] = OP_ANY | OP_EQ,
+    [':'] = OP_ANY | OP_EQ,
+    ['.'] = OP_ANY,
+    [','] = OP_ANY,
+    [';'] = OP_ANY,
+    ['('] = OP_ANY,
+    [')'] = OP_ANY,
+    ['['] = OP_ANY,
+    [']'] = OP_ANY,
+    ['{'] = OP_ANY,
+    ['}'] = OP_ANY,
+    ['~'] = OP_ANY,
+};
+
+static bool is_op_byte(unsigned role, char c)
 {
-    return c != '\0' && strchr(set, c) != NULL;
+    return (op_bytes[(unsigned char)c] & role) != 0;
 }
 
 /* Length of the operator at s[i]: "...", "<<=", "&^=", two-character operators, or one. */
@@ -99,9 +128,8 @@ static size_t match_op(const char *s, size_t len, size_t i)
         (c == '&' && d == '^' && e == '='))
         return i + 3;
     /* d is '\0' past the end; c never is (golex_next sends NUL bytes to T_BAD). */
-    bool two = (d == '=' && is_op_byte("+-*/%&|^<>=!:", c)) ||
-               (d == c && is_op_byte("&|<>+-", c)) || (c == '<' && d == '-') ||
-               (c == '&' && d == '^');
+    bool two = (d == '=' && is_op_byte(OP_EQ, c)) || (d == c && is_op_byte(OP_TWICE, c)) ||
+               (c == '<' && d == '-') || (c == '&' && d == '^');
     return i + (two ? 2 : 1);
 }
 
@@ -131,7 +159,7 @@ struct golex_tok golex_next(struct golex *lx)
             j++;
         t.kind = T_IDENT;
         t.end = j;
-    } else if (is_op_byte("+-*/%&|^<>=!:.,;()[]{}~", (char)c)) {
+    } else if (is_op_byte(OP_ANY, (char)c)) {
         t.kind = T_OP;
         t.end = match_op(s, lx->len, i);
     } else {

@@ -202,7 +202,12 @@ static void add_package(struct check *c, json_t *obj)
         if (i == 1)
             p->cgo = p->nfiles > go_files;
     }
-    p->ncompiled = compiled;
+    /* Test files are no part of a build without tests: their declarations do not word its
+     * findings, and their assertions have no code to match. */
+    while (p->nfiles > compiled)
+        free(p->files[--p->nfiles]);
+    if (p->files != NULL)
+        p->files[p->nfiles] = NULL;
     /* Nothing to compile here (all files excluded by build constraints, or only test files
      * with --no-tests): skipped, as go build skips such packages that a pattern matches. */
     if (compiled == 0 && err == NULL) {
@@ -357,7 +362,7 @@ static void spool_reset(struct check *c)
         c->spool_error == 0)
         c->spool_error = -errno;
     rewind(c->outspool);
-    c->spool.size = c->outspool_size = 0;
+    c->spool.size = c->spool.wlen = c->outspool_size = 0;
 }
 
 /* The end of one go command's run: its errors when it failed, and the reset of its state. */
@@ -367,6 +372,7 @@ static void finish_group(struct check *c, const struct ge_job *job, int rc)
     if (rc == 0 && failed) {
         c->failed = true;
         size_t before = c->nerrors;
+        ge_check_spool_flush(c);
         /* go's own messages first (a package it cannot find, a module error), then each
          * package's compiler errors. */
         ge_check_emit_pkg(c, NULL, c->other, c->nother);
@@ -639,6 +645,9 @@ int ge_check_main(int argc, char **argv)
     ge_strmap_init(&c.by_path);
     ge_strmap_init(&c.baseline);
     ge_log_set_level(GE_LOG_ERROR);
+    /* Into a pipe or a file, findings go out in large writes; a terminal gets each line. */
+    if (!isatty(STDOUT_FILENO))
+        setvbuf(stdout, NULL, _IOFBF, GE_CHECK_READ_SIZE);
     char **targets = NULL;
     size_t ntargets = 0;
     int status = parse_args(&c, argc, argv, &targets, &ntargets);
@@ -685,6 +694,7 @@ out:
         ge_parser_destroy(c.parser);
     if (c.spool.fd >= 0)
         close(c.spool.fd);
+    free(c.spool.wbuf);
     if (c.outspool != NULL)
         fclose(c.outspool);
     free(c.order);

@@ -18,18 +18,48 @@
 #include <string.h>
 #include <unistd.h>
 
-int ge_check_spool_append(struct check *c, struct check_extent **ext, size_t *n, const char *data,
-                          size_t len)
+/* Writes data[0..len) to the spool file at off. */
+static int spool_write(int fd, const char *data, size_t len, size_t off)
 {
-    if (len == 0)
-        return 0;
     for (size_t done = 0; done < len;) {
-        ssize_t w = pwrite(c->spool.fd, data + done, len - done, (off_t)(c->spool.size + done));
+        ssize_t w = pwrite(fd, data + done, len - done, (off_t)(off + done));
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
             return w < 0 ? -errno : -EIO;
         done += (size_t)w;
+    }
+    return 0;
+}
+
+int ge_check_spool_flush(struct check *c)
+{
+    if (c->spool.wlen == 0)
+        return 0;
+    int rc = spool_write(c->spool.fd, c->spool.wbuf, c->spool.wlen, c->spool.size - c->spool.wlen);
+    c->spool.wlen = 0;
+    if (rc != 0 && c->spool_error == 0)
+        c->spool_error = rc;
+    return rc;
+}
+
+int ge_check_spool_append(struct check *c, struct check_extent **ext, size_t *n, const char *data,
+                          size_t len)
+{
+    if (len == 0)
+        return 0;
+    if (c->spool.wbuf == NULL)
+        c->spool.wbuf = ge_xmalloc(GE_CHECK_WRITE_SIZE);
+    if (c->spool.wlen + len > GE_CHECK_WRITE_SIZE) {
+        int rc = ge_check_spool_flush(c);
+        if (rc == 0 && len >= GE_CHECK_WRITE_SIZE)
+            rc = spool_write(c->spool.fd, data, len, c->spool.size);
+        if (rc != 0)
+            return rc;
+    }
+    if (len < GE_CHECK_WRITE_SIZE) {
+        memcpy(c->spool.wbuf + c->spool.wlen, data, len);
+        c->spool.wlen += len;
     }
     if (*n > 0 && (*ext)[*n - 1].off + (*ext)[*n - 1].len == c->spool.size) {
         (*ext)[*n - 1].len += len;
@@ -520,9 +550,7 @@ void ge_check_emit_pkg(struct check *c, struct check_pkg *pkg, const struct chec
         struct ge_pkg_filter filter = {.import_path = pkg->import_path,
                                        .dir = pkg->dir,
                                        .files = (const char *const *)pkg->files,
-                                       /* Findings come from the compiled files, and
-                                        * so do the declarations they are read with. */
-                                       .nfiles = pkg->ncompiled,
+                                       .nfiles = pkg->nfiles,
                                        .cwd = pkg->modroot ? pkg->modroot : c->cwd,
                                        /* Text prints messages only. */
                                        .without_flow =

@@ -33,6 +33,8 @@ struct ge_job;
 #define GE_CHECK_HEADER_MAX 4096u
 /* One read of the spool while a package's output is parsed. */
 #define GE_CHECK_READ_SIZE (64u * 1024u)
+/* Output gathered before one write to the spool. */
+#define GE_CHECK_WRITE_SIZE (256u * 1024u)
 
 /* Largest baseline file read (a fingerprint line is about 200 bytes). */
 #define GE_CHECK_BASELINE_MAX ((size_t)64 << 20)
@@ -69,10 +71,9 @@ struct check_pkg {
     char *import_path;
     char *dir;
     char *modroot; /* NULL for the standard library */
-    char **files;  /* base names: the compiled files first, then test files not compiled */
+    char **files;  /* base names of the compiled files (test files too, unless --no-tests) */
     size_t nfiles;
-    size_t ncompiled; /* files[0..ncompiled) are compiled (test files too, unless --no-tests) */
-    bool cgo;         /* has cgo files: printed only at the end of the go command */
+    bool cgo;                 /* has cgo files: printed only at the end of the go command */
     struct check_extent *ext; /* owned: its compiler output in the spool, in output order */
     size_t next;
     /* Its place in the run of its go command. The loop thread sets queued; the worker sets
@@ -102,8 +103,13 @@ struct check_pending {
 
 /* The spool: compiler output of one go command, on disk. */
 struct check_spool {
-    int fd; /* -1 when none */
-    size_t size;
+    int fd;      /* -1 when none */
+    size_t size; /* what was appended, written out or not */
+    /* Appended output not written yet: it goes to the file in large writes (the go
+     * command's output comes in runs of a few lines between the lines left out). The loop
+     * thread owns it; a package's output is written out before the worker reads it. */
+    char *wbuf; /* owned, GE_CHECK_WRITE_SIZE bytes */
+    size_t wlen;
 };
 
 /* The findings whose presence makes the run exit with status 3 (--fail-on). */
@@ -217,6 +223,9 @@ void ge_check_stream_drop_pending(struct check *c);
  * Returns 0 or a negative errno (disk full: the run fails with that error). */
 int ge_check_spool_append(struct check *c, struct check_extent **ext, size_t *n, const char *data,
                           size_t len);
+/* Writes out what was appended to the spool, before it is read back. Returns 0 or a negative
+ * errno, which also fails the run (spool_error). Loop thread. */
+int ge_check_spool_flush(struct check *c);
 /* Parses the spooled stretches and prints pkg's findings to c->out, counting them in
  * pkg->nout when out is the output spool; the report's unknown lines are held (c->held).
  * pkg NULL: the output outside the packages, whose unknown lines are reported at once.

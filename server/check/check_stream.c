@@ -106,6 +106,7 @@ static void enqueue(struct check *c, struct check_pkg *p)
 {
     if (p == NULL || p->queued)
         return;
+    ge_check_spool_flush(c); /* the worker reads the package's output from the file */
     p->queued = true;
     c->queue[c->qlen++] = p;
     start_next(c, c->loop);

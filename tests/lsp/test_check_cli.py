@@ -400,3 +400,42 @@ def test_no_tests_words_findings_without_the_test_files_declarations(goescape_bi
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("p/p.go:8:9: interface: h.Uname escapes to heap: converted to "
                                "interface"), r.stdout
+
+
+SUM_TEST_GO = '''\
+package p
+
+import "testing"
+
+// sum adds the values up without keeping them.
+//
+//goescape:noescape
+func sum(xs []int) int {
+	s := 0
+	for _, x := range xs {
+		s += x
+	}
+	return s
+}
+
+func TestSum(t *testing.T) {
+	if sum([]int{1, 2}) != 3 {
+		t.Fail()
+	}
+}
+'''
+
+
+def test_no_tests_reports_no_assertion_of_a_test_file(goescape_bin, mod, tmp_path):
+    # The assertion holds when the tests are built. Without them its file is not compiled:
+    # there is no code to match, and nothing to report.
+    (mod / "p").mkdir()
+    (mod / "p" / "p.go").write_text(FIELD_GO)
+    (mod / "p" / "p_test.go").write_text(SUM_TEST_GO)
+    r = check(goescape_bin, mod, "./p", tmp=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "assertion" not in r.stdout, r.stdout
+    r = check(goescape_bin, mod, "--no-tests", "./p", tmp=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "p_test.go" not in r.stdout, r.stdout
+    assert "h.Uname escapes to heap" in r.stdout, r.stdout

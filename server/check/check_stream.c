@@ -6,6 +6,7 @@
  * then each block waits in the spool under its header line, and is given to its package when
  * the list comes.
  */
+#define _GNU_SOURCE /* memmem */
 #include "check/check_internal.h"
 
 #include <stdlib.h>
@@ -177,13 +178,9 @@ static void split_output(void *ctx, const char *d, size_t n)
             c->in_header = true;
             continue;
         }
-        size_t j = i;
-        for (;;) {
-            const char *nl = memchr(d + j, '\n', n - j);
-            j = nl != NULL ? (size_t)(nl - d) + 1 : n;
-            if (nl == NULL || j == n || d[j] == '#')
-                break;
-        }
+        /* The block goes on to the next line that starts with '#', or past the chunk. */
+        const char *next = memmem(d + i, n - i, "\n#", 2);
+        size_t j = next != NULL ? (size_t)(next - d) + 1 : n;
         spool_block(c, d + i, j - i);
         c->line_start = d[j - 1] == '\n';
         i = j;

@@ -287,13 +287,16 @@ static bool guess_module(const struct check *c, char **targets, size_t n, const 
 /* Is a go command over the targets, run as guessed, the one the listed packages call for:
  * one command over packages of the guessed module only, and over no package that the list
  * keeps but go build would stop on? A package the list skips stops go build too when a target
- * names it; one that only a pattern matches is skipped by go build as well. */
+ * names it; one that only a pattern matches is skipped by go build as well. Go files named as
+ * targets make a package that only they name, which the go command over import paths does not
+ * build. */
 static bool adoptable(const struct check *c, const char *modroot, char **targets, size_t n)
 {
     if (c->failed || c->npkgs == 0)
         return false;
     for (size_t i = 0; i < c->npkgs; i++)
-        if (!same_module(c->pkgs[i].modroot, modroot))
+        if (!same_module(c->pkgs[i].modroot, modroot) ||
+            strcmp(c->pkgs[i].import_path, "command-line-arguments") == 0)
             return false;
     for (size_t i = 0; i < n && c->nskipped > 0; i++)
         if (strstr(targets[i], "...") == NULL && strcmp(targets[i], "std") != 0)

@@ -639,7 +639,7 @@ const char *ge_finding_label(const struct ge_finding *f)
 }
 
 void ge__finding_explain_as(const struct ge_fact *fact, const struct ge_explain_source *src,
-                            const char *written, struct ge_finding *out)
+                            const char *written, bool flow, struct ge_finding *out)
 {
     struct ge_why w;
     ge__classify(fact, src, &w);
@@ -663,14 +663,15 @@ void ge__finding_explain_as(const struct ge_fact *fact, const struct ge_explain_
     else
         out->message = message_of(fact, out->subject, out->cause);
     out->func = w.func ? ge_xstrdup(w.func) : NULL;
-    build_steps(fact, &w, out);
+    if (flow)
+        build_steps(fact, &w, out);
     ge__why_free(&w);
 }
 
 void ge_finding_explain_src(const struct ge_fact *fact, const struct ge_explain_source *src,
                             struct ge_finding *out)
 {
-    ge__finding_explain_as(fact, src, NULL, out);
+    ge__finding_explain_as(fact, src, NULL, true, out);
 }
 
 void ge_finding_explain(const struct ge_fact *fact, struct ge_finding *out)

@@ -70,9 +70,9 @@ bool ge__src_offset(const struct ge_explain_source *src, uint32_t line, uint32_t
 
 /* ge_finding_explain_src with the subject as written in the source (borrowed, or NULL to show
  * the compiler's): it stands for the printed subject in the finding's subject, message and
- * flow. */
+ * flow. Without flow, the finding gets no steps (escape_step -1); nothing else changes. */
 void ge__finding_explain_as(const struct ge_fact *fact, const struct ge_explain_source *src,
-                            const char *written, struct ge_finding *out);
+                            const char *written, bool flow, struct ge_finding *out);
 
 /* Does s hold a compiler name that stands for an expression of the source: ~r0 (a result),
  * ~R0 (an inlined call's result), ~p0, .autotmp_3? */

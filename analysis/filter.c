@@ -249,5 +249,10 @@ bool ge_filter_skip_line(struct ge_output_skip *s, const char *line, size_t n)
     }
     if (!s->params && starts(m, mn, "leaking param"))
         return true;
+    /* The inliner's lines carry no fact; the compiler prints them before the escape analysis
+     * prints anything at the same position, so no explanation block is open across them. */
+    if (starts(m, mn, "inlining call to ") || starts(m, mn, "can inline ") ||
+        starts(m, mn, "cannot inline "))
+        return true;
     return !s->noescape && ends(m, mn, " does not escape");
 }

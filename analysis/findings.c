@@ -13,14 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One file's tokens, and the text they are lexed from. */
-struct file_toks {
-    const char *text; /* borrowed from the text source */
-    size_t len;
-    struct golex_toks ts;
-    bool kept;
-};
-
 /* The package's declarations, gathered from every file first: a method value in one file may
  * name a method declared in another. */
 struct pkg_decls {
@@ -28,13 +20,10 @@ struct pkg_decls {
     size_t nmethods;
     struct ge_type_decl *types;
     size_t ntypes;
-    /* Each file's functions, kept for placing its facts: scanning them costs a whole lexing
-     * of the file. Indexed like the filter's files; NULL when the file could not be read. */
+    /* Each file's functions, kept for placing its facts. Indexed like the filter's files;
+     * NULL when the file could not be read. */
     struct ge_func_decl **funcs;
     size_t *nfuncs;
-    /* The tokens of each file with facts to place, lexed once for its declarations and kept
-     * for placing (with the text they were lexed from); NULL for the other files. */
-    struct file_toks *toks;
 };
 
 /* One kept fact and where it goes. */
@@ -113,12 +102,15 @@ static size_t select_facts(const struct ge_report *r, const struct ge__paths *pa
     return k;
 }
 
-static void add_decls(struct pkg_decls *d, size_t file, const char *text, size_t len, bool keep)
+/* The declarations are read from the file's outline, without the insides of function bodies
+ * and other brace pairs: lexing them is most of the cost of a file, and a fact's placement
+ * needs the tokens only up to its own position. */
+static void add_decls(struct pkg_decls *d, size_t file, const char *text, size_t len)
 {
-    struct file_toks *ft = &d->toks[file];
-    golex_toks_init(&ft->ts, text, len, 0);
+    struct golex_toks ts;
+    golex_toks_init_outline(&ts, text, len);
     struct ge_func_decl *funcs = NULL;
-    size_t nf = ge__scan_funcs_in(&ft->ts, &funcs);
+    size_t nf = ge__scan_funcs_in(&ts, &funcs);
     for (size_t i = 0; i < nf; i++) {
         const char *dot = strrchr(funcs[i].name, '.');
         if (dot == NULL)
@@ -129,46 +121,34 @@ static void add_decls(struct pkg_decls *d, size_t file, const char *text, size_t
     d->funcs[file] = funcs;
     d->nfuncs[file] = nf;
     struct ge_type_decl *types = NULL;
-    size_t nt = ge__scan_types_in(&ft->ts, &types);
-    if (keep) {
-        ft->text = text;
-        ft->len = len;
-        ft->kept = true;
-    } else {
-        golex_toks_free(&ft->ts);
-    }
+    size_t nt = ge__scan_types_in(&ts, &types);
+    golex_toks_free(&ts);
     d->types = ge_xrealloc(d->types, (d->ntypes + nt + 1) * sizeof(*d->types));
     for (size_t i = 0; i < nt; i++)
         d->types[d->ntypes++] = types[i]; /* the names move into d */
     free(types);
 }
 
-/* has_facts[i]: file i has facts to place, so its tokens are kept. */
 static void gather_decls(const struct ge_pkg_filter *flt, ge_text_source_cb source, void *ctx,
-                         const bool *has_facts, struct pkg_decls *d)
+                         struct pkg_decls *d)
 {
     size_t n = flt->nfiles ? flt->nfiles : 1;
     d->funcs = ge_xcalloc(n, sizeof(*d->funcs));
     d->nfuncs = ge_xcalloc(n, sizeof(*d->nfuncs));
-    d->toks = ge_xcalloc(n, sizeof(*d->toks));
     for (size_t i = 0; i < flt->nfiles; i++) {
         char *path = ge_xasprintf("%s/%s", flt->dir, flt->files[i]);
         const char *text = NULL;
         size_t len = 0;
         if (source(ctx, path, &text, &len) == 0 && text != NULL)
-            add_decls(d, i, text, len, has_facts[i]);
+            add_decls(d, i, text, len);
         free(path);
     }
 }
 
 static void free_decls(struct pkg_decls *d, size_t nfiles)
 {
-    for (size_t i = 0; d->funcs != NULL && i < nfiles; i++) {
+    for (size_t i = 0; d->funcs != NULL && i < nfiles; i++)
         ge_func_decls_free(d->funcs[i], d->nfuncs[i]);
-        if (d->toks[i].kept)
-            golex_toks_free(&d->toks[i].ts);
-    }
-    free(d->toks);
     free(d->funcs);
     free(d->nfuncs);
     for (size_t i = 0; i < d->nmethods; i++)
@@ -203,9 +183,8 @@ struct file_ctx {
     size_t nlines;
     const struct ge_func_decl *funcs; /* borrowed from decls */
     size_t nfuncs;
-    struct golex_toks *toks; /* the whole text, lexed once as facts need it */
-    struct golex_toks own;   /* toks when the text is not the one the declarations saw */
-    struct pkg_decls *decls; /* its tokens are lexed further while facts are placed */
+    struct golex_toks toks; /* the text, lexed as far as the facts need it */
+    struct pkg_decls *decls;
 };
 
 static const char *enclosing(const struct file_ctx *fc, size_t off)
@@ -258,7 +237,7 @@ static bool place_fact(struct file_ctx *fc, const struct placed *pl, struct ge_f
     };
     enum ge_span_fit fit;
     struct ge_span span =
-        ge__scan_expr_in(fc->toks, fc->text, fc->len, off, f->kind, f->subject, &fit);
+        ge__scan_expr_in(&fc->toks, fc->text, fc->len, off, f->kind, f->subject, &fit);
     /* A subject with compiler names (~r0 for an inlined call's result) reads better as the
      * source text of the expression, when the span is that expression. */
     src.span = span;
@@ -266,7 +245,7 @@ static bool place_fact(struct file_ctx *fc, const struct placed *pl, struct ge_f
     char *written = fit == GE_FIT_EXPR && ge__has_compiler_name(f->subject)
                         ? ge__source_subject_new(fc->text, span)
                         : NULL;
-    ge__finding_explain_as(f, &src, written, fi);
+    ge__finding_explain_as(f, &src, written, !fc->flt->without_flow, fi);
     free(written);
     fi->path = ge_xstrdup(fc->path);
     fi->span = span;
@@ -307,13 +286,7 @@ static void place_file(struct file_ctx *fc, ge_text_source_cb source, void *ctx,
     fc->lines = line_starts(fc->text, fc->len, &fc->nlines);
     fc->funcs = fc->decls->funcs[file];
     fc->nfuncs = fc->decls->nfuncs[file];
-    struct file_toks *ft = &fc->decls->toks[file];
-    if (ft->kept && ft->text == fc->text && ft->len == fc->len) {
-        fc->toks = &ft->ts;
-    } else {
-        golex_toks_init(&fc->own, fc->text, fc->len, 0);
-        fc->toks = &fc->own;
-    }
+    golex_toks_init(&fc->toks, fc->text, fc->len, 0);
     /* A fact gives at most one finding, so the array never grows past n. */
     out->items = ge_xmalloc(n * sizeof(*out->items));
     size_t pooled = 0;
@@ -323,8 +296,7 @@ static void place_file(struct file_ctx *fc, ge_text_source_cb source, void *ctx,
         if (out->count - pooled == GE_POOL_CHUNK || (i + 1 == n && out->count > pooled))
             pool_chunk(out, &pooled);
     }
-    if (fc->toks == &fc->own)
-        golex_toks_free(&fc->own);
+    golex_toks_free(&fc->toks);
     free(fc->lines);
     if (out->count == 0) {
         free(out->items);
@@ -349,13 +321,8 @@ int ge_findings_build_files(const struct ge_report *r, const struct ge_pkg_filte
     struct placed *v = ge_xmalloc((r->nfacts ? r->nfacts : 1) * sizeof(*v));
     size_t n = select_facts(r, &paths, v);
     struct pkg_decls decls = {0};
-    if (n > 0) {
-        bool *has_facts = ge_xcalloc(filter->nfiles ? filter->nfiles : 1, sizeof(*has_facts));
-        for (size_t i = 0; i < n; i++)
-            has_facts[v[i].file] = true;
-        gather_decls(filter, source, source_ctx, has_facts, &decls);
-        free(has_facts);
-    }
+    if (n > 0)
+        gather_decls(filter, source, source_ctx, &decls);
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
         while (j < n && v[j].file == v[i].file)

@@ -112,10 +112,12 @@ static void track_depth(const struct golex_toks *ts, size_t i, long *depth)
         (*depth)--;
 }
 
+/* Both listers read the file's outline: top-level declarations never need the insides of
+ * function bodies, which are most of the text. */
 size_t ge_scan_funcs(const char *text, size_t len, struct ge_func_decl **out)
 {
     struct golex_toks ts;
-    golex_toks_init(&ts, text, len, 0);
+    golex_toks_init_outline(&ts, text, len);
     size_t n = ge__scan_funcs_in(&ts, out);
     golex_toks_free(&ts);
     return n;
@@ -223,7 +225,7 @@ static size_t next_spec(struct golex_toks *ts, size_t k, size_t close)
 size_t ge_scan_types(const char *text, size_t len, struct ge_type_decl **out)
 {
     struct golex_toks ts;
-    golex_toks_init(&ts, text, len, 0);
+    golex_toks_init_outline(&ts, text, len);
     size_t n = ge__scan_types_in(&ts, out);
     golex_toks_free(&ts);
     return n;

@@ -83,10 +83,39 @@ static size_t skip_number(const char *s, size_t len, size_t i)
     return i;
 }
 
-/* Is c one of the bytes of set? Unlike a bare strchr, never true for the NUL byte. */
-static bool is_op_byte(const char *set, char c)
+/* Operator bytes by role, looked up once per byte instead of searched for in a string: OP_ANY
+ * starts an operator, OP_EQ may come before '=' ("+=", "<=", ":="), OP_TWICE may be doubled
+ * ("&&", "<<", "++"). The NUL byte is none of them. */
+enum { OP_ANY = 1, OP_EQ = 2, OP_TWICE = 4 };
+static const unsigned char op_bytes[256] = {
+    ['+'] = OP_ANY | OP_EQ | OP_TWICE,
+    ['-'] = OP_ANY | OP_EQ | OP_TWICE,
+    ['*'] = OP_ANY | OP_EQ,
+    ['/'] = OP_ANY | OP_EQ,
+    ['%'] = OP_ANY | OP_EQ,
+    ['&'] = OP_ANY | OP_EQ | OP_TWICE,
+    ['|'] = OP_ANY | OP_EQ | OP_TWICE,
+    ['^'] = OP_ANY | OP_EQ,
+    ['<'] = OP_ANY | OP_EQ | OP_TWICE,
+    ['>'] = OP_ANY | OP_EQ | OP_TWICE,
+    ['='] = OP_ANY | OP_EQ,
+    ['!'] = OP_ANY | OP_EQ,
+    [':'] = OP_ANY | OP_EQ,
+    ['.'] = OP_ANY,
+    [','] = OP_ANY,
+    [';'] = OP_ANY,
+    ['('] = OP_ANY,
+    [')'] = OP_ANY,
+    ['['] = OP_ANY,
+    [']'] = OP_ANY,
+    ['{'] = OP_ANY,
+    ['}'] = OP_ANY,
+    ['~'] = OP_ANY,
+};
+
+static bool is_op_byte(unsigned role, char c)
 {
-    return c != '\0' && strchr(set, c) != NULL;
+    return (op_bytes[(unsigned char)c] & role) != 0;
 }
 
 /* Length of the operator at s[i]: "...", "<<=", "&^=", two-character operators, or one. */
@@ -99,9 +128,8 @@ static size_t match_op(const char *s, size_t len, size_t i)
         (c == '&' && d == '^' && e == '='))
         return i + 3;
     /* d is '\0' past the end; c never is (golex_next sends NUL bytes to T_BAD). */
-    bool two = (d == '=' && is_op_byte("+-*/%&|^<>=!:", c)) ||
-               (d == c && is_op_byte("&|<>+-", c)) || (c == '<' && d == '-') ||
-               (c == '&' && d == '^');
+    bool two = (d == '=' && is_op_byte(OP_EQ, c)) || (d == c && is_op_byte(OP_TWICE, c)) ||
+               (c == '<' && d == '-') || (c == '&' && d == '^');
     return i + (two ? 2 : 1);
 }
 
@@ -131,7 +159,7 @@ struct golex_tok golex_next(struct golex *lx)
             j++;
         t.kind = T_IDENT;
         t.end = j;
-    } else if (is_op_byte("+-*/%&|^<>=!:.,;()[]{}~", (char)c)) {
+    } else if (is_op_byte(OP_ANY, (char)c)) {
         t.kind = T_OP;
         t.end = match_op(s, lx->len, i);
     } else {
@@ -146,6 +174,128 @@ void golex_toks_init(struct golex_toks *ts, const char *text, size_t len, size_t
 {
     *ts = (struct golex_toks){0};
     golex_init(&ts->lx, text, len, off);
+}
+
+void golex_toks_init_outline(struct golex_toks *ts, const char *text, size_t len)
+{
+    golex_toks_init(ts, text, len, 0);
+    ts->outline = true;
+}
+
+/* The bytes skip_group stops at in a brace pair, and in a parenthesis pair: each may start a
+ * comment, a literal or a bracket of the pair, or (a newline) a line, where a later rescan can
+ * start. Every other byte is skipped. */
+static const bool brace_stop[256] = {
+    ['\n'] = true, ['/'] = true, ['"'] = true, ['\''] = true,
+    ['`'] = true,  ['{'] = true, ['}'] = true,
+};
+static const bool paren_stop[256] = {
+    ['\n'] = true, ['/'] = true, ['"'] = true, ['\''] = true,
+    ['`'] = true,  ['('] = true, [')'] = true,
+};
+
+static char closer_of(char c)
+{
+    return c == '(' ? ')' : c == '[' ? ']' : c == '{' ? '}' : 0;
+}
+
+static char opener_of(char c)
+{
+    return c == ')' ? '(' : c == ']' ? '[' : c == '}' ? '{' : 0;
+}
+
+/*
+ * Finds the bracket that closes the '{' or '(' at s[open] as golex_toks_close would find it
+ * among the tokens, without making them. Only the bytes that golex_next reads differently in
+ * context need care: comments, strings, raw strings and runes are skipped exactly as it skips
+ * them, and every other byte outside them is white space, a token of its own, or part of one
+ * that holds no bracket, quote or comment start. Returns false when the closing bracket does
+ * not start before limit. *nl is its token's nl_before, which golex_next gives when it lexes
+ * from the last place before it where a token or white space starts (a newline, a comment, a
+ * literal or a bracket): usually the start of its line.
+ */
+static bool skip_group(const char *s, size_t len, size_t open, size_t limit, size_t *close,
+                       bool *nl)
+{
+    const bool *stop = s[open] == '{' ? brace_stop : paren_stop;
+    char opener = s[open], closer = closer_of(s[open]);
+    size_t depth = 1, restart = open;
+    if (limit > len)
+        limit = len;
+    for (size_t i = open + 1; i < limit;) {
+        while (i < limit && !stop[(unsigned char)s[i]])
+            i++;
+        if (i >= limit)
+            break;
+        char c = s[i];
+        size_t start = i;
+        if (c == '\n') {
+            i++;
+        } else if (c == '/') {
+            if (i + 1 < len && s[i + 1] == '/') {
+                const char *e = memchr(s + i, '\n', len - i);
+                i = e ? (size_t)(e - s) : len;
+            } else if (i + 1 < len && s[i + 1] == '*') {
+                size_t j = i + 2;
+                while (j + 1 < len && !(s[j] == '*' && s[j + 1] == '/'))
+                    j++;
+                i = j + 1 < len ? j + 2 : len;
+            } else {
+                i++;
+                continue; /* an operator, which may go on: no place to rescan from */
+            }
+        } else if (c == '"' || c == '\'') {
+            i = skip_quoted(s, len, i, c);
+        } else if (c == '`') {
+            const char *e = memchr(s + i + 1, '`', len - i - 1);
+            i = e ? (size_t)(e - s) + 1 : len;
+        } else if (c == opener) {
+            depth++;
+            i++;
+        } else if (c == closer && --depth == 0) {
+            struct golex lx;
+            golex_init(&lx, s, len, restart);
+            struct golex_tok t;
+            do
+                t = golex_next(&lx);
+            while (t.start < start);
+            *close = start;
+            *nl = t.nl_before;
+            return true;
+        } else {
+            i++;
+        }
+        restart = start;
+    }
+    return false;
+}
+
+/* Is token k of ts the identifier kw? */
+static bool tok_is(const struct golex_toks *ts, size_t k, const char *kw)
+{
+    return ts->v[k].kind == T_IDENT && golex_is(ts->lx.text, &ts->v[k], kw);
+}
+
+/* Does the outline leave out what follows token k, an opening bracket: a brace pair, or the
+ * group of a var, const or import declaration, which no declaration lister reads? */
+static bool outlined(const struct golex_toks *ts, size_t k)
+{
+    const struct golex_tok *t = &ts->v[k];
+    if (t->kind != T_OP || t->end - t->start != 1)
+        return false;
+    char c = ts->lx.text[t->start];
+    return c == '{' || (c == '(' && k > 0 &&
+                        (tok_is(ts, k - 1, "var") || tok_is(ts, k - 1, "const") ||
+                         tok_is(ts, k - 1, "import")));
+}
+
+static void push_tok(struct golex_toks *ts, struct golex_tok t)
+{
+    if (ts->n == ts->cap) {
+        ts->cap = ts->cap ? ts->cap * 2 : 256;
+        ts->v = ge_xrealloc(ts->v, ts->cap * sizeof(*ts->v));
+    }
+    ts->v[ts->n++] = t;
 }
 
 void golex_toks_free(struct golex_toks *ts)
@@ -165,23 +315,20 @@ bool golex_toks_need(struct golex_toks *ts, size_t i)
             ts->eof = true;
             return false;
         }
-        if (ts->n == ts->cap) {
-            ts->cap = ts->cap ? ts->cap * 2 : 256;
-            ts->v = ge_xrealloc(ts->v, ts->cap * sizeof(*ts->v));
+        push_tok(ts, t);
+        size_t close;
+        bool nl;
+        if (ts->outline && outlined(ts, ts->n - 1) &&
+            skip_group(ts->lx.text, ts->lx.len, t.start, (size_t)t.start + GOLEX_MAX_SPAN, &close,
+                       &nl)) {
+            push_tok(ts, (struct golex_tok){.start = (uint32_t)close,
+                                            .end = (uint32_t)close + 1,
+                                            .kind = T_OP,
+                                            .nl_before = nl});
+            ts->lx.off = close + 1;
         }
-        ts->v[ts->n++] = t;
     }
     return true;
-}
-
-static char closer_of(char c)
-{
-    return c == '(' ? ')' : c == '[' ? ']' : c == '{' ? '}' : 0;
-}
-
-static char opener_of(char c)
-{
-    return c == ')' ? '(' : c == ']' ? '[' : c == '}' ? '{' : 0;
 }
 
 long golex_toks_close(struct golex_toks *ts, size_t i)

@@ -52,9 +52,18 @@ struct golex_toks {
     size_t n;
     size_t cap;
     bool eof;
+    bool outline; /* the insides of brace pairs are left out (golex_toks_init_outline) */
 };
 
 void golex_toks_init(struct golex_toks *ts, const char *text, size_t len, size_t off);
+/* Like golex_toks_init from the start of text, for a list in which the inside of every brace
+ * pair, and of the parentheses after "var", "const" and "import", is left out: the opening
+ * bracket is followed by the one that closes it, which has the nl_before it has when lexed.
+ * The brackets, and so the depth of every token kept and what golex_toks_close finds, are the
+ * same as in the full list; top-level declarations read the same from it, without lexing
+ * function bodies. A pair that does not close within GOLEX_MAX_SPAN is lexed in full, since
+ * golex_toks_close does not find its end either. */
+void golex_toks_init_outline(struct golex_toks *ts, const char *text, size_t len);
 void golex_toks_free(struct golex_toks *ts);
 /* Makes token i available; returns false when the text ends first. */
 bool golex_toks_need(struct golex_toks *ts, size_t i);

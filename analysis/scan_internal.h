@@ -25,8 +25,8 @@ struct ge_span ge__scan_expr_in(struct golex_toks *ts, const char *text, size_t 
                                 enum ge_fact_kind kind, const char *subject, enum ge_span_fit *fit);
 
 /* ge_scan_funcs and ge_scan_types over the tokens of ts (borrowed; initialized on the whole
- * text from offset 0, lexed further as needed): a caller that needs both, and then places
- * facts in the same text, lexes it once. */
+ * text from offset 0, in full or as an outline, and lexed further as needed): a caller that
+ * needs both lexes the text once. */
 size_t ge__scan_funcs_in(struct golex_toks *ts, struct ge_func_decl **out);
 size_t ge__scan_types_in(struct golex_toks *ts, struct ge_type_decl **out);
 

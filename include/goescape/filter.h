@@ -41,9 +41,10 @@ bool ge_filter_shows(const bool *categories, const char *text, size_t len,
  * Compiler output that a run which shows no leaking parameters (or no values that do not
  * escape) can leave out of the parse: the "parameter P leaks to SINK ...:" explanation blocks
  * with their "leaking param" summaries, which can be nearly all of the -m=2 output (go/types:
- * 83 of 85 MB), and the "does not escape" lines. Nothing else is skipped, so every other fact
- * and its explanation come out of the parse exactly as without the skip. Line by line; the
- * state carries the open block from one line to the next.
+ * 83 of 85 MB), and the "does not escape" lines; and the inliner's lines ("inlining call to",
+ * "can inline", "cannot inline"), which carry no fact. Nothing else is skipped, so every other
+ * fact and its explanation come out of the parse exactly as without the skip. Line by line;
+ * the state carries the open block from one line to the next.
  */
 struct ge_output_skip {
     bool params;    /* leaking parameters are shown: keep their lines */

@@ -117,11 +117,14 @@ struct ge_pkg_filter {
     size_t nfiles;
     const char *cwd; /* borrowed: absolute working directory of the go command, or NULL when
                         unknown (then every block is read as a cache replay, by its evidence) */
+    /* The caller shows no flow (a plain text listing): findings get no steps, which spares
+     * most of the explaining. Every other field of a finding is the same either way. */
+    bool without_flow;
 };
 
 /* Reads a file's text for range finding. Returns 0 and a borrowed pointer valid until the
  * next call, or a negative errno. During one build, a file asked for twice must come back
- * with the same text: tokens lexed from it are reused when the pointer and length match. */
+ * with the same text: the declarations read from it first place the facts read later. */
 typedef int (*ge_text_source_cb)(void *ctx, const char *path, const char **text, size_t *len);
 
 /*

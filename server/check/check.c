@@ -3,7 +3,8 @@
  * over them (the same command line the server uses), and prints the findings as text or JSON,
  * package by package (check_emit.c). Child processes run through the same job code as in the
  * server, on a private loop. While the go command runs, its output is split into the blocks
- * each "# package" line opens and spooled to disk (check_internal.h says why).
+ * each "# package" line opens and spooled to disk (check_stream.c; check_internal.h says why).
+ * When the go command can be told from the targets alone, it starts together with go list.
  */
 #include "check/check.h"
 #include "check/check_internal.h"
@@ -79,11 +80,7 @@ static const char help[] =
     "     goescape:allow without a reason)\n"
     "  128+N  stopped by signal N (SIGINT, SIGTERM, SIGHUP); the go command is stopped too\n";
 
-static void job_done(struct ge_job *job);
-
-static void job_output(struct ge_job *job, const char *data, size_t len);
-
-/* SIGINT, SIGTERM or SIGHUP while the go command runs: it is stopped (its process group gets
+/* SIGINT, SIGTERM or SIGHUP while go commands run: they are stopped (each process group gets
  * SIGTERM, then SIGKILL), so that no compiler outlives the run, and the run ends with 128 and
  * the signal. */
 static void on_signal(uv_signal_t *h, int signum)
@@ -91,16 +88,46 @@ static void on_signal(uv_signal_t *h, int signum)
     struct check *c = h->data;
     if (c->signum == 0)
         c->signum = signum;
-    ge_job_cancel(c->job);
+    if (c->list_job != NULL)
+        ge_job_cancel(c->list_job);
+    if (c->job != NULL)
+        ge_job_cancel(c->job);
 }
 
-/* Runs argv to completion on a private loop; job holds the output afterwards, unless c is
- * given: then stderr is split into the spool as it arrives. */
-static int run_go(struct check *c, char **argv, const char *cwd, struct ge_job *job, bool spool)
+/* The go commands of one step run on a private loop, which watches the signals while c->njobs
+ * of them run. */
+static void loop_begin(struct check *c, uv_loop_t *loop, size_t njobs)
 {
-    uv_loop_t loop;
-    uv_loop_init(&loop);
-    char **env = ge_gocmd_env(&c->config);
+    uv_loop_init(loop);
+    c->njobs = njobs;
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    for (size_t i = 0; i < GE_ARRAY_SIZE(sigs); i++) {
+        uv_signal_init(loop, &c->signals[i]);
+        c->signals[i].data = c;
+        uv_signal_start(&c->signals[i], on_signal, sigs[i]);
+    }
+}
+
+/* A go command has ended; after the last one the signal handlers are closed, so that the loop
+ * ends once the worker is done too. */
+static void job_ended(struct check *c)
+{
+    if (--c->njobs > 0)
+        return;
+    for (size_t i = 0; i < GE_ARRAY_SIZE(c->signals); i++)
+        uv_close((uv_handle_t *)&c->signals[i], NULL);
+}
+
+static void job_output(struct ge_job *job, const char *data, size_t len)
+{
+    ge_check_stream_chunk(job->data, data, len);
+}
+
+/* Starts argv (env borrowed) on loop; with spool, its stderr goes through the stream as it
+ * arrives, else the job holds its output. */
+static void job_start(struct check *c, uv_loop_t *loop, struct ge_job *job, void *data, char **argv,
+                      const char *cwd, char **env, bool spool, ge_job_done_cb done)
+{
     struct ge_job_spec spec = {
         .argv = (const char *const *)argv,
         .env = (const char *const *)env,
@@ -109,29 +136,31 @@ static int run_go(struct check *c, char **argv, const char *cwd, struct ge_job *
         .on_stderr = spool ? job_output : NULL,
         .stderr_max = spool ? GE_CHECK_SPOOL_MAX : 0,
     };
-    job->data = c;
-    c->loop = spool ? &loop : NULL;
-    c->job = job;
-    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
-    for (size_t i = 0; i < GE_ARRAY_SIZE(sigs); i++) {
-        uv_signal_init(&loop, &c->signals[i]);
-        c->signals[i].data = c;
-        uv_signal_start(&c->signals[i], on_signal, sigs[i]);
-    }
-    ge_job_start(job, &loop, &spec, job_done);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
-    c->job = NULL;
-    ge_strv_free(env);
+    job->data = data;
+    ge_job_start(job, loop, &spec, done);
+}
+
+/* How a go command ended, for the run: 0, -EINTR after a signal, or the error that kept it
+ * from starting (printed). */
+static int job_status(const struct check *c, const struct ge_job *job, const char *argv0)
+{
     if (c->signum != 0)
         return -EINTR;
     if (job->spawn_error != 0) {
-        fprintf(stderr, "goescape: cannot run %s: %s\n", argv[0],
+        fprintf(stderr, "goescape: cannot run %s: %s\n", argv0,
                 job->spawn_error == UV_ENOENT ? "command not found; install Go or pass --go"
                                               : uv_strerror(job->spawn_error));
         return job->spawn_error;
     }
     return 0;
+}
+
+/* The go command that analyzes has ended: every package not printed yet goes to the worker. */
+static void build_done(struct ge_job *job)
+{
+    struct check *c = job->data;
+    job_ended(c);
+    ge_check_stream_end(c);
 }
 
 static void add_string_list(json_t *arr, char ***out, size_t *n)
@@ -174,6 +203,12 @@ static void add_package(struct check *c, json_t *obj)
         if (i == 1)
             p->cgo = p->nfiles > go_files;
     }
+    /* Test files are no part of a build without tests: their declarations do not word its
+     * findings, and their assertions have no code to match. */
+    while (p->nfiles > compiled)
+        free(p->files[--p->nfiles]);
+    if (p->files != NULL)
+        p->files[p->nfiles] = NULL;
     /* Nothing to compile here (all files excluded by build constraints, or only test files
      * with --no-tests): skipped, as go build skips such packages that a pattern matches. */
     if (compiled == 0 && err == NULL) {
@@ -182,215 +217,156 @@ static void add_package(struct check *c, json_t *obj)
         free(p->modroot);
         ge_strv_free(p->files);
         c->npkgs--;
+        c->nskipped++;
     }
 }
 
-static int list_packages(struct check *c, char **targets, size_t ntargets)
+/* Reads go list's output into c->pkgs. Returns 0 or a negative errno (after printing why). */
+static int read_list(struct check *c, const struct ge_job *job)
 {
-    char **argv = NULL;
-    size_t n = 0;
-    ge_strv_push(&argv, &n, ge_xstrdup(c->config.go_binary));
-    ge_strv_push(&argv, &n, ge_xstrdup("list"));
-    ge_strv_push(&argv, &n, ge_xstrdup("-e"));
-    ge_strv_push(&argv, &n,
-                 ge_xstrdup("-json=ImportPath,Dir,Module,Error,GoFiles,CgoFiles,TestGoFiles,"
-                            "XTestGoFiles"));
-    for (char **f = c->config.build_flags; *f; f++)
-        ge_strv_push(&argv, &n, ge_xstrdup(*f));
-    for (size_t i = 0; i < ntargets; i++)
-        ge_strv_push(&argv, &n, ge_xstrdup(targets[i]));
-    struct ge_job job = {0};
-    int rc = run_go(c, argv, c->cwd, &job, false);
-    ge_strv_free(argv);
-    if (rc == 0 && !ge_job_succeeded(&job) && job.out.len == 0) {
-        fprintf(stderr, "%.*s", (int)job.err.len, job.err.data ? job.err.data : "");
+    int rc = job_status(c, job, c->config.go_binary);
+    if (rc == 0 && !ge_job_succeeded(job) && job->out.len == 0) {
+        fprintf(stderr, "%.*s", (int)job->err.len, job->err.data ? job->err.data : "");
         rc = -EINVAL;
     }
     size_t off = 0;
-    while (rc == 0 && off < job.out.len) {
+    while (rc == 0 && off < job->out.len) {
         json_error_t jerr;
         json_t *obj =
-            json_loadb(job.out.data + off, job.out.len - off, JSON_DISABLE_EOF_CHECK, &jerr);
+            json_loadb(job->out.data + off, job->out.len - off, JSON_DISABLE_EOF_CHECK, &jerr);
         if (obj == NULL)
             break;
         add_package(c, obj);
         json_decref(obj);
         off += jerr.position;
-        while (off < job.out.len && (job.out.data[off] == '\n' || job.out.data[off] == ' '))
+        while (off < job->out.len && (job->out.data[off] == '\n' || job->out.data[off] == ' '))
             off++;
     }
-    ge_buf_free(&job.out);
-    ge_buf_free(&job.err);
     return rc;
-}
-
-/* Appends output to the block being spooled. */
-static void spool_block(struct check *c, const char *data, size_t len)
-{
-    int rc = c->block != NULL ? ge_check_spool_append(c, &c->block->ext, &c->block->next, data, len)
-                              : ge_check_spool_append(c, &c->other, &c->nother, data, len);
-    if (rc != 0 && c->spool_error == 0)
-        c->spool_error = rc;
-}
-
-/* The package a "# pkg", "# pkg [pkg.test]" or "# pkg_test [pkg.test]" line opens, or NULL. */
-static struct check_pkg *header_pkg(struct check *c, const char *line, size_t n)
-{
-    if (n < 3 || line[0] != '#' || line[1] != ' ')
-        return NULL;
-    size_t k = strcspn(line + 2, " \r\n");
-    char *name = ge_xstrndup(line + 2, k);
-    struct check_pkg *p = ge_strmap_get(&c->by_path, name);
-    if (p == NULL && k > 5 && strcmp(name + k - 5, "_test") == 0) {
-        name[k - 5] = '\0';
-        p = ge_strmap_get(&c->by_path, name);
-    }
-    free(name);
-    return p;
-}
-
-static void after_work(uv_work_t *req, int status);
-
-/* Prints one package on the thread pool: to stdout when its turn has come, else to the output
- * spool, from which it is copied when the packages before it are out. */
-static void work(uv_work_t *req)
-{
-    struct check *c = req->data;
-    struct check_pkg *p = c->work_pkg;
-    bool turn = c->next_print < c->norder && c->order[c->next_print] == p;
-    c->out = turn ? stdout : c->outspool;
-    c->out_spooled = !turn;
-    p->out.off = c->outspool_size;
-    ge_check_emit_pkg(c, p, p->ext, p->next);
-    if (!turn) {
-        fflush(c->outspool);
-        long end = ftell(c->outspool);
-        c->outspool_size = end > 0 ? (size_t)end : c->outspool_size;
-        p->out.len = c->outspool_size - p->out.off;
-        p->spooled = true;
-    }
-    p->done = true;
-    ge_check_flush_ready(c);
-}
-
-static void start_next(struct check *c, uv_loop_t *loop)
-{
-    if (c->busy || c->qhead == c->qlen)
-        return;
-    c->work_pkg = c->queue[c->qhead++];
-    c->busy = true;
-    c->work.data = c;
-    uv_queue_work(loop, &c->work, work, after_work);
-}
-
-static void after_work(uv_work_t *req, int status)
-{
-    struct check *c = req->data;
-    (void)status;
-    c->busy = false;
-    start_next(c, req->loop);
-}
-
-/* Hands p to the worker; its output is complete. */
-static void enqueue(struct check *c, uv_loop_t *loop, struct check_pkg *p)
-{
-    if (p == NULL || p->queued)
-        return;
-    p->queued = true;
-    c->queue[c->qlen++] = p;
-    start_next(c, loop);
-}
-
-/* A whole "#" line has arrived: it opens the next block, and under go build, the block before
- * was its package's last. */
-static void end_header(struct check *c, uv_loop_t *loop)
-{
-    /* A cgo package can print a block for the C compiler's warnings before its own. */
-    if (c->early && c->block != NULL && !c->block->cgo)
-        enqueue(c, loop, c->block);
-    c->block = header_pkg(c, c->header, c->header_len);
-    if (c->block != NULL && c->block->queued) {
-        /* go build prints a package once; more output for a package already printed cannot
-         * join it any more. */
-        if (!c->late_warned)
-            fprintf(stderr, "goescape: more compiler output for %s after its block; left out\n",
-                    c->block->import_path);
-        c->late_warned = true;
-        c->block = NULL;
-    }
-    spool_block(c, c->header, c->header_len);
-    c->in_header = false;
-    c->header_len = 0;
-}
-
-static void job_output(struct ge_job *job, const char *data, size_t len)
-{
-    struct check *c = job->data;
-    ge_check_feeder_chunk(&c->feeder, data, len);
-}
-
-/* The go command is over: every package left goes to the worker, in print order. */
-static void job_done(struct ge_job *job)
-{
-    struct check *c = job->data;
-    for (size_t i = 0; i < GE_ARRAY_SIZE(c->signals); i++)
-        uv_close((uv_handle_t *)&c->signals[i], NULL);
-    if (c->loop == NULL)
-        return; /* go list */
-    ge_check_feeder_end(&c->feeder);
-    if (c->in_header)
-        end_header(c, job->loop);
-    for (size_t i = 0; i < c->norder; i++)
-        enqueue(c, job->loop, c->order[i]);
-}
-
-/* Splits the go command's stderr at the lines that start with '#', which open a package's
- * block, and spools each block for its package. Chunks may end anywhere, even in a header. */
-static void split_output(void *ctx, const char *d, size_t n)
-{
-    struct check *c = ctx;
-    size_t i = 0;
-    while (i < n) {
-        if (c->in_header) {
-            const char *nl = memchr(d + i, '\n', n - i);
-            size_t take = nl != NULL ? (size_t)(nl - (d + i)) + 1 : n - i;
-            if (c->header_len + take > sizeof c->header) {
-                /* Too long for a package line: it stays with the block before. */
-                spool_block(c, c->header, c->header_len);
-                c->in_header = false;
-                c->header_len = 0;
-                c->line_start = false;
-                continue;
-            }
-            memcpy(c->header + c->header_len, d + i, take);
-            c->header_len += take;
-            i += take;
-            if (nl != NULL) {
-                end_header(c, c->loop);
-                c->line_start = true;
-            }
-            continue;
-        }
-        if (c->line_start && d[i] == '#') {
-            c->in_header = true;
-            continue;
-        }
-        size_t j = i;
-        for (;;) {
-            const char *nl = memchr(d + j, '\n', n - j);
-            j = nl != NULL ? (size_t)(nl - d) + 1 : n;
-            if (nl == NULL || j == n || d[j] == '#')
-                break;
-        }
-        spool_block(c, d + i, j - i);
-        c->line_start = d[j - 1] == '\n';
-        i = j;
-    }
 }
 
 static bool same_module(const char *a, const char *b)
 {
     return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Does t name packages of the standard library only: "std", or an import path (pattern)
+ * whose first element has no dot, which module paths have? */
+static bool std_target(const char *t)
+{
+    if (strcmp(t, "std") == 0)
+        return true;
+    if (t[0] == '.' || t[0] == '/' || strcmp(t, "all") == 0 || strcmp(t, "cmd") == 0 ||
+        strncmp(t, "cmd/", 4) == 0)
+        return false;
+    size_t first = strcspn(t, "/");
+    return memchr(t, '.', first) == NULL;
+}
+
+/*
+ * The go command that will analyze the targets, as it can be told before they are listed: in
+ * the working directory, for the standard library when every target names it, or for the
+ * module whose go.mod is there. Returns false when there is no such guess. The list decides
+ * (adoptable) whether the command started on the guess is the one it calls for.
+ */
+static bool guess_module(const struct check *c, char **targets, size_t n, const char **modroot)
+{
+    bool std = n > 0;
+    for (size_t i = 0; i < n && std; i++)
+        std = std_target(targets[i]);
+    *modroot = NULL;
+    if (std)
+        return true;
+    char *gomod = ge_xasprintf("%s/go.mod", c->cwd);
+    bool here = access(gomod, F_OK) == 0;
+    free(gomod);
+    if (here)
+        *modroot = c->cwd;
+    return here;
+}
+
+/* Is a go command over the targets, run as guessed, the one the listed packages call for:
+ * one command over packages of the guessed module only, and over no package that the list
+ * keeps but go build would stop on? A package the list skips stops go build too when a target
+ * names it; one that only a pattern matches is skipped by go build as well. Go files named as
+ * targets make a package that only they name, which the go command over import paths does not
+ * build. */
+static bool adoptable(const struct check *c, const char *modroot, char **targets, size_t n)
+{
+    if (c->failed || c->npkgs == 0)
+        return false;
+    for (size_t i = 0; i < c->npkgs; i++)
+        if (!same_module(c->pkgs[i].modroot, modroot) ||
+            strcmp(c->pkgs[i].import_path, "command-line-arguments") == 0)
+            return false;
+    for (size_t i = 0; i < n && c->nskipped > 0; i++)
+        if (strstr(targets[i], "...") == NULL && strcmp(targets[i], "std") != 0)
+            return false;
+    return true;
+}
+
+/* The packages of one go command, in print order. Returns a new array of their import paths
+ * (borrowed from the packages). */
+static const char **group_order(struct check *c, const char *modroot)
+{
+    const char **patterns = ge_xmalloc((c->npkgs + 1) * sizeof(char *));
+    c->order = ge_xrealloc(c->order, (c->npkgs + 1) * sizeof *c->order);
+    c->queue = ge_xrealloc(c->queue, (c->npkgs + 1) * sizeof *c->queue);
+    c->norder = c->next_print = c->qhead = c->qlen = 0;
+    for (size_t i = 0; i < c->npkgs; i++) {
+        if (!same_module(modroot, c->pkgs[i].modroot))
+            continue;
+        patterns[c->norder] = c->pkgs[i].import_path;
+        c->order[c->norder++] = &c->pkgs[i];
+    }
+    return patterns;
+}
+
+/* State of listing while a go command over the targets may already run. */
+struct listing {
+    struct check *c;
+    char **targets; /* borrowed */
+    size_t ntargets;
+    const char *modroot; /* the guess the go command runs on */
+    bool building;       /* it runs */
+    bool adopted;        /* and is the one the list calls for */
+    int rc;
+};
+
+/* The list is in: the packages are known, and the go command that started before it is kept
+ * or stopped. */
+static void list_done(struct ge_job *job)
+{
+    struct listing *l = job->data;
+    struct check *c = l->c;
+    job_ended(c);
+    l->rc = read_list(c, job);
+    if (l->rc == 0) {
+        for (size_t i = 0; i < c->npkgs; i++)
+            ge_strmap_put(&c->by_path, c->pkgs[i].import_path, &c->pkgs[i]);
+        ge_check_emit_begin(c);
+    }
+    if (!l->building)
+        return;
+    l->adopted = l->rc == 0 && adoptable(c, l->modroot, l->targets, l->ntargets);
+    if (l->adopted) {
+        free(group_order(c, l->modroot));
+        ge_check_stream_listed(c);
+    } else {
+        c->discard = true;
+        ge_check_stream_drop_pending(c);
+        ge_job_cancel(c->job);
+    }
+}
+
+/* The spools are reused from the start for each go command. */
+static void spool_reset(struct check *c)
+{
+    if ((ftruncate(c->spool.fd, 0) != 0 || ftruncate(fileno(c->outspool), 0) != 0) &&
+        c->spool_error == 0)
+        c->spool_error = -errno;
+    rewind(c->outspool);
+    c->spool.size = c->spool.wlen = c->outspool_size = 0;
 }
 
 /* The end of one go command's run: its errors when it failed, and the reset of its state. */
@@ -400,6 +376,7 @@ static void finish_group(struct check *c, const struct ge_job *job, int rc)
     if (rc == 0 && failed) {
         c->failed = true;
         size_t before = c->nerrors;
+        ge_check_spool_flush(c);
         /* go's own messages first (a package it cannot find, a module error), then each
          * package's compiler errors. */
         ge_check_emit_pkg(c, NULL, c->other, c->nother);
@@ -433,39 +410,86 @@ static void finish_group(struct check *c, const struct ge_job *job, int rc)
     c->nother = 0;
 }
 
+/*
+ * Lists the packages with go list. go list and the go command that analyzes take about as
+ * long to load the packages, so when that command can be told from the targets alone
+ * (guess_module), it starts at the same time, over the targets as given; its blocks wait for
+ * the list. The list then keeps it (*analyzed: its packages are printed) or stops it, and the
+ * packages are analyzed as usual. Returns 0 or a negative errno (after printing why).
+ */
+static int list_packages(struct check *c, char **targets, size_t ntargets, bool *analyzed)
+{
+    char **largv = NULL;
+    size_t n = 0;
+    ge_strv_push(&largv, &n, ge_xstrdup(c->config.go_binary));
+    ge_strv_push(&largv, &n, ge_xstrdup("list"));
+    ge_strv_push(&largv, &n, ge_xstrdup("-e"));
+    ge_strv_push(&largv, &n,
+                 ge_xstrdup("-json=ImportPath,Dir,Module,Error,GoFiles,CgoFiles,TestGoFiles,"
+                            "XTestGoFiles"));
+    for (char **f = c->config.build_flags; *f; f++)
+        ge_strv_push(&largv, &n, ge_xstrdup(*f));
+    for (size_t i = 0; i < ntargets; i++)
+        ge_strv_push(&largv, &n, ge_xstrdup(targets[i]));
+    struct listing l = {.c = c, .targets = targets, .ntargets = ntargets};
+    l.building = guess_module(c, targets, ntargets, &l.modroot);
+    char **bargv = l.building ? ge_gocmd_build_argv(&c->config, c->config.include_tests, l.modroot,
+                                                    NULL, (const char *const *)targets, ntargets)
+                              : NULL;
+    char **env = ge_gocmd_env(&c->config);
+    uv_loop_t loop;
+    loop_begin(c, &loop, l.building ? 2 : 1);
+    struct ge_job list = {0}, build = {0};
+    c->list_job = &list;
+    job_start(c, &loop, &list, &l, largv, c->cwd, env, false, list_done);
+    if (l.building) {
+        spool_reset(c);
+        ge_check_stream_begin(c, &loop, false);
+        c->job = &build;
+        job_start(c, &loop, &build, c, bargv, l.modroot ? l.modroot : c->cwd, env, true,
+                  build_done);
+    }
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    c->loop = NULL;
+    c->job = c->list_job = NULL;
+    if (l.adopted)
+        finish_group(c, &build, job_status(c, &build, bargv[0]));
+    ge_check_stream_drop_pending(c);
+    *analyzed = l.adopted;
+    ge_strv_free(largv);
+    ge_strv_free(bargv);
+    ge_strv_free(env);
+    ge_buf_free(&list.out);
+    ge_buf_free(&list.err);
+    ge_buf_free(&build.out);
+    ge_buf_free(&build.err);
+    return l.rc;
+}
+
 /* One go command for every package of one module (or of the standard library). Packages are
  * printed on the thread pool as their output completes, while the command runs. */
 static int analyze_group(struct check *c, const char *modroot)
 {
-    const char **patterns = ge_xmalloc((c->npkgs + 1) * sizeof(char *));
-    c->order = ge_xrealloc(c->order, (c->npkgs + 1) * sizeof *c->order);
-    c->queue = ge_xrealloc(c->queue, (c->npkgs + 1) * sizeof *c->queue);
-    c->norder = c->next_print = c->qhead = c->qlen = 0;
-    for (size_t i = 0; i < c->npkgs; i++) {
-        if (!same_module(modroot, c->pkgs[i].modroot))
-            continue;
-        patterns[c->norder] = c->pkgs[i].import_path;
-        c->order[c->norder++] = &c->pkgs[i];
-    }
+    const char **patterns = group_order(c, modroot);
     char **argv = ge_gocmd_build_argv(&c->config, c->config.include_tests, modroot, NULL, patterns,
                                       c->norder);
     free(patterns);
-    /* The spools are reused from the start for each go command. */
-    if ((ftruncate(c->spool.fd, 0) != 0 || ftruncate(fileno(c->outspool), 0) != 0) &&
-        c->spool_error == 0)
-        c->spool_error = -errno;
-    rewind(c->outspool);
-    c->spool.size = c->outspool_size = 0;
-    c->block = NULL;
-    c->line_start = true;
-    c->in_header = false;
-    c->header_len = 0;
-    c->early = !c->config.include_tests;
-    ge_check_feeder_init(&c->feeder, &c->config, split_output, c);
+    spool_reset(c);
+    char **env = ge_gocmd_env(&c->config);
+    uv_loop_t loop;
+    loop_begin(c, &loop, 1);
+    ge_check_stream_begin(c, &loop, true);
     struct ge_job job = {0};
-    int rc = run_go(c, argv, modroot ? modroot : c->cwd, &job, true);
+    c->job = &job;
+    job_start(c, &loop, &job, c, argv, modroot ? modroot : c->cwd, env, true, build_done);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
     c->loop = NULL;
+    c->job = NULL;
+    int rc = job_status(c, &job, argv[0]);
     ge_strv_free(argv);
+    ge_strv_free(env);
     finish_group(c, &job, rc);
     ge_buf_free(&job.out);
     ge_buf_free(&job.err);
@@ -625,6 +649,9 @@ int ge_check_main(int argc, char **argv)
     ge_strmap_init(&c.by_path);
     ge_strmap_init(&c.baseline);
     ge_log_set_level(GE_LOG_ERROR);
+    /* Into a pipe or a file, findings go out in large writes; a terminal gets each line. */
+    if (!isatty(STDOUT_FILENO))
+        setvbuf(stdout, NULL, _IOFBF, GE_CHECK_READ_SIZE);
     char **targets = NULL;
     size_t ntargets = 0;
     int status = parse_args(&c, argc, argv, &targets, &ntargets);
@@ -641,13 +668,11 @@ int ge_check_main(int argc, char **argv)
     if (c.new_from_rev != NULL && (status = ge_check_rev_baseline(&c, targets, ntargets)) != 0)
         goto out;
     status = 1;
-    if (ge_parser_create(&c.parser) != 0 || list_packages(&c, targets, ntargets) != 0 ||
-        spool_open(&c) != 0)
+    bool analyzed = false;
+    if (ge_parser_create(&c.parser) != 0 || spool_open(&c) != 0 ||
+        list_packages(&c, targets, ntargets, &analyzed) != 0)
         goto out;
-    for (size_t i = 0; i < c.npkgs; i++)
-        ge_strmap_put(&c.by_path, c.pkgs[i].import_path, &c.pkgs[i]);
-    ge_check_emit_begin(&c);
-    for (size_t i = 0; i < c.npkgs; i++) {
+    for (size_t i = 0; i < c.npkgs && !analyzed; i++) {
         bool seen = false;
         for (size_t j = 0; j < i && !seen; j++)
             seen = same_module(c.pkgs[i].modroot, c.pkgs[j].modroot);
@@ -673,6 +698,7 @@ out:
         ge_parser_destroy(c.parser);
     if (c.spool.fd >= 0)
         close(c.spool.fd);
+    free(c.spool.wbuf);
     if (c.outspool != NULL)
         fclose(c.outspool);
     free(c.order);

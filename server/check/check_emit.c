@@ -18,18 +18,48 @@
 #include <string.h>
 #include <unistd.h>
 
-int ge_check_spool_append(struct check *c, struct check_extent **ext, size_t *n, const char *data,
-                          size_t len)
+/* Writes data[0..len) to the spool file at off. */
+static int spool_write(int fd, const char *data, size_t len, size_t off)
 {
-    if (len == 0)
-        return 0;
     for (size_t done = 0; done < len;) {
-        ssize_t w = pwrite(c->spool.fd, data + done, len - done, (off_t)(c->spool.size + done));
+        ssize_t w = pwrite(fd, data + done, len - done, (off_t)(off + done));
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
             return w < 0 ? -errno : -EIO;
         done += (size_t)w;
+    }
+    return 0;
+}
+
+int ge_check_spool_flush(struct check *c)
+{
+    if (c->spool.wlen == 0)
+        return 0;
+    int rc = spool_write(c->spool.fd, c->spool.wbuf, c->spool.wlen, c->spool.size - c->spool.wlen);
+    c->spool.wlen = 0;
+    if (rc != 0 && c->spool_error == 0)
+        c->spool_error = rc;
+    return rc;
+}
+
+int ge_check_spool_append(struct check *c, struct check_extent **ext, size_t *n, const char *data,
+                          size_t len)
+{
+    if (len == 0)
+        return 0;
+    if (c->spool.wbuf == NULL)
+        c->spool.wbuf = ge_xmalloc(GE_CHECK_WRITE_SIZE);
+    if (c->spool.wlen + len > GE_CHECK_WRITE_SIZE) {
+        int rc = ge_check_spool_flush(c);
+        if (rc == 0 && len >= GE_CHECK_WRITE_SIZE)
+            rc = spool_write(c->spool.fd, data, len, c->spool.size);
+        if (rc != 0)
+            return rc;
+    }
+    if (len < GE_CHECK_WRITE_SIZE) {
+        memcpy(c->spool.wbuf + c->spool.wlen, data, len);
+        c->spool.wlen += len;
     }
     if (*n > 0 && (*ext)[*n - 1].off + (*ext)[*n - 1].len == c->spool.size) {
         (*ext)[*n - 1].len += len;
@@ -238,7 +268,8 @@ static void print_file(struct check *c, struct check_pkg *pkg, const char *path,
     struct ge_lines lines;
     ge_lines_init(&lines, text != NULL ? text : "", len);
     struct ge_assertion *a = NULL;
-    size_t na = text != NULL ? ge_assert_scan(text, len, &a) : 0;
+    /* Without a directive in the package, no file has an assertion to look for. */
+    size_t na = text != NULL && c->directives ? ge_assert_scan(text, len, &a) : 0;
     struct ge_assert_result *r = NULL;
     size_t nr = na > 0 ? ge_assert_check(a, na, items, n, &r) : 0;
     bool *taken = nr > 0 ? ge_xcalloc(n + 1, sizeof *taken) : NULL;
@@ -322,8 +353,11 @@ static void print_set(struct check *c, struct check_pkg *pkg, const struct ge_fi
 {
     struct ge_buf msg;
     ge_buf_init(&msg, GE_MESSAGE_MAX);
-    char(*fps)[GE_FINGERPRINT_SIZE] = ge_xmalloc((set->count + 1) * sizeof *fps);
-    ge_fingerprint_set(pkg->import_path, set->items, set->count, fps);
+    /* Fingerprints are printed in JSON and SARIF, and compared with or written to a baseline;
+     * plain text and GitHub annotations without a baseline do without them. */
+    char(*fps)[GE_FINGERPRINT_SIZE] = ge_xcalloc(set->count + 1, sizeof *fps);
+    if (c->json || c->sarif || c->have_baseline || c->write_baseline != NULL)
+        ge_fingerprint_set(pkg->import_path, set->items, set->count, fps);
     for (size_t i = 0; i < set->count;) {
         size_t j = i + 1;
         while (j < set->count && strcmp(set->items[j].path, set->items[i].path) == 0)
@@ -333,7 +367,7 @@ static void print_set(struct check *c, struct check_pkg *pkg, const struct ge_fi
         i = j;
     }
     /* A file without findings may hold assertions, which then match no code. */
-    for (size_t k = 0; k < pkg->nfiles; k++) {
+    for (size_t k = 0; k < pkg->nfiles && c->directives; k++) {
         char *path = ge_xasprintf("%s/%s", pkg->dir, pkg->files[k]);
         if (!has_findings(set, path))
             print_file(c, pkg, path, NULL, 0, NULL, &msg);
@@ -385,10 +419,10 @@ static bool pkg_mentions_directive(struct check *c, const struct check_pkg *pkg)
  * time, in a package like go/types). Values that do not escape tell an assertion that the
  * compiler looked at its line: unless shown, they are kept only for a package with an
  * assertion comment. */
-static void drop_hidden_facts(struct check *c, const struct check_pkg *pkg, struct ge_report *r)
+static void drop_hidden_facts(struct check *c, struct ge_report *r)
 {
     bool param = c->config.categories[GE_CAT_PARAM];
-    bool noescape = c->config.categories[GE_CAT_NOESCAPE] || pkg_mentions_directive(c, pkg);
+    bool noescape = c->config.categories[GE_CAT_NOESCAPE] || c->directives;
     size_t k = 0;
     for (size_t i = 0; i < r->nfacts; i++) {
         uint8_t kind = r->facts[i].kind;
@@ -517,9 +551,13 @@ void ge_check_emit_pkg(struct check *c, struct check_pkg *pkg, const struct chec
                                        .dir = pkg->dir,
                                        .files = (const char *const *)pkg->files,
                                        .nfiles = pkg->nfiles,
-                                       .cwd = pkg->modroot ? pkg->modroot : c->cwd};
+                                       .cwd = pkg->modroot ? pkg->modroot : c->cwd,
+                                       /* Text prints messages only. */
+                                       .without_flow =
+                                           c->quiet || (!c->json && !c->sarif && !c->github)};
         struct ge_finding_set set = {0};
-        drop_hidden_facts(c, pkg, report);
+        c->directives = pkg_mentions_directive(c, pkg);
+        drop_hidden_facts(c, report);
         ge_findings_build(report, &filter, read_source, c, &set);
         /* The report is not needed for printing: free it first, for a lower peak. */
         ge_report_destroy(report);

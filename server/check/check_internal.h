@@ -33,6 +33,8 @@ struct ge_job;
 #define GE_CHECK_HEADER_MAX 4096u
 /* One read of the spool while a package's output is parsed. */
 #define GE_CHECK_READ_SIZE (64u * 1024u)
+/* Output gathered before one write to the spool. */
+#define GE_CHECK_WRITE_SIZE (256u * 1024u)
 
 /* Largest baseline file read (a fingerprint line is about 200 bytes). */
 #define GE_CHECK_BASELINE_MAX ((size_t)64 << 20)
@@ -69,7 +71,7 @@ struct check_pkg {
     char *import_path;
     char *dir;
     char *modroot; /* NULL for the standard library */
-    char **files;  /* base names */
+    char **files;  /* base names of the compiled files (test files too, unless --no-tests) */
     size_t nfiles;
     bool cgo;                 /* has cgo files: printed only at the end of the go command */
     struct check_extent *ext; /* owned: its compiler output in the spool, in output order */
@@ -90,10 +92,24 @@ struct check_text {
     size_t len;
 };
 
+/* A block that came before the packages were listed: its "# package" line (NULL for output
+ * before the first one) and its stretches of the spool. */
+struct check_pending {
+    char *header; /* owned */
+    size_t header_len;
+    struct check_extent *ext; /* owned */
+    size_t next;
+};
+
 /* The spool: compiler output of one go command, on disk. */
 struct check_spool {
-    int fd; /* -1 when none */
-    size_t size;
+    int fd;      /* -1 when none */
+    size_t size; /* what was appended, written out or not */
+    /* Appended output not written yet: it goes to the file in large writes (the go
+     * command's output comes in runs of a few lines between the lines left out). The loop
+     * thread owns it; a package's output is written out before the worker reads it. */
+    char *wbuf; /* owned, GE_CHECK_WRITE_SIZE bytes */
+    size_t wlen;
 };
 
 /* The findings whose presence makes the run exit with status 3 (--fail-on). */
@@ -115,8 +131,11 @@ struct check {
     enum check_fail_on fail_on;
     const char *new_from_rev; /* --new-from-rev: borrowed from argv */
     bool quiet;               /* --quiet: no findings printed */
-    /* The go command running, and the signals that stop it (check.c). */
+    /* The go commands running (go list, and the go command that analyzes), and the signals
+     * that stop them (check.c). */
+    struct ge_job *list_job;
     struct ge_job *job;
+    size_t njobs;
     uv_signal_t signals[3];
     int signum;         /* the signal that interrupted the run, or 0 */
     char **child_flags; /* owned: the analysis flags, for the analysis of new_from_rev */
@@ -126,6 +145,7 @@ struct check {
     char cwd[PATH_MAX];
     struct check_pkg *pkgs;
     size_t npkgs;
+    size_t nskipped;          /* packages listed with nothing to compile, left out of pkgs */
     struct ge_strmap by_path; /* import path -> struct check_pkg * (borrowed) */
     json_t *errors;           /* error lines, for --format json */
     size_t nerrors;           /* error lines seen, kept or not */
@@ -135,6 +155,14 @@ struct check {
     struct check_spool spool;
     int spool_error;            /* a write to the spool failed: the run fails */
     struct check_feeder feeder; /* in front of the spool */
+    /* The go command may start before the list is in: until then (listed false), its blocks
+     * wait in pending. discard: the command turned out not to be the one wanted, and is being
+     * stopped. output_over: its output has ended. */
+    bool listed;
+    bool discard;
+    bool output_over;
+    struct check_pending *pending; /* owned */
+    size_t npending;
     /* The block being spooled: its package (NULL for lines outside the given packages) and
      * a header line still arriving. */
     struct check_pkg *block;
@@ -175,13 +203,29 @@ struct check {
     struct check_text *texts;
     size_t ntexts;
     size_t last_text; /* the entry found last, tried first */
+    bool directives;  /* a file of the package being printed mentions a directive */
     size_t nbroken;   /* broken assertions printed (worker; read after the last package) */
 };
+
+/* The go command's output (check_stream.c), on the loop thread. begin resets the block state
+ * for a new go command on loop, whose packages are known (listed) or not yet; chunk takes its
+ * stderr as it arrives; listed gives the blocks that came before the list to their packages;
+ * end says its output is over, and hands every package not printed yet to the worker. Each
+ * package goes to the worker once its output is complete. */
+void ge_check_stream_begin(struct check *c, uv_loop_t *loop, bool listed);
+void ge_check_stream_chunk(struct check *c, const char *data, size_t len);
+void ge_check_stream_listed(struct check *c);
+void ge_check_stream_end(struct check *c);
+/* Frees the blocks still waiting for the list. */
+void ge_check_stream_drop_pending(struct check *c);
 
 /* Appends data to the spool and to *ext (merged with its last stretch when adjacent).
  * Returns 0 or a negative errno (disk full: the run fails with that error). */
 int ge_check_spool_append(struct check *c, struct check_extent **ext, size_t *n, const char *data,
                           size_t len);
+/* Writes out what was appended to the spool, before it is read back. Returns 0 or a negative
+ * errno, which also fails the run (spool_error). Loop thread. */
+int ge_check_spool_flush(struct check *c);
 /* Parses the spooled stretches and prints pkg's findings to c->out, counting them in
  * pkg->nout when out is the output spool; the report's unknown lines are held (c->held).
  * pkg NULL: the output outside the packages, whose unknown lines are reported at once.

@@ -9,7 +9,7 @@ process, read from /proc while it runs (the go command and the compiler are its 
 are not counted); the go command's is its `ru_maxrss` from wait4.
 
 Usage (normally through lspbench.py, figure `check`):
-    checkbench.py --goescape BIN --go GO --work DIR [--rounds N]
+    checkbench.py --goescape BIN --go GO --work DIR [--rounds N] [--only fasthttp|std]
 """
 
 from __future__ import annotations
@@ -184,9 +184,18 @@ def measure(name, argv, cwd, env, wrapper, real_go, work, rounds):
     }
 
 
-def figures(goescape, go, wrapper, env, work, rounds):
-    """All the check figures, as {name: value}."""
+def figures(goescape, go, wrapper, env, work, rounds, only=None):
+    """The check figures, as {name: value}: both runs, or only the one named ("fasthttp" or
+    "std")."""
     res = {}
+    if only in (None, "fasthttp"):
+        fasthttp_figures(res, goescape, go, wrapper, env, work, rounds)
+    if only in (None, "std"):
+        std_figures(res, goescape, go, wrapper, env, work, rounds)
+    return res
+
+
+def fasthttp_figures(res, goescape, go, wrapper, env, work, rounds):
     fh = prepare_fasthttp(go, env, work)
     m = measure("fasthttp", [goescape, "check", "--format", "json", "./..."], fh, env, wrapper,
                 go, work, rounds)
@@ -197,6 +206,9 @@ def figures(goescape, go, wrapper, env, work, rounds):
                 "check_ratio_fasthttp_tests": m["ratio"],
                 "check_findings_fasthttp_tests": m["findings"],
                 "check_status_fasthttp_tests": m["status"]})
+
+
+def std_figures(res, goescape, go, wrapper, env, work, rounds):
     m = measure("std", [goescape, "check", "--no-tests", "std"], work, env, wrapper, go, work,
                 rounds)
     res.update({"check_rss_mb_std": m["rss_mb"],
@@ -205,7 +217,6 @@ def figures(goescape, go, wrapper, env, work, rounds):
                 "check_go_ms_std": m["go_ms"],
                 "check_ratio_std": m["ratio"],
                 "check_status_std": m["status"]})
-    return res
 
 
 def main():
@@ -215,6 +226,8 @@ def main():
     p.add_argument("--wrapper", help="a go that logs its calls to $GOESCAPE_BENCH_GOLOG")
     p.add_argument("--work", required=True)
     p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--only", choices=("fasthttp", "std"),
+                   help="measure one run only: fasthttp with tests, or std without")
     a = p.parse_args()
     os.makedirs(a.work, exist_ok=True)
     wrapper = a.wrapper
@@ -227,7 +240,7 @@ def main():
                     "exec '%s' \"$@\"\n" % a.go)
         os.chmod(wrapper, 0o755)
     env = dict(os.environ, GOTOOLCHAIN="local", GOPROXY="off", GOWORK="off")
-    res = figures(os.path.abspath(a.goescape), a.go, wrapper, env, a.work, a.rounds)
+    res = figures(os.path.abspath(a.goescape), a.go, wrapper, env, a.work, a.rounds, a.only)
     for k in sorted(res):
         print("%s=%s" % (k, res[k]))
 

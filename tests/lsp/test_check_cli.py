@@ -293,3 +293,149 @@ def test_cgo_package_with_c_warnings_keeps_its_findings(goescape_bin, mod, tmp_p
         assert r.returncode == 0, r.stderr
         assert "cx moved to heap" in r.stdout, (args, r.stdout, r.stderr)
         assert "after its block" not in r.stderr
+
+
+# -- go list and the go command start together ---------------------------------------------------
+
+def logging_go(tmp_path: Path, list_delay: float) -> tuple[Path, Path]:
+    """A go that logs when each command starts and ends, and whose go list takes list_delay
+    seconds longer; returns (the go, its log)."""
+    log = tmp_path / "go.log"
+    go = tmp_path / "go-logging"
+    go.write_text(f"""#!/bin/sh
+echo "start $1 $(date +%s.%N)" >> '{log}'
+if [ "$1" = list ]; then sleep {list_delay}; fi
+'{shutil.which("go")}' "$@"
+rc=$?
+echo "end $1 $(date +%s.%N)" >> '{log}'
+exit $rc
+""")
+    go.chmod(0o755)
+    return go, log
+
+
+def go_log(log: Path) -> list[tuple[str, str, float]]:
+    return [(w[0], w[1], float(w[2])) for w in (line.split() for line in log.read_text().splitlines())]
+
+
+def test_the_go_command_starts_while_go_list_runs(goescape_bin, mod, tmp_path):
+    # The go command loads the packages about as long as go list does: when it can be told
+    # from the targets, it runs meanwhile instead of after the list.
+    want = check(goescape_bin, mod, "--format", "json", "./...", tmp=tmp_path)
+    assert want.returncode == 0, want.stderr
+    go, log = logging_go(tmp_path, 2.0)
+    r = check(goescape_bin, mod, "--go", str(go), "--format", "json", "./...", tmp=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == want.stdout
+    events = go_log(log)
+    starts = {cmd: t for what, cmd, t in events if what == "start"}
+    assert sorted(starts) == ["list", "test"], events
+    list_end = next(t for what, cmd, t in events if what == "end" and cmd == "list")
+    assert starts["test"] < list_end, f"the go command waited for go list: {events}"
+
+
+TEST_ONLY_GO = '''\
+package t
+
+import "testing"
+
+func TestT(t *testing.T) {
+	v := 1
+	t.Log(&v)
+}
+'''
+
+
+def test_a_go_command_started_early_that_the_list_rules_out_is_replaced(goescape_bin, mod,
+                                                                          tmp_path):
+    # ./t has only a test file: without tests there is nothing to compile, and go build over
+    # the targets as given would stop on it. The command started with the list is stopped, and
+    # the one over the listed packages runs.
+    (mod / "t").mkdir()
+    (mod / "t" / "t_test.go").write_text(TEST_ONLY_GO)
+    go, log = logging_go(tmp_path, 0.5)
+    r = check(goescape_bin, mod, "--go", str(go), "--no-tests", "./t", "./a", tmp=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "a moved to heap" in r.stdout, r.stdout
+    assert "no non-test Go files" not in r.stderr + r.stdout
+    builds = [t for what, cmd, t in go_log(log) if what == "start" and cmd == "build"]
+    assert len(builds) == 2, go_log(log)
+
+
+# -- --no-tests: the compiled files only ---------------------------------------------------------
+
+FIELD_GO = '''\
+package p
+
+// H names a user, as archive/tar's Header does.
+type H struct{ Uname string }
+
+// Name hands the field on as an interface value.
+func Name(h *H) any {
+	return h.Uname
+}
+'''
+
+FIELD_TEST_GO = '''\
+package p
+
+import "testing"
+
+type fake struct{}
+
+func (fake) Uname() string { return "" }
+
+func TestName(t *testing.T) { _ = fake{}.Uname() }
+'''
+
+
+def test_no_tests_words_findings_without_the_test_files_declarations(goescape_bin, mod,
+                                                                       tmp_path):
+    # Without tests, the method that p_test.go declares is not part of the build: h.Uname is
+    # the field, converted to an interface, not a method value.
+    (mod / "p").mkdir()
+    (mod / "p" / "p.go").write_text(FIELD_GO)
+    (mod / "p" / "p_test.go").write_text(FIELD_TEST_GO)
+    r = check(goescape_bin, mod, "--no-tests", "./p", tmp=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("p/p.go:8:9: interface: h.Uname escapes to heap: converted to "
+                               "interface"), r.stdout
+
+
+SUM_TEST_GO = '''\
+package p
+
+import "testing"
+
+// sum adds the values up without keeping them.
+//
+//goescape:noescape
+func sum(xs []int) int {
+	s := 0
+	for _, x := range xs {
+		s += x
+	}
+	return s
+}
+
+func TestSum(t *testing.T) {
+	if sum([]int{1, 2}) != 3 {
+		t.Fail()
+	}
+}
+'''
+
+
+def test_no_tests_reports_no_assertion_of_a_test_file(goescape_bin, mod, tmp_path):
+    # The assertion holds when the tests are built. Without them its file is not compiled:
+    # there is no code to match, and nothing to report.
+    (mod / "p").mkdir()
+    (mod / "p" / "p.go").write_text(FIELD_GO)
+    (mod / "p" / "p_test.go").write_text(SUM_TEST_GO)
+    r = check(goescape_bin, mod, "./p", tmp=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "assertion" not in r.stdout, r.stdout
+    r = check(goescape_bin, mod, "--no-tests", "./p", tmp=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "p_test.go" not in r.stdout, r.stdout
+    assert "h.Uname escapes to heap" in r.stdout, r.stdout

@@ -151,6 +151,10 @@ static void test_skip_parameter_blocks(void **state)
     assert_false(skipped(&s, "./a.go:5:2:   flow: {heap} = &x:"));
     assert_false(skipped(&s, "./a.go:5:2:     from &x (address-of) at ./a.go:6:9"));
     assert_false(skipped(&s, "./a.go:5:2: moved to heap: x"));
+    /* The inliner's lines carry no fact. */
+    assert_true(skipped(&s, "./a.go:6:9: inlining call to strings.Clone"));
+    assert_true(skipped(&s, "./a.go:2:6: can inline F with cost 4 as: func() { }"));
+    assert_true(skipped(&s, "./a.go:8:6: cannot inline G: function too complex: cost 90"));
     /* A continuation at another position than the skipped block's is not the block's. */
     assert_true(skipped(&s, "./a.go:3:8: parameter p leaks to {heap} with derefs=0:"));
     assert_false(skipped(&s, "./a.go:30:8:   flow: {heap} = p:"));

@@ -92,7 +92,7 @@ static void build(const struct ge_report *r, const char *import_path, const char
 {
     char dir[1024];
     snprintf(dir, sizeof(dir), "%s/%s", TESTMOD, pkgdir);
-    struct ge_pkg_filter flt = {import_path, dir, files, nfiles, NULL};
+    struct ge_pkg_filter flt = {import_path, dir, files, nfiles, NULL, false};
     struct source src = {0};
     assert_int_equal(ge_findings_build(r, &flt, read_source, &src, set), 0);
     free(src.text);
@@ -292,7 +292,7 @@ static void test_stale_and_unreadable(void **state)
 
     char dir[1024];
     snprintf(dir, sizeof(dir), "%s/maps", TESTMOD);
-    struct ge_pkg_filter flt = {"example.com/escdemo/maps", dir, MAPS, 1, NULL};
+    struct ge_pkg_filter flt = {"example.com/escdemo/maps", dir, MAPS, 1, NULL, false};
     struct source src = {.fail = "maps.go"};
     assert_int_equal(ge_findings_build(r, &flt, read_source, &src, &set), 0);
     assert_int_equal(set.count, 0);
@@ -409,7 +409,7 @@ static void build_probes(const char *text, size_t len, size_t probe, struct ge_f
     struct ge_report *r = parse(out, n);
     free(out);
     const char *const files[] = {"p.go"};
-    struct ge_pkg_filter flt = {NULL, "/p", files, 1, NULL};
+    struct ge_pkg_filter flt = {NULL, "/p", files, 1, NULL, false};
     struct fixed_text src = {text, len};
     assert_int_equal(ge_findings_build(r, &flt, read_fixed, &src, set), 0);
     ge_report_destroy(r);
@@ -458,7 +458,7 @@ static void build_text(const char *output, const char *text, struct ge_finding_s
 {
     struct ge_report *r = parse(output, strlen(output));
     const char *const files[] = {"p.go"};
-    struct ge_pkg_filter flt = {NULL, "/p", files, 1, NULL};
+    struct ge_pkg_filter flt = {NULL, "/p", files, 1, NULL, false};
     struct fixed_text src = {text, strlen(text)};
     assert_int_equal(ge_findings_build(r, &flt, read_fixed, &src, set), 0);
     ge_report_destroy(r);
@@ -571,7 +571,7 @@ static void test_source_subjects(void **state)
     struct ge_report *r = parse(out, strlen(out));
     char dir[1024];
     snprintf(dir, sizeof(dir), "%s/../../examples", GE_FIXTURES);
-    struct ge_pkg_filter flt = {"example.com/goescape-demo", dir, files, 1, NULL};
+    struct ge_pkg_filter flt = {"example.com/goescape-demo", dir, files, 1, NULL, false};
     struct source src = {0};
     struct ge_finding_set set;
     assert_int_equal(ge_findings_build(r, &flt, read_source, &src, &set), 0);
@@ -651,7 +651,7 @@ static void test_build_files(void **state)
     struct ge_report *r = parse_fixture("recordings/go126_testmod_test_c_m2_misc.txt");
     char dir[1024];
     snprintf(dir, sizeof(dir), "%s/misc", TESTMOD);
-    struct ge_pkg_filter flt = {"example.com/escdemo/misc", dir, files, 4, NULL};
+    struct ge_pkg_filter flt = {"example.com/escdemo/misc", dir, files, 4, NULL, false};
     struct source src = {0};
     struct ge_finding_set per[4];
     assert_int_equal(ge_findings_build_files(r, &flt, read_source, &src, per), 0);
@@ -756,7 +756,7 @@ static void kept_lines(const char *cwd, const char *output, char *lines, size_t 
     snprintf(text, sizeof(text), "# example.com/m/internal/util\n%s", output);
     struct ge_report *r = parse(text, strlen(text));
     const char *const files[] = {"util.go", "util_test.go"};
-    struct ge_pkg_filter flt = {"example.com/m/internal/util", UTIL_DIR, files, 2, cwd};
+    struct ge_pkg_filter flt = {"example.com/m/internal/util", UTIL_DIR, files, 2, cwd, false};
     struct fixed_text src = {UTIL_TEXT, sizeof(UTIL_TEXT) - 1};
     assert_int_equal(ge_findings_build(r, &flt, read_fixed, &src, set), 0);
     size_t n = 0;

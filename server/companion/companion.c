@@ -87,7 +87,7 @@ int ge_companion__send_gopls_body(struct ge_companion *c, const char *body, size
     return rc;
 }
 
-static int send_gopls(struct ge_companion *c, json_t *msg_new)
+int ge_companion__send_gopls(struct ge_companion *c, json_t *msg_new)
 {
     int rc = -EPIPE;
     if (ge_companion__alive(c)) {
@@ -262,18 +262,18 @@ void ge_companion__answer(struct ge_companion *c, struct ge_fwd *f, json_t *resu
         break;
     case GE_FWD_OWN_INIT:
         if (result != NULL && ge_companion__alive(c)) {
-            send_gopls(c, ge_rpc_notification_new("initialized", json_object()));
+            ge_companion__send_gopls(c, ge_rpc_notification_new("initialized", json_object()));
             size_t i = 0;
             const char *k;
             void *v;
             while (ge_strmap_next(&s->docs, &i, &k, &v)) {
                 struct ge_doc *d = v;
-                send_gopls(c,
-                           ge_rpc_notification_new(
-                               "textDocument/didOpen",
-                               json_pack("{s:{s:s, s:s, s:I, s:s%}}", "textDocument", "uri", d->uri,
-                                         "languageId", "go", "version", (json_int_t)d->version,
-                                         "text", d->text.data, d->text.len)));
+                ge_companion__send_gopls(
+                    c, ge_rpc_notification_new(
+                           "textDocument/didOpen",
+                           json_pack("{s:{s:s, s:s, s:I, s:s%}}", "textDocument", "uri", d->uri,
+                                     "languageId", "go", "version", (json_int_t)d->version, "text",
+                                     d->text.data, d->text.len)));
             }
         }
         break;
@@ -355,7 +355,7 @@ static void back_reply(struct ge_server *s, json_t *result, json_t *error, void 
             json_object_set(msg, "error", error);
         else
             json_object_set(msg, "result", result ? result : json_null());
-        send_gopls(c, msg);
+        ge_companion__send_gopls(c, msg);
     }
     for (struct ge_back **pp = &c->backs; *pp; pp = &(*pp)->next) {
         if (*pp == b) {
@@ -382,7 +382,7 @@ static void refuse_gopls_request(struct ge_companion *c, struct ge_rpc_msg *m)
              "goescape: %u requests to the client are already waiting for answers; this one "
              "was not sent",
              GE_COMPANION_ASKING_MAX);
-    send_gopls(c, ge_rpc_error_new(m->id, GE_COMPANION_FAILED, text));
+    ge_companion__send_gopls(c, ge_rpc_error_new(m->id, GE_COMPANION_FAILED, text));
 }
 
 static void gopls_request(struct ge_companion *c, struct ge_rpc_msg *m)
@@ -676,7 +676,7 @@ static void spawn(struct ge_companion *c)
         json_t *req = json_pack("{s:s, s:O, s:s, s:O}", "jsonrpc", "2.0", "id", id, "method",
                                 "initialize", "params", c->init_params);
         json_decref(id);
-        send_gopls(c, req);
+        ge_companion__send_gopls(c, req);
     }
 }
 

@@ -59,6 +59,32 @@ static void refuse_client_request(struct ge_companion *c, json_t *id)
     ge_reply_error(c->s, id, GE_COMPANION_FAILED, text);
 }
 
+/* The message as gopls gets it: without goescape's section of the settings under key
+ * (initializationOptions or settings), which gopls would report as a setting it does not
+ * know. NULL when there is no such section: the message then goes as it came. */
+static json_t *for_gopls_new(const struct ge_rpc_msg *m, const char *key)
+{
+    json_t *opts = json_object_get(m->params, key);
+    if (!json_is_object(opts) || json_object_get(opts, "goescape") == NULL)
+        return NULL;
+    json_t *rest = json_copy(opts);
+    json_object_del(rest, "goescape");
+    json_t *params = json_copy(m->params);
+    json_object_set_new(params, key, rest);
+    json_t *root = json_copy(m->root);
+    json_object_set_new(root, "params", params);
+    return root;
+}
+
+/* Sends the client's message to gopls, without goescape's section under key. */
+static int send_gopls_settings(struct ge_companion *c, const struct ge_rpc_msg *m, const char *key,
+                               const char *body, size_t len)
+{
+    json_t *mine = for_gopls_new(m, key);
+    return mine != NULL ? ge_companion__send_gopls(c, mine)
+                        : ge_companion__send_gopls_body(c, body, len);
+}
+
 /* A request both servers answer. It went to gopls before it was decoded (sent). goescape's
  * part is made when gopls's answer is in (ge_companion__answer), so that it has the findings
  * of an analysis that ended while gopls worked; without gopls it is the whole answer. */
@@ -102,11 +128,15 @@ static void client_request(struct ge_companion *c, struct ge_rpc_msg *m, const c
         return;
     }
     if (strcmp(m->method, "initialize") == 0) {
-        if (c->init_params == NULL && json_is_object(m->params))
-            c->init_params = json_incref(m->params);
+        if (c->init_params == NULL && json_is_object(m->params)) {
+            json_t *mine = for_gopls_new(m, "initializationOptions");
+            c->init_params =
+                json_incref(mine != NULL ? json_object_get(mine, "params") : m->params);
+            json_decref(mine);
+        }
         struct ge_fwd *f = ge_companion__fwd_add(c, m->id, GE_FWD_INIT);
         f->msg = json_incref(m->root);
-        if (ge_companion__send_gopls_body(c, body, len) != 0) {
+        if (send_gopls_settings(c, m, "initializationOptions", body, len) != 0) {
             ge_companion__fwd_pop(c); /* f, the head */
             ge_companion__answer(c, f, NULL, NULL, NULL, 0);
             ge_companion__fwd_free(f);
@@ -174,7 +204,10 @@ void ge_companion_from_client(struct ge_companion *c, const char *body, size_t l
     } else {
         if (strcmp(m.method, "initialized") == 0)
             c->initialized = true;
-        ge_companion__send_gopls_body(c, body, len);
+        if (strcmp(m.method, "workspace/didChangeConfiguration") == 0)
+            send_gopls_settings(c, &m, "settings", body, len);
+        else
+            ge_companion__send_gopls_body(c, body, len);
         if (strcmp(m.method, "workspace/didChangeConfiguration") == 0) {
             json_t *own = ge_companion__own_section(json_object_get(m.params, "settings"));
             json_t *params = json_pack("{s:o}", "settings", own ? own : json_object());

@@ -74,6 +74,8 @@ bool ge_companion__alive(struct ge_companion *c);
 /* Sends a body (borrowed) to gopls as it came, behind a header of our own. Returns 0 or a
  * negative errno (-EPIPE when gopls is not running); failures are logged. */
 int ge_companion__send_gopls_body(struct ge_companion *c, const char *body, size_t len);
+/* Sends a message (stolen) to gopls; 0 or a negative errno, logged. */
+int ge_companion__send_gopls(struct ge_companion *c, json_t *msg_new);
 /* A request now waits for gopls under id (borrowed); the new entry is returned (owned by
  * the list). */
 struct ge_fwd *ge_companion__fwd_add(struct ge_companion *c, json_t *id, enum ge_fwd_kind kind);

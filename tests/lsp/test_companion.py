@@ -73,7 +73,7 @@ def pids(tmp_path) -> list[int]:
     return [int(x) for x in f.read_text().split()] if f.exists() else []
 
 
-async def test_initialize_merges_capabilities_and_passes_options(raw, tmp_path):
+async def test_initialize_merges_capabilities_and_passes_gopls_its_options(raw, tmp_path):
     s = await start_fake(raw, tmp_path)
     opts = {"gofumpt": True, "goescape": {"includeTests": False}}
     result = await initialize(s, tmp_path, options=opts)
@@ -85,7 +85,13 @@ async def test_initialize_merges_capabilities_and_passes_options(raw, tmp_path):
     cmds = caps["executeCommandProvider"]["commands"]
     assert "gopls.fake" in cmds and "goescape.analyze" in cmds
     await collect(s, 0.5)
-    assert (await report(s))["init_options"] == opts  # exactly as sent
+    # as sent, but for goescape's own section, which gopls would call an unknown setting
+    assert (await report(s))["init_options"] == {"gofumpt": True}
+    assert opts == {"gofumpt": True, "goescape": {"includeTests": False}}  # the client's, intact
+    s.notify("workspace/didChangeConfiguration",
+             {"settings": {"gopls": {"gofumpt": False}, "goescape": {"codeLens": False}}})
+    await collect(s, 0.5)
+    assert (await report(s))["settings"] == [{"gopls": {"gofumpt": False}}]
 
 
 async def test_goescape_reads_only_its_own_section(raw, tmp_path):
@@ -99,6 +105,7 @@ async def test_goescape_reads_only_its_own_section(raw, tmp_path):
     shown = [m for m in s.messages if m.get("method") == "window/showMessage"]
     assert shown == []
     assert (await report(s))["init_options"] == flat
+    assert (await report(s))["settings"] == [flat]  # gopls's, exactly as sent
     s.notify("workspace/didChangeConfiguration",
              {"settings": {**flat, "goescape": {"debounceMs": "bad"}}})
     await collect(s, 0.8)

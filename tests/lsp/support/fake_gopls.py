@@ -24,7 +24,7 @@ import time
 MODE = os.environ.get("FAKE_GOPLS_MODE", "normal")
 inp = sys.stdin.buffer
 out = sys.stdout.buffer
-seen = {"config": None, "init_options": "absent", "cancelled": [], "responses": [],
+seen = {"config": None, "init_options": "absent", "settings": [], "cancelled": [], "responses": [],
         "methods": []}
 slow: set = set()
 held: list = []
@@ -80,6 +80,8 @@ def main() -> None:
                 "definitionProvider": True,
                 "executeCommandProvider": {"commands": ["gopls.fake"]}},
                 "serverInfo": {"name": "gopls", "version": "fake"}})
+        elif method == "workspace/didChangeConfiguration":
+            seen["settings"].append(msg["params"].get("settings", "absent"))
         elif method == "initialized":
             write({"jsonrpc": "2.0", "id": 1, "method": "workspace/configuration",
                    "params": {"items": [{"section": "gopls"}]}})

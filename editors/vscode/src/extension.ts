@@ -245,7 +245,8 @@ async function doStart(): Promise<void> {
     documentSelector: [{ scheme: 'file', language: 'go' }],
     outputChannel: output,
     traceOutputChannel: output,
-    initializationOptions: () => serverSettings(),
+    // Under the goescape key, so that in companion mode gopls never sees them.
+    initializationOptions: () => ({ [SECTION]: serverSettings() }),
     // didChangeConfiguration is sent by onConfigurationChanged, with the client-only
     // settings left out.
     synchronize: {},

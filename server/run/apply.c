@@ -13,8 +13,6 @@
 #include "io/fileio.h"
 #include "io/log.h"
 #include "lsp/lookup.h"
-#include "lsp/progress.h"
-#include "goescape/rpc.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -10,7 +10,6 @@
 #include "io/fileio.h"
 #include "strv.h"
 #include "io/log.h"
-#include "lsp/progress.h"
 
 #include <dirent.h>
 #include <errno.h>

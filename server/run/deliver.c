@@ -13,7 +13,6 @@
 #include "lsp/publish.h"
 #include "run/workspace.h"
 
-
 #define GE_DELIVER_SLICE_US   2000u
 #define GE_DELIVER_QUEUE_HIGH (4u * 1024u * 1024u)
 #define GE_DELIVER_BACKOFF_MS 5u

@@ -770,7 +770,8 @@ static size_t every_recording(char files[][256], size_t max)
             if (name[0] == '.' || expected || !text)
                 continue;
             assert_true(n < max);
-            snprintf(files[n++], 256, "%s/%s", dirs[k], name);
+            int w = snprintf(files[n++], 256, "%s/%s", dirs[k], name);
+            assert_true(w > 0 && w < 256);
         }
         closedir(dir);
     }

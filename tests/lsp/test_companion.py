@@ -45,9 +45,9 @@ async def initialize(s, root: Path, id=1, options=None):
     return resp["result"]
 
 
-async def collect(s, seconds: float, answer=None) -> list[dict]:
+async def collect(s, seconds: float, answer=None, reply: bool = True) -> list[dict]:
     """Everything the server sends for a while; its requests are answered by answer(msg)
-    (default null)."""
+    (default null), or left unanswered when reply is false."""
     got = []
     loop = asyncio.get_running_loop()
     end = loop.time() + seconds
@@ -59,7 +59,7 @@ async def collect(s, seconds: float, answer=None) -> list[dict]:
         if m is None:
             break
         got.append(m)
-        if "method" in m and "id" in m:
+        if reply and "method" in m and "id" in m:
             s.send({"jsonrpc": "2.0", "id": m["id"], "result": answer(m) if answer else None})
     return got
 

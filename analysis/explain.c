@@ -158,8 +158,7 @@ static char *replace_results(const char *s, const char *call, bool params);
 /* A location of an edge, readable: an inlined call's result is the call the fact sits in. */
 static char *edge_part(const struct ge_why *w, const char *s)
 {
-    if (w->call_text == NULL && s[0] == '~' && (s[1] == 'r' || s[1] == 'R') && s[2] >= '0' &&
-        s[2] <= '9' && strspn(s + 2, "0123456789") == strlen(s + 2))
+    if (w->call_text == NULL && ge__is_result_name(s, strlen(s)))
         return ge_xstrdup("a call's result");
     if (w->call_text == NULL || !ge__has_compiler_name(s))
         return readable(w, s);

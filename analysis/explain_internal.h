@@ -49,7 +49,9 @@ void ge__inlined_origin(const struct ge_fact *f, const struct ge_explain_source 
 /* Does the explanation carry the value into a call's result (an inlined call's ~r0 or ~R0):
  * is it what the call evaluates to? */
 bool ge__becomes_result(const struct ge_why *w);
-/* Is what an assignment to a lone result name ("~r0 = x", "~R0 := x")? */
+/* Is s[0..n) a lone result name of a function or of an inlined call: ~r0, ~R1, pkg.~r0? */
+bool ge__is_result_name(const char *s, size_t n);
+/* Is what an assignment to lone result names ("~r0 = x", "~r0, ~r1 = x, true")? */
 bool ge__is_result_assign(const char *what);
 /* The call whose '(' is at line:col of src->text as written, receiver chain included
  * ("c.Request.Context().Done()"), as a one-line subject, and its callee in *callee_new (may

@@ -75,8 +75,7 @@ char *ge__source_call_new(const struct ge_explain_source *src, uint32_t line, ui
     return ge__source_subject_new(src->text, (struct ge_span){start, end});
 }
 
-/* Is s a lone result name of a function or of an inlined call: ~r0, ~R1, pkg.~r0? */
-static bool result_name(const char *s, size_t n)
+bool ge__is_result_name(const char *s, size_t n)
 {
     const char *t = memchr(s, '~', n);
     if (t == NULL || (size_t)(t - s) + 3 > n || (t[1] != 'r' && t[1] != 'R'))
@@ -101,7 +100,7 @@ bool ge__is_result_assign(const char *what)
     for (const char *p = what; p < eq;) {
         const char *comma = memchr(p, ',', (size_t)(eq - p));
         const char *end = comma != NULL ? comma : eq;
-        if (!result_name(p, (size_t)(end - p)))
+        if (!ge__is_result_name(p, (size_t)(end - p)))
             return false;
         p = comma != NULL ? comma + 1 + (comma[1] == ' ') : eq;
     }
@@ -112,7 +111,7 @@ bool ge__becomes_result(const struct ge_why *w)
 {
     for (size_t i = 0; i < w->nflat; i++) {
         const char *dst = w->flat[i].edge->dst;
-        if (dst != NULL && result_name(dst, strlen(dst)))
+        if (dst != NULL && ge__is_result_name(dst, strlen(dst)))
             return true;
         if (w->flat[i].step != NULL && ge__is_result_assign(w->flat[i].step->what))
             return true;

@@ -222,6 +222,15 @@ static json_t *own_result(struct ge_companion *c, struct ge_fwd *f)
     return ours;
 }
 
+/* Makes goescape's part of merged request f, once. */
+static void make_ours(struct ge_companion *c, struct ge_fwd *f)
+{
+    if (!f->ours_made) {
+        f->ours = own_result(c, f);
+        f->ours_made = true;
+    }
+}
+
 /* True when goescape has nothing to add to gopls's answer to f. */
 static bool needs_nothing(const struct ge_fwd *f)
 {
@@ -244,8 +253,7 @@ void ge_companion__answer(struct ge_companion *c, struct ge_fwd *f, json_t *resu
         break;
     case GE_FWD_MERGE: {
         const char *method = json_string_value(json_object_get(f->msg, "method"));
-        if (f->ours == NULL)
-            f->ours = own_result(c, f);
+        make_ours(c, f);
         if (body != NULL && needs_nothing(f)) {
             /* Nothing to add: gopls's answer goes through as it came. */
             send_client_body(c, body, len);
@@ -432,8 +440,8 @@ static bool relay_answer(struct ge_companion *c, const char *body, size_t len)
         for (struct ge_fwd *x = c->fwds; x != NULL && f == NULL; x = x->next)
             if (json_equal(x->id, pk.id))
                 f = x;
-        if (f != NULL && f->kind == GE_FWD_MERGE && f->ours == NULL)
-            f->ours = own_result(c, f);
+        if (f != NULL && f->kind == GE_FWD_MERGE)
+            make_ours(c, f);
         if (f != NULL && needs_nothing(f)) {
             f = fwd_take(c, pk.id);
             if (f->kind != GE_FWD_DROP)

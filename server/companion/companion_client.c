@@ -204,11 +204,8 @@ void ge_companion_from_client(struct ge_companion *c, const char *body, size_t l
     } else {
         if (strcmp(m.method, "initialized") == 0)
             c->initialized = true;
-        if (strcmp(m.method, "workspace/didChangeConfiguration") == 0)
-            send_gopls_settings(c, &m, "settings", body, len);
-        else
-            ge_companion__send_gopls_body(c, body, len);
         if (strcmp(m.method, "workspace/didChangeConfiguration") == 0) {
+            send_gopls_settings(c, &m, "settings", body, len);
             json_t *own = ge_companion__own_section(json_object_get(m.params, "settings"));
             json_t *params = json_pack("{s:o}", "settings", own ? own : json_object());
             struct ge_rpc_msg mine = m;
@@ -216,6 +213,7 @@ void ge_companion_from_client(struct ge_companion *c, const char *body, size_t l
             ge_dispatch_decoded(c->s, &mine);
             json_decref(params);
         } else {
+            ge_companion__send_gopls_body(c, body, len);
             ge_dispatch_decoded(c->s, &m);
         }
     }

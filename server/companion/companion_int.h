@@ -17,9 +17,10 @@ enum ge_fwd_kind { GE_FWD_PASS, GE_FWD_MERGE, GE_FWD_INIT, GE_FWD_OWN_INIT, GE_F
 
 struct ge_fwd {
     struct ge_fwd *next;
-    json_t *id;   /* owned */
-    json_t *msg;  /* owned: the client's request, for GE_FWD_INIT and GE_FWD_MERGE */
-    json_t *ours; /* owned: goescape's result for GE_FWD_MERGE, or NULL */
+    json_t *id;     /* owned */
+    json_t *msg;    /* owned: the client's request, for GE_FWD_INIT and GE_FWD_MERGE */
+    json_t *ours;   /* owned: goescape's result for GE_FWD_MERGE, or NULL */
+    bool ours_made; /* ours was made (when gopls's answer came) */
     enum ge_fwd_kind kind;
 };
 

@@ -106,12 +106,9 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* Base names of the .go files in dir (a single-file package has just its file). */
-/* Appends name to the NULL-terminated names unless it is there already. */
+/* Appends name to the NULL-terminated names. */
 static void add_name(char ***names, size_t *n, const char *name)
 {
-    for (size_t i = 0; i < *n; i++)
-        if (strcmp((*names)[i], name) == 0)
-            return;
     *names = ge_xrealloc(*names, (*n + 2) * sizeof(char *));
     (*names)[(*n)++] = ge_xstrdup(name);
     (*names)[*n] = NULL;
@@ -143,8 +140,13 @@ static char **list_go_files(const struct ge_run *run, const struct ge_pkg *pkg, 
     size_t dirlen = strlen(pkg->dir);
     for (size_t i = 0; i < run->nsnaps; i++) {
         const char *path = run->snaps[i].path;
-        if (strncmp(path, pkg->dir, dirlen) == 0 && path[dirlen] == '/' &&
-            strchr(path + dirlen + 1, '/') == NULL)
+        if (strncmp(path, pkg->dir, dirlen) != 0 || path[dirlen] != '/' ||
+            strchr(path + dirlen + 1, '/') != NULL)
+            continue;
+        bool listed = false; /* the directory has it, unless it was deleted */
+        for (size_t k = 0; k < n && !listed; k++)
+            listed = strcmp(names[k], path + dirlen + 1) == 0;
+        if (!listed)
             add_name(&names, &n, path + dirlen + 1);
     }
     if (names == NULL)

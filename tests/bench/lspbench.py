@@ -1252,8 +1252,9 @@ METHOD = """## How each figure is measured
   GOROOT with `check --no-tests std`. The reference is the go commands goescape ran (`go list`
   and `go test -c` or `go build`, recorded by the logging wrapper), run by hand one after the
   other with their output discarded. One warm-up run of each fills the build cache, so both
-  sides replay the compiler's output from it; then three rounds alternate the two sides, and
-  the ratio is the median of the per-round ratios. goescape's peak RSS is the `VmHWM` of its
+  sides replay the compiler's output from it; then rounds alternate the two sides (three for
+  fasthttp, nine for std, whose rounds are short and vary most), and the ratio is the median
+  of the per-round ratios. goescape's peak RSS is the `VmHWM` of its
   own process, sampled from `/proc` every 2 ms while it runs; the go command's is the
   largest `ru_maxrss` from `wait4`.
 - **Companion mode** (`companionbench.py`): `goescape --gopls` with the benchmark's gopls and

@@ -1066,12 +1066,18 @@ FIGURES = [
     ("companion_ratio_median_completion", "companion mode ÷ gopls direct, net/http: completion latency, median", "≤ 1.05", le(1.05)),
     ("companion_ratio_p99_completion", "  the same, p99", "≤ 1.10", le(1.10)),
     ("companion_ms_completion_direct", "  gopls direct, completion (ms, median, reference)", "", None),
+    ("companion_ratio_median_completion_relay", "  gopls behind two cat (the floor of any relay) ÷ gopls direct, median", "", None),
+    ("companion_ratio_median_completion_over_relay", "  companion mode ÷ gopls behind two cat, median", "", None),
     ("companion_ratio_median_hover", "companion mode ÷ gopls direct, net/http: hover latency, median", "≤ 1.05", le(1.05)),
     ("companion_ratio_p99_hover", "  the same, p99", "≤ 1.10", le(1.10)),
     ("companion_ms_hover_direct", "  gopls direct, hover (ms, median, reference)", "", None),
+    ("companion_ratio_median_hover_relay", "  gopls behind two cat (the floor of any relay) ÷ gopls direct, median", "", None),
+    ("companion_ratio_median_hover_over_relay", "  companion mode ÷ gopls behind two cat, median", "", None),
     ("companion_ratio_median_definition", "companion mode ÷ gopls direct, net/http: definition latency, median", "≤ 1.05", le(1.05)),
     ("companion_ratio_p99_definition", "  the same, p99", "≤ 1.10", le(1.10)),
     ("companion_ms_definition_direct", "  gopls direct, definition (ms, median, reference)", "", None),
+    ("companion_ratio_median_definition_relay", "  gopls behind two cat (the floor of any relay) ÷ gopls direct, median", "", None),
+    ("companion_ratio_median_definition_over_relay", "  companion mode ÷ gopls behind two cat, median", "", None),
     ("companion_rss_mb_goescape", "peak RSS of goescape itself in companion mode, net/http, tests included (MB)", "≤ 25", le(25)),
     ("companion_rss_mb_gopls", "  peak RSS of the gopls it runs (MB, reference)", "", None),
     ("companion_save_ratio", "save→diagnostics ÷ go command, net/http, tests included, companion mode", "≤ 1.05", le(1.05)),
@@ -1272,7 +1278,9 @@ METHOD = """## How each figure is measured
   a completion (one letter into a selector), a hover and a definition (on a called name) at the
   same position to both, one request in flight at a time, the side that goes first alternating
   by round; five warm-up rounds are not counted. The ratios divide companion mode's median and
-  99th percentile by gopls's. The memory is the `VmHWM` of goescape's own process (its gopls is
+  99th percentile by gopls's. A third side in the same rounds is the same gopls behind a `cat`
+  in front and a `cat` behind: two more processes woken on a pipe for each message, as with
+  goescape, and so the floor any relay has on this machine. The memory is the `VmHWM` of goescape's own process (its gopls is
   a child and is reported beside it), after the latency rounds and five saves with
   `includeTests` on and `diagnosticsScope` `package`. The save ratio is measured as in plain
   mode (the same edit, the quick-pass rule and the go command by hand, alternating), with the

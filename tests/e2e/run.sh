@@ -8,7 +8,9 @@
 #   nvim10   Neovim 0.10 in tmux (diagnostics, hints as drawn, lenses, hover, commands, save, settings)
 #   nvim10-gopls  Neovim 0.10 in tmux in companion mode with the pinned gopls: one client,
 #            K shows one float with gopls's part and the escape section, gopls's completion,
-#            a definition jump and its settings
+#            a definition jump and its settings; nvim-lspconfig's gopls starts for none of
+#            three Go files (E2E_LSPCONFIG: a checkout of nvim-lspconfig to use instead of
+#            the stand-in in nvim/lspconfig/)
 #   nvim10-install  :GoescapeInstall in Neovim 0.10 from archives served on 127.0.0.1
 #   nvim07   Neovim 0.7 from Debian in tmux (diagnostics, lenses, hover, save)
 #   emacs30  Emacs 30 + eglot 1.17 in tmux (flymake, hints as drawn, hover, toggle, save, settings)

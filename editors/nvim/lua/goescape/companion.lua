@@ -262,6 +262,34 @@ function M.activate(filetypes)
   })
 end
 
+--- What keeps a separate gopls off goescape's buffers now, for :checkhealth: a list of
+--- { ok = boolean, text = string }.
+function M.guards()
+  local out = {}
+  if serving == nil then
+    return out
+  end
+  if on_setup_hooked then
+    table.insert(out, { ok = true, text = "nvim-lspconfig: a gopls set up from now on declines goescape's buffers" })
+  end
+  if next(guarded_managers) ~= nil then
+    table.insert(out, { ok = true, text = "nvim-lspconfig: the gopls set up before declines goescape's buffers" })
+  end
+  if vim.fn.has('nvim-0.11') == 1 and vim.lsp.config ~= nil then
+    local ok, current = pcall(function()
+      return vim.lsp.config.gopls
+    end)
+    if ok and type(current) == 'table' and current.root_dir == declining_root_dir then
+      table.insert(out, { ok = true, text = "vim.lsp.enable('gopls') declines goescape's buffers" })
+    elseif ok and type(current) == 'table' and current.cmd ~= nil then
+      table.insert(out, { ok = false, text = "vim.lsp.config('gopls') got a root_dir of its own after goescape's "
+        .. "setup: a gopls from vim.lsp.enable starts for goescape's buffers and is then detached" })
+    end
+  end
+  table.insert(out, { ok = true, text = 'a gopls started any other way is detached from them when it attaches' })
+  return out
+end
+
 --- Turns companion mode's guard off and forgets every served buffer (setup() starts over).
 --- A gopls whose nvim-lspconfig setup() ran meanwhile keeps the filetypes it was given.
 function M.reset()

@@ -111,7 +111,7 @@ function M.serve(bufnr)
   end
 end
 
--- nvim-lspconfig's setup() (its framework for Neovim 0.10 and older). util.on_setup is its
+-- nvim-lspconfig's setup() (the framework it keeps for Neovim 0.10). util.on_setup is its
 -- public hook: it runs in every setup() with the resolved config, before the config is used.
 -- setup() starts a server for a buffer only when config.root_dir(fname, bufnr) gives a
 -- directory, or, with none, when config.single_file_support is set. A gopls set up after
@@ -161,9 +161,9 @@ end
 
 -- A gopls that nvim-lspconfig set up before companion mode was turned on already has its
 -- FileType autocmd, which hands each buffer to the config's manager (configs.gopls.manager,
--- the object :LspInfo reads). Its try_add, in every nvim-lspconfig version that has the
--- manager (called as a method since 1.0, as a function before), then declines the buffers
--- goescape serves. Anything else there is left alone, and the detach below still applies.
+-- the object :LspInfo reads). Its try_add (a method in recent versions, a function in
+-- older ones) then declines the buffers goescape serves. Where the manager is not found
+-- so, nothing is changed, and the detach below still applies.
 local guarded_managers = setmetatable({}, { __mode = 'k' })
 local function guard_lspconfig_manager()
   local configs = package.loaded['lspconfig.configs']

@@ -421,6 +421,9 @@ end
 --- result is empty: goescape runs beside gopls.
 function M.companion_config(opts)
   opts = opts or {}
+  if opts.gopls == false then
+    return {}
+  end
   if not companion.supported then
     notify('companion mode needs Neovim 0.10 or newer: goescape runs beside gopls', vim.log.levels.WARN)
     return {}

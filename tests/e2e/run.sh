@@ -8,7 +8,12 @@
 #   nvim10   Neovim 0.10 in tmux (diagnostics, hints as drawn, lenses, hover, commands, save, settings)
 #   nvim10-gopls  Neovim 0.10 in tmux in companion mode with the pinned gopls: one client,
 #            K shows one float with gopls's part and the escape section, gopls's completion,
-#            a definition jump and its settings
+#            a definition jump and its settings; nvim-lspconfig's gopls starts for none of
+#            three Go files (E2E_LSPCONFIG: a checkout of nvim-lspconfig to use instead of
+#            the stand-in in nvim/lspconfig/)
+#   nvim-unstable-gopls  the newest Neovim Debian has (0.11+) in tmux: companion mode through
+#            vim.lsp.config/vim.lsp.enable (companion_config()), beside the user's enabled
+#            gopls, which starts for none of three Go files and still serves go.mod
 #   nvim10-install  :GoescapeInstall in Neovim 0.10 from archives served on 127.0.0.1
 #   nvim07   Neovim 0.7 from Debian in tmux (diagnostics, lenses, hover, save)
 #   emacs30  Emacs 30 + eglot 1.17 in tmux (flymake, hints as drawn, hover, toggle, save, settings)
@@ -39,7 +44,7 @@ if [ "${GOESCAPE_SKIP_E2E:-0}" = 1 ]; then
   exit 0
 fi
 
-ALL="vscode vscode-bundled vscode-noserver nvim10 nvim10-gopls nvim10-install nvim07 emacs30 emacs30-gopls emacs28 emacs28-gopls"
+ALL="vscode vscode-bundled vscode-noserver nvim10 nvim10-gopls nvim-unstable-gopls nvim10-install nvim07 emacs30 emacs30-gopls emacs28 emacs28-gopls"
 TESTS=${*:-$ALL}
 for t in $TESTS; do
   case " $ALL " in *" $t "*) ;; *) echo "e2e: unknown test '$t' (known: $ALL)" >&2; exit 2 ;; esac
@@ -104,17 +109,24 @@ need() { case " $TESTS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 INSTALL_FAILED=""
 
 # the Neovim and Emacs 30 tests run the terminal UI in a tmux pane and read the screen back
-if { need nvim10 || need nvim10-gopls || need nvim07 || need emacs30 || need emacs30-gopls; } && ! command -v tmux >/dev/null; then
+if { need nvim10 || need nvim10-gopls || need nvim-unstable-gopls || need nvim07 || need emacs30 || need emacs30-gopls; } \
+    && ! command -v tmux >/dev/null; then
   if is_root; then log_install "apt-get install tmux"; ge_apt_install tmux; fi
-  command -v tmux >/dev/null || INSTALL_FAILED="$INSTALL_FAILED nvim10 nvim10-gopls nvim07 emacs30 emacs30-gopls"
+  command -v tmux >/dev/null \
+    || INSTALL_FAILED="$INSTALL_FAILED nvim10 nvim10-gopls nvim-unstable-gopls nvim07 emacs30 emacs30-gopls"
 fi
 if need nvim10 || need nvim10-gopls || need nvim10-install; then
   NVIM10=$("$here/install/install-neovim.sh" "$CACHE/neovim" >"$WORK/install-neovim.log" 2>&1 && echo "$CACHE/neovim/nvim") \
     || { cat "$WORK/install-neovim.log" >&2; INSTALL_FAILED="$INSTALL_FAILED nvim10 nvim10-gopls nvim10-install"; }
 fi
-if need nvim10-gopls; then
+if need nvim-unstable-gopls; then
+  NVIMU=$("$here/install/install-neovim-unstable.sh" "$CACHE/neovim-unstable" >"$WORK/install-neovim-unstable.log" 2>&1 \
+      && echo "$CACHE/neovim-unstable/nvim") \
+    || { cat "$WORK/install-neovim-unstable.log" >&2; INSTALL_FAILED="$INSTALL_FAILED nvim-unstable-gopls"; }
+fi
+if need nvim10-gopls || need nvim-unstable-gopls; then
   GOPLS_NVIM=$(cd "$repo/tests/lsp" && python3 -c 'from support.gopls import gopls_path; print(gopls_path() or "")')
-  [ -n "$GOPLS_NVIM" ] || INSTALL_FAILED="$INSTALL_FAILED nvim10-gopls"
+  [ -n "$GOPLS_NVIM" ] || INSTALL_FAILED="$INSTALL_FAILED nvim10-gopls nvim-unstable-gopls"
 fi
 if need nvim07; then
   if ! command -v nvim >/dev/null && is_root; then log_install "apt-get install neovim"; ge_apt_install neovim; fi
@@ -238,6 +250,10 @@ for name in $TESTS; do
               bash "$here/lib/in-tmux.sh" "$NVIM10" -u "$here/nvim/test.lua" ;;
     nvim10-gopls) run_test nvim10-gopls 180 env E2E_PLUGIN="$repo/editors/nvim" E2E_GOPLS="$GOPLS_NVIM" \
               bash "$here/lib/in-tmux.sh" "$NVIM10" -u "$here/nvim/gopls.lua" ;;
+    nvim-unstable-gopls) # goescape on PATH, as for a user; lsp/goescape.lua finds it there
+              mkdir -p "$T/bin" && ln -s "$GOESCAPE_BIN" "$T/bin/goescape"
+              run_test nvim-unstable-gopls 180 env E2E_PLUGIN="$repo/editors/nvim" E2E_GOPLS="$GOPLS_NVIM" \
+                PATH="$T/bin:$(dirname "$GO"):$PATH" bash "$here/lib/in-tmux.sh" "$NVIMU" -u "$here/nvim/enable.lua" ;;
     nvim10-install) run_test nvim10-install 300 env E2E_PLUGIN="$repo/editors/nvim" E2E_NVIM="$NVIM10" \
               bash "$here/nvim/install.sh" ;;
     nvim07) run_test nvim07 120 env E2E_PLUGIN="$repo/editors/nvim" \

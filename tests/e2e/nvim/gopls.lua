@@ -1,11 +1,17 @@
 -- Real-editor test of companion mode in Neovim 0.10: require('goescape').setup({ gopls = PATH })
--- with the real, pinned gopls inside goescape, in a user's config that also starts a gopls
--- client of its own (vim.lsp.start from a FileType autocmd, as many configs do).
+-- with the real, pinned gopls inside goescape, in a user's config that also sets up gopls
+-- with nvim-lspconfig (require('lspconfig').gopls.setup{}, before goescape's setup, and once
+-- more after it).
 --   run by tests/e2e/run.sh (nvim10-gopls): Neovim's terminal UI in a tmux pane
--- env: GOESCAPE_BIN, E2E_GOPLS (the pinned gopls), and what harness.lua reads
+-- env: GOESCAPE_BIN, E2E_GOPLS (the pinned gopls), E2E_LSPCONFIG (optional: a checkout of
+--   nvim-lspconfig; without it, the stand-in in lspconfig/, see its lspconfig.lua), and what
+--   harness.lua reads
 --
--- Asserted as the user meets it: goescape is the buffer's only client (the user's gopls
--- client is detached and stopped, also when it attaches later); goescape's escape
+-- Asserted as the user meets it: over the whole session, while a first, a second and a
+-- third Go file (in another package) are opened, no gopls client is started and no gopls
+-- process runs but goescape's child (every client start, every LspAttach and the process
+-- table are watched from the first moment); gopls still serves go.mod; a gopls client the
+-- user starts by hand (vim.lsp.start) is detached and stopped; goescape's escape
 -- diagnostics are in the buffer; gopls's completion and a definition jump work through the
 -- one client, and so do its diagnostics (a type error, with virtual text while the escapes'
 -- is hidden behind their hints); gopls's settings reach gopls (its parameter-name inlay hints are drawn beside
@@ -14,12 +20,58 @@
 -- the source window; `K` on a line without an escape opens one float with gopls's part and
 -- no "No information available"; no error or warning is shown. A gopls that cannot be found
 -- is named in one warning, and goescape then runs without --gopls.
-local H = dofile(debug.getinfo(1, 'S').source:sub(2):match('^(.*)/') .. '/harness.lua')
+local DIR = debug.getinfo(1, 'S').source:sub(2):match('^(.*)/')
+local H = dofile(DIR .. '/harness.lua')
 local E, WAIT = H.E, H.WAIT
 local log, check, wait_for = H.log, H.check, H.wait_for
 local GOPLS = assert(os.getenv('E2E_GOPLS'), 'E2E_GOPLS')
 local v = vim.version()
 log(string.format('nvim %d.%d.%d, gopls %s', v.major, v.minor, v.patch, GOPLS))
+
+-- Everything that happens to language clients and gopls processes over the whole session,
+-- recorded from before any of them can start.
+local seen = { starts = {}, attaches = {}, gopls_pids = {} }
+do
+  local start_client = vim.lsp.start_client
+  vim.lsp.start_client = function(config) -- vim.lsp.start goes through it on 0.10
+    table.insert(seen.starts, { name = config.name, cmd = table.concat(config.cmd or {}, ' '), at = H.ms() })
+    return start_client(config)
+  end
+  vim.api.nvim_create_autocmd('LspAttach', {
+    callback = function(args)
+      local c = vim.lsp.get_client_by_id(args.data.client_id)
+      table.insert(seen.attaches, { name = c and c.name, buf = args.buf, at = H.ms() })
+    end,
+  })
+  -- gopls processes whose parent is Neovim (a client of its own), polled every 50 ms.
+  local nvim_pid = vim.fn.getpid()
+  local function ppid_and_comm(pid)
+    local f = io.open('/proc/' .. pid .. '/stat', 'r')
+    local stat = f and f:read('*l')
+    if f then
+      f:close()
+    end
+    local comm, ppid = (stat or ''):match('^%d+ %((.*)%) %S+ (%d+)')
+    return tonumber(ppid), comm
+  end
+  local uv = vim.uv or vim.loop
+  local timer = uv.new_timer()
+  timer:start(0, 50, function()
+    local dir = uv.fs_scandir('/proc')
+    while dir do
+      local name = uv.fs_scandir_next(dir)
+      if not name then
+        break
+      end
+      if name:match('^%d+$') then
+        local ppid, comm = ppid_and_comm(name)
+        if comm == 'gopls' and ppid == nvim_pid then
+          seen.gopls_pids[name] = true
+        end
+      end
+    end
+  end)
+end
 
 local goescape = require('goescape')
 -- The heading of goescape's part of a hover (docs/lsp.md).
@@ -28,6 +80,11 @@ local ESCAPE_HEADING = '**goescape**'
 -- The user's own gopls client, as a config without goescape would start it.
 local function start_users_gopls(bufnr)
   return vim.lsp.start({ name = 'gopls', cmd = { GOPLS }, root_dir = E.module }, { bufnr = bufnr })
+end
+
+-- nvim-lspconfig's gopls, set up as its README says (the pinned gopls as its command).
+local function setup_lspconfig_gopls()
+  require('lspconfig').gopls.setup({ cmd = { GOPLS } })
 end
 
 local function clients_of(bufnr)
@@ -109,7 +166,7 @@ local function run(bufnr)
     return only_goescape(bufnr) and H.all_expected(bufnr)
   end)
   log('clients of the buffer: ' .. table.concat(clients_of(bufnr), ', '))
-  check(only_goescape(bufnr), "goescape is the buffer's only client; the user's gopls client was stopped")
+  check(only_goescape(bufnr), "goescape is the buffer's only client")
   local client = goescape.get_clients(bufnr)[1]
   if not client then
     return H.finish(1)
@@ -236,6 +293,66 @@ local function run(bufnr)
     return gopls_error() == nil
   end), 'the type error goes when the line does')
 
+  -- 6c. a second Go file, then nvim-lspconfig's gopls set up once more (now after goescape's
+  -- setup), then a third Go file in another package: goescape serves each, and over the
+  -- whole session no gopls client has started and no gopls process has run but goescape's
+  local second = E.module .. '/escapes_test.go'
+  local third_dir = E.module .. '/third'
+  vim.fn.mkdir(third_dir, 'p')
+  local third = third_dir .. '/third.go'
+  vim.fn.writefile({ 'package third', '', 'func Leak() *int {', '\tx := 42', '\treturn &x', '}' }, third)
+  local bufs = { bufnr }
+  for i, file in ipairs({ second, third }) do
+    if i == 2 then
+      setup_lspconfig_gopls()
+    end
+    vim.cmd('edit ' .. vim.fn.fnameescape(file))
+    local b = vim.api.nvim_get_current_buf()
+    table.insert(bufs, b)
+    check(wait_for(WAIT, function()
+      return #goescape.get_clients(b) == 1
+    end), vim.fn.fnamemodify(file, ':t') .. ': goescape attaches')
+  end
+  check(wait_for(WAIT, function()
+    for _, d in ipairs(H.goescape_diags(bufs[3])) do
+      if d.lnum == 3 then
+        return true
+      end
+    end
+  end), "third.go: goescape's escape diagnostic on line 4 (x := 42)")
+  H.sleep(3000) -- a gopls client that was going to start would have by now
+  for i, b in ipairs(bufs) do
+    check(only_goescape(b), string.format("Go file %d: goescape is the only client (%s)", i,
+      table.concat(clients_of(b), ', ')))
+  end
+  check(#vim.lsp.get_clients({ name = 'goescape' }) == 1, 'the three files share one goescape client')
+  local function list(t, field)
+    local out = {}
+    for _, e in ipairs(t) do
+      table.insert(out, string.format('%s@%.0fms', tostring(e[field]), e.at))
+    end
+    return table.concat(out, ' ')
+  end
+  log('client starts over the session: ' .. list(seen.starts, 'name'))
+  log('LspAttach events over the session: ' .. list(seen.attaches, 'name'))
+  local gopls_starts, gopls_attaches = 0, 0
+  for _, e in ipairs(seen.starts) do
+    if e.name ~= 'goescape' then
+      gopls_starts = gopls_starts + 1
+    end
+  end
+  for _, e in ipairs(seen.attaches) do
+    if e.name ~= 'goescape' then
+      gopls_attaches = gopls_attaches + 1
+    end
+  end
+  check(gopls_starts == 0 and #seen.starts >= 1, string.format(
+    'no client but goescape was started over the session (%d other of %d)', gopls_starts, #seen.starts))
+  check(gopls_attaches == 0, string.format('no LspAttach of any client but goescape (%d)', gopls_attaches))
+  check(next(seen.gopls_pids) == nil, 'no gopls process ran as a child of Neovim: '
+    .. table.concat(vim.tbl_keys(seen.gopls_pids), ' '))
+  vim.cmd('buffer ' .. bufnr)
+
   -- 7. a gopls client that attaches later is detached and stopped too
   local late = start_users_gopls(bufnr)
   log('a second gopls client of the user: ' .. tostring(late))
@@ -243,6 +360,17 @@ local function run(bufnr)
     return only_goescape(bufnr) and vim.lsp.get_client_by_id(late) == nil
   end), 'a gopls client started later is detached and stopped; goescape stays the only client')
   check(#H.goescape_diags(bufnr) >= #E.diagnostics, 'the escape diagnostics stay')
+  check(wait_for(5000, function()
+    return next(seen.gopls_pids) ~= nil
+  end), 'the process watch saw that gopls, a child of Neovim: it would have seen one before')
+
+  -- 7b. gopls still serves what goescape does not: go.mod gets nvim-lspconfig's gopls
+  vim.cmd('edit ' .. vim.fn.fnameescape(E.module .. '/go.mod'))
+  local gomod = vim.api.nvim_get_current_buf()
+  check(wait_for(WAIT, function()
+    return #vim.lsp.get_clients({ bufnr = gomod, name = 'gopls' }) == 1
+  end), string.format('go.mod (filetype %s) gets a gopls client of its own', vim.bo[gomod].filetype))
+  vim.cmd('buffer ' .. bufnr)
 
   local errs, messages = H.shown_errors()
   check(#errs == 0, 'no errors or warnings shown')
@@ -274,12 +402,8 @@ end
 
 vim.schedule(function()
   vim.cmd('filetype on')
-  vim.api.nvim_create_autocmd('FileType', {
-    pattern = 'go',
-    callback = function(args)
-      start_users_gopls(args.buf)
-    end,
-  })
+  vim.opt.rtp:prepend(os.getenv('E2E_LSPCONFIG') or (DIR .. '/lspconfig'))
+  setup_lspconfig_gopls()
   goescape.setup({
     cmd = { (assert(os.getenv('GOESCAPE_BIN'), 'GOESCAPE_BIN')) },
     gopls = GOPLS,

@@ -43,9 +43,16 @@ function M.check()
       err(string.format("'%s --version' failed (exit %d): %s", cmd[1], code, out))
     end
   end
-  if goescape.config.gopls then
+  if goescape.config.gopls or goescape.gopls_path then
     if goescape.gopls_path then
       ok('companion mode: gopls ' .. goescape.gopls_path .. ' runs inside goescape')
+      for _, g in ipairs(require('goescape.companion').guards()) do
+        if g.ok then
+          info(g.text)
+        else
+          warn(g.text)
+        end
+      end
     elseif vim.fn.has('nvim-0.10') == 0 then
       warn('gopls = true needs Neovim 0.10 or newer: goescape runs beside gopls')
     else

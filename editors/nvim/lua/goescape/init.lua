@@ -38,7 +38,8 @@ local defaults = {
   code_lens = true,
   -- Companion mode (Neovim 0.10+). false: goescape runs beside gopls, as a client of its
   -- own. true: goescape runs gopls from PATH inside it (goescape --gopls=PATH) and is the one
-  -- client of the Go buffers it serves; a separate gopls client is detached from them. A
+  -- client of the Go buffers it serves; a separate gopls is not started for them (one from
+  -- nvim-lspconfig's setup() or vim.lsp.enable), or is detached from them (any other). A
   -- string: the gopls program to run. Without that gopls, goescape runs as with false.
   gopls = false,
   -- Extra arguments for gopls in companion mode (given after `--`).
@@ -323,8 +324,22 @@ end
 
 local buf_group
 
---- The client's on_attach (also used by lsp/goescape.lua): hints, virtual text, lenses.
+-- Whether a goescape client runs gopls inside it (its command has --gopls=...).
+local function runs_gopls(client)
+  for _, arg in ipairs(client.config and client.config.cmd or {}) do
+    if type(arg) == 'string' and arg:sub(1, 8) == '--gopls=' then
+      return true
+    end
+  end
+  return false
+end
+
+--- The client's on_attach (also used by lsp/goescape.lua): hints, virtual text, lenses;
+--- in companion mode, a separate gopls client is kept off the buffer.
 function M.on_attach(client, bufnr)
+  if companion.supported and runs_gopls(client) then
+    companion.serve(bufnr)
+  end
   enable_hints(bufnr)
   apply_virtual_text(client.id, hints_enabled(bufnr) and server_hints_on())
   if M.config.code_lens then
@@ -395,6 +410,38 @@ function M.client_config(root)
     cfg.workspace_folders = { { uri = vim.uri_from_fname(root), name = root } }
   end
   return cfg
+end
+
+--- Companion mode for vim.lsp.config (Neovim 0.11+, lsp/goescape.lua): takes the options
+--- setup() takes for it ({ gopls = true or PATH, gopls_args, gopls_settings, filetypes })
+--- and returns the fields to give vim.lsp.config('goescape', ...): the command with
+--- --gopls=PATH, gopls_settings as initializationOptions and as the "gopls" section of
+--- settings. From then on a separate gopls is not started for the buffers goescape serves,
+--- as with setup(). Without that gopls (or without goescape), one warning says so and the
+--- result is empty: goescape runs beside gopls.
+function M.companion_config(opts)
+  opts = opts or {}
+  if opts.gopls == false then
+    return {}
+  end
+  if not companion.supported then
+    notify('companion mode needs Neovim 0.10 or newer: goescape runs beside gopls', vim.log.levels.WARN)
+    return {}
+  end
+  local path, problem = companion.find_gopls(opts.gopls == nil and true or opts.gopls)
+  local cmd, err = M.resolve_cmd()
+  if not (path and cmd) then
+    notify(problem or err, vim.log.levels.WARN)
+    return {}
+  end
+  M.gopls_path = path
+  companion.activate(opts.filetypes or M.config.filetypes)
+  local gopls_settings = as_object(opts.gopls_settings)
+  return {
+    cmd = companion.command(cmd, path, opts.gopls_args),
+    init_options = gopls_settings,
+    settings = { gopls = gopls_settings },
+  }
 end
 
 local warned = false
@@ -565,7 +612,10 @@ function M.setup(opts)
       local path, problem = companion.find_gopls(M.config.gopls)
       if path then
         M.gopls_path = path
-        companion.watch(group)
+        -- Without a goescape to start, a separate gopls is left alone.
+        if M.resolve_cmd() then
+          companion.activate(M.config.filetypes)
+        end
       else
         notify(problem, vim.log.levels.WARN)
       end

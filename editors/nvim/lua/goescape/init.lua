@@ -220,7 +220,10 @@ local function refresh_lenses(bufnr)
   if not M.config.code_lens or not shown_in_window(bufnr) then
     return
   end
-  if vim.fn.has('nvim-0.10') == 1 then
+  if vim.lsp.codelens.enable then
+    -- 0.12+: refresh() is deprecated and does exactly this
+    vim.lsp.codelens.enable(true, { bufnr = bufnr })
+  elseif vim.fn.has('nvim-0.10') == 1 then
     vim.lsp.codelens.refresh({ bufnr = bufnr })
   else
     -- 0.7-0.9 refresh the current buffer only

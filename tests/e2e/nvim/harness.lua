@@ -206,7 +206,8 @@ function H.shown_errors()
   end
   local messages = vim.api.nvim_exec('messages', true)
   H.log('messages: ' .. messages:gsub('\n', ' | '))
-  if messages:find('E%d+:') or messages:lower():find('error') then
+  -- vim.deprecate() echoes its warning without vim.notify
+  if messages:find('E%d+:') or messages:lower():find('error') or messages:find('deprecated') then
     table.insert(errs, messages)
   end
   return errs, messages

@@ -234,8 +234,9 @@ local function refresh_lenses(bufnr)
 end
 
 local function client_buffers(client_id)
-  if vim.lsp.get_buffers_by_client_id then
-    return vim.lsp.get_buffers_by_client_id(client_id)
+  local client = vim.lsp.get_client_by_id(client_id)
+  if client and client.attached_buffers then
+    return vim.tbl_keys(client.attached_buffers)
   end
   local out = {}
   for _, b in ipairs(vim.api.nvim_list_bufs()) do

@@ -203,10 +203,7 @@ static void finish_initialize(struct ge_companion *c, struct ge_fwd *f, json_t *
                 gopls_result ? "" : "; gopls is not running");
 }
 
-/* goescape's own result for a merged request, or NULL. It is computed when gopls's answer
- * is in, not when the request came: gopls may answer requests out of order and late (while it
- * loads the workspace), and a part computed before an analysis ended would then replace, in
- * the client, the answer to a later request that has the analysis's findings. */
+/* goescape's own result for a merged request, or NULL. */
 static json_t *own_result(struct ge_companion *c, struct ge_fwd *f)
 {
     struct ge_rpc_msg msg = {.kind = GE_RPC_REQUEST,
@@ -222,13 +219,19 @@ static json_t *own_result(struct ge_companion *c, struct ge_fwd *f)
     return ours;
 }
 
-/* Makes goescape's part of merged request f, once. */
-static void make_ours(struct ge_companion *c, struct ge_fwd *f)
+/* goescape's part is made when the request comes, while gopls works on it, and again when
+ * gopls's answer is in only if what it was made from changed meanwhile (render_gen): gopls
+ * may answer late (while it loads the workspace), and a part made before an analysis ended
+ * would then replace, in the client, the answer to a later request that has the analysis's
+ * findings. */
+void ge_companion__make_ours(struct ge_companion *c, struct ge_fwd *f)
 {
-    if (!f->ours_made) {
-        f->ours = own_result(c, f);
-        f->ours_made = true;
-    }
+    if (f->ours_made && f->ours_gen == c->s->render_gen)
+        return;
+    json_decref(f->ours);
+    f->ours = own_result(c, f);
+    f->ours_gen = c->s->render_gen;
+    f->ours_made = true;
 }
 
 /* True when goescape has nothing to add to gopls's answer to f. */
@@ -253,7 +256,7 @@ void ge_companion__answer(struct ge_companion *c, struct ge_fwd *f, json_t *resu
         break;
     case GE_FWD_MERGE: {
         const char *method = json_string_value(json_object_get(f->msg, "method"));
-        make_ours(c, f);
+        ge_companion__make_ours(c, f);
         if (body != NULL && needs_nothing(f)) {
             /* Nothing to add: gopls's answer goes through as it came. */
             send_client_body(c, body, len);
@@ -441,7 +444,7 @@ static bool relay_answer(struct ge_companion *c, const char *body, size_t len)
             if (json_equal(x->id, pk.id))
                 f = x;
         if (f != NULL && f->kind == GE_FWD_MERGE)
-            make_ours(c, f);
+            ge_companion__make_ours(c, f);
         if (f != NULL && needs_nothing(f)) {
             f = fwd_take(c, pk.id);
             if (f->kind != GE_FWD_DROP)

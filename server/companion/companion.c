@@ -17,6 +17,7 @@
 #include "io/transport.h"
 #include "goescape/frame.h"
 #include "goescape/rpc.h"
+#include "goescape/splice.h"
 #include "goescape/uri.h"
 
 #include <errno.h>
@@ -255,16 +256,14 @@ void ge_companion__answer(struct ge_companion *c, struct ge_fwd *f, json_t *resu
             ge_reply_error(s, f->id, GE_COMPANION_FAILED, "gopls stopped before it answered");
         break;
     case GE_FWD_MERGE: {
-        const char *method = json_string_value(json_object_get(f->msg, "method"));
         ge_companion__make_ours(c, f);
         if (body != NULL && needs_nothing(f)) {
             /* Nothing to add: gopls's answer goes through as it came. */
             send_client_body(c, body, len);
             break;
         }
-        json_t *merged = strcmp(method, "textDocument/hover") == 0
-                             ? ge_companion_merge_hover(result, f->ours)
-                             : ge_companion_merge_lists(result, f->ours);
+        json_t *merged = f->hover ? ge_companion_merge_hover(result, f->ours)
+                                  : ge_companion_merge_lists(result, f->ours);
         ge_reply(s, f->id, merged);
         break;
     }
@@ -301,17 +300,32 @@ void ge_companion__fwd_free(struct ge_fwd *f)
     free(f);
 }
 
-static struct ge_fwd *fwd_take(struct ge_companion *c, json_t *id)
+/* The link that points to the request waiting under id, or NULL. */
+static struct ge_fwd **fwd_find(struct ge_companion *c, json_t *id)
 {
+    bool num = json_is_integer(id);
     for (struct ge_fwd **pp = &c->fwds; *pp; pp = &(*pp)->next) {
-        if (json_equal((*pp)->id, id)) {
-            struct ge_fwd *f = *pp;
-            *pp = f->next;
-            c->nfwds--;
-            return f;
-        }
+        json_t *x = (*pp)->id;
+        if (num ? json_is_integer(x) && json_integer_value(x) == json_integer_value(id)
+                : json_equal(x, id))
+            return pp;
     }
     return NULL;
+}
+
+/* Takes the request at link pp off the list. */
+static struct ge_fwd *fwd_unlink(struct ge_companion *c, struct ge_fwd **pp)
+{
+    struct ge_fwd *f = *pp;
+    *pp = f->next;
+    c->nfwds--;
+    return f;
+}
+
+static struct ge_fwd *fwd_take(struct ge_companion *c, json_t *id)
+{
+    struct ge_fwd **pp = fwd_find(c, id);
+    return pp != NULL ? fwd_unlink(c, pp) : NULL;
 }
 
 /* The first request on the list, taken off it, or NULL. */
@@ -430,30 +444,54 @@ static void gopls_cancel(struct ge_companion *c, struct ge_rpc_msg *m)
 
 /* ---- from gopls ---- */
 
+/* goescape's hover section spliced into gopls's answer, when both have the shapes the splice
+ * takes (ge_splice_hover); true when it was sent. */
+static bool splice_hover(struct ge_companion *c, struct ge_fwd *f, const char *body, size_t len)
+{
+    json_t *value = json_object_get(json_object_get(f->ours, "contents"), "value");
+    if (!json_is_string(value))
+        return false;
+    struct ge_buf framed;
+    ge_buf_init(&framed, GE_FRAME_HEADER_OUT_MAX + (size_t)GE_FRAME_BODY_MAX);
+    if (ge_splice_hover(body, len, json_string_value(value), json_string_length(value), &framed) !=
+        0) {
+        ge_buf_free(&framed);
+        return false;
+    }
+    int rc = ge_transport_send_framed(&c->s->transport, &framed);
+    if (rc != 0 && rc != -ENOBUFS && rc != -ESHUTDOWN)
+        ge_log_error("cannot send a message to the client: %s", strerror(-rc));
+    return true;
+}
+
 /* Relays gopls's answer as the bytes that came in, without decoding it, when goescape has
- * nothing to add to it. True when it did. */
+ * nothing to add to it, or with goescape's hover section spliced in. True when it did. */
 static bool relay_answer(struct ge_companion *c, const char *body, size_t len)
 {
     struct ge_companion_peek pk;
     if (ge_companion_peek(body, len, &pk) != 0)
         return false;
     bool done = false;
-    if (pk.id != NULL && !pk.has_method && pk.has_result != pk.has_error) {
-        struct ge_fwd *f = NULL;
-        for (struct ge_fwd *x = c->fwds; x != NULL && f == NULL; x = x->next)
-            if (json_equal(x->id, pk.id))
-                f = x;
-        if (f != NULL && f->kind == GE_FWD_MERGE)
-            ge_companion__make_ours(c, f);
-        if (f != NULL && needs_nothing(f)) {
-            f = fwd_take(c, pk.id);
-            if (f->kind != GE_FWD_DROP)
-                send_client_body(c, body, len);
-            ge_companion__fwd_free(f);
-            done = true;
-        }
-    }
+    struct ge_fwd **pp = NULL;
+    if (pk.id != NULL && !pk.has_method && pk.has_result != pk.has_error)
+        pp = fwd_find(c, pk.id);
     json_decref(pk.id);
+    if (pp == NULL)
+        return false;
+    struct ge_fwd *f = *pp;
+    if (f->kind == GE_FWD_MERGE) {
+        ge_companion__make_ours(c, f);
+        pp = fwd_find(c, f->id); /* a handler never touches the list; this keeps it so */
+    }
+    if (needs_nothing(f)) {
+        if (f->kind != GE_FWD_DROP)
+            send_client_body(c, body, len);
+        done = true;
+    } else if (f->hover && pk.has_result) {
+        done = splice_hover(c, f, body, len);
+    }
+    if (done)
+        ge_companion__fwd_free(fwd_unlink(c, pp));
     return done;
 }
 

@@ -105,6 +105,7 @@ static void merged_request(struct ge_companion *c, struct ge_rpc_msg *m, const c
     }
     struct ge_fwd *f = ge_companion__fwd_add(c, m->id, GE_FWD_MERGE);
     f->msg = json_incref(m->root);
+    f->hover = strcmp(m->method, "textDocument/hover") == 0;
     ge_companion__make_ours(c, f);
 }
 

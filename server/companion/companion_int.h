@@ -23,6 +23,7 @@ struct ge_fwd {
     bool ours_made;    /* ours was made, at the server's render_gen ours_gen */
     uint64_t ours_gen; /* ours is reused while render_gen is still this */
     enum ge_fwd_kind kind;
+    bool hover; /* a textDocument/hover of kind GE_FWD_MERGE */
 };
 
 /* A request gopls sent to the client, under the id goescape gave it. */

@@ -34,6 +34,23 @@ const char *ge_jscan_string(const char *p, const char *end)
     return NULL;
 }
 
+/* True for the bytes that end a number, true, false or null: what may follow a value. */
+static bool ends_scalar(char c)
+{
+    switch (c) {
+    case ',':
+    case '}':
+    case ']':
+    case ' ':
+    case '\t':
+    case '\r':
+    case '\n':
+        return true;
+    default:
+        return false;
+    }
+}
+
 const char *ge_jscan_value(const char *p, const char *end)
 {
     if (p >= end)
@@ -61,7 +78,7 @@ const char *ge_jscan_value(const char *p, const char *end)
         return NULL;
     }
     const char *start = p;
-    while (p < end && strchr(",}] \t\r\n", *p) == NULL)
+    while (p < end && !ends_scalar(*p))
         p++;
     return p > start ? p : NULL;
 }

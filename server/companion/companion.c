@@ -45,22 +45,9 @@ static void close_tr(struct ge_gopls *g)
     }
 }
 
-/* Sends a body as it was read, behind a header of our own: one copy into the frame. */
-static int send_body(struct ge_transport *t, const char *body, size_t len)
-{
-    struct ge_buf framed;
-    ge_buf_init(&framed, GE_FRAME_HEADER_OUT_MAX + (size_t)GE_FRAME_BODY_MAX);
-    int rc = ge_frame_wrap(&framed, body, len);
-    if (rc != 0) {
-        ge_buf_free(&framed);
-        return rc;
-    }
-    return ge_transport_send_framed(t, &framed);
-}
-
 static void send_client_body(struct ge_companion *c, const char *body, size_t len)
 {
-    int rc = send_body(&c->s->transport, body, len);
+    int rc = ge_transport_send_body(&c->s->transport, body, len);
     if (rc != 0 && rc != -ENOBUFS && rc != -ESHUTDOWN)
         ge_log_error("cannot send a message to the client: %s", strerror(-rc));
 }
@@ -82,7 +69,7 @@ int ge_companion__send_gopls_body(struct ge_companion *c, const char *body, size
 {
     if (!ge_companion__alive(c))
         return -EPIPE;
-    int rc = send_body(&c->g->tr, body, len);
+    int rc = ge_transport_send_body(&c->g->tr, body, len);
     if (rc != 0)
         ge_log_warn("cannot send a message to gopls: %s", strerror(-rc));
     return rc;

@@ -2,7 +2,8 @@
  * Companion mode: gopls as a child process behind goescape (see companion.h). Each gopls
  * process is one struct ge_gopls with its own transport over two pipes, so the framing, the
  * input cap and the output queue cap are the ones the client connection has. A message is
- * decoded once; one that needs no merge is forwarded as the bytes that came in.
+ * decoded once; one that needs no merge is forwarded as the bytes that came in, and a hover
+ * answer gets goescape's section spliced into those bytes (protocol/splice.c).
  */
 #include "companion/companion.h"
 #include "companion/companion_int.h"
@@ -468,7 +469,7 @@ static bool relay_answer(struct ge_companion *c, const char *body, size_t len)
     struct ge_fwd *f = *pp;
     if (f->kind == GE_FWD_MERGE) {
         ge_companion__make_ours(c, f);
-        pp = fwd_find(c, f->id); /* a handler never touches the list; this keeps it so */
+        pp = fwd_find(c, f->id); /* the link again: it must not outlive a handler's call */
     }
     if (needs_nothing(f)) {
         if (f->kind != GE_FWD_DROP)

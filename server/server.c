@@ -210,7 +210,7 @@ int ge_server_init(struct ge_server *s, uv_loop_t *loop, int in_fd, int out_fd)
     uv_signal_start(&s->sigterm, on_signal, SIGTERM);
     uv_unref((uv_handle_t *)&s->sigterm);
     if (ge_stall_start(&s->stall, loop) != 0)
-        ge_log_debug("the loop-stall log is off: libuv cannot measure idle time");
+        ge_log_debug("the loop-stall log is off");
     int rc = ge_transport_init(&s->transport, loop, in_fd, out_fd);
     s->transport.data = s;
     s->transport.on_message = on_message;

@@ -87,7 +87,19 @@ struct ge_server {
     bool republish_all; /* the republish timer republishes every file */
     int exit_code;
     struct ge_companion *companion; /* companion mode (companion.h), or NULL */
+    /* The generation of what the renderers read (struct ge_render_ctx: documents, findings,
+     * settings, capabilities): bumped, with ge_server_changed, by the dispatcher for every
+     * message except the requests that only render (hover, inlayHint, codeLens, codeAction),
+     * when an analysis is applied, and when a package's files are dropped. Two answers made at
+     * the same generation are the same. */
+    uint64_t render_gen;
 };
+
+/* What a renderer reads may have changed (see render_gen). */
+static inline void ge_server_changed(struct ge_server *s)
+{
+    s->render_gen++;
+}
 
 /* server.c: lifecycle. */
 /* Sets up s on loop over in_fd/out_fd (borrowed). Returns 0 or a negative errno; either way

@@ -2,7 +2,8 @@
  * Companion mode: gopls as a child process behind goescape (see companion.h). Each gopls
  * process is one struct ge_gopls with its own transport over two pipes, so the framing, the
  * input cap and the output queue cap are the ones the client connection has. A message is
- * decoded once; one that needs no merge is forwarded as the bytes that came in.
+ * decoded once; one that needs no merge is forwarded as the bytes that came in, and a hover
+ * answer gets goescape's section spliced into those bytes (protocol/splice.c).
  */
 #include "companion/companion.h"
 #include "companion/companion_int.h"
@@ -17,6 +18,7 @@
 #include "io/transport.h"
 #include "goescape/frame.h"
 #include "goescape/rpc.h"
+#include "goescape/splice.h"
 #include "goescape/uri.h"
 
 #include <errno.h>
@@ -44,22 +46,9 @@ static void close_tr(struct ge_gopls *g)
     }
 }
 
-/* Sends a body as it was read, behind a header of our own: one copy into the frame. */
-static int send_body(struct ge_transport *t, const char *body, size_t len)
-{
-    struct ge_buf framed;
-    ge_buf_init(&framed, GE_FRAME_HEADER_OUT_MAX + (size_t)GE_FRAME_BODY_MAX);
-    int rc = ge_frame_wrap(&framed, body, len);
-    if (rc != 0) {
-        ge_buf_free(&framed);
-        return rc;
-    }
-    return ge_transport_send_framed(t, &framed);
-}
-
 static void send_client_body(struct ge_companion *c, const char *body, size_t len)
 {
-    int rc = send_body(&c->s->transport, body, len);
+    int rc = ge_transport_send_body(&c->s->transport, body, len);
     if (rc != 0 && rc != -ENOBUFS && rc != -ESHUTDOWN)
         ge_log_error("cannot send a message to the client: %s", strerror(-rc));
 }
@@ -81,7 +70,7 @@ int ge_companion__send_gopls_body(struct ge_companion *c, const char *body, size
 {
     if (!ge_companion__alive(c))
         return -EPIPE;
-    int rc = send_body(&c->g->tr, body, len);
+    int rc = ge_transport_send_body(&c->g->tr, body, len);
     if (rc != 0)
         ge_log_warn("cannot send a message to gopls: %s", strerror(-rc));
     return rc;
@@ -203,10 +192,7 @@ static void finish_initialize(struct ge_companion *c, struct ge_fwd *f, json_t *
                 gopls_result ? "" : "; gopls is not running");
 }
 
-/* goescape's own result for a merged request, or NULL. It is computed when gopls's answer
- * is in, not when the request came: gopls may answer requests out of order and late (while it
- * loads the workspace), and a part computed before an analysis ended would then replace, in
- * the client, the answer to a later request that has the analysis's findings. */
+/* goescape's own result for a merged request, or NULL. */
 static json_t *own_result(struct ge_companion *c, struct ge_fwd *f)
 {
     struct ge_rpc_msg msg = {.kind = GE_RPC_REQUEST,
@@ -222,13 +208,19 @@ static json_t *own_result(struct ge_companion *c, struct ge_fwd *f)
     return ours;
 }
 
-/* Makes goescape's part of merged request f, once. */
-static void make_ours(struct ge_companion *c, struct ge_fwd *f)
+/* goescape's part is made when the request comes, while gopls works on it, and again when
+ * gopls's answer is in only if what it was made from changed meanwhile (render_gen): gopls
+ * may answer late (while it loads the workspace), and a part made before an analysis ended
+ * would then replace, in the client, the answer to a later request that has the analysis's
+ * findings. */
+void ge_companion__make_ours(struct ge_companion *c, struct ge_fwd *f)
 {
-    if (!f->ours_made) {
-        f->ours = own_result(c, f);
-        f->ours_made = true;
-    }
+    if (f->ours_made && f->ours_gen == c->s->render_gen)
+        return;
+    json_decref(f->ours);
+    f->ours = own_result(c, f);
+    f->ours_gen = c->s->render_gen;
+    f->ours_made = true;
 }
 
 /* True when goescape has nothing to add to gopls's answer to f. */
@@ -252,16 +244,14 @@ void ge_companion__answer(struct ge_companion *c, struct ge_fwd *f, json_t *resu
             ge_reply_error(s, f->id, GE_COMPANION_FAILED, "gopls stopped before it answered");
         break;
     case GE_FWD_MERGE: {
-        const char *method = json_string_value(json_object_get(f->msg, "method"));
-        make_ours(c, f);
+        ge_companion__make_ours(c, f);
         if (body != NULL && needs_nothing(f)) {
             /* Nothing to add: gopls's answer goes through as it came. */
             send_client_body(c, body, len);
             break;
         }
-        json_t *merged = strcmp(method, "textDocument/hover") == 0
-                             ? ge_companion_merge_hover(result, f->ours)
-                             : ge_companion_merge_lists(result, f->ours);
+        json_t *merged = f->hover ? ge_companion_merge_hover(result, f->ours)
+                                  : ge_companion_merge_lists(result, f->ours);
         ge_reply(s, f->id, merged);
         break;
     }
@@ -298,17 +288,32 @@ void ge_companion__fwd_free(struct ge_fwd *f)
     free(f);
 }
 
-static struct ge_fwd *fwd_take(struct ge_companion *c, json_t *id)
+/* The link that points to the request waiting under id, or NULL. */
+static struct ge_fwd **fwd_find(struct ge_companion *c, json_t *id)
 {
+    bool num = json_is_integer(id);
     for (struct ge_fwd **pp = &c->fwds; *pp; pp = &(*pp)->next) {
-        if (json_equal((*pp)->id, id)) {
-            struct ge_fwd *f = *pp;
-            *pp = f->next;
-            c->nfwds--;
-            return f;
-        }
+        json_t *x = (*pp)->id;
+        if (num ? json_is_integer(x) && json_integer_value(x) == json_integer_value(id)
+                : json_equal(x, id))
+            return pp;
     }
     return NULL;
+}
+
+/* Takes the request at link pp off the list. */
+static struct ge_fwd *fwd_unlink(struct ge_companion *c, struct ge_fwd **pp)
+{
+    struct ge_fwd *f = *pp;
+    *pp = f->next;
+    c->nfwds--;
+    return f;
+}
+
+static struct ge_fwd *fwd_take(struct ge_companion *c, json_t *id)
+{
+    struct ge_fwd **pp = fwd_find(c, id);
+    return pp != NULL ? fwd_unlink(c, pp) : NULL;
 }
 
 /* The first request on the list, taken off it, or NULL. */
@@ -427,30 +432,54 @@ static void gopls_cancel(struct ge_companion *c, struct ge_rpc_msg *m)
 
 /* ---- from gopls ---- */
 
+/* goescape's hover section spliced into gopls's answer, when both have the shapes the splice
+ * takes (ge_splice_hover); true when it was sent. */
+static bool splice_hover(struct ge_companion *c, struct ge_fwd *f, const char *body, size_t len)
+{
+    json_t *value = json_object_get(json_object_get(f->ours, "contents"), "value");
+    if (!json_is_string(value))
+        return false;
+    struct ge_buf framed;
+    ge_buf_init(&framed, GE_FRAME_HEADER_OUT_MAX + (size_t)GE_FRAME_BODY_MAX);
+    if (ge_splice_hover(body, len, json_string_value(value), json_string_length(value), &framed) !=
+        0) {
+        ge_buf_free(&framed);
+        return false;
+    }
+    int rc = ge_transport_send_framed(&c->s->transport, &framed);
+    if (rc != 0 && rc != -ENOBUFS && rc != -ESHUTDOWN)
+        ge_log_error("cannot send a message to the client: %s", strerror(-rc));
+    return true;
+}
+
 /* Relays gopls's answer as the bytes that came in, without decoding it, when goescape has
- * nothing to add to it. True when it did. */
+ * nothing to add to it, or with goescape's hover section spliced in. True when it did. */
 static bool relay_answer(struct ge_companion *c, const char *body, size_t len)
 {
     struct ge_companion_peek pk;
     if (ge_companion_peek(body, len, &pk) != 0)
         return false;
     bool done = false;
-    if (pk.id != NULL && !pk.has_method && pk.has_result != pk.has_error) {
-        struct ge_fwd *f = NULL;
-        for (struct ge_fwd *x = c->fwds; x != NULL && f == NULL; x = x->next)
-            if (json_equal(x->id, pk.id))
-                f = x;
-        if (f != NULL && f->kind == GE_FWD_MERGE)
-            make_ours(c, f);
-        if (f != NULL && needs_nothing(f)) {
-            f = fwd_take(c, pk.id);
-            if (f->kind != GE_FWD_DROP)
-                send_client_body(c, body, len);
-            ge_companion__fwd_free(f);
-            done = true;
-        }
-    }
+    struct ge_fwd **pp = NULL;
+    if (pk.id != NULL && !pk.has_method && pk.has_result != pk.has_error)
+        pp = fwd_find(c, pk.id);
     json_decref(pk.id);
+    if (pp == NULL)
+        return false;
+    struct ge_fwd *f = *pp;
+    if (f->kind == GE_FWD_MERGE) {
+        ge_companion__make_ours(c, f);
+        pp = fwd_find(c, f->id); /* the link again: it must not outlive a handler's call */
+    }
+    if (needs_nothing(f)) {
+        if (f->kind != GE_FWD_DROP)
+            send_client_body(c, body, len);
+        done = true;
+    } else if (f->hover && pk.has_result) {
+        done = splice_hover(c, f, body, len);
+    }
+    if (done)
+        ge_companion__fwd_free(fwd_unlink(c, pp));
     return done;
 }
 

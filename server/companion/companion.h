@@ -25,6 +25,10 @@ struct ge_companion;
 /* Requests that may wait for gopls's answer at once (the client's, and goescape's own to
  * gopls). Past it a client request is answered at once with RequestFailed and not sent. */
 #define GE_COMPANION_WAITING_MAX 1024u
+/* Merged requests waiting for gopls whose goescape part is made as they come. Past it (gopls
+ * is loading the workspace or slow, and an early part would likely be made again) the part is
+ * made when gopls answers, so parts held while gopls works stay few. */
+#define GE_COMPANION_EARLY_MAX 16u
 /* gopls's requests that may wait for the client's answer at once. Past it gopls gets
  * RequestFailed for the new one, which does not reach the client. */
 #define GE_COMPANION_ASKING_MAX 256u

@@ -86,8 +86,10 @@ static int send_gopls_settings(struct ge_companion *c, const struct ge_rpc_msg *
 }
 
 /* A request both servers answer. It went to gopls before it was decoded (sent). goescape's
- * part is made when gopls's answer is in (ge_companion__answer), so that it has the findings
- * of an analysis that ended while gopls worked; without gopls it is the whole answer. */
+ * part is made now, while gopls works, and made again when gopls's answer is in only if an
+ * analysis, an edit or a setting changed it meanwhile (ge_companion__make_ours); past
+ * GE_COMPANION_EARLY_MAX waiting requests it is made only then. Without gopls it is the whole
+ * answer. */
 static void merged_request(struct ge_companion *c, struct ge_rpc_msg *m, const char *body,
                            size_t len, bool sent)
 {
@@ -104,6 +106,9 @@ static void merged_request(struct ge_companion *c, struct ge_rpc_msg *m, const c
     }
     struct ge_fwd *f = ge_companion__fwd_add(c, m->id, GE_FWD_MERGE);
     f->msg = json_incref(m->root);
+    f->hover = strcmp(m->method, "textDocument/hover") == 0;
+    if (c->nfwds <= GE_COMPANION_EARLY_MAX)
+        ge_companion__make_ours(c, f);
 }
 
 static void client_request(struct ge_companion *c, struct ge_rpc_msg *m, const char *body,

@@ -17,11 +17,13 @@ enum ge_fwd_kind { GE_FWD_PASS, GE_FWD_MERGE, GE_FWD_INIT, GE_FWD_OWN_INIT, GE_F
 
 struct ge_fwd {
     struct ge_fwd *next;
-    json_t *id;     /* owned */
-    json_t *msg;    /* owned: the client's request, for GE_FWD_INIT and GE_FWD_MERGE */
-    json_t *ours;   /* owned: goescape's result for GE_FWD_MERGE, or NULL */
-    bool ours_made; /* ours was made (when gopls's answer came) */
+    json_t *id;        /* owned */
+    json_t *msg;       /* owned: the client's request, for GE_FWD_INIT and GE_FWD_MERGE */
+    json_t *ours;      /* owned: goescape's result for GE_FWD_MERGE, or NULL */
+    bool ours_made;    /* ours was made, at the server's render_gen ours_gen */
+    uint64_t ours_gen; /* ours is reused while render_gen is still this */
     enum ge_fwd_kind kind;
+    bool hover; /* a textDocument/hover of kind GE_FWD_MERGE */
 };
 
 /* A request gopls sent to the client, under the id goescape gave it. */
@@ -85,6 +87,9 @@ struct ge_fwd *ge_companion__fwd_pop(struct ge_companion *c);
 /* True when one more request may wait for gopls (GE_COMPANION_WAITING_MAX). */
 bool ge_companion__fwd_room(struct ge_companion *c);
 void ge_companion__fwd_free(struct ge_fwd *f);
+/* Makes goescape's part of merged request f, or keeps the one made at the server's current
+ * render_gen. */
+void ge_companion__make_ours(struct ge_companion *c, struct ge_fwd *f);
 /* Answers the client's request f from gopls's result or error (borrowed, either may be NULL)
  * and the body they came in (NULL when gopls could not answer). */
 void ge_companion__answer(struct ge_companion *c, struct ge_fwd *f, json_t *result, json_t *error,

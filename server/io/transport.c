@@ -216,6 +216,24 @@ static int write_file(struct ge_transport *t, const char *p, size_t n)
     return 0;
 }
 
+/* Hands a framed message (out is taken over) to libuv, with no cap. */
+static int queue(struct ge_transport *t, struct ge_buf *out)
+{
+    struct write_req *w = ge_xmalloc(sizeof *w);
+    w->t = t;
+    size_t len;
+    char *data = ge_buf_steal(out, &len);
+    w->buf = uv_buf_init(data, (unsigned)len);
+    int rc = uv_write(&w->req, (uv_stream_t *)&t->out, &w->buf, 1, write_done);
+    if (rc != 0) {
+        free(data);
+        free(w);
+        return rc;
+    }
+    t->out_queued += len;
+    return 0;
+}
+
 /* Queues a framed message (out is taken over). */
 static int send_framed(struct ge_transport *t, struct ge_buf *out, int rc)
 {
@@ -233,19 +251,7 @@ static int send_framed(struct ge_transport *t, struct ge_buf *out, int rc)
         ge_buf_free(out);
         return rc;
     }
-    struct write_req *w = ge_xmalloc(sizeof *w);
-    w->t = t;
-    size_t len;
-    char *data = ge_buf_steal(out, &len);
-    w->buf = uv_buf_init(data, (unsigned)len);
-    rc = uv_write(&w->req, (uv_stream_t *)&t->out, &w->buf, 1, write_done);
-    if (rc != 0) {
-        free(data);
-        free(w);
-        return rc;
-    }
-    t->out_queued += len;
-    return 0;
+    return queue(t, out);
 }
 
 int ge_transport_send(struct ge_transport *t, const json_t *msg)
@@ -264,6 +270,41 @@ int ge_transport_send_framed(struct ge_transport *t, struct ge_buf *framed)
         return -ESHUTDOWN;
     }
     return send_framed(t, framed, 0);
+}
+
+int ge_transport_send_body(struct ge_transport *t, const char *body, size_t len)
+{
+    if (t->closing)
+        return -ESHUTDOWN;
+    char head[GE_FRAME_HEADER_OUT_MAX];
+    size_t hn = ge_frame_header(head, len);
+    if (t->out_is_file) {
+        int rc = write_file(t, head, hn);
+        return rc != 0 ? rc : write_file(t, body, len);
+    }
+    size_t done = 0;
+    if (t->out_queued == 0) {
+        /* Nothing waits before it: the pipe usually takes the whole message at once. An error
+         * is left to uv_write below, whose callback reports it as every write error is. */
+        uv_buf_t bufs[2] = {uv_buf_init(head, (unsigned)hn),
+                            uv_buf_init((char *)body, (unsigned)len)};
+        int n = uv_try_write((uv_stream_t *)&t->out, bufs, 2);
+        done = n > 0 ? (size_t)n : 0;
+        if (done == hn + len)
+            return 0;
+    }
+    struct ge_buf rest;
+    ge_buf_init(&rest, GE_FRAME_HEADER_OUT_MAX + (size_t)GE_FRAME_BODY_MAX);
+    int rc = ge_buf_reserve(&rest, hn + len - done);
+    size_t skip = done > hn ? done - hn : 0;
+    if (rc == 0 && done < hn)
+        ge_buf_append(&rest, head + done, hn - done);
+    if (rc == 0)
+        ge_buf_append(&rest, body + skip, len - skip);
+    /* A message begun must be finished, past the cap too, or the stream would be broken. */
+    if (rc == 0 && done > 0)
+        return queue(t, &rest);
+    return send_framed(t, &rest, rc);
 }
 
 static void out_shutdown_done(uv_shutdown_t *req, int status)

@@ -70,6 +70,11 @@ int ge_transport_send(struct ge_transport *t, const json_t *msg);
  * ge_rpc_notification_encode_raw write them). framed's storage is taken over, without a copy, and
  * framed is left empty on every return. Returns as ge_transport_send. */
 int ge_transport_send_framed(struct ge_transport *t, struct ge_buf *framed);
+/* Sends body (borrowed: len bytes, as they came from elsewhere) behind a header of its own.
+ * When nothing is queued it is written at once from where it lies, header and body in one
+ * system call, without a copy; what the pipe does not take is copied and queued. Returns as
+ * ge_transport_send. */
+int ge_transport_send_body(struct ge_transport *t, const char *body, size_t len);
 /* Stops reading, closes both handles, and calls on_closed (may be NULL) from the last close
  * callback. Pending writes are flushed first when possible. */
 void ge_transport_close(struct ge_transport *t);

@@ -19,6 +19,9 @@
 
 /* Methods allowed before initialize and after shutdown. */
 #define GE_M_ANY_STATE 1u
+/* Requests that only render what the server holds and change nothing of it: they leave
+ * render_gen as it is (server.h). */
+#define GE_M_RENDERS 2u
 
 struct ge_method {
     const char *name;
@@ -41,10 +44,10 @@ static const struct ge_method methods[] = {
     {"textDocument/didChange", NULL, ge_m_did_change, 0},
     {"textDocument/didSave", NULL, ge_m_did_save, 0},
     {"textDocument/didClose", NULL, ge_m_did_close, 0},
-    {"textDocument/hover", ge_m_hover, NULL, 0},
-    {"textDocument/inlayHint", ge_m_inlay_hint, NULL, 0},
-    {"textDocument/codeLens", ge_m_code_lens, NULL, 0},
-    {"textDocument/codeAction", ge_m_code_action, NULL, 0},
+    {"textDocument/hover", ge_m_hover, NULL, GE_M_RENDERS},
+    {"textDocument/inlayHint", ge_m_inlay_hint, NULL, GE_M_RENDERS},
+    {"textDocument/codeLens", ge_m_code_lens, NULL, GE_M_RENDERS},
+    {"textDocument/codeAction", ge_m_code_action, NULL, GE_M_RENDERS},
     {"workspace/executeCommand", ge_m_execute_command, NULL, 0},
     {"workspace/didChangeConfiguration", NULL, ge_m_did_change_configuration, 0},
     {"workspace/didChangeWorkspaceFolders", NULL, ge_m_did_change_folders, 0},
@@ -199,9 +202,17 @@ static void m_cancel(struct ge_server *s, json_t *params)
     ge_log_debug("$/cancelRequest for a request that is not pending");
 }
 
+/* Every message but a rendering request may change what the renderers read. */
+static void note_change(struct ge_server *s, const struct ge_method *m)
+{
+    if (m == NULL || !(m->flags & GE_M_RENDERS))
+        ge_server_changed(s);
+}
+
 static void handle_response(struct ge_server *s, struct ge_rpc_msg *m)
 {
     json_t *id = m->id;
+    note_change(s, NULL); /* the answer to workspace/configuration sets the settings */
     for (struct ge_outgoing **pp = &s->outgoing; *pp; pp = &(*pp)->next) {
         struct ge_outgoing *o = *pp;
         if (json_is_integer(id) && json_integer_value(id) == o->id) {
@@ -254,6 +265,7 @@ static void run_message(struct ge_server *s, struct ge_rpc_msg *msg)
     const struct ge_method *m = lookup(msg->method);
     bool request = msg->kind == GE_RPC_REQUEST;
     bool any = m != NULL && (m->flags & GE_M_ANY_STATE);
+    note_change(s, m);
     if (s->state == GE_STATE_UNINITIALIZED && !any) {
         if (request)
             ge_reply_error(s, msg->id, GE_RPC_SERVER_NOT_INITIALIZED, "server not initialized");
@@ -284,6 +296,7 @@ int ge_dispatch_call(struct ge_server *s, struct ge_rpc_msg *msg, json_t **resul
     *result_new = NULL;
     if (m == NULL || m->request == NULL)
         return -ENOENT;
+    note_change(s, m);
     if (!(m->flags & GE_M_ANY_STATE) && s->state != GE_STATE_RUNNING)
         return -EALREADY;
     return m->request(s, msg->id, msg->params, result_new, &err);

@@ -239,6 +239,7 @@ void ge_run_apply(struct ge_run *run)
         ge_log_info("%zu output lines were not escape facts; first: %s", run->nunknown,
                     run->first_unknown);
     uint64_t t0 = uv_hrtime();
+    ge_server_changed(s);
     for (size_t i = 0; i < run->npkgs; i++) {
         struct ge_pkg *pkg = run->pkgs[i];
         pkg->analyzed = true;

@@ -224,6 +224,7 @@ static void file_destroy(struct ge_file *f)
 
 void ge_pkg_destroy(struct ge_server *s, struct ge_pkg *pkg)
 {
+    ge_server_changed(s);
     for (char **p = pkg->files; *p; p++) {
         struct ge_file *f = ge_strmap_del(&s->files, *p);
         if (f != NULL)

@@ -21,47 +21,8 @@ local v = vim.version()
 log(string.format('nvim %d.%d.%d, gopls %s', v.major, v.minor, v.patch, GOPLS))
 
 -- Every LspAttach, and every gopls process whose parent is Neovim, over the whole session.
-local seen = { attaches = {}, gopls_pids = {} }
-do
-  vim.api.nvim_create_autocmd('LspAttach', {
-    callback = function(args)
-      local c = vim.lsp.get_client_by_id(args.data.client_id)
-      table.insert(seen.attaches, { name = c and c.name, buf = args.buf, at = H.ms() })
-    end,
-  })
-  local nvim_pid = vim.fn.getpid()
-  local uv = vim.uv or vim.loop
-  local timer = uv.new_timer()
-  timer:start(0, 50, function()
-    local dir = uv.fs_scandir('/proc')
-    while dir do
-      local name = uv.fs_scandir_next(dir)
-      if not name then
-        break
-      end
-      if name:match('^%d+$') then
-        local f = io.open('/proc/' .. name .. '/stat', 'r')
-        local stat = f and f:read('*l')
-        if f then
-          f:close()
-        end
-        local comm, ppid = (stat or ''):match('^%d+ %((.*)%) %S+ (%d+)')
-        if comm == 'gopls' and tonumber(ppid) == nvim_pid then
-          seen.gopls_pids[name] = true
-        end
-      end
-    end
-  end)
-end
-
-local function clients_of(bufnr)
-  local names = {}
-  for _, c in ipairs(vim.lsp.get_clients({ bufnr = bufnr })) do
-    table.insert(names, c.name)
-  end
-  table.sort(names)
-  return names
-end
+local seen = H.watch_session(false)
+local clients_of = H.clients_of
 
 local function only_goescape(bufnr)
   local names = clients_of(bufnr)
@@ -103,42 +64,13 @@ local function run(bufnr)
   check(vim.tbl_contains(labels, 'Println'), 'completion of fmt.Pr offers Println, through goescape')
 
   -- a second Go file and a third one in another package
-  local third_dir = E.module .. '/third'
-  vim.fn.mkdir(third_dir, 'p')
-  local third = third_dir .. '/third.go'
-  vim.fn.writefile({ 'package third', '', 'func Leak() *int {', '\tx := 42', '\treturn &x', '}' }, third)
-  local bufs = { bufnr }
-  for _, file in ipairs({ E.module .. '/escapes_test.go', third }) do
-    vim.cmd('edit ' .. vim.fn.fnameescape(file))
-    local b = vim.api.nvim_get_current_buf()
-    table.insert(bufs, b)
-    check(wait_for(WAIT, function()
-      return #vim.lsp.get_clients({ bufnr = b, name = 'goescape' }) == 1
-    end), vim.fn.fnamemodify(file, ':t') .. ': goescape attaches')
-  end
-  check(wait_for(WAIT, function()
-    for _, d in ipairs(H.goescape_diags(bufs[3])) do
-      if d.lnum == 3 then
-        return true
-      end
-    end
-  end), "third.go: goescape's escape diagnostic on line 4 (x := 42)")
+  local bufs = H.open_second_and_third(bufnr)
   H.sleep(3000) -- a gopls client that was going to start would have by now
   for i, b in ipairs(bufs) do
     check(only_goescape(b), string.format('Go file %d: goescape is the only client (%s)', i,
       table.concat(clients_of(b), ', ')))
   end
-  local attaches, others = {}, 0
-  for _, e in ipairs(seen.attaches) do
-    table.insert(attaches, string.format('%s@%.0fms', tostring(e.name), e.at))
-    if e.name ~= 'goescape' then
-      others = others + 1
-    end
-  end
-  log('LspAttach events over the session: ' .. table.concat(attaches, ' '))
-  check(others == 0, string.format('no LspAttach of any client but goescape (%d)', others))
-  check(next(seen.gopls_pids) == nil, 'no gopls process ran as a child of Neovim: '
-    .. table.concat(vim.tbl_keys(seen.gopls_pids), ' '))
+  H.check_only_goescape_ran(seen)
 
   -- go.mod is not goescape's: the user's gopls serves it, and the process watch sees it
   vim.cmd('edit ' .. vim.fn.fnameescape(E.module .. '/go.mod'))

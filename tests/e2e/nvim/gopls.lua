@@ -30,48 +30,7 @@ log(string.format('nvim %d.%d.%d, gopls %s', v.major, v.minor, v.patch, GOPLS))
 
 -- Everything that happens to language clients and gopls processes over the whole session,
 -- recorded from before any of them can start.
-local seen = { starts = {}, attaches = {}, gopls_pids = {} }
-do
-  local start_client = vim.lsp.start_client
-  vim.lsp.start_client = function(config) -- vim.lsp.start goes through it on 0.10
-    table.insert(seen.starts, { name = config.name, cmd = table.concat(config.cmd or {}, ' '), at = H.ms() })
-    return start_client(config)
-  end
-  vim.api.nvim_create_autocmd('LspAttach', {
-    callback = function(args)
-      local c = vim.lsp.get_client_by_id(args.data.client_id)
-      table.insert(seen.attaches, { name = c and c.name, buf = args.buf, at = H.ms() })
-    end,
-  })
-  -- gopls processes whose parent is Neovim (a client of its own), polled every 50 ms.
-  local nvim_pid = vim.fn.getpid()
-  local function ppid_and_comm(pid)
-    local f = io.open('/proc/' .. pid .. '/stat', 'r')
-    local stat = f and f:read('*l')
-    if f then
-      f:close()
-    end
-    local comm, ppid = (stat or ''):match('^%d+ %((.*)%) %S+ (%d+)')
-    return tonumber(ppid), comm
-  end
-  local uv = vim.uv or vim.loop
-  local timer = uv.new_timer()
-  timer:start(0, 50, function()
-    local dir = uv.fs_scandir('/proc')
-    while dir do
-      local name = uv.fs_scandir_next(dir)
-      if not name then
-        break
-      end
-      if name:match('^%d+$') then
-        local ppid, comm = ppid_and_comm(name)
-        if comm == 'gopls' and ppid == nvim_pid then
-          seen.gopls_pids[name] = true
-        end
-      end
-    end
-  end)
-end
+local seen = H.watch_session(true)
 
 local goescape = require('goescape')
 -- The heading of goescape's part of a hover (docs/lsp.md).
@@ -87,14 +46,7 @@ local function setup_lspconfig_gopls()
   require('lspconfig').gopls.setup({ cmd = { GOPLS } })
 end
 
-local function clients_of(bufnr)
-  local names = {}
-  for _, c in ipairs(vim.lsp.get_clients({ bufnr = bufnr })) do
-    table.insert(names, c.name)
-  end
-  table.sort(names)
-  return names
-end
+local clients_of = H.clients_of
 
 -- goescape is the buffer's one client, and no gopls client runs at all.
 local function only_goescape(bufnr)
@@ -296,61 +248,14 @@ local function run(bufnr)
   -- 6c. a second Go file, then nvim-lspconfig's gopls set up once more (now after goescape's
   -- setup), then a third Go file in another package: goescape serves each, and over the
   -- whole session no gopls client has started and no gopls process has run but goescape's
-  local second = E.module .. '/escapes_test.go'
-  local third_dir = E.module .. '/third'
-  vim.fn.mkdir(third_dir, 'p')
-  local third = third_dir .. '/third.go'
-  vim.fn.writefile({ 'package third', '', 'func Leak() *int {', '\tx := 42', '\treturn &x', '}' }, third)
-  local bufs = { bufnr }
-  for i, file in ipairs({ second, third }) do
-    if i == 2 then
-      setup_lspconfig_gopls()
-    end
-    vim.cmd('edit ' .. vim.fn.fnameescape(file))
-    local b = vim.api.nvim_get_current_buf()
-    table.insert(bufs, b)
-    check(wait_for(WAIT, function()
-      return #goescape.get_clients(b) == 1
-    end), vim.fn.fnamemodify(file, ':t') .. ': goescape attaches')
-  end
-  check(wait_for(WAIT, function()
-    for _, d in ipairs(H.goescape_diags(bufs[3])) do
-      if d.lnum == 3 then
-        return true
-      end
-    end
-  end), "third.go: goescape's escape diagnostic on line 4 (x := 42)")
+  local bufs = H.open_second_and_third(bufnr, setup_lspconfig_gopls)
   H.sleep(3000) -- a gopls client that was going to start would have by now
   for i, b in ipairs(bufs) do
     check(only_goescape(b), string.format("Go file %d: goescape is the only client (%s)", i,
       table.concat(clients_of(b), ', ')))
   end
   check(#vim.lsp.get_clients({ name = 'goescape' }) == 1, 'the three files share one goescape client')
-  local function list(t, field)
-    local out = {}
-    for _, e in ipairs(t) do
-      table.insert(out, string.format('%s@%.0fms', tostring(e[field]), e.at))
-    end
-    return table.concat(out, ' ')
-  end
-  log('client starts over the session: ' .. list(seen.starts, 'name'))
-  log('LspAttach events over the session: ' .. list(seen.attaches, 'name'))
-  local gopls_starts, gopls_attaches = 0, 0
-  for _, e in ipairs(seen.starts) do
-    if e.name ~= 'goescape' then
-      gopls_starts = gopls_starts + 1
-    end
-  end
-  for _, e in ipairs(seen.attaches) do
-    if e.name ~= 'goescape' then
-      gopls_attaches = gopls_attaches + 1
-    end
-  end
-  check(gopls_starts == 0 and #seen.starts >= 1, string.format(
-    'no client but goescape was started over the session (%d other of %d)', gopls_starts, #seen.starts))
-  check(gopls_attaches == 0, string.format('no LspAttach of any client but goescape (%d)', gopls_attaches))
-  check(next(seen.gopls_pids) == nil, 'no gopls process ran as a child of Neovim: '
-    .. table.concat(vim.tbl_keys(seen.gopls_pids), ' '))
+  H.check_only_goescape_ran(seen)
   vim.cmd('buffer ' .. bufnr)
 
   -- 7. a gopls client that attaches later is detached and stopped too

@@ -229,4 +229,114 @@ function H.start(fn, ...)
   end
 end
 
+-- ---- companion mode: what a session does with language clients (gopls.lua, enable.lua) ----
+
+-- Records, from this call on, every LspAttach, every gopls process whose parent is Neovim
+-- (polled every 50 ms) and, with wrap_start, every vim.lsp.start_client call (vim.lsp.start
+-- goes through it on 0.10). Returns the record, which fills as the session goes.
+function H.watch_session(wrap_start)
+  local seen = { starts = {}, attaches = {}, gopls_pids = {}, wrapped = wrap_start }
+  if wrap_start then
+    local start_client = vim.lsp.start_client
+    vim.lsp.start_client = function(config)
+      table.insert(seen.starts, { name = config.name, at = H.ms() })
+      return start_client(config)
+    end
+  end
+  vim.api.nvim_create_autocmd('LspAttach', {
+    callback = function(args)
+      local c = vim.lsp.get_client_by_id(args.data.client_id)
+      table.insert(seen.attaches, { name = c and c.name, buf = args.buf, at = H.ms() })
+    end,
+  })
+  local nvim_pid = vim.fn.getpid()
+  local uv = vim.uv or vim.loop
+  uv.new_timer():start(0, 50, function()
+    local dir = uv.fs_scandir('/proc')
+    while dir do
+      local name = uv.fs_scandir_next(dir)
+      if not name then
+        break
+      end
+      if name:match('^%d+$') then
+        local f = io.open('/proc/' .. name .. '/stat', 'r')
+        local stat = f and f:read('*l')
+        if f then
+          f:close()
+        end
+        local comm, ppid = (stat or ''):match('^%d+ %((.*)%) %S+ (%d+)')
+        if comm == 'gopls' and tonumber(ppid) == nvim_pid then
+          seen.gopls_pids[name] = true
+        end
+      end
+    end
+  end)
+  return seen
+end
+
+-- The names of the buffer's clients, sorted.
+function H.clients_of(bufnr)
+  local names = {}
+  for _, c in ipairs(vim.lsp.get_clients({ bufnr = bufnr })) do
+    table.insert(names, c.name)
+  end
+  table.sort(names)
+  return names
+end
+
+-- Opens escapes_test.go, then third/third.go (a package of its own, written here), calling
+-- before_third() in between when given; checks that goescape attaches to each and reports
+-- third.go's escape. Returns the three buffers, first_buf first.
+function H.open_second_and_third(first_buf, before_third)
+  local third_dir = H.E.module .. '/third'
+  vim.fn.mkdir(third_dir, 'p')
+  local third = third_dir .. '/third.go'
+  vim.fn.writefile({ 'package third', '', 'func Leak() *int {', '\tx := 42', '\treturn &x', '}' }, third)
+  local bufs = { first_buf }
+  for i, file in ipairs({ H.E.module .. '/escapes_test.go', third }) do
+    if i == 2 and before_third then
+      before_third()
+    end
+    vim.cmd('edit ' .. vim.fn.fnameescape(file))
+    local b = vim.api.nvim_get_current_buf()
+    table.insert(bufs, b)
+    H.check(H.wait_for(H.WAIT, function()
+      return #vim.lsp.get_clients({ bufnr = b, name = 'goescape' }) == 1
+    end), vim.fn.fnamemodify(file, ':t') .. ': goescape attaches')
+  end
+  H.check(H.wait_for(H.WAIT, function()
+    for _, d in ipairs(H.goescape_diags(bufs[3])) do
+      if d.lnum == 3 then
+        return true
+      end
+    end
+  end), "third.go: goescape's escape diagnostic on line 4 (x := 42)")
+  return bufs
+end
+
+-- Over the whole session recorded in seen: no client but goescape started (when starts were
+-- recorded) or attached, and no gopls process ran as Neovim's child.
+function H.check_only_goescape_ran(seen)
+  local function others(t, what)
+    local out, n = {}, 0
+    for _, e in ipairs(t) do
+      table.insert(out, string.format('%s@%.0fms', tostring(e.name), e.at))
+      if e.name ~= 'goescape' then
+        n = n + 1
+      end
+    end
+    H.log(what .. ' over the session: ' .. table.concat(out, ' '))
+    return n
+  end
+  local starts = others(seen.starts, 'client starts')
+  local attaches = others(seen.attaches, 'LspAttach events')
+  if seen.wrapped then -- goescape's own start shows the wrapper sees starts at all
+    H.check(starts == 0 and #seen.starts >= 1, string.format(
+      'no client but goescape was started over the session (%d other of %d)', starts, #seen.starts))
+  end
+  H.check(attaches == 0, string.format('no LspAttach of any client but goescape (%d)', attaches))
+  H.check(next(seen.gopls_pids) == nil, 'no gopls process ran as a child of Neovim: '
+    .. table.concat(vim.tbl_keys(seen.gopls_pids), ' '))
+end
+
 return H

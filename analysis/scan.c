@@ -418,6 +418,22 @@ static bool rule_constant(struct scan *sc, const struct subj *sj, struct ge_span
     return true;
 }
 
+/* A method value or field of an operand the printer rewrote ((~r0).Flush for
+ * http.NewResponseController(w).Flush), reported at its '.': the operand as written and the
+ * selected name. */
+static bool rule_selector(struct scan *sc, const struct subj *sj, struct ge_span *out)
+{
+    if (sj->n < 3 || !subj_is(sj, sj->n - 2, ".") || sj->t[sj->n - 1].kind != T_IDENT ||
+        !subj_has_temp(sj) || !src_is(sc, sc->i, ".") || !golex_toks_need(sc->ts, sc->i + 1) ||
+        !tok_same(sj->s, &sj->t[sj->n - 1], sc->text, &sc->ts->v[sc->i + 1]))
+        return false;
+    long first = ge__operand_back(sc->ts, sc->i + 1);
+    if (first < 0)
+        return false;
+    *out = tok_span(sc, (size_t)first, sc->i + 1);
+    return true;
+}
+
 /* The rules that compare the subject with the expression at pos. */
 static bool expr_rules(struct scan *sc, enum ge_fact_kind kind, const char *subject,
                        const struct subj *sj, struct ge_span *out)
@@ -430,7 +446,8 @@ static bool expr_rules(struct scan *sc, enum ge_fact_kind kind, const char *subj
         return true;
     if ((subj_is(sj, sj->n - 1, ")") || strcmp(subject, "append") == 0) && rule_call(sc, sj, out))
         return true;
-    if (rule_align(sc, sj, out) || rule_binary(sc, sj, out) || rule_unary(sc, sj, out))
+    if (rule_align(sc, sj, out) || rule_binary(sc, sj, out) || rule_unary(sc, sj, out) ||
+        rule_selector(sc, sj, out))
         return true;
     /* The result of an inlined call, reported at its '(': the call is the expression. */
     return subj_is_result(sj) && call_span(sc, sc->i, out);

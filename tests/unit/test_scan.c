@@ -156,6 +156,7 @@ static const char CALLS[] = "package p\n"
                             "\tsc.logf(\"panic: %v\", buf)\n"
                             "\tr := (&Request{Method: name}).WithContext(ctx)\n"
                             "\tv := Box[int](n)\n"
+                            "\tm := writer{flush: http.NewResponseController(w).Flush, n: n}\n"
                             "\tb := []byte(name)\n"
                             "\tif err == (timeoutError{}) {\n"
                             "\t}\n"
@@ -191,6 +192,9 @@ static void test_inlined_calls(void **state)
     /* The result of an inlined call, converted at its '(': the call is the expression. */
     expect_at(CALLS, "(ErrCodeProtocol", 0, GE_FACT_ESCAPE, "~r0",
               "fr.connError(ErrCodeProtocol,\n\t\tfmt.Sprintf(\"got %s\", name))");
+    /* A method value of an inlined call's result, reported at its '.': the whole selector. */
+    expect_at(CALLS, ".Flush,", 0, GE_FACT_ESCAPE, "(~r0).Flush",
+              "http.NewResponseController(w).Flush");
     /* A parenthesised composite literal, reported at its '('. */
     expect_at(CALLS, "(timeoutError{})", 0, GE_FACT_NOESCAPE, "timeoutError{}", "(timeoutError{})");
 }

@@ -19,14 +19,4 @@ deps=$(apt-cache depends --no-recommends --no-suggests --no-conflicts --no-break
 cd "$DEST/debs"
 # shellcheck disable=SC2086 # one package a word
 apt-get download -qq neovim neovim-runtime libluajit-5.1-common $deps
-for d in *.deb; do dpkg -x "$d" "$DEST/root"; done
-L=$DEST/root/usr/lib/x86_64-linux-gnu
-cp "$DEST/root/usr/bin/nvim" "$DEST/root/usr/bin/nvim.patched"
-patchelf --set-interpreter "$L/ld-linux-x86-64.so.2" --set-rpath "$L" "$DEST/root/usr/bin/nvim.patched"
-cat > "$DEST/nvim" <<EOW
-#!/bin/sh
-export VIMRUNTIME=$DEST/root/usr/share/nvim/runtime
-exec $DEST/root/usr/bin/nvim.patched "\$@"
-EOW
-chmod +x "$DEST/nvim"
-"$DEST/nvim" --version | head -1
+ge_unpack_neovim "$DEST"

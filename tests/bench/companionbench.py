@@ -16,7 +16,7 @@ import re
 import subprocess
 import time
 
-from lsp import Client, diagnostics_waiter, now, publish_filter
+from lsp import Client, diagnostics_waiter, now, proc_cpu_seconds, proc_status, publish_filter
 
 METHODS = ("completion", "hover", "definition")
 
@@ -28,22 +28,10 @@ class Proc:
         self.pid = pid
 
     def cpu_seconds(self):
-        try:
-            with open("/proc/%d/stat" % self.pid) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            return None
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return proc_cpu_seconds(self.pid)
 
     def proc_status(self, key):
-        try:
-            with open("/proc/%d/status" % self.pid) as f:
-                for line in f:
-                    if line.startswith(key + ":"):
-                        return int(line.split()[1])
-        except OSError:
-            return None
-        return None
+        return proc_status(self.pid, key)
 
 
 def comm(pid):

@@ -47,6 +47,28 @@ class Message:
         return self._obj
 
 
+
+def proc_cpu_seconds(pid):
+    """CPU time (user + system) process pid has used so far, or None once gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def proc_status(pid, key):
+    """A field of /proc/<pid>/status in kB (VmHWM, VmRSS), or None."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
 class Client:
     """One language server process and the messages it sent."""
 
@@ -88,23 +110,11 @@ class Client:
 
     def cpu_seconds(self):
         """CPU time (user + system) the server process has used so far, or None once gone."""
-        try:
-            with open("/proc/%d/stat" % self.proc.pid) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            return None
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return proc_cpu_seconds(self.proc.pid)
 
     def proc_status(self, key):
         """A field of /proc/<pid>/status in kB (VmHWM, VmRSS), or None."""
-        try:
-            with open("/proc/%d/status" % self.proc.pid) as f:
-                for line in f:
-                    if line.startswith(key + ":"):
-                        return int(line.split()[1])
-        except OSError:
-            return None
-        return None
+        return proc_status(self.proc.pid, key)
 
     def stop(self, timeout=10):
         self.save_messages()

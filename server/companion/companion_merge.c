@@ -4,7 +4,11 @@
  */
 #include "companion/companion.h"
 
+#include "goescape/common.h"
+#include "goescape/splice.h"
+
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 static json_t *hover_text(json_t *contents)
@@ -36,7 +40,15 @@ json_t *ge_companion_merge_hover(json_t *theirs, json_t *ours)
     bool plain =
         ka != NULL && kb != NULL && strcmp(ka, "plaintext") == 0 && strcmp(kb, "plaintext") == 0;
     json_t *out = json_copy(theirs); /* only "contents" changes: the rest is shared */
-    json_t *text = json_sprintf("%s\n\n---\n\n%s", json_string_value(a), json_string_value(b));
+    /* By length: either text may hold a NUL byte (sent as \u0000), as the splice keeps it. */
+    static const char rule[] = GE_SPLICE_RULE; /* the splice's rule, so both give one text */
+    size_t na = json_string_length(a), nr = sizeof rule - 1, nb = json_string_length(b);
+    char *joined = ge_xmalloc(na + nr + nb);
+    memcpy(joined, json_string_value(a), na);
+    memcpy(joined + na, rule, nr);
+    memcpy(joined + na + nr, json_string_value(b), nb);
+    json_t *text = json_stringn(joined, na + nr + nb);
+    free(joined);
     json_object_set_new(
         out, "contents",
         json_pack("{s:s, s:o}", "kind", plain ? "plaintext" : "markdown", "value", text));

@@ -69,6 +69,8 @@ static void print_version(void)
 int main(int argc, char **argv)
 {
     const char *log_path = NULL;
+    if (argc > 1 && strcmp(argv[1], GE_PLATFORM_GUARD_ARG) == 0)
+        return ge_platform_guard_main(argc, argv);
     ge_platform_tune_allocator();
     if (argc > 1 && strcmp(argv[1], "check") == 0)
         return ge_check_main(argc - 1, argv + 1);

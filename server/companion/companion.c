@@ -12,6 +12,7 @@
 #include "lsp/publish.h"
 #include "run/workspace.h"
 
+#include "io/job.h"
 #include "io/log.h"
 #include "server.h"
 #include "strmap.h"
@@ -665,6 +666,9 @@ static void spawn(struct ge_companion *c)
     g->tr.on_closed = tr_closed;
     g->handles = 1;
     const char *file = conf_path ? conf_path : "gopls";
+    char *path = NULL;
+    if (rc == 0)
+        rc = ge_job_resolve(file, NULL, NULL, &path);
     size_t n = 0;
     while (conf_argv && conf_argv[n])
         n++;
@@ -679,18 +683,19 @@ static void spawn(struct ge_companion *c)
             {.flags = UV_INHERIT_FD, .data.fd = STDERR_FILENO},
         };
         uv_process_options_t opts = {.exit_cb = proc_exited,
-                                     .file = file,
+                                     .file = path,
                                      .args = args,
                                      .flags = UV_PROCESS_DETACHED,
                                      .stdio_count = 3,
                                      .stdio = stdio};
         g->proc.data = g;
-        rc = uv_spawn(c->s->loop, &g->proc, &opts);
+        rc = ge_job_spawn(c->s->loop, &g->proc, &opts);
         g->handles++;
         if (rc != 0)
             uv_close((uv_handle_t *)&g->proc, proc_closed);
     }
     free(args);
+    free(path);
     if (child[0] >= 0) {
         close(child[0]);
         close(child[1]);
@@ -699,8 +704,9 @@ static void spawn(struct ge_companion *c)
         g->exited = true;
         close_tr(g);
         char what[512];
-        snprintf(what, sizeof what, "cannot start gopls (%s): %s", file, uv_strerror(rc));
-        gopls_gone(c, what, rc != UV_ENOENT && rc != UV_EACCES);
+        snprintf(what, sizeof what, "cannot start gopls (%s): %s", file,
+                 rc == -ENOEXEC ? "not an executable program or #! script" : uv_strerror(rc));
+        gopls_gone(c, what, rc != UV_ENOENT && rc != UV_EACCES && rc != -ENOEXEC);
         return;
     }
     c->g = g;

@@ -186,13 +186,13 @@ static void pipe_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     finish_one(job); /* EOF (or the end of reading) */
 }
 
-/* The PATH the child will see. */
-static const char *child_path(const struct ge_job_spec *spec)
+/* The PATH a child with environment env (NULL: the server's) will see. */
+static const char *child_path(const char *const *env)
 {
-    for (const char *const *e = spec->env; e != NULL && *e != NULL; e++)
+    for (const char *const *e = env; e != NULL && *e != NULL; e++)
         if (strncmp(*e, "PATH=", 5) == 0)
             return *e + 5;
-    const char *p = spec->env == NULL ? getenv("PATH") : NULL;
+    const char *p = env == NULL ? getenv("PATH") : NULL;
     return p ? p : "/usr/local/bin:/usr/bin:/bin";
 }
 
@@ -218,15 +218,12 @@ static int check_runnable(const char *path)
     return -ENOEXEC;
 }
 
-/* Finds argv0 on the child's PATH as execvp would. Returns 0 and a new path, or -ENOENT,
- * -EACCES or -ENOEXEC. */
-static int resolve(const struct ge_job_spec *spec, char **path_new)
+int ge_job_resolve(const char *bin, const char *cwd, const char *const *env, char **path_new)
 {
-    const char *bin = spec->argv[0];
     *path_new = NULL;
     if (strchr(bin, '/') != NULL) {
-        char *full = bin[0] == '/' || spec->cwd == NULL ? ge_xstrdup(bin)
-                                                        : ge_xasprintf("%s/%s", spec->cwd, bin);
+        char *full =
+            bin[0] == '/' || cwd == NULL ? ge_xstrdup(bin) : ge_xasprintf("%s/%s", cwd, bin);
         int rc = check_runnable(full);
         if (rc == 0)
             *path_new = full;
@@ -235,7 +232,7 @@ static int resolve(const struct ge_job_spec *spec, char **path_new)
         return rc;
     }
     int rc = -ENOENT;
-    const char *p = child_path(spec);
+    const char *p = child_path(env);
     while (*path_new == NULL && p != NULL) {
         const char *colon = strchr(p, ':');
         size_t n = colon ? (size_t)(colon - p) : strlen(p);
@@ -250,6 +247,17 @@ static int resolve(const struct ge_job_spec *spec, char **path_new)
         p = colon ? colon + 1 : NULL;
     }
     return *path_new != NULL ? 0 : rc;
+}
+
+int ge_job_spawn(uv_loop_t *loop, uv_process_t *proc, const uv_process_options_t *opts)
+{
+    uv_process_options_t o = *opts;
+    char **guarded = ge_platform_guard_argv(opts->file, opts->args, &o.file);
+    if (guarded != NULL)
+        o.args = guarded;
+    int rc = uv_spawn(loop, proc, &o);
+    free(guarded);
+    return rc;
 }
 
 static int setup_pipe(struct ge_job *job, uv_pipe_t *p)
@@ -294,7 +302,7 @@ void ge_job_start(struct ge_job *job, uv_loop_t *loop, const struct ge_job_spec 
     bool out_ok = false;
     bool err_ok = false;
     char *file = NULL;
-    int rc = resolve(spec, &file);
+    int rc = ge_job_resolve(spec->argv[0], spec->cwd, spec->env, &file);
     if (rc == 0)
         rc = setup_pipe(job, &job->out_pipe);
     out_ok = rc == 0;
@@ -320,7 +328,7 @@ void ge_job_start(struct ge_job *job, uv_loop_t *loop, const struct ge_job_spec 
             .stdio = stdio,
         };
         job->proc.data = job;
-        rc = uv_spawn(loop, &job->proc, &opts);
+        rc = ge_job_spawn(loop, &job->proc, &opts);
         if (rc != 0)
             uv_close((uv_handle_t *)&job->proc, NULL);
     }

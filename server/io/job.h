@@ -26,6 +26,15 @@
  * its timeout_ms all the same. */
 #define GE_JOB_HARD_FACTOR 10
 
+/* Finds bin on the PATH of environment env (NULL: the server's) as execvp would, or relative
+ * to cwd when it has a '/'. Only an ELF binary or a "#!" script is accepted: the server never
+ * hands a file to a shell. Returns 0 and a new path, or -ENOENT, -EACCES or -ENOEXEC. */
+int ge_job_resolve(const char *bin, const char *cwd, const char *const *env, char **path_new);
+/* uv_spawn of opts->file (a path from ge_job_resolve), tied to the server's life where the
+ * system allows (ge_platform_guard_argv), so that a server killed by SIGKILL leaves no child
+ * running. Loop thread only; returns as uv_spawn. Every child of the server starts here. */
+int ge_job_spawn(uv_loop_t *loop, uv_process_t *proc, const uv_process_options_t *opts);
+
 struct ge_job;
 /* Called once, after exit, EOF and every close; the job may be freed from inside it. */
 typedef void (*ge_job_done_cb)(struct ge_job *job);

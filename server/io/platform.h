@@ -36,4 +36,30 @@ void ge_platform_lower_priority(uv_pid_t pid, int nice);
  */
 const char *ge_platform_null_device(void);
 
+/*
+ * The argument that runs the server's binary as the guard of a child (main hands the whole
+ * argv to ge_platform_guard_main before anything else). Not meant for users.
+ */
+#define GE_PLATFORM_GUARD_ARG "--guard-child"
+
+/*
+ * Ties a child's life to the server's, so that a server killed by SIGKILL, which has no time
+ * to stop its go commands or its gopls, takes them and every process they started along.
+ * Where the system can, returns the argv to spawn in place of path (resolved already) and
+ * argv: the server's own binary run as the guard, which starts path with argv, stays as its
+ * parent, and kills the child's process group when the thread that spawned the guard ends.
+ * The spawn must be made from the loop thread, which lives as long as the server. One
+ * allocation, freed with free(); *file_out (borrowed, static) is what to spawn. NULL where
+ * the system has no such means: the child is then spawned as it is, and outlives a killed
+ * server until it ends by itself.
+ */
+char **ge_platform_guard_argv(const char *path, char *const *argv, const char **file_out);
+
+/*
+ * The guard: argv is {binary, GE_PLATFORM_GUARD_ARG, the server's pid, path, argv0, args...}.
+ * Returns the child's exit status, or ends by the signal that ended the child; 127 when path
+ * could not be run, as a shell says.
+ */
+int ge_platform_guard_main(int argc, char **argv);
+
 #endif

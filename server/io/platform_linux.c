@@ -2,18 +2,23 @@
  * The platform seam on Linux, with glibc or musl. glibc's allocator is tuned and trimmed; musl
  * has neither mallopt nor malloc_trim (its allocator unmaps freed memory by itself), which
  * CMake detects (GE_HAVE_MALLOPT, GE_HAVE_MALLOC_TRIM) so no libc is named here. The
- * compiler's priority is lowered for its process group and for its autogroup.
+ * compiler's priority is lowered for its process group and for its autogroup. Children are
+ * tied to the server with PR_SET_PDEATHSIG, set by the server's binary as their guard.
  */
 #include "io/platform.h"
 
 #include "io/log.h"
+#include "goescape/common.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #if GE_HAVE_MALLOPT || GE_HAVE_MALLOC_TRIM
 #include <malloc.h>
@@ -70,4 +75,116 @@ void ge_platform_lower_priority(uv_pid_t pid, int nice)
 const char *ge_platform_null_device(void)
 {
     return "/dev/null";
+}
+
+/* The running binary, even when the file has been replaced or removed since it started (an
+ * editor's extension updated in place): in the forked child, before it executes anything,
+ * this still names the server's image. */
+#define SELF_EXE "/proc/self/exe"
+
+char **ge_platform_guard_argv(const char *path, char *const *argv, const char **file_out)
+{
+    static int usable = -1;
+    if (usable < 0)
+        usable = access(SELF_EXE, X_OK) == 0;
+    if (!usable)
+        return NULL;
+    size_t n = 0;
+    while (argv[n] != NULL)
+        n++;
+    /* {self, flag, pid, path, argv..., NULL}, with the pid's digits after the pointers. */
+    size_t ptrs = (n + 5) * sizeof(char *);
+    char **out = ge_xmalloc(ptrs + 24);
+    char *pid = (char *)out + ptrs;
+    snprintf(pid, 24, "%ld", (long)getpid());
+    out[0] = "goescape";
+    out[1] = GE_PLATFORM_GUARD_ARG;
+    out[2] = pid;
+    out[3] = (char *)path;
+    for (size_t i = 0; i <= n; i++)
+        out[4 + i] = argv[i];
+    *file_out = SELF_EXE;
+    return out;
+}
+
+/* The server is gone: the whole process group goes, the guard with it. */
+static void parent_died(int sig)
+{
+    (void)sig;
+    kill(0, SIGKILL);
+}
+
+static void set_handler(int sig, void (*handler)(int))
+{
+    struct sigaction sa = {.sa_handler = handler};
+    sigemptyset(&sa.sa_mask);
+    sigaction(sig, &sa, NULL);
+}
+
+/* The guard ends as its child did, so the server reads the child's status from it. */
+static int end_as(int status)
+{
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    int sig = WTERMSIG(status);
+    struct rlimit no_core = {0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
+    set_handler(sig, SIG_DFL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    raise(sig);
+    return 128 + sig;
+}
+
+/*
+ * The guard leads the child's process group (the server spawns it detached) and stays as its
+ * parent: when the thread that spawned it ends, the kernel sends it SIGUSR1
+ * (PR_SET_PDEATHSIG), and it kills the group, so the compilers a go command started go too,
+ * not only the go command. SIGTERM, SIGINT and SIGHUP reach the child from the server through
+ * the group; the guard ignores them and waits for the child, whose status it then takes.
+ */
+int ge_platform_guard_main(int argc, char **argv)
+{
+    if (argc < 5) {
+        fprintf(stderr, "goescape: %s is for the server's own use\n", GE_PLATFORM_GUARD_ARG);
+        return 2;
+    }
+    prctl(PR_SET_NAME, "goescape-guard");
+    static const int passed[] = {SIGTERM, SIGINT, SIGHUP};
+    for (size_t i = 0; i < sizeof passed / sizeof passed[0]; i++)
+        set_handler(passed[i], SIG_IGN);
+    set_handler(SIGUSR1, parent_died);
+    /* The parent may have died between fork and prctl: then no signal would ever come. */
+    if (prctl(PR_SET_PDEATHSIG, SIGUSR1) != 0)
+        fprintf(stderr, "goescape: cannot tie %s to the server: %s\n", argv[3], strerror(errno));
+    else if ((long)getppid() != strtol(argv[2], NULL, 10))
+        parent_died(SIGUSR1);
+    pid_t pid = fork();
+    if (pid == 0) {
+        for (size_t i = 0; i < sizeof passed / sizeof passed[0]; i++)
+            set_handler(passed[i], SIG_DFL);
+        set_handler(SIGUSR1, SIG_DFL);
+        execv(argv[3], argv + 4);
+        fprintf(stderr, "goescape: cannot run %s: %s\n", argv[3], strerror(errno));
+        _exit(127);
+    }
+    if (pid < 0) {
+        fprintf(stderr, "goescape: cannot run %s: %s\n", argv[3], strerror(errno));
+        return 127;
+    }
+    /* The child has the server's pipes; the guard needs none of them. */
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null >= 0) {
+        dup2(null, STDIN_FILENO);
+        dup2(null, STDOUT_FILENO);
+        dup2(null, STDERR_FILENO);
+        close(null);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return 127;
+    return end_as(status);
 }

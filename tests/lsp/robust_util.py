@@ -502,6 +502,12 @@ class Server:
             self.proc.kill()
             self.proc.wait()
 
+    def sigkill(self) -> None:
+        """Kills the server as an editor that gives up on it does; teardown then expects
+        status -9 and still no process left behind."""
+        self.killed = True
+        self.kill()
+
 
 class Harness:
     """What a robustness test gets from the `rb` fixture: servers that are checked for
@@ -546,7 +552,7 @@ class Harness:
             s._err_thread.join(5)
             problems += leftovers.problems(
                 f"server {s.pid}", returncode=s.proc.returncode, expected=expected,
-                stderr=s.stderr, tag=tag, tmpdir=tmpdir)
+                stderr=s.stderr, tag=tag, tmpdir=tmpdir, killed=getattr(s, "killed", False))
         assert not problems, "\n".join(problems)
 
 

@@ -10,13 +10,15 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from conftest import FIXTURES
-from support import leftovers
+from support import leftovers, procs
 from support.ci import require
 from support.gopls import gopls_path
 
@@ -224,6 +226,25 @@ async def test_gopls_hanging_at_shutdown_is_killed(raw, tmp_path):
     [pid] = pids(tmp_path)
     assert not Path(f"/proc/{pid}").exists() or \
         "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="only Linux has a parent-death signal")
+async def test_gopls_ends_with_a_killed_server(raw, tmp_path):
+    """A gopls that ignores the end of its input (as a busy one does for seconds) still ends
+    at once when the server is killed by SIGKILL, which leaves the server no time to stop
+    it."""
+    s = await start_fake(raw, tmp_path, "hang")
+    await initialize(s, tmp_path)
+    await collect(s, 0.5)
+    [pid] = pids(tmp_path)
+    await s.sigkill()
+    deadline = time.monotonic() + 3
+    while procs.alive(pid) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    outlived = procs.alive(pid)
+    if outlived:
+        os.kill(pid, signal.SIGKILL)  # it holds the server's stderr: teardown would wait on it
+    assert not outlived, "gopls outlived the server killed by SIGKILL"
 
 
 async def test_huge_answers_pass_whole(raw, tmp_path):

@@ -8,6 +8,7 @@ serving. Every process the fake starts must be gone when the test ends."""
 from __future__ import annotations
 
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -185,6 +186,18 @@ def test_go_ignores_sigterm_when_cancelled(rb, tmp_path, fakego):
     assert wait_gone([first["pid"], first["child"]], 10) == [], "the cancelled run survived"
     s.diagnostics(buri, mark)
     still_serving(s, uri)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="only Linux has a parent-death signal")
+def test_server_killed_takes_its_build_along(rb, tmp_path, fakego):
+    """An editor that gives up on the server kills it with SIGKILL, which leaves it no time
+    to stop its build. The go command, and what the go command started, end with it all the
+    same, instead of compiling on for as long as a cold build takes."""
+    s, uri, buri, mark = faulty(rb, tmp_path, fakego, "child\nhang")
+    inv = wait_bad_run(fakego)
+    s.sigkill()
+    assert wait_gone([inv["pid"], inv["child"]], 3) == [], \
+        "the go command outlived the server killed by SIGKILL"
 
 
 @pytest.mark.parametrize("sig", [9, 11, 6])

@@ -10,6 +10,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -204,8 +205,9 @@ def test_compile_errors_in_unsaved_buffers_name_the_file(rb, tmp_path):
 
 
 def test_go_command_line_and_environment(rb, tmp_path, fakego):
-    """The go command is run by argv (its parent is the server itself, no shell between),
-    in its own process group, in the module root, with -o /dev/null, -gcflags=-m=2 and
+    """The go command is run by argv (its parent is the server itself, or on Linux the
+    server's own binary as its guard, no shell between), in its own process group, in the
+    module root, with -o /dev/null, -gcflags=-m=2 and
     -mod=readonly, GOTOOLCHAIN=local and GOPROXY=off whatever the user's environment says,
     stdin on /dev/null and no other descriptor of the server."""
     root = write_module(tmp_path / "ws" / "m")
@@ -216,8 +218,14 @@ def test_go_command_line_and_environment(rb, tmp_path, fakego):
     inv = fakego.invocations()[0]
     assert inv["argv"] == [fakego.path, "test", "-c", "-o", "/dev/null", "-gcflags=-m=2",
                            "-mod=readonly", "./good"], inv["argv"]
-    assert inv["ppid"] == s.pid, "the go command is not a direct child of the server"
-    assert inv["pgid"] == inv["pid"], "the go command is not in its own process group"
+    if sys.platform == "linux":
+        assert inv["parent_ppid"] == s.pid, "the go command's parent is not a child of the server"
+        assert os.path.realpath(inv["parent_exe"]) == os.path.realpath(binary()), \
+            "the go command's parent is not the server's own binary (its guard)"
+        assert inv["pgid"] == inv["ppid"], "the go command is not in the guard's process group"
+    else:
+        assert inv["ppid"] == s.pid, "the go command is not a direct child of the server"
+        assert inv["pgid"] == inv["pid"], "the go command is not in its own process group"
     assert os.path.realpath(inv["cwd"]) == os.path.realpath(root)
     assert inv["env"]["GOTOOLCHAIN"] == "local" and inv["env"]["GOPROXY"] == "off", inv["env"]
     assert inv["env"]["GOFLAGS"] == "-mod=mod"  # overridden on the command line by -mod=readonly

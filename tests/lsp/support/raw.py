@@ -27,6 +27,7 @@ class RawServer:
         self._reader = asyncio.create_task(self._read_loop())
         self._stderr = asyncio.create_task(self._drain_stderr())
         self.stderr = bytearray()
+        self.killed = False  # the test ended it with SIGKILL (see sigkill)
         self._next_id = 1000
         self.tag = ""                    # GOESCAPE_TEST_TAG, set by the fixture
         self.tmpdir: Path | None = None  # the server's TMPDIR
@@ -138,6 +139,19 @@ class RawServer:
         await asyncio.wait_for(asyncio.gather(self._reader, self._stderr, return_exceptions=True), 5)
         return rc
 
+    async def sigkill(self) -> None:
+        """Kills the server as an editor that gives up on it does; teardown then expects
+        status -9 and still no process left behind."""
+        self.killed = True
+        if self.proc.returncode is None:
+            self.proc.kill()
+            try:
+                # The wait ends only when its pipes close too: a child it left behind holds
+                # them open.
+                await asyncio.wait_for(self.proc.wait(), 5)
+            except asyncio.TimeoutError:
+                pass
+
     async def kill(self) -> None:
         if self.proc.returncode is None:
             self.proc.kill()
@@ -186,5 +200,6 @@ class RawServer:
         await self.kill()
         found += await asyncio.to_thread(
             leftovers.problems, name, returncode=self.proc.returncode, expected=expected,
-            stderr=self.stderr.decode("utf-8", "replace"), tag=self.tag, tmpdir=self.tmpdir)
+            stderr=self.stderr.decode("utf-8", "replace"), tag=self.tag, tmpdir=self.tmpdir,
+            killed=self.killed)
         return found

@@ -711,7 +711,7 @@ static void spawn(struct ge_companion *c)
     }
     c->g = g;
     ge_transport_start(&g->tr);
-    ge_log_info("started gopls (%s), pid %d", file, g->proc.pid);
+    ge_log_info("started gopls (%s) in process group %d", file, g->proc.pid);
     if (c->init_params != NULL) {
         /* A restart: gopls is brought to where the client's session is. */
         json_t *id = json_sprintf("goescape-companion:%lld", (long long)++c->own_ids);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -77,17 +78,54 @@ const char *ge_platform_null_device(void)
     return "/dev/null";
 }
 
-/* The running binary, even when the file has been replaced or removed since it started (an
- * editor's extension updated in place): in the forked child, before it executes anything,
- * this still names the server's image. */
-#define SELF_EXE "/proc/self/exe"
+/* The server's own binary, as the system names it at the first spawn (uv_exepath reads
+ * /proc/self/exe), or NULL. Executing /proc/self/exe itself would survive an update of the
+ * file in place, but under qemu-user that link names the emulator, not the program. */
+static const char *self_path(void)
+{
+    static char path[4096];
+    static int known = -1;
+    if (known < 0) {
+        size_t n = sizeof path;
+        known = uv_exepath(path, &n) == 0 && n > 0 && n < sizeof path;
+    }
+    return known ? path : NULL;
+}
+
+/* Whether the system runs the server's binary as a new program at all, asked once by running
+ * the guard's probe (it only exits 0). Under qemu-user without binfmt_misc, for one, the
+ * emulated server cannot execute itself; its children are then spawned unguarded. Blocks for
+ * the probe's few milliseconds, once. */
+static bool guard_runs(const char *self)
+{
+    static int runs = -1;
+    if (runs >= 0)
+        return runs;
+    runs = 0;
+    char *argv[] = {"goescape", GE_PLATFORM_GUARD_ARG, "--probe", NULL};
+    pid_t pid = fork();
+    if (pid == 0) {
+        execv(self, argv);
+        _exit(127);
+    }
+    int status;
+    while (pid > 0 && waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return runs;
+    runs = pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    if (!runs)
+        ge_log_info("cannot run %s as the guard of child processes: a killed server's children "
+                    "will outlive it",
+                    self);
+    return runs;
+}
 
 char **ge_platform_guard_argv(const char *path, char *const *argv, const char **file_out)
 {
-    static int usable = -1;
-    if (usable < 0)
-        usable = access(SELF_EXE, X_OK) == 0;
-    if (!usable)
+    /* A binary removed or replaced by a broken one since is skipped: the child then runs
+     * unguarded rather than not at all. */
+    const char *self = self_path();
+    if (self == NULL || access(self, X_OK) != 0 || !guard_runs(self))
         return NULL;
     size_t n = 0;
     while (argv[n] != NULL)
@@ -103,15 +141,22 @@ char **ge_platform_guard_argv(const char *path, char *const *argv, const char **
     out[3] = (char *)path;
     for (size_t i = 0; i <= n; i++)
         out[4 + i] = argv[i];
-    *file_out = SELF_EXE;
+    *file_out = self;
     return out;
 }
 
-/* The server is gone: the whole process group goes, the guard with it. */
+static volatile pid_t guarded_pid;
+
+/* The server is gone: the whole process group goes, the guard with it. A guard that does not
+ * lead its group (run by hand) kills only its child. */
 static void parent_died(int sig)
 {
     (void)sig;
-    kill(0, SIGKILL);
+    if (getpgrp() == getpid())
+        kill(0, SIGKILL);
+    if (guarded_pid > 0)
+        kill(guarded_pid, SIGKILL);
+    _exit(128 + SIGKILL);
 }
 
 static void set_handler(int sig, void (*handler)(int))
@@ -147,6 +192,8 @@ static int end_as(int status)
  */
 int ge_platform_guard_main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[2], "--probe") == 0)
+        return 0;
     if (argc < 5) {
         fprintf(stderr, "goescape: %s is for the server's own use\n", GE_PLATFORM_GUARD_ARG);
         return 2;
@@ -174,6 +221,7 @@ int ge_platform_guard_main(int argc, char **argv)
         fprintf(stderr, "goescape: cannot run %s: %s\n", argv[3], strerror(errno));
         return 127;
     }
+    guarded_pid = pid;
     /* The child has the server's pipes; the guard needs none of them. */
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (null >= 0) {

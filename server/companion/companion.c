@@ -617,7 +617,8 @@ static void proc_exited(uv_process_t *p, int64_t status, int signal)
 {
     struct ge_gopls *g = p->data;
     struct ge_companion *c = g->c;
-    kill(-p->pid, SIGKILL); /* whatever gopls left in its group */
+    kill(-p->pid, SIGKILL); /* whatever gopls left in its group, gopls itself under a guard */
+    ge_job_await_group(p->pid, GE_COMPANION_GROUP_GONE_MS);
     uv_close((uv_handle_t *)p, proc_closed);
     if (c->g == g) {
         char what[128];

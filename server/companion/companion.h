@@ -22,6 +22,8 @@ struct ge_companion;
 #define GE_COMPANION_BACKOFF_MS   500u
 /* How long a stopping server waits for gopls to exit before it kills gopls's process group. */
 #define GE_COMPANION_EXIT_MS 2000u
+/* Longest wait, after gopls's guard exited, for the rest of its process group to be gone. */
+#define GE_COMPANION_GROUP_GONE_MS 200u
 /* Requests that may wait for gopls's answer at once (the client's, and goescape's own to
  * gopls). Past it a client request is answered at once with RequestFailed and not sent. */
 #define GE_COMPANION_WAITING_MAX 1024u

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static void finish_one(struct ge_job *job)
@@ -247,6 +248,13 @@ int ge_job_resolve(const char *bin, const char *cwd, const char *const *env, cha
         p = colon ? colon + 1 : NULL;
     }
     return *path_new != NULL ? 0 : rc;
+}
+
+void ge_job_await_group(uv_pid_t pgid, unsigned max_ms)
+{
+    struct timespec tick = {0, 1000000};
+    for (unsigned waited = 0; waited < max_ms && kill(-pgid, 0) == 0; waited++)
+        nanosleep(&tick, NULL);
 }
 
 int ge_job_spawn(uv_loop_t *loop, uv_process_t *proc, const uv_process_options_t *opts)

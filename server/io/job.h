@@ -34,6 +34,10 @@ int ge_job_resolve(const char *bin, const char *cwd, const char *const *env, cha
  * system allows (ge_platform_guard_argv), so that a server killed by SIGKILL leaves no child
  * running. Loop thread only; returns as uv_spawn. Every child of the server starts here. */
 int ge_job_spawn(uv_loop_t *loop, uv_process_t *proc, const uv_process_options_t *opts);
+/* Waits, blocking, up to max_ms for process group pgid to be empty, after it was sent SIGKILL:
+ * the guard of a child dies at once, its child a moment later, and only then is the child
+ * gone. Loop thread only, and only where a process ends for good (gopls's exit). */
+void ge_job_await_group(uv_pid_t pgid, unsigned max_ms);
 
 struct ge_job;
 /* Called once, after exit, EOF and every close; the job may be freed from inside it. */
